@@ -1,0 +1,240 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL from
+TEST_DATABASE_URL, emptied after each test), real mail files, and factories."""
+
+import email
+import email.policy
+import os
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_login import FlaskLoginClient
+from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
+
+from trainers import create_app
+from trainers.auth.models import User
+from trainers.extensions import db
+from trainers.geo import locate
+from trainers.network.models import Group, Topic
+from trainers.profiles.models import TrainerProfile, TrainerTopic
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if POSTGRES_URL:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[None]:
+    """Build the tables once per run on PostgreSQL; each test empties them after."""
+    if not POSTGRES_URL:
+        yield
+        return
+    app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES_URL, "TESTING": True})
+    with app.app_context():
+        db.drop_all()
+        _drop_alembic_version(POSTGRES_URL)
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    yield
+
+
+def _drop_alembic_version(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, postgres_schema) -> str:
+    return POSTGRES_URL or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_DIR": str(tmp_path / "mail"),
+            "BASE_URL": "http://localhost",
+        }
+    )
+    app.test_client_class = FlaskLoginClient
+    with app.app_context():
+        if not POSTGRES_URL:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if POSTGRES_URL:
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):
+    """An anonymous browser."""
+    return app.test_client()
+
+
+@pytest.fixture
+def client_for(app: Flask):
+    """A browser signed in as the given user: `client_for(user)`."""
+    return lambda user: app.test_client(user=user)
+
+
+class Mailbox:
+    """The messages the app wrote with the file mail backend, oldest first."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        if not self.folder.exists():
+            return []
+        paths = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in paths
+        ]
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages() if m["To"] == address]
+
+    def last_link(self, address: str) -> str:
+        """The last http(s) link in the newest message to `address`, as a path."""
+        body = self.to(address)[-1].get_content()
+        links = re.findall(r"https?://[^\s]+", body)
+        return re.sub(r"^https?://[^/]+", "", links[-1])
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> Mailbox:
+    return Mailbox(Path(app.config["MAIL_FILE_DIR"]))
+
+
+@cache
+def _password_hash() -> str:
+    # scrypt is slow on purpose; hash the shared test password once per run.
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    """Create a committed user: `make_user("a@x.org", office=True, groups=[g])`."""
+
+    def make(
+        email: str,
+        name: str | None = None,
+        *,
+        office: bool = False,
+        groups: list[Group] = (),
+        trainer: bool = False,
+        active: bool = True,
+    ) -> User:
+        user = User(
+            email=email,
+            name=name or email.split("@")[0].title(),
+            password_hash=_password_hash(),
+            is_office=office,
+            is_active=active,
+        )
+        user.groups.extend(groups)
+        if trainer:
+            user.trainer_profile = TrainerProfile()
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_group(app: Flask):
+    """Create a committed group at a real postcode district."""
+
+    def make(name: str = "Hastings Action", district: str = "TN34") -> Group:
+        place = locate(district)
+        group = Group(
+            name=name,
+            region=place.region,
+            postcode_district=place.district,
+            latitude=place.latitude,
+            longitude=place.longitude,
+        )
+        db.session.add(group)
+        db.session.commit()
+        return group
+
+    return make
+
+
+@pytest.fixture
+def make_topic(app: Flask):
+    """Create a committed topic."""
+
+    def make(
+        name: str = "Door-knocking and canvassing",
+        *,
+        minutes: int = 120,
+        online: bool = False,
+    ) -> Topic:
+        topic = Topic(
+            name=name,
+            summary=f"How to run {name.lower()}.",
+            default_minutes=minutes,
+            is_online_capable=online,
+        )
+        db.session.add(topic)
+        db.session.commit()
+        return topic
+
+    return make
+
+
+@pytest.fixture
+def make_trainer(make_user):
+    """Create a committed trainer with a home district and qualified topics."""
+
+    def make(
+        email: str = "trainer@example.org",
+        *,
+        district: str = "TN34",
+        radius_km: int = 30,
+        topics: list[Topic] = (),
+    ) -> User:
+        user = make_user(email, trainer=True)
+        place = locate(district)
+        profile = user.trainer_profile
+        profile.home_district = place.district
+        profile.latitude, profile.longitude = place.latitude, place.longitude
+        profile.region = place.region
+        profile.travel_radius_km = radius_km
+        for topic in topics:
+            profile.topics.append(TrainerTopic(topic=topic, level="qualified"))
+        db.session.commit()
+        return user
+
+    return make

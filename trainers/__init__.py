@@ -1,0 +1,49 @@
+"""Trainers' Network: the app factory. Wiring only: no queries, no threads."""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
+from trainers.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from `Config`, with any keys of `test_config` overriding it."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE),
+    )
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    _check_production_settings(app)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from trainers import models  # noqa: F401 - every table on the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "trainers" / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from trainers import web
+
+    web.init_app(app)
+    return app
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config["APP_ENV"] != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "APP_ENV=production needs SECRET_KEY set to a random value of at least "
+            '32 characters (python -c "import secrets; print(secrets.token_hex(32))").'
+        )
+    app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)

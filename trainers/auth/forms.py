@@ -1,0 +1,62 @@
+"""Sign-in, invitation and password forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from trainers.auth.services import MIN_PASSWORD_LENGTH
+
+EMAIL = [DataRequired("Enter your email address."), Email("Enter a valid email address."), Length(max=254)]
+
+
+def _new_password(label: str = "New password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired("Choose a password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Use between {MIN_PASSWORD_LENGTH} and 200 characters.",
+            ),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few random words work well.",
+    )
+
+
+def _confirm() -> PasswordField:
+    return PasswordField(
+        "Type the password again",
+        validators=[DataRequired("Type the password again."), EqualTo("password", "The two passwords do not match.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=EMAIL)
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=200)])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        validators=[DataRequired("Enter your name."), Length(max=120, message="Keep your name under 120 characters.")],
+        description="As other volunteers will see it.",
+    )
+    password = _new_password("Choose a password")
+    confirm = _confirm()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email address", validators=EMAIL)
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password()
+    confirm = _confirm()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password."), Length(max=200)])
+    password = _new_password()
+    confirm = _confirm()

@@ -1,0 +1,111 @@
+"""Accounts, invitations, password resets and sign-in throttling."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainers.extensions import db
+from trainers.timeutil import utcnow
+
+ROLES = ("office", "organiser", "trainer")
+
+
+class User(UserMixin, db.Model):
+    """A person with an account; roles come from the office flag, groups and profile."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_office: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    groups = relationship(
+        "Group",
+        secondary="group_organisers",
+        back_populates="organisers",
+        order_by="Group.name",
+    )
+    trainer_profile = relationship(
+        "TrainerProfile", back_populates="user", uselist=False
+    )
+
+    @property
+    def is_organiser(self) -> bool:
+        return bool(self.groups)
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.trainer_profile is not None
+
+    @property
+    def roles(self) -> list[str]:
+        flags = (self.is_office, self.is_organiser, self.is_trainer)
+        return [role for role, held in zip(ROLES, flags, strict=True) if held]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Invitation(db.Model):
+    """A single-use, expiring link that lets someone create their account."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('office', 'organiser', 'trainer')", name="role"),
+        CheckConstraint("role != 'organiser' OR group_id IS NOT NULL", name="group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    group = relationship("Group")
+    invited_by = relationship("User")
+
+    def is_usable(self, now: datetime) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and now < self.expires_at
+        )
+
+
+class PasswordReset(db.Model):
+    """A single-use, expiring token emailed to reset a forgotten password."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user = relationship("User")
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins per email address, known or not, so probing learns nothing."""
+
+    __tablename__ = "login_throttles"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    first_failed_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

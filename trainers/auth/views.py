@@ -1,0 +1,120 @@
+"""Sign in and out, accept an invitation, reset or change a password."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from trainers.auth import services
+from trainers.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
+from trainers.errors import DomainError
+from trainers.extensions import db
+from trainers.timeutil import utcnow
+from trainers.viewhelpers import safe_next, show_error
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, utcnow())
+        except services.SignInRefused as error:
+            db.session.commit()  # keep the failure count
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = services.usable_invitation(token, utcnow())
+    except services.InvalidToken as error:
+        return render_template("auth/link_invalid.html", message=error.message), 404
+    form = AcceptInvitationForm(name=invitation.name if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, form.name.data, form.password.data, utcnow())
+        except services.InvalidToken as error:
+            return render_template("auth/link_invalid.html", message=error.message), 404
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash(f"Welcome to Trainers' Network, {user.name}.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, utcnow())
+        db.session.commit()
+        flash(
+            "If that address has an account, we have emailed it a link to reset the "
+            "password. Check your inbox (and spam folder).",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.usable_reset(token, utcnow())
+    except services.InvalidToken as error:
+        return render_template("auth/link_invalid.html", message=error.message), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data, utcnow())
+        except services.InvalidToken as error:
+            return render_template("auth/link_invalid.html", message=error.message), 404
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password has been changed. Sign in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,24 @@
+"""Domain errors: services raise them, views turn them into messages."""
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; the message is shown to the user as is."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class NotFound(DomainError):
+    """Missing, or not the current user's to see: both answer 404."""
+
+    def __init__(self, message: str = "Not found."):
+        super().__init__(message)
+
+
+class PermissionDenied(DomainError):
+    """The user may see the thing but not do this to it."""

@@ -1,0 +1,32 @@
+"""Imports every model so the metadata (and Alembic) sees every table."""
+
+from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
+from trainers.matching.models import Offer
+from trainers.network.models import Group, Topic, group_organisers
+from trainers.profiles.models import (
+    AvailabilityWindow,
+    DayOff,
+    TrainerProfile,
+    TrainerTopic,
+)
+from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
+from trainers.sessions.models import TrainingSession
+
+__all__ = [
+    "AvailabilityWindow",
+    "DayOff",
+    "Group",
+    "Invitation",
+    "LoginThrottle",
+    "Offer",
+    "PasswordReset",
+    "RequestEvent",
+    "RequestSlot",
+    "Topic",
+    "TrainerProfile",
+    "TrainerTopic",
+    "TrainingRequest",
+    "TrainingSession",
+    "User",
+    "group_organisers",
+]

@@ -1,0 +1,55 @@
+"""Local groups, their organisers, and the topic catalogue."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainers.extensions import db
+from trainers.timeutil import utcnow
+
+group_organisers = Table(
+    "group_organisers",
+    db.metadata,
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Group(db.Model):
+    """A local group that asks for training, placed at its postcode district."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    region: Mapped[str] = mapped_column(String(40), index=True)
+    postcode_district: Mapped[str] = mapped_column(String(8))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisers = relationship(
+        "User", secondary=group_organisers, back_populates="groups", order_by="User.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Group {self.id} {self.name}>"
+
+
+class Topic(db.Model):
+    """A session the network can teach."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    default_minutes: Mapped[int] = mapped_column(default=120)
+    is_online_capable: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.id} {self.name}>"

@@ -1,0 +1,118 @@
+"""Training requests from groups, their proposed slots and their history."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainers.extensions import db
+from trainers.timeutil import utcnow
+
+
+class RequestStatus(StrEnum):
+    SUBMITTED = "submitted"
+    OFFERED = "offered"
+    BOOKED = "booked"
+    DELIVERED = "delivered"
+    UNFILLED = "unfilled"
+    CANCELLED = "cancelled"
+
+
+# Still open: the organiser may edit it, and matching may still place it.
+OPEN_STATUSES = frozenset(
+    {RequestStatus.SUBMITTED, RequestStatus.OFFERED, RequestStatus.UNFILLED}
+)
+CANCELLABLE_STATUSES = OPEN_STATUSES | {RequestStatus.BOOKED}
+_STATUS_SQL = ", ".join(f"'{status}'" for status in RequestStatus)
+
+
+class TrainingRequest(db.Model):
+    """A group's request for a session on a topic."""
+
+    __tablename__ = "training_requests"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
+        CheckConstraint("expected_attendance > 0", name="attendance"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(
+        String(12), default=RequestStatus.SUBMITTED, index=True
+    )
+    is_online: Mapped[bool] = mapped_column(default=False)
+    venue_postcode: Mapped[str | None] = mapped_column(String(10))
+    venue_district: Mapped[str | None] = mapped_column(String(8))
+    venue_address: Mapped[str] = mapped_column(Text, default="")
+    venue_latitude: Mapped[float | None]
+    venue_longitude: Mapped[float | None]
+    expected_attendance: Mapped[int]
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group = relationship("Group")
+    topic = relationship("Topic")
+    created_by = relationship("User")
+    slots = relationship(
+        "RequestSlot",
+        cascade="all, delete-orphan",
+        order_by="RequestSlot.starts_at",
+        back_populates="training_request",
+    )
+    events = relationship(
+        "RequestEvent",
+        cascade="all, delete-orphan",
+        order_by="(RequestEvent.at, RequestEvent.id)",
+        back_populates="training_request",
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def first_slot_starts_at(self) -> datetime | None:
+        return self.slots[0].starts_at if self.slots else None
+
+    def __repr__(self) -> str:
+        return f"<TrainingRequest {self.id} {self.status}>"
+
+
+class RequestSlot(db.Model):
+    """One proposed time for a request, stored in UTC."""
+
+    __tablename__ = "request_slots"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("training_requests.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    training_request = relationship("TrainingRequest", back_populates="slots")
+
+
+class RequestEvent(db.Model):
+    """One line of a request's history: who did what, when, and why."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("training_requests.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    training_request = relationship("TrainingRequest", back_populates="events")
+    actor = relationship("User")

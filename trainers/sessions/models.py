@@ -1,0 +1,55 @@
+"""Booked workshops: who teaches whom, when and where."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainers.extensions import db
+from trainers.timeutil import utcnow
+
+
+class SessionStatus(StrEnum):
+    BOOKED = "booked"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+_STATUS_SQL = ", ".join(f"'{status}'" for status in SessionStatus)
+
+
+class TrainingSession(db.Model):
+    """A booked session; the calendar event's UID and SEQUENCE live here."""
+
+    __tablename__ = "training_sessions"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
+        CheckConstraint("ends_at > starts_at", name="order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("training_requests.id"), index=True
+    )
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=SessionStatus.BOOKED)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    is_online: Mapped[bool] = mapped_column(default=False)
+    venue_postcode: Mapped[str | None] = mapped_column(String(10))
+    venue_address: Mapped[str] = mapped_column(Text, default="")
+    venue_latitude: Mapped[float | None]
+    venue_longitude: Mapped[float | None]
+    ical_uid: Mapped[str] = mapped_column(String(255), unique=True)
+    ical_sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    training_request = relationship("TrainingRequest")
+    trainer = relationship("User")
+    group = relationship("Group")
+    topic = relationship("Topic")

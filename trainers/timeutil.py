@@ -1,0 +1,62 @@
+"""UTC storage and Europe/London display: the one place that knows about clocks."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class LocalTimeError(ValueError):
+    """A local date and time that the Europe/London clock never shows."""
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    """An aware datetime shown on the Europe/London clock."""
+    return moment.astimezone(LONDON)
+
+
+def local_to_utc(day: date, clock: time) -> datetime:
+    """The UTC instant of a Europe/London wall-clock time.
+
+    Raises LocalTimeError for times skipped when the clocks go forward. In the
+    repeated hour when they go back, the first (BST) occurrence is taken.
+    """
+    local = datetime.combine(day, clock, tzinfo=LONDON)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(LONDON).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise LocalTimeError(
+            f"{clock:%H:%M} does not exist on {day:%-d %B %Y} in the UK: "
+            "the clocks go forward an hour that night."
+        )
+    return moment
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC; naive datetimes are refused so none slip in."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given for a UTC column")
+        moment = value.astimezone(UTC)
+        # SQLite has no time zones: store the UTC wall time without an offset.
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -1,0 +1,28 @@
+"""Small helpers every blueprint's views share."""
+
+from urllib.parse import urlsplit
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from trainers.errors import DomainError
+
+
+def show_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a domain error next to its field, or at the top of the page."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        # WTForms keeps errors as a tuple until validate() has run.
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A `next` URL only if it stays on this site (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

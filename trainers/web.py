@@ -1,0 +1,130 @@
+"""HTTP wiring: blueprints, error pages, security headers, template filters."""
+
+import logging
+from datetime import date, datetime
+
+from flask import Flask, current_app, render_template
+from flask_wtf.csrf import CSRFError
+
+from trainers.errors import NotFound
+from trainers.extensions import db, login_manager
+from trainers.timeutil import to_local
+
+logger = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints, handlers, filters and commands on the app."""
+    from trainers.auth.views import bp as auth_bp
+    from trainers.cli import register_commands
+    from trainers.home.views import bp as home_bp
+    from trainers.network.views import bp as network_bp
+    from trainers.profiles.views import bp as profiles_bp
+    from trainers.requests.views import bp as requests_bp
+
+    for blueprint in (home_bp, auth_bp, network_bp, profiles_bp, requests_bp):
+        app.register_blueprint(blueprint)
+
+    _init_login()
+    _init_errors(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.after_request(_security_headers)
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_time, "time")
+    register_commands(app)
+
+
+def _init_login() -> None:
+    from trainers.auth.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def _init_errors(app: Flask) -> None:
+    def page(status: int, title: str, message: str):
+        return (
+            render_template(
+                "errors/error.html", status=status, title=title, message=message
+            ),
+            status,
+        )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page(400, "Something was wrong with that request", str(error.description))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(
+            400,
+            "That form had expired",
+            "For your security the form could not be sent. Go back, reload the "
+            "page and try again.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return page(403, "Not for your account", "Your account cannot open this page.")
+
+    @app.errorhandler(404)
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        return page(404, "Page not found", "There is nothing here, or it is not yours to see.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return page(405, "Not allowed", "That page cannot be used that way.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return page(
+            500,
+            "Something went wrong on our side",
+            "Nothing you sent was half-saved. Please try again in a moment; if it "
+            "keeps happening, tell the national office.",
+        )
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config["APP_ENV"] == "production":
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    return response
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """'Tue 3 Mar 2026, 18:00' on the Europe/London clock."""
+    return "" if moment is None else to_local(moment).strftime("%a %-d %b %Y, %H:%M")
+
+
+def format_date(day: date | datetime | None) -> str:
+    """'Tue 3 Mar 2026'; a datetime is first put on the Europe/London clock."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = to_local(day)
+    return day.strftime("%a %-d %b %Y")
+
+
+def format_time(moment: datetime | None) -> str:
+    """'18:00' on the Europe/London clock."""
+    return "" if moment is None else to_local(moment).strftime("%H:%M")
