@@ -67,6 +67,19 @@ def database_url(tmp_path: Path, postgres_schema) -> str:
     return POSTGRES_URL or f"sqlite:///{tmp_path / 'test.db'}"
 
 
+class Browser(FlaskLoginClient):
+    """A test client whose every request runs in its own app context, as in
+    production, so `g`, the signed-in user and the database session never leak
+    between requests or into the test. The test's own objects are expired after
+    each request so they show what the request committed."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
     app = create_app(
@@ -80,7 +93,7 @@ def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
             "BASE_URL": "http://localhost",
         }
     )
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = Browser
     with app.app_context():
         if not POSTGRES_URL:
             db.create_all()

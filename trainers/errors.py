@@ -13,11 +13,11 @@ class DomainError(Exception):
             self.field = field
 
 
-class NotFound(DomainError):
-    """Missing, or not the current user's to see: both answer 404."""
+class NotFound(Exception):  # noqa: N818 - reads as what the user gets
+    """Missing, or not the current user's to see: both answer 404.
 
-    def __init__(self, message: str = "Not found."):
-        super().__init__(message)
+    Deliberately not a DomainError, so a view catching those never swallows it.
+    """
 
 
 class PermissionDenied(DomainError):

@@ -26,3 +26,8 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def strip_whitespace(value: str | None) -> str | None:
+    """A WTForms filter: surrounding spaces pasted with an address are not errors."""
+    return value.strip() if isinstance(value, str) else value

@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from trainers.auth.services import MIN_PASSWORD_LENGTH
+from trainers.viewhelpers import strip_whitespace
 
 EMAIL = [DataRequired("Enter your email address."), Email("Enter a valid email address."), Length(max=254)]
 
@@ -32,7 +33,7 @@ def _confirm() -> PasswordField:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=EMAIL)
+    email = EmailField("Email address", validators=EMAIL, filters=[strip_whitespace])
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=200)])
     remember = BooleanField("Keep me signed in on this device")
 
@@ -48,7 +49,7 @@ class AcceptInvitationForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email address", validators=EMAIL)
+    email = EmailField("Email address", validators=EMAIL, filters=[strip_whitespace])
 
 
 class ResetPasswordForm(FlaskForm):

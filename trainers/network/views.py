@@ -1,20 +1,207 @@
-"""Placeholder: replaced by the office's network management."""
+"""The national office manages groups, topics and people."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from trainers.auth import services as accounts
+from trainers.auth.access import office_required
+from trainers.errors import DomainError
+from trainers.extensions import db
+from trainers.geo import REGIONS
+from trainers.network import services
+from trainers.network.forms import GroupForm, InviteForm, TopicForm
+from trainers.timeutil import utcnow
+from trainers.viewhelpers import show_error
 
 bp = Blueprint("network", __name__, url_prefix="/office")
 
 
+@bp.before_request
+@office_required
+def require_office():
+    """Every page here is the national office's alone."""
+
+
 @bp.route("/groups")
 def groups():
-    return "groups"
+    region = request.args.get("region") or None
+    if region not in REGIONS:
+        region = None
+    return render_template(
+        "network/groups.html",
+        rows=services.group_list(region),
+        regions=REGIONS,
+        region=region,
+    )
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+def new_group():
+    return _group_form(None)
+
+
+@bp.route("/groups/<int:group_id>")
+def group(group_id: int):
+    return render_template("network/group.html", group=services.get_group(group_id))
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+def edit_group(group_id: int):
+    return _group_form(services.get_group(group_id))
+
+
+def _group_form(group):
+    form = GroupForm(obj=group)
+    if group is not None and request.method == "GET":
+        form.postcode.data = group.postcode_district
+    if form.validate_on_submit():
+        try:
+            group = services.save_group(
+                group,
+                form.name.data,
+                form.postcode.data,
+                form.region.data,
+                form.is_active.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{group.name} saved.", "success")
+            return redirect(url_for("network.group", group_id=group.id))
+    return render_template("network/group_form.html", form=form, group=group)
+
+
+@bp.route("/groups/<int:group_id>/organisers/<int:user_id>/remove", methods=["POST"])
+def remove_organiser(group_id: int, user_id: int):
+    group = services.get_group(group_id)
+    user = services.remove_organiser(group, user_id)
+    db.session.commit()
+    flash(f"{user.name} no longer organises {group.name}.", "success")
+    return redirect(url_for("network.group", group_id=group.id))
 
 
 @bp.route("/topics")
 def topics():
-    return "topics"
+    return render_template("network/topics.html", topics=services.all_topics())
+
+
+@bp.route("/topics/new", methods=["GET", "POST"])
+def new_topic():
+    return _topic_form(None)
+
+
+@bp.route("/topics/<int:topic_id>/edit", methods=["GET", "POST"])
+def edit_topic(topic_id: int):
+    return _topic_form(services.get_topic(topic_id))
+
+
+def _topic_form(topic):
+    form = TopicForm(obj=topic)
+    if form.validate_on_submit():
+        try:
+            topic = services.save_topic(
+                topic,
+                form.name.data,
+                form.summary.data,
+                form.default_minutes.data,
+                form.is_online_capable.data,
+                form.is_active.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{topic.name} saved.", "success")
+            return redirect(url_for("network.topics"))
+    return render_template("network/topic_form.html", form=form, topic=topic)
 
 
 @bp.route("/people")
 def people():
-    return "people"
+    return render_template(
+        "network/people.html",
+        people=services.people_list(),
+        invitations=services.open_invitations(utcnow()),
+        now=utcnow(),
+    )
+
+
+@bp.route("/people/invite", methods=["GET", "POST"])
+def invite():
+    form = InviteForm()
+    form.group_id.choices = [SelectChoice("0", "Not an organiser")] + [
+        SelectChoice(str(g.id), f"{g.name} ({g.postcode_district})")
+        for g in services.active_groups()
+    ]
+    if request.method == "GET" and request.args.get("group_id", "").isdigit():
+        form.role.data = "organiser"
+        form.group_id.data = int(request.args["group_id"])
+    if form.validate_on_submit():
+        group = (
+            services.get_group(form.group_id.data)
+            if form.role.data == "organiser" and form.group_id.data
+            else None
+        )
+        try:
+            invitation = accounts.invite(
+                form.email.data, form.name.data, form.role.data, current_user, utcnow(), group
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            if invitation is None:
+                flash(
+                    f"{form.email.data} already has an account: the role was added "
+                    "and they have been told by email.",
+                    "success",
+                )
+            else:
+                flash(f"Invitation emailed to {invitation.email}.", "success")
+            return redirect(url_for("network.people"))
+    return render_template("network/invite.html", form=form)
+
+
+@bp.route("/people/<int:user_id>/deactivate", methods=["POST"])
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/people/<int:user_id>/reactivate", methods=["POST"])
+def reactivate(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, is_active: bool):
+    try:
+        user = accounts.set_active(user_id, is_active, current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        state = "can sign in again" if is_active else "is deactivated and cannot sign in"
+        flash(f"{user.name} {state}.", "success")
+    return redirect(url_for("network.people"))
+
+
+@bp.route("/invitations/<int:invitation_id>/resend", methods=["POST"])
+def resend_invitation(invitation_id: int):
+    return _change_invitation(accounts.resend_invitation, invitation_id, "sent again")
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+def revoke_invitation(invitation_id: int):
+    return _change_invitation(accounts.revoke_invitation, invitation_id, "revoked")
+
+
+def _change_invitation(change, invitation_id: int, done: str):
+    try:
+        invitation = change(invitation_id, utcnow())
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Invitation to {invitation.email} {done}.", "success")
+    return redirect(url_for("network.people"))

@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make run` and `make test`. Needs Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test install lint format
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Migrate the SQLite database, load demo data the first time, serve on :5000.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## Lint and run every test (set TEST_DATABASE_URL to run them on PostgreSQL).
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

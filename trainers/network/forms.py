@@ -1,0 +1,89 @@
+"""The office's forms for groups, topics and invitations."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    SelectChoice,
+    BooleanField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from trainers.geo import REGIONS
+from trainers.viewhelpers import strip_whitespace
+
+REGION_FROM_POSTCODE = ""
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        "Group name",
+        validators=[DataRequired("Enter the group's name."), Length(max=120)],
+    )
+    postcode = StringField(
+        "Postcode district",
+        validators=[DataRequired("Enter the group's postcode district."), Length(max=10)],
+        description="For example TN34, or a full postcode such as TN34 1AA (only the district is kept).",
+    )
+    region = SelectField(
+        "Region",
+        choices=[SelectChoice(REGION_FROM_POSTCODE, "Work it out from the postcode district")]
+        + [SelectChoice(region) for region in REGIONS],
+        default=REGION_FROM_POSTCODE,
+        description="Only change this for a group that sits on a regional boundary.",
+    )
+    is_active = BooleanField("Active (can request sessions)", default=True)
+
+
+class TopicForm(FlaskForm):
+    name = StringField(
+        "Topic name", validators=[DataRequired("Enter the topic's name."), Length(max=120)]
+    )
+    summary = TextAreaField(
+        "Summary",
+        validators=[DataRequired("Describe the session in a sentence or two."), Length(max=2000)],
+        description="What a group gets from this session. Organisers see it when they request one.",
+    )
+    default_minutes = IntegerField(
+        "Usual length (minutes)",
+        default=120,
+        validators=[
+            DataRequired("Enter the usual length in minutes, as a whole number."),
+            NumberRange(30, 720, "Enter a length from 30 to 720 minutes."),
+        ],
+    )
+    is_online_capable = BooleanField("Can run online")
+    is_active = BooleanField("Offered to groups", default=True)
+
+
+class InviteForm(FlaskForm):
+    name = StringField(
+        "Their name", validators=[DataRequired("Enter the person's name."), Length(max=120)]
+    )
+    email = EmailField(
+        "Their email address",
+        validators=[
+            DataRequired("Enter the person's email address."),
+            Email("Enter a valid email address."),
+            Length(max=254),
+        ],
+        filters=[strip_whitespace],
+    )
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice("organiser", "Organiser of a local group"),
+            SelectChoice("trainer", "Trainer"),
+            SelectChoice("office", "National office"),
+        ],
+        validators=[DataRequired("Choose a role.")],
+    )
+    group_id = SelectField(
+        "Group (for organisers)",
+        coerce=int,
+        validators=[Optional()],
+        description="Which local group this organiser will request sessions for.",
+    )

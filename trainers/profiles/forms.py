@@ -1,0 +1,121 @@
+"""Trainer profile forms. They only parse; the services check the domain rules."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TimeField,
+)
+from wtforms.validators import InputRequired
+
+from trainers.network.models import Topic
+from trainers.profiles.models import WEEKDAYS
+from trainers.profiles.services import (
+    MAX_MONTHLY_CAP,
+    MAX_NOTE_LENGTH,
+    MAX_RADIUS_KM,
+    topic_field,
+)
+
+NOT_TAUGHT = ""
+LEVEL_CHOICES = [
+    (NOT_TAUGHT, "Not taught"),
+    ("shadowing", "Shadowing"),
+    ("qualified", "Qualified"),
+]
+# Browsers send "18:00", or "18:00:00" when a step is set.
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+
+
+def _time(label: str) -> TimeField:
+    return TimeField(
+        label,
+        validators=[InputRequired(f"Enter the {label.lower()}, like 18:00.")],
+        format=TIME_FORMATS,
+        invalid_value_message="Enter a time on the 24-hour clock, like 18:00.",
+    )
+
+
+def _date(label: str) -> DateField:
+    return DateField(
+        label,
+        validators=[InputRequired(f"Enter the {label.lower()}.")],
+        invalid_value_message="Enter a real date, like 2026-12-24.",
+    )
+
+
+class BasicsForm(FlaskForm):
+    home_postcode = StringField(
+        "Home postcode district",
+        validators=[InputRequired("Enter your home postcode district, like TN34.")],
+        description="The first half of your postcode, like TN34. We keep only "
+        "the district, never your full postcode.",
+        render_kw={"autocomplete": "off", "maxlength": 10},
+    )
+    travel_radius_km = IntegerField(
+        "Travel radius (km)",
+        validators=[InputRequired("Enter how far you will travel, in km.")],
+        invalid_value_message="Enter the travel radius as a whole number of km.",
+        description=f"How far from home you will travel to a group: 0 to "
+        f"{MAX_RADIUS_KM} km. 0 means online sessions only.",
+        render_kw={"min": 0, "max": MAX_RADIUS_KM, "inputmode": "numeric"},
+    )
+    monthly_cap = IntegerField(
+        "Monthly cap",
+        validators=[InputRequired("Enter the most sessions you will take a month.")],
+        invalid_value_message="Enter the monthly cap as a whole number of sessions.",
+        description=f"The most sessions you will take in a calendar month: 0 to "
+        f"{MAX_MONTHLY_CAP}. 0 means you are not taking sessions for now.",
+        render_kw={"min": 0, "max": MAX_MONTHLY_CAP, "inputmode": "numeric"},
+    )
+
+
+class TopicsForm(FlaskForm):
+    """A radio group per active topic, named by `topic_field(topic.id)`."""
+
+    def levels(self, topics: list[Topic]) -> dict[int, str | None]:
+        """The chosen level per topic id, None for not taught."""
+        return {
+            topic.id: self[topic_field(topic.id)].data or None for topic in topics
+        }
+
+
+def topics_form(topics: list[Topic], current: dict[int, str]) -> TopicsForm:
+    """A TopicsForm for these topics, each starting at its `current` level."""
+    fields = {
+        topic_field(topic.id): RadioField(
+            topic.name,
+            choices=LEVEL_CHOICES,
+            default=current.get(topic.id, NOT_TAUGHT),
+            description=topic.summary,
+            # The service names the topic in its own message for a bad level.
+            validate_choice=False,
+        )
+        for topic in topics
+    }
+    return type("BoundTopicsForm", (TopicsForm,), fields)()
+
+
+class AvailabilityForm(FlaskForm):
+    weekday = SelectField(
+        "Day of the week",
+        choices=list(enumerate(WEEKDAYS)),
+        coerce=int,
+        validate_choice=False,
+    )
+    start_time = _time("Start time")
+    end_time = _time("End time")
+
+
+class DayOffForm(FlaskForm):
+    first_on = _date("First day off")
+    last_on = _date("Last day off")
+    note = StringField(
+        "Note (optional)",
+        description=f"For example “holiday”. Up to {MAX_NOTE_LENGTH} characters; "
+        "the national office can see it.",
+        render_kw={"maxlength": MAX_NOTE_LENGTH},
+    )
