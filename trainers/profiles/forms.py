@@ -5,6 +5,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TimeField,
@@ -22,9 +23,9 @@ from trainers.profiles.services import (
 
 NOT_TAUGHT = ""
 LEVEL_CHOICES = [
-    (NOT_TAUGHT, "Not taught"),
-    ("shadowing", "Shadowing"),
-    ("qualified", "Qualified"),
+    SelectChoice(NOT_TAUGHT, "Not taught"),
+    SelectChoice("shadowing", "Shadowing"),
+    SelectChoice("qualified", "Qualified"),
 ]
 # Browsers send "18:00", or "18:00:00" when a step is set.
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -78,9 +79,7 @@ class TopicsForm(FlaskForm):
 
     def levels(self, topics: list[Topic]) -> dict[int, str | None]:
         """The chosen level per topic id, None for not taught."""
-        return {
-            topic.id: self[topic_field(topic.id)].data or None for topic in topics
-        }
+        return {topic.id: self[topic_field(topic.id)].data or None for topic in topics}
 
 
 def topics_form(topics: list[Topic], current: dict[int, str]) -> TopicsForm:
@@ -102,7 +101,8 @@ def topics_form(topics: list[Topic], current: dict[int, str]) -> TopicsForm:
 class AvailabilityForm(FlaskForm):
     weekday = SelectField(
         "Day of the week",
-        choices=list(enumerate(WEEKDAYS)),
+        choices=[SelectChoice(str(day), name) for day, name in enumerate(WEEKDAYS)],
+        validators=[InputRequired("Choose a day of the week.")],
         coerce=int,
         validate_choice=False,
     )

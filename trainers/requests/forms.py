@@ -1,0 +1,206 @@
+"""Forms to make, edit, cancel and filter training requests."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Field,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from trainers.network.models import Group, Topic
+from trainers.requests.models import RequestStatus, TrainingRequest
+from trainers.requests.services import (
+    MAX_ACCESSIBILITY,
+    MAX_ADDRESS,
+    MAX_ATTENDANCE,
+    MAX_NOTES,
+    MAX_REASON,
+    MAX_SLOTS,
+    SlotRow,
+    slot_field,
+)
+from trainers.timeutil import to_local
+
+SLOT_PARTS = ("date", "start", "end")
+
+
+def _optional_int(value) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+def _is_online(value) -> bool:
+    return value is True or value == "online"
+
+
+def choices(items: list[Group] | list[Topic], placeholder: str) -> list[SelectChoice]:
+    """Select options for groups or topics, after an empty first option."""
+    return [SelectChoice("", placeholder)] + [
+        SelectChoice(str(item.id), item.name) for item in items
+    ]
+
+
+class RequestForm(FlaskForm):
+    """A training request; the slot fields `slot_N_date|start|end` are added below."""
+
+    group_id = SelectField(
+        "Group",
+        coerce=_optional_int,
+        validators=[InputRequired("Choose the group this request is for.")],
+        invalid_value_message="Choose a group from the list.",
+        invalid_choice_message="Choose a group from the list.",
+    )
+    topic_id = SelectField(
+        "Topic",
+        coerce=_optional_int,
+        validators=[InputRequired("Choose a topic.")],
+        invalid_value_message="Choose a topic from the list.",
+        invalid_choice_message="Choose a topic from the list.",
+    )
+    is_online = RadioField(
+        "Where will it take place?",
+        choices=[SelectChoice("venue", "At a venue"), SelectChoice("online", "Online")],
+        coerce=_is_online,
+        default=False,
+    )
+    venue_postcode = StringField(
+        "Venue postcode",
+        validators=[Length(max=20, message="That is too long for a postcode.")],
+        description="The venue's full postcode, or at least its district (such as "
+        "TN34). Leave empty for an online session.",
+    )
+    venue_address = TextAreaField(
+        "Venue address",
+        validators=[
+            Length(max=MAX_ADDRESS, message=f"Keep the address under {MAX_ADDRESS} characters.")
+        ],
+        description="Building, street and town, and how to find the room. Leave "
+        "empty for an online session.",
+    )
+    expected_attendance = IntegerField(
+        "Expected attendance",
+        validators=[InputRequired("Enter how many people you expect.")],
+        invalid_value_message="Enter the number of people as a whole number, such as 12.",
+        description=f"How many people you expect, from 1 to {MAX_ATTENDANCE}.",
+    )
+    accessibility_needs = TextAreaField(
+        "Accessibility needs (optional)",
+        validators=[
+            Length(
+                max=MAX_ACCESSIBILITY,
+                message=f"Keep this under {MAX_ACCESSIBILITY} characters.",
+            )
+        ],
+        description="For example step-free access, a hearing loop, or large print.",
+    )
+    notes = TextAreaField(
+        "Notes for the trainer (optional)",
+        validators=[
+            Length(max=MAX_NOTES, message=f"Keep the notes under {MAX_NOTES} characters.")
+        ],
+    )
+
+    def slot_rows(self) -> list[SlotRow]:
+        """Each slot row's (date, start, end) as typed, empty parts as None."""
+        return [tuple(field.data for field in row) for row in self.slot_fields()]
+
+    def slot_fields(self) -> list[tuple[Field, Field, Field]]:
+        """Each slot row's date, start and end fields, for the template."""
+        return [
+            tuple(self[slot_field(row, part)] for part in SLOT_PARTS)
+            for row in range(MAX_SLOTS)
+        ]
+
+    def details(self) -> dict:
+        """The request's fields besides group, topic and slots, as the services take them."""
+        return {
+            "is_online": self.is_online.data,
+            "venue_postcode": self.venue_postcode.data,
+            "venue_address": self.venue_address.data,
+            "expected_attendance": self.expected_attendance.data,
+            "accessibility_needs": self.accessibility_needs.data,
+            "notes": self.notes.data,
+        }
+
+
+for _row in range(MAX_SLOTS):
+    _name = f"Slot {_row + 1}"
+    setattr(
+        RequestForm,
+        slot_field(_row, "date"),
+        DateField(
+            f"{_name} date",
+            validators=[Optional()],
+            format=["%Y-%m-%d", "%d/%m/%Y"],
+            invalid_value_message="Enter a real date, such as 28/03/2027.",
+        ),
+    )
+    for _part, _label in (("start", "start time"), ("end", "end time")):
+        setattr(
+            RequestForm,
+            slot_field(_row, _part),
+            TimeField(
+                f"{_name} {_label}",
+                validators=[Optional()],
+                format=["%H:%M", "%H:%M:%S"],
+                invalid_value_message="Enter a time on the 24-hour clock, such as 18:30.",
+            ),
+        )
+
+
+def request_form_data(training_request: TrainingRequest) -> dict:
+    """The form's starting values for editing a request; slots on the UK clock."""
+    data = {
+        "topic_id": training_request.topic_id,
+        "is_online": training_request.is_online,
+        "venue_postcode": training_request.venue_postcode,
+        "venue_address": training_request.venue_address,
+        "expected_attendance": training_request.expected_attendance,
+        "accessibility_needs": training_request.accessibility_needs,
+        "notes": training_request.notes,
+    }
+    for row, slot in enumerate(training_request.slots):
+        starts, ends = to_local(slot.starts_at), to_local(slot.ends_at)
+        data[slot_field(row, "date")] = starts.date()
+        data[slot_field(row, "start")] = starts.time()
+        data[slot_field(row, "end")] = ends.time()
+    return data
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it being cancelled?",
+        validators=[
+            DataRequired("Say why the request is being cancelled."),
+            Length(max=MAX_REASON, message=f"Keep the reason under {MAX_REASON} characters."),
+        ],
+        description="The national office, and any trainer already booked, will see this.",
+    )
+
+
+class RequestFilterForm(FlaskForm):
+    """The list's filters, sent in the URL so a filtered list can be shared."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice("", "Any status")]
+        + [SelectChoice(status.value, status.value.capitalize()) for status in RequestStatus],
+        validators=[Optional()],
+        invalid_choice_message="Choose a status from the list.",
+    )
+    group_id = SelectField(
+        "Group",
+        coerce=_optional_int,
+        validators=[Optional()],
+        invalid_value_message="Choose a group from the list.",
+        invalid_choice_message="Choose a group from the list.",
+    )

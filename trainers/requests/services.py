@@ -1,0 +1,534 @@
+"""Training requests: make, edit and cancel them; list what each person may see.
+
+Every function that changes something flushes and leaves the commit to the caller.
+"""
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from operator import attrgetter
+
+from flask import current_app
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from trainers.auth.models import User
+from trainers.errors import DomainError, NotFound
+from trainers.extensions import db
+from trainers.geo import UnknownPostcode, format_postcode, locate
+from trainers.matching.models import Offer, OfferStatus
+from trainers.network.models import Group, Topic, group_organisers
+from trainers.requests.models import (
+    CANCELLABLE_STATUSES,
+    RequestEvent,
+    RequestSlot,
+    RequestStatus,
+    TrainingRequest,
+)
+from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.timeutil import LocalTimeError, local_to_utc
+
+logger = logging.getLogger(__name__)
+
+MAX_SLOTS = 5
+MAX_ATTENDANCE = 500
+MAX_ADDRESS = 500
+MAX_ACCESSIBILITY = 1000
+MAX_NOTES = 2000
+MAX_REASON = 500
+
+# A slot as typed on the form: a local date, start and end time, any of them empty.
+SlotRow = tuple[date | None, time | None, time | None]
+# A proposed slot as stored: aware UTC start and end.
+Slot = tuple[datetime, datetime]
+
+
+def slot_field(row: int, part: str) -> str:
+    """The form field of one part ("date", "start", "end") of slot row `row`, from 0."""
+    return f"slot_{row + 1}_{part}"
+
+
+class SlotError(DomainError):
+    """One proposed slot breaks a rule; `row` is its place on the form, from 0."""
+
+    def __init__(self, row: int, part: str, message: str):
+        super().__init__(message, field=slot_field(row, part))
+        self.row = row
+
+
+class InvalidSlots(DomainError):
+    """Some proposed slots break rules; `errors` holds one SlotError per bad row."""
+
+    def __init__(self, errors: list[SlotError]):
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class _Venue:
+    # Named as the request's columns so it can be copied onto one.
+    is_online: bool
+    venue_postcode: str | None = None
+    venue_district: str | None = None
+    venue_latitude: float | None = None
+    venue_longitude: float | None = None
+    venue_address: str = ""
+
+
+@dataclass(frozen=True)
+class _Details:
+    topic: Topic
+    slots: list[Slot]
+    venue: _Venue
+    expected_attendance: int
+    accessibility_needs: str
+    notes: str
+
+
+def parse_slots(rows: list[SlotRow], now: datetime) -> list[Slot]:
+    """The proposed slots as UTC (start, end) pairs, earliest first; empty rows skipped.
+
+    Raises InvalidSlots naming every bad row: half filled, a time the clocks skip,
+    ending at or before its start, in the past, too long, or a repeat of another.
+    """
+    filled = [
+        (row, values)
+        for row, values in enumerate(rows)
+        if any(value is not None for value in values)
+    ]
+    if len(filled) > MAX_SLOTS:
+        raise DomainError(f"Propose at most {MAX_SLOTS} time slots.")
+    if not filled:
+        raise InvalidSlots(
+            [SlotError(0, "date", "Propose at least one time slot: a date, a start time and an end time.")]
+        )
+    rows_by_slot: dict[Slot, int] = {}
+    errors = []
+    for row, values in filled:
+        try:
+            slot = _parse_slot(row, *values, now)
+            if slot in rows_by_slot:
+                raise SlotError(
+                    row, "date", f"This slot is the same as slot {rows_by_slot[slot] + 1}."
+                )
+        except SlotError as error:
+            errors.append(error)
+        else:
+            rows_by_slot[slot] = row
+    if errors:
+        raise InvalidSlots(errors)
+    return sorted(rows_by_slot)
+
+
+def _parse_slot(
+    row: int, day: date | None, start: time | None, end: time | None, now: datetime
+) -> Slot:
+    for part, value, wanted in (
+        ("date", day, "a date"),
+        ("start", start, "a start time"),
+        ("end", end, "an end time"),
+    ):
+        if value is None:
+            raise SlotError(row, part, f"This slot needs {wanted} too, or leave the whole row empty.")
+    starts_at = _to_utc(row, "start", day, start)
+    ends_at = _to_utc(row, "end", day, end)
+    if ends_at <= starts_at:
+        raise SlotError(row, "end", "This slot ends at or before its start. Give an end time later the same day.")
+    if starts_at <= now:
+        raise SlotError(row, "date", "This slot is in the past. Choose a time still to come.")
+    longest = current_app.config["MAX_SLOT_HOURS"]
+    if ends_at - starts_at > timedelta(hours=longest):
+        raise SlotError(row, "end", f"This slot is longer than {longest} hours. Propose a shorter session.")
+    return starts_at, ends_at
+
+
+def _to_utc(row: int, part: str, day: date, clock: time) -> datetime:
+    try:
+        return local_to_utc(day, clock)
+    except LocalTimeError as error:
+        raise SlotError(row, part, str(error)) from error
+
+
+def create_request(
+    group: Group,
+    topic: Topic,
+    slots: list[Slot],
+    *,
+    is_online: bool,
+    venue_postcode: str | None,
+    venue_address: str | None,
+    expected_attendance: int,
+    accessibility_needs: str | None,
+    notes: str | None,
+    by: User,
+    now: datetime,
+) -> TrainingRequest:
+    """Submit a group's request for a topic in one of `slots` (from parse_slots).
+
+    Records it in the history; matching may run on the result straight after.
+    Raises DomainError naming the field at fault. Flushes; the caller commits.
+    """
+    if not group.is_active:
+        raise DomainError(f"{group.name} is no longer active, so it cannot ask for training.")
+    details = _validate(
+        topic,
+        slots,
+        is_online=is_online,
+        venue_postcode=venue_postcode,
+        venue_address=venue_address,
+        expected_attendance=expected_attendance,
+        accessibility_needs=accessibility_needs,
+        notes=notes,
+    )
+    training_request = TrainingRequest(
+        group=group,
+        created_by=by,
+        status=RequestStatus.SUBMITTED,
+        created_at=now,
+        status_changed_at=now,
+    )
+    db.session.add(training_request)
+    _apply(training_request, details)
+    _record(training_request, "created", _plural(len(slots), "slot") + " proposed", by, now)
+    db.session.flush()
+    logger.info(
+        "Training request %s created for group %s (topic %s) by user %s",
+        training_request.id,
+        group.id,
+        topic.id,
+        by.id,
+    )
+    return training_request
+
+
+def update_request(
+    training_request: TrainingRequest,
+    topic: Topic,
+    slots: list[Slot],
+    *,
+    is_online: bool,
+    venue_postcode: str | None,
+    venue_address: str | None,
+    expected_attendance: int,
+    accessibility_needs: str | None,
+    notes: str | None,
+    by: User,
+    now: datetime,
+) -> list[str]:
+    """Change an open request and record what changed; returns the changes (none: []).
+
+    Raises DomainError if the request is no longer open or a field is wrong.
+    Flushes; the caller commits.
+    """
+    ensure_editable(training_request)
+    details = _validate(
+        topic,
+        slots,
+        is_online=is_online,
+        venue_postcode=venue_postcode,
+        venue_address=venue_address,
+        expected_attendance=expected_attendance,
+        accessibility_needs=accessibility_needs,
+        notes=notes,
+    )
+    changes = _changes(training_request, details)
+    if not changes:
+        return []
+    _apply(training_request, details)
+    _record(training_request, "edited", "; ".join(changes), by, now)
+    db.session.flush()
+    # Slots were edited in memory; reload them in their stored order when next read.
+    db.session.expire(training_request, ["slots"])
+    logger.info(
+        "Training request %s edited by user %s: %s",
+        training_request.id,
+        by.id,
+        "; ".join(changes),
+    )
+    return changes
+
+
+def cancel_request(
+    training_request: TrainingRequest, reason: str, by: User, now: datetime
+) -> TrainingRequest:
+    """Cancel a request, its booked session and its pending offers, with a reason.
+
+    Raises DomainError if it cannot be cancelled or the reason is blank.
+    Flushes; the caller commits.
+    """
+    ensure_cancellable(training_request)
+    reason = _clean(reason)
+    if not reason:
+        raise DomainError("Say why the request is being cancelled.", field="reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(f"Keep the reason under {MAX_REASON} characters.", field="reason")
+    training_request.status = RequestStatus.CANCELLED
+    training_request.cancel_reason = reason
+    training_request.status_changed_at = now
+    _cancel_booked_sessions(training_request, reason, now)
+    _withdraw_pending_offers(training_request)
+    _record(training_request, "cancelled", reason, by, now)
+    db.session.flush()
+    logger.info("Training request %s cancelled by user %s", training_request.id, by.id)
+    return training_request
+
+
+def ensure_editable(training_request: TrainingRequest) -> None:
+    """Raises DomainError unless the request is still open to changes."""
+    if not training_request.is_open:
+        raise DomainError(
+            f"This request is {training_request.status}, so it can no longer be changed."
+        )
+
+
+def ensure_cancellable(training_request: TrainingRequest) -> None:
+    """Raises DomainError unless the request can still be cancelled."""
+    if training_request.status == RequestStatus.CANCELLED:
+        raise DomainError("This request is already cancelled.")
+    if training_request.status not in CANCELLABLE_STATUSES:
+        raise DomainError(
+            f"This request is {training_request.status}, so it can no longer be "
+            "cancelled."
+        )
+
+
+def is_short_notice(training_request: TrainingRequest, now: datetime) -> bool:
+    """Whether an open request's earliest slot starts within SHORT_NOTICE_DAYS of now."""
+    first = training_request.first_slot_starts_at
+    notice = timedelta(days=current_app.config["SHORT_NOTICE_DAYS"])
+    return training_request.is_open and first is not None and first - now < notice
+
+
+def visible_requests(
+    user: User, *, status: str | None = None, group_id: int | None = None
+) -> Select:
+    """The requests `user` may see (office: all; organiser: their groups'), newest first.
+
+    Loads the group, topic and slots the list shows.
+    """
+    query = select(TrainingRequest).options(
+        joinedload(TrainingRequest.group),
+        joinedload(TrainingRequest.topic),
+        selectinload(TrainingRequest.slots),
+    )
+    if not user.is_office:
+        query = query.where(TrainingRequest.group_id.in_(_own_group_ids(user)))
+    if status is not None:
+        query = query.where(TrainingRequest.status == status)
+    if group_id is not None:
+        query = query.where(TrainingRequest.group_id == group_id)
+    return query.order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
+
+
+def get_request_for(user: User, request_id: int) -> TrainingRequest:
+    """A request `user` may see, with its history. Raises NotFound otherwise."""
+    training_request = db.session.scalar(
+        visible_requests(user)
+        .where(TrainingRequest.id == request_id)
+        .options(
+            joinedload(TrainingRequest.created_by),
+            selectinload(TrainingRequest.events).joinedload(RequestEvent.actor),
+        )
+    )
+    if training_request is None:
+        raise NotFound()
+    return training_request
+
+
+def groups_for(user: User, *, active_only: bool = True) -> list[Group]:
+    """The groups `user` may ask for training for (office: every group), by name."""
+    return list(db.session.scalars(_group_scope(user, active_only)))
+
+
+def group_for(user: User, group_id: int | None) -> Group:
+    """An active group `user` may ask for training for. Raises NotFound otherwise."""
+    group = db.session.scalar(_group_scope(user, True).where(Group.id == group_id))
+    if group is None:
+        raise NotFound()
+    return group
+
+
+def active_topics() -> list[Topic]:
+    """The topics a request may ask for, by name."""
+    return list(db.session.scalars(select(Topic).where(Topic.is_active).order_by(Topic.name)))
+
+
+def get_topic(topic_id: int | None) -> Topic:
+    """A topic by id. Raises DomainError on the topic field when there is none."""
+    topic = db.session.get(Topic, topic_id) if topic_id is not None else None
+    if topic is None:
+        raise DomainError("Choose a topic from the list.", field="topic_id")
+    return topic
+
+
+def _group_scope(user: User, active_only: bool) -> Select:
+    query = select(Group).order_by(Group.name)
+    if active_only:
+        query = query.where(Group.is_active)
+    if not user.is_office:
+        query = query.where(Group.id.in_(_own_group_ids(user)))
+    return query
+
+
+def _own_group_ids(user: User) -> Select:
+    return select(group_organisers.c.group_id).where(group_organisers.c.user_id == user.id)
+
+
+def _validate(
+    topic: Topic,
+    slots: list[Slot],
+    *,
+    is_online: bool,
+    venue_postcode: str | None,
+    venue_address: str | None,
+    expected_attendance: int,
+    accessibility_needs: str | None,
+    notes: str | None,
+) -> _Details:
+    if not topic.is_active:
+        raise DomainError(
+            f"{topic.name} is no longer offered. Choose another topic.", field="topic_id"
+        )
+    if not 1 <= len(slots) <= MAX_SLOTS:
+        raise DomainError(f"Propose between 1 and {MAX_SLOTS} time slots.")
+    if not 1 <= expected_attendance <= MAX_ATTENDANCE:
+        raise DomainError(
+            f"Expected attendance must be between 1 and {MAX_ATTENDANCE} people.",
+            field="expected_attendance",
+        )
+    return _Details(
+        topic=topic,
+        slots=sorted(slots),
+        venue=_venue(topic, is_online, venue_postcode, venue_address),
+        expected_attendance=expected_attendance,
+        accessibility_needs=_clean(accessibility_needs),
+        notes=_clean(notes),
+    )
+
+
+def _venue(
+    topic: Topic, is_online: bool, postcode: str | None, address: str | None
+) -> _Venue:
+    if is_online:
+        if not topic.is_online_capable:
+            raise DomainError(
+                f"{topic.name} cannot be run online. Choose a venue, or a topic that "
+                "can run online.",
+                field="is_online",
+            )
+        return _Venue(is_online=True)
+    if not (postcode or "").strip():
+        raise DomainError(
+            "Enter the venue's postcode (or choose online if the topic allows it).",
+            field="venue_postcode",
+        )
+    try:
+        place = locate(postcode)
+    except UnknownPostcode as error:
+        raise DomainError(error.message, field="venue_postcode") from error
+    address = _clean(address)
+    if not address:
+        raise DomainError(
+            "Enter the venue's address, so the trainer can find it.",
+            field="venue_address",
+        )
+    return _Venue(
+        is_online=False,
+        venue_postcode=format_postcode(postcode),
+        venue_district=place.district,
+        venue_latitude=place.latitude,
+        venue_longitude=place.longitude,
+        venue_address=address,
+    )
+
+
+def _changes(training_request: TrainingRequest, details: _Details) -> list[str]:
+    changes = []
+    if details.topic.id != training_request.topic_id:
+        changes.append(f"topic {training_request.topic.name} -> {details.topic.name}")
+    if set(details.slots) != {(s.starts_at, s.ends_at) for s in training_request.slots}:
+        changes.append("slots changed")
+    old_place, new_place = _place(training_request), _place(details.venue)
+    if old_place != new_place:
+        changes.append(f"venue {old_place} -> {new_place}")
+    elif details.venue.venue_address != training_request.venue_address:
+        changes.append("address changed")
+    if details.expected_attendance != training_request.expected_attendance:
+        changes.append(
+            f"attendance {training_request.expected_attendance} -> "
+            f"{details.expected_attendance}"
+        )
+    if details.accessibility_needs != training_request.accessibility_needs:
+        changes.append("accessibility needs changed")
+    if details.notes != training_request.notes:
+        changes.append("notes changed")
+    return changes
+
+
+def _place(venue: _Venue | TrainingRequest) -> str:
+    return "online" if venue.is_online else venue.venue_postcode or ""
+
+
+def _apply(training_request: TrainingRequest, details: _Details) -> None:
+    training_request.topic = details.topic
+    for name, value in asdict(details.venue).items():
+        setattr(training_request, name, value)
+    training_request.expected_attendance = details.expected_attendance
+    training_request.accessibility_needs = details.accessibility_needs
+    training_request.notes = details.notes
+    # Keep slots that stay (offers may point at them); drop and add the rest.
+    wanted = set(details.slots)
+    for slot in list(training_request.slots):
+        if (slot.starts_at, slot.ends_at) not in wanted:
+            training_request.slots.remove(slot)
+    kept = {(slot.starts_at, slot.ends_at) for slot in training_request.slots}
+    for starts_at, ends_at in sorted(wanted - kept):
+        training_request.slots.append(RequestSlot(starts_at=starts_at, ends_at=ends_at))
+    training_request.slots.sort(key=attrgetter("starts_at"))
+
+
+def _cancel_booked_sessions(
+    training_request: TrainingRequest, reason: str, now: datetime
+) -> None:
+    for training_session in db.session.scalars(
+        select(TrainingSession).where(
+            TrainingSession.request_id == training_request.id,
+            TrainingSession.status == SessionStatus.BOOKED,
+        )
+    ):
+        training_session.status = SessionStatus.CANCELLED
+        training_session.cancelled_at = now
+        training_session.cancel_reason = reason
+        logger.info(
+            "Training session %s cancelled with request %s",
+            training_session.id,
+            training_request.id,
+        )
+
+
+def _withdraw_pending_offers(training_request: TrainingRequest) -> None:
+    for offer in db.session.scalars(
+        select(Offer).where(
+            Offer.request_id == training_request.id,
+            Offer.status == OfferStatus.PENDING,
+        )
+    ):
+        offer.status = OfferStatus.WITHDRAWN
+        logger.info("Offer %s withdrawn with request %s", offer.id, training_request.id)
+
+
+def _record(
+    training_request: TrainingRequest, action: str, detail: str, by: User, now: datetime
+) -> None:
+    training_request.events.append(
+        RequestEvent(at=now, actor=by, action=action, detail=detail)
+    )
+
+
+def _clean(text: str | None) -> str:
+    """Trimmed text with tidy line ends; lines are kept for addresses and notes."""
+    return "\n".join(line.rstrip() for line in (text or "").strip().splitlines())
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
