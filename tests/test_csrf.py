@@ -47,6 +47,10 @@ def test_a_real_token_is_accepted(csrf_app, make_user, client):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(
         "/login",
-        data={"csrf_token": token, "email": "ann@example.org", "password": "correct horse battery"},
+        data={
+            "csrf_token": token,
+            "email": "ann@example.org",
+            "password": "correct horse battery",
+        },
     )
     assert response.status_code == 302

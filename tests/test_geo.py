@@ -1,6 +1,13 @@
 import pytest
 
-from trainers.geo import REGIONS, UnknownPostcode, all_districts, distance_km, format_postcode, locate
+from trainers.geo import (
+    REGIONS,
+    UnknownPostcode,
+    all_districts,
+    distance_km,
+    format_postcode,
+    locate,
+)
 
 
 @pytest.mark.parametrize(

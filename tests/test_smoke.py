@@ -1,8 +1,53 @@
+from sqlalchemy import select
+
+from trainers import create_app
+from trainers.extensions import db
+from trainers.network.models import Topic
+
+
 def test_health_check_reports_the_database_reachable(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "reachable"}
 
 
-def test_login_page_renders(client):
-    assert b"Sign in" in client.get("/login").data
+def test_health_check_fails_when_the_database_is_unreachable(tmp_path):
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/dir/db.sqlite"}
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert b"Page not found" in response.data
+
+
+def test_a_crash_shows_the_500_page_and_saves_nothing(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def crash():
+        db.session.add(Topic(name="Half-saved"))
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/crash", view_func=crash)
+    response = client.get("/crash")
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.data
+    assert db.session.scalars(select(Topic)).all() == []
+
+
+def test_about_page_carries_the_data_attribution(client):
+    page = client.get("/about").get_data(as_text=True)
+    assert "Contains OS data © Crown copyright" in page
+    assert "GeoNames" in page
+
+
+def test_anonymous_home_goes_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"

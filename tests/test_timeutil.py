@@ -10,8 +10,12 @@ from trainers.web import format_datetime
 
 
 def test_winter_times_are_gmt_and_summer_times_bst():
-    assert local_to_utc(date(2027, 1, 12), time(18, 0)) == datetime(2027, 1, 12, 18, 0, tzinfo=UTC)
-    assert local_to_utc(date(2027, 7, 12), time(18, 0)) == datetime(2027, 7, 12, 17, 0, tzinfo=UTC)
+    assert local_to_utc(date(2027, 1, 12), time(18, 0)) == datetime(
+        2027, 1, 12, 18, 0, tzinfo=UTC
+    )
+    assert local_to_utc(date(2027, 7, 12), time(18, 0)) == datetime(
+        2027, 7, 12, 17, 0, tzinfo=UTC
+    )
 
 
 def test_clocks_forward_day_is_right_either_side_of_the_change():
@@ -32,9 +36,17 @@ def test_clocks_back_day_takes_the_first_of_the_repeated_hour():
 
 
 def test_display_is_on_the_london_clock():
-    assert format_datetime(datetime(2027, 3, 28, 9, 0, tzinfo=UTC)) == "Sun 28 Mar 2027, 10:00"
-    assert format_datetime(datetime(2027, 10, 31, 10, 0, tzinfo=UTC)) == "Sun 31 Oct 2027, 10:00"
-    assert to_local(datetime(2027, 10, 31, 0, 30, tzinfo=UTC)).utcoffset() == timedelta(hours=1)
+    assert (
+        format_datetime(datetime(2027, 3, 28, 9, 0, tzinfo=UTC))
+        == "Sun 28 Mar 2027, 10:00"
+    )
+    assert (
+        format_datetime(datetime(2027, 10, 31, 10, 0, tzinfo=UTC))
+        == "Sun 31 Oct 2027, 10:00"
+    )
+    assert to_local(datetime(2027, 10, 31, 0, 30, tzinfo=UTC)).utcoffset() == timedelta(
+        hours=1
+    )
 
 
 def test_utc_columns_round_trip_aware_and_refuse_naive(app):

@@ -23,7 +23,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     _check_production_settings(app)
     INSTANCE.mkdir(exist_ok=True)  # the default SQLite file and dev mail live here
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
 
     from trainers import models  # noqa: F401 - every table on the metadata
 

@@ -1,7 +1,80 @@
 """Command-line commands: `flask --app wsgi demo`."""
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import inspect
+
+from trainers import demo
+from trainers.extensions import db
+from trainers.timeutil import utcnow
 
 
 def register_commands(app: Flask) -> None:
     """Add the project's commands to `flask`."""
+    app.cli.add_command(demo_command)
+
+
+@click.command("demo")
+@click.option(
+    "--reset", is_flag=True, help="Delete every row first (keeps the tables)."
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Load only into a database without users; otherwise do nothing.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=demo.SEED,
+    show_default=True,
+    help="The same seed on the same day builds the same data.",
+)
+@with_appcontext
+def demo_command(reset: bool, if_empty: bool, seed: int) -> None:
+    """Load a demo network: groups, trainers, requests in every state."""
+    if reset and if_empty:
+        raise click.UsageError("Use --reset or --if-empty, not both.")
+    if not inspect(db.engine).has_table("users"):
+        raise click.ClickException(
+            "The database has no tables yet. Run `flask --app wsgi db upgrade` first."
+        )
+    if not reset and demo.has_users():
+        if if_empty:
+            click.echo("Demo data not loaded: the database already has users.")
+            return
+        raise click.ClickException(
+            "The database already has users, so the demo was not loaded. Run "
+            "`flask --app wsgi demo --reset` to delete everything in it first."
+        )
+    try:
+        if reset:
+            demo.delete_everything()
+        summary = demo.load_demo(utcnow(), seed)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _print_logins(summary)
+
+
+def _print_logins(summary: demo.DemoSummary) -> None:
+    states = ", ".join(
+        f"{count} {status}" for status, count in summary.requests.items()
+    )
+    click.echo(
+        f"Demo data loaded: {summary.groups} groups, {summary.trainers} trainers, "
+        f"{summary.topics} topics, {summary.requests.total()} requests ({states})."
+    )
+    click.echo(
+        f"\nSign in at {current_app.config['BASE_URL']} with the password "
+        f"{demo.PASSWORD}:"
+    )
+    roles = {
+        demo.OFFICE_EMAIL: "national office",
+        demo.ORGANISER_EMAIL: "organiser of " + " and ".join(summary.organiser_groups),
+        demo.TRAINER_EMAIL: "trainer based in TN34 (Hastings)",
+    }
+    for email, role in roles.items():
+        click.echo(f"  {email:<24} {role}")

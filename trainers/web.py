@@ -64,7 +64,9 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
-        return page(400, "Something was wrong with that request", str(error.description))
+        return page(
+            400, "Something was wrong with that request", str(error.description)
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -82,7 +84,9 @@ def _init_errors(app: Flask) -> None:
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
     def not_found(error):
-        return page(404, "Page not found", "There is nothing here, or it is not yours to see.")
+        return page(
+            404, "Page not found", "There is nothing here, or it is not yours to see."
+        )
 
     @app.errorhandler(405)
     def method_not_allowed(error):

@@ -13,7 +13,12 @@ def count(model) -> int:
 
 
 def invite_form(**overrides):
-    data = {"name": "Sam Organiser", "email": "Sam@Example.org", "role": "trainer", "group_id": "0"}
+    data = {
+        "name": "Sam Organiser",
+        "email": "Sam@Example.org",
+        "role": "trainer",
+        "group_id": "0",
+    }
     data.update(overrides)
     return data
 
@@ -39,7 +44,11 @@ def test_office_invites_a_trainer_who_sets_a_password_and_lands_signed_in(
     assert b"Sam Organiser" in page.data  # the name is prefilled
     response = client.post(
         link,
-        data={"name": "Sam Smith", "password": "a long enough pass", "confirm": "a long enough pass"},
+        data={
+            "name": "Sam Smith",
+            "password": "a long enough pass",
+            "confirm": "a long enough pass",
+        },
     )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "sam@example.org"))
@@ -52,7 +61,11 @@ def test_invitation_link_works_only_once(make_user, client_for, client, mailbox)
     office = make_user("office@example.org", office=True)
     client_for(office).post("/office/people/invite", data=invite_form())
     link = mailbox.last_link("sam@example.org")
-    form = {"name": "Sam", "password": "a long enough pass", "confirm": "a long enough pass"}
+    form = {
+        "name": "Sam",
+        "password": "a long enough pass",
+        "confirm": "a long enough pass",
+    }
     assert client.post(link, data=form).status_code == 302
     client.post("/logout")
     again = client.post(link, data=form)
@@ -77,7 +90,11 @@ def _links(app):
     from pathlib import Path
 
     texts = [p.read_text() for p in Path(app.config["MAIL_FILE_DIR"]).glob("*.eml")]
-    return [re.sub(r"^https?://[^/]+", "", u) for t in texts for u in re.findall(r"https?://\S+", t)]
+    return [
+        re.sub(r"^https?://[^/]+", "", u)
+        for t in texts
+        for u in re.findall(r"https?://\S+", t)
+    ]
 
 
 def test_accepting_with_bad_passwords_explains_and_creates_nothing(
@@ -87,13 +104,27 @@ def test_accepting_with_bad_passwords_explains_and_creates_nothing(
     client_for(office).post("/office/people/invite", data=invite_form())
     link = mailbox.last_link("sam@example.org")
 
-    short = client.post(link, data={"name": "Sam", "password": "short", "confirm": "short"})
+    short = client.post(
+        link, data={"name": "Sam", "password": "short", "confirm": "short"}
+    )
     assert b"Use between 10 and 200 characters." in short.data
     mismatch = client.post(
-        link, data={"name": "Sam", "password": "a long enough pass", "confirm": "another long pass"}
+        link,
+        data={
+            "name": "Sam",
+            "password": "a long enough pass",
+            "confirm": "another long pass",
+        },
     )
     assert b"The two passwords do not match." in mismatch.data
-    nameless = client.post(link, data={"name": "", "password": "a long enough pass", "confirm": "a long enough pass"})
+    nameless = client.post(
+        link,
+        data={
+            "name": "",
+            "password": "a long enough pass",
+            "confirm": "a long enough pass",
+        },
+    )
     assert b"Enter your name." in nameless.data
     assert count(User) == 1
     assert db.session.scalar(select(Invitation)).accepted_at is None
@@ -111,7 +142,9 @@ def test_inviting_an_organiser_needs_a_group(make_user, make_group, client_for):
 
 def test_inviting_with_a_bad_email_is_refused(make_user, client_for):
     office = make_user("office@example.org", office=True)
-    response = client_for(office).post("/office/people/invite", data=invite_form(email="not-an-address"))
+    response = client_for(office).post(
+        "/office/people/invite", data=invite_form(email="not-an-address")
+    )
     assert b"Enter a valid email address." in response.data
     assert count(Invitation) == 0
 
@@ -122,21 +155,33 @@ def test_organiser_invitation_makes_them_organiser_of_that_group(
     office = make_user("office@example.org", office=True)
     group = make_group()
     client_for(office).post(
-        "/office/people/invite", data=invite_form(role="organiser", group_id=str(group.id))
+        "/office/people/invite",
+        data=invite_form(role="organiser", group_id=str(group.id)),
     )
     link = mailbox.last_link("sam@example.org")
-    client.post(link, data={"name": "Sam", "password": "a long enough pass", "confirm": "a long enough pass"})
+    client.post(
+        link,
+        data={
+            "name": "Sam",
+            "password": "a long enough pass",
+            "confirm": "a long enough pass",
+        },
+    )
     user = db.session.scalar(select(User).where(User.email == "sam@example.org"))
     assert [g.name for g in user.groups] == ["Hastings Action"]
 
 
-def test_inviting_an_existing_account_adds_the_role_at_once(make_user, make_group, client_for, mailbox):
+def test_inviting_an_existing_account_adds_the_role_at_once(
+    make_user, make_group, client_for, mailbox
+):
     office = make_user("office@example.org", office=True)
     trainer = make_user("both@example.org", trainer=True)
     group = make_group()
     response = client_for(office).post(
         "/office/people/invite",
-        data=invite_form(email="BOTH@example.org", role="organiser", group_id=str(group.id)),
+        data=invite_form(
+            email="BOTH@example.org", role="organiser", group_id=str(group.id)
+        ),
     )
     assert response.status_code == 302
     db.session.refresh(trainer)
@@ -158,7 +203,9 @@ def test_a_new_invitation_replaces_the_pending_one(make_user, client_for, mailbo
     assert browser.get(second).status_code == 200
 
 
-def test_office_can_resend_and_revoke_an_invitation(make_user, client_for, client, mailbox):
+def test_office_can_resend_and_revoke_an_invitation(
+    make_user, client_for, client, mailbox
+):
     office = make_user("office@example.org", office=True)
     browser = client_for(office)
     browser.post("/office/people/invite", data=invite_form())
@@ -176,15 +223,23 @@ def test_office_can_resend_and_revoke_an_invitation(make_user, client_for, clien
     assert browser.post("/office/invitations/999/revoke").status_code == 404
 
 
-def test_an_accepted_invitation_cannot_be_resent(make_user, client_for, client, mailbox):
+def test_an_accepted_invitation_cannot_be_resent(
+    make_user, client_for, client, mailbox
+):
     office = make_user("office@example.org", office=True)
     browser = client_for(office)
     browser.post("/office/people/invite", data=invite_form())
     client.post(
         mailbox.last_link("sam@example.org"),
-        data={"name": "Sam", "password": "a long enough pass", "confirm": "a long enough pass"},
+        data={
+            "name": "Sam",
+            "password": "a long enough pass",
+            "confirm": "a long enough pass",
+        },
     )
     invitation = db.session.scalar(select(Invitation))
-    response = browser.post(f"/office/invitations/{invitation.id}/resend", follow_redirects=True)
+    response = browser.post(
+        f"/office/invitations/{invitation.id}/resend", follow_redirects=True
+    )
     assert b"already been accepted" in response.data
     assert len(mailbox.to("sam@example.org")) == 1

@@ -12,7 +12,9 @@ NEW = "a brand new password"
 
 def test_reset_link_is_emailed_and_sets_a_new_password(make_user, client, mailbox):
     user = make_user("ann@example.org")
-    response = client.post("/password/forgot", data={"email": "Ann@example.org"}, follow_redirects=True)
+    response = client.post(
+        "/password/forgot", data={"email": "Ann@example.org"}, follow_redirects=True
+    )
     assert b"If that address has an account" in response.data
     link = mailbox.last_link("ann@example.org")
     assert client.get(link).status_code == 200
@@ -24,7 +26,9 @@ def test_reset_link_is_emailed_and_sets_a_new_password(make_user, client, mailbo
 
 
 def test_unknown_address_gets_the_same_answer_and_no_email(client, mailbox):
-    response = client.post("/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True)
+    response = client.post(
+        "/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True
+    )
     assert b"If that address has an account" in response.data
     assert mailbox.messages() == []
 
@@ -70,9 +74,13 @@ def test_reset_with_a_short_password_changes_nothing(make_user, client, mailbox)
 def test_reset_lifts_a_sign_in_lock(make_user, client, mailbox):
     make_user("ann@example.org")
     for _ in range(5):
-        client.post("/login", data={"email": "ann@example.org", "password": "wrong password"})
+        client.post(
+            "/login", data={"email": "ann@example.org", "password": "wrong password"}
+        )
     client.post("/password/forgot", data={"email": "ann@example.org"})
-    client.post(mailbox.last_link("ann@example.org"), data={"password": NEW, "confirm": NEW})
+    client.post(
+        mailbox.last_link("ann@example.org"), data={"password": NEW, "confirm": NEW}
+    )
     response = client.post("/login", data={"email": "ann@example.org", "password": NEW})
     assert response.status_code == 302
 
@@ -81,11 +89,13 @@ def test_change_password_needs_the_current_one(make_user, client_for):
     user = make_user("ann@example.org")
     browser = client_for(user)
     wrong = browser.post(
-        "/account/password", data={"current_password": "nope", "password": NEW, "confirm": NEW}
+        "/account/password",
+        data={"current_password": "nope", "password": NEW, "confirm": NEW},
     )
     assert b"That is not your current password." in wrong.data
     right = browser.post(
-        "/account/password", data={"current_password": PASSWORD, "password": NEW, "confirm": NEW}
+        "/account/password",
+        data={"current_password": PASSWORD, "password": NEW, "confirm": NEW},
     )
     assert right.status_code == 302
     db.session.refresh(user)

@@ -40,7 +40,9 @@ def test_missing_fields_are_explained(client):
     assert b"Enter your password." in response.data
 
 
-def test_sign_in_is_locked_after_five_failures_even_with_the_right_password(make_user, client):
+def test_sign_in_is_locked_after_five_failures_even_with_the_right_password(
+    make_user, client
+):
     make_user("ann@example.org")
     for _ in range(5):
         sign_in(client, "ann@example.org", "wrong password")
@@ -63,13 +65,17 @@ def test_lock_lifts_after_the_lockout_period(app, make_user):
         with pytest.raises(services.SignInRefused):
             services.authenticate("ann@example.org", "wrong", start)
     with pytest.raises(services.SignInRefused, match="Too many"):
-        services.authenticate("ann@example.org", PASSWORD, start + timedelta(minutes=14))
+        services.authenticate(
+            "ann@example.org", PASSWORD, start + timedelta(minutes=14)
+        )
     later = start + timedelta(minutes=16)
     assert services.authenticate("ann@example.org", PASSWORD, later) == user
     assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
 
 
-def test_deactivated_account_cannot_sign_in_and_is_signed_out(make_user, client_for, client):
+def test_deactivated_account_cannot_sign_in_and_is_signed_out(
+    make_user, client_for, client
+):
     office = make_user("office@example.org", office=True)
     ann = make_user("ann@example.org", trainer=True)
     ann_browser = client_for(ann)
@@ -88,7 +94,9 @@ def test_reactivated_account_can_sign_in_again(make_user, client_for, client):
 
 def test_office_cannot_deactivate_itself(make_user, client_for):
     office = make_user("office@example.org", office=True)
-    response = client_for(office).post(f"/office/people/{office.id}/deactivate", follow_redirects=True)
+    response = client_for(office).post(
+        f"/office/people/{office.id}/deactivate", follow_redirects=True
+    )
     assert b"You cannot deactivate your own account." in response.data
     db.session.refresh(office)
     assert office.is_active
@@ -103,7 +111,12 @@ def test_sign_out_needs_a_post(make_user, client_for):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"],
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ],
 )
 def test_next_never_redirects_off_site(make_user, client, target):
     make_user("ann@example.org")

@@ -15,7 +15,12 @@ def office(make_user, client_for):
 
 
 def group_form(**overrides):
-    data = {"name": "Hastings Action", "postcode": "tn34 1aa", "region": "", "is_active": "y"}
+    data = {
+        "name": "Hastings Action",
+        "postcode": "tn34 1aa",
+        "region": "",
+        "is_active": "y",
+    }
     data.update(overrides)
     return data
 
@@ -38,19 +43,27 @@ def test_unknown_district_is_refused_by_name(office):
 
 def test_text_that_is_not_a_postcode_is_refused(office):
     response = office.post("/office/groups/new", data=group_form(postcode="hello"))
-    assert "is not a UK postcode or postcode district" in response.get_data(as_text=True)
+    assert "is not a UK postcode or postcode district" in response.get_data(
+        as_text=True
+    )
     assert count(Group) == 0
 
 
 def test_group_names_are_unique_whatever_the_case(office):
     office.post("/office/groups/new", data=group_form())
-    response = office.post("/office/groups/new", data=group_form(name="hastings  ACTION"))
-    assert "A group called “hastings ACTION” already exists." in response.get_data(as_text=True)
+    response = office.post(
+        "/office/groups/new", data=group_form(name="hastings  ACTION")
+    )
+    assert "A group called “hastings ACTION” already exists." in response.get_data(
+        as_text=True
+    )
     assert count(Group) == 1
 
 
 def test_boundary_group_may_take_another_region(office):
-    office.post("/office/groups/new", data=group_form(postcode="B79", region="East Midlands"))
+    office.post(
+        "/office/groups/new", data=group_form(postcode="B79", region="East Midlands")
+    )
     assert db.session.scalar(select(Group)).region == "East Midlands"
 
 
@@ -63,11 +76,16 @@ def test_an_invented_region_is_refused(office):
 def test_office_edits_a_group(office, make_group):
     group = make_group()
     response = office.post(
-        f"/office/groups/{group.id}/edit", data=group_form(name="Stockport", postcode="SK1", is_active="")
+        f"/office/groups/{group.id}/edit",
+        data=group_form(name="Stockport", postcode="SK1", is_active=""),
     )
     assert response.status_code == 302
     db.session.refresh(group)
-    assert (group.name, group.postcode_district, group.region) == ("Stockport", "SK1", "North West")
+    assert (group.name, group.postcode_district, group.region) == (
+        "Stockport",
+        "SK1",
+        "North West",
+    )
     assert not group.is_active  # the box was left unticked
 
 
@@ -91,7 +109,12 @@ def test_office_removes_an_organiser_from_a_group(office, make_group, make_user)
     office.post(f"/office/groups/{group.id}/organisers/{organiser.id}/remove")
     db.session.refresh(organiser)
     assert organiser.groups == []
-    assert office.post(f"/office/groups/{group.id}/organisers/{organiser.id}/remove").status_code == 404
+    assert (
+        office.post(
+            f"/office/groups/{group.id}/organisers/{organiser.id}/remove"
+        ).status_code
+        == 404
+    )
 
 
 def topic_form(**overrides):
@@ -109,7 +132,11 @@ def topic_form(**overrides):
 def test_office_adds_and_retires_a_topic(office):
     assert office.post("/office/topics/new", data=topic_form()).status_code == 302
     topic = db.session.scalar(select(Topic))
-    assert (topic.name, topic.default_minutes, topic.is_online_capable) == ("Phone banking", 90, True)
+    assert (topic.name, topic.default_minutes, topic.is_online_capable) == (
+        "Phone banking",
+        90,
+        True,
+    )
     office.post(f"/office/topics/{topic.id}/edit", data=topic_form(is_active=""))
     db.session.refresh(topic)
     assert not topic.is_active
@@ -126,7 +153,9 @@ def test_office_adds_and_retires_a_topic(office):
     ],
 )
 def test_topic_length_must_be_sensible(office, minutes, message):
-    response = office.post("/office/topics/new", data=topic_form(default_minutes=minutes))
+    response = office.post(
+        "/office/topics/new", data=topic_form(default_minutes=minutes)
+    )
     assert message in response.data
     assert count(Topic) == 0
 

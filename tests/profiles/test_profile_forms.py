@@ -181,7 +181,10 @@ def test_topics_are_set_changed_and_removed(browser, trainer, make_topic):
         },
     )
     assert response.status_code == 302
-    assert stored_levels(trainer) == {"Canvassing": "qualified", "Phone banking": "shadowing"}
+    assert stored_levels(trainer) == {
+        "Canvassing": "qualified",
+        "Phone banking": "shadowing",
+    }
     page = browser.get(f"/trainers/{trainer.id}/profile").get_data(as_text=True)
     assert 'Canvassing <span class="badge badge-qualified">qualified</span>' in page
     assert 'Phone banking <span class="badge badge-shadowing">shadowing</span>' in page
@@ -194,7 +197,10 @@ def test_topics_are_set_changed_and_removed(browser, trainer, make_topic):
             f"topic_{media.id}": "shadowing",
         },
     )
-    assert stored_levels(trainer) == {"Phone banking": "qualified", "Media": "shadowing"}
+    assert stored_levels(trainer) == {
+        "Phone banking": "qualified",
+        "Media": "shadowing",
+    }
 
 
 def test_topics_form_shows_current_levels(browser, trainer, make_topic):
@@ -202,10 +208,11 @@ def test_topics_form_shows_current_levels(browser, trainer, make_topic):
     trainer.trainer_profile.topics.append(TrainerTopic(topic=topic, level="shadowing"))
     db.session.commit()
     html = browser.get(topics_url(trainer)).get_data(as_text=True)
-    assert f'checked id="topic_{topic.id}-1"' in html or (
-        f'id="topic_{topic.id}-1" name="topic_{topic.id}" type="radio" '
-        'value="shadowing" checked' in html
+    assert (
+        f'<input checked id="topic_{topic.id}-1" name="topic_{topic.id}" '
+        'type="radio" value="shadowing">' in html
     )
+    assert html.count("<input checked") == 1
 
 
 def test_unknown_level_is_refused_naming_the_topic(browser, trainer, make_topic):
@@ -223,7 +230,9 @@ def test_posting_a_retired_topic_changes_nothing(browser, trainer, make_topic):
     retired = make_topic("Leafleting")
     retired.is_active = False
     db.session.commit()
-    response = browser.post(topics_url(trainer), data={f"topic_{retired.id}": "qualified"})
+    response = browser.post(
+        topics_url(trainer), data={f"topic_{retired.id}": "qualified"}
+    )
     assert response.status_code == 302
     assert stored_levels(trainer) == {}
 
@@ -391,13 +400,18 @@ def stored_days_off(trainer) -> list[tuple[date, date, str]]:
     return [
         (d.first_on, d.last_on, d.note)
         for d in db.session.scalars(
-            select(DayOff).where(DayOff.trainer_id == trainer.id).order_by(DayOff.first_on)
+            select(DayOff)
+            .where(DayOff.trainer_id == trainer.id)
+            .order_by(DayOff.first_on)
         )
     ]
 
 
 def test_days_off_are_added_and_shown_with_dates(browser, trainer):
-    first, last = london_today() + timedelta(days=10), london_today() + timedelta(days=12)
+    first, last = (
+        london_today() + timedelta(days=10),
+        london_today() + timedelta(days=12),
+    )
     response = post_days_off(browser, trainer, first, last, "  Holiday  ")
     assert response.status_code == 302
     assert stored_days_off(trainer) == [(first, last, "Holiday")]
@@ -415,7 +429,9 @@ def test_a_single_day_off_starting_today_is_fine(browser, trainer):
 
 def test_days_off_that_began_in_the_past_but_run_on_are_fine(browser, trainer):
     today = london_today()
-    post_days_off(browser, trainer, today - timedelta(days=3), today + timedelta(days=1))
+    post_days_off(
+        browser, trainer, today - timedelta(days=3), today + timedelta(days=1)
+    )
     assert len(stored_days_off(trainer)) == 1
 
 

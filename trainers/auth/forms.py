@@ -7,7 +7,11 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from trainers.auth.services import MIN_PASSWORD_LENGTH
 from trainers.viewhelpers import strip_whitespace
 
-EMAIL = [DataRequired("Enter your email address."), Email("Enter a valid email address."), Length(max=254)]
+EMAIL = [
+    DataRequired("Enter your email address."),
+    Email("Enter a valid email address."),
+    Length(max=254),
+]
 
 
 def _new_password(label: str = "New password") -> PasswordField:
@@ -28,20 +32,28 @@ def _new_password(label: str = "New password") -> PasswordField:
 def _confirm() -> PasswordField:
     return PasswordField(
         "Type the password again",
-        validators=[DataRequired("Type the password again."), EqualTo("password", "The two passwords do not match.")],
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", "The two passwords do not match."),
+        ],
     )
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email address", validators=EMAIL, filters=[strip_whitespace])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=200)])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=200)]
+    )
     remember = BooleanField("Keep me signed in on this device")
 
 
 class AcceptInvitationForm(FlaskForm):
     name = StringField(
         "Your name",
-        validators=[DataRequired("Enter your name."), Length(max=120, message="Keep your name under 120 characters.")],
+        validators=[
+            DataRequired("Enter your name."),
+            Length(max=120, message="Keep your name under 120 characters."),
+        ],
         description="As other volunteers will see it.",
     )
     password = _new_password("Choose a password")
@@ -58,6 +70,9 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password."), Length(max=200)])
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=200)],
+    )
     password = _new_password()
     confirm = _confirm()

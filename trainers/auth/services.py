@@ -4,7 +4,6 @@ Every function flushes and leaves the commit to the caller.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -23,7 +22,11 @@ from trainers.profiles.models import TrainerProfile
 logger = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
-ROLE_NAMES = {"office": "national office", "organiser": "organiser", "trainer": "trainer"}
+ROLE_NAMES = {
+    "office": "national office",
+    "organiser": "organiser",
+    "trainer": "trainer",
+}
 
 
 class SignInRefused(DomainError):
@@ -80,15 +83,23 @@ def authenticate(email: str, password: str, now: datetime) -> User:
         if throttle is None:
             throttle = LoginThrottle(email=address)
             db.session.add(throttle)
-        throttle.failures, throttle.first_failed_at, throttle.locked_until = 0, now, None
+        throttle.failures, throttle.first_failed_at, throttle.locked_until = (
+            0,
+            now,
+            None,
+        )
     throttle.failures += 1
     if throttle.failures >= config["LOGIN_MAX_FAILURES"]:
         throttle.locked_until = now + window
         db.session.flush()
-        logger.warning("Sign-in locked for an address after %s failures", throttle.failures)
+        logger.warning(
+            "Sign-in locked for an address after %s failures", throttle.failures
+        )
         raise SignInRefused(_locked_message(throttle.locked_until, now))
     db.session.flush()
-    raise SignInRefused("That email address and password do not match an active account.")
+    raise SignInRefused(
+        "That email address and password do not match an active account."
+    )
 
 
 def _locked_message(until: datetime, now: datetime) -> str:
@@ -113,7 +124,9 @@ def invite(
     role. Emails the person either way. Raises DomainError for a bad role.
     """
     if role not in ROLE_NAMES:
-        raise DomainError("Choose a role: national office, organiser or trainer.", "role")
+        raise DomainError(
+            "Choose a role: national office, organiser or trainer.", "role"
+        )
     if role == "organiser" and group is None:
         raise DomainError("Choose the group this organiser will run.", "group_id")
     address = normalise_email(email)
@@ -150,7 +163,9 @@ def invite(
     db.session.add(invitation)
     db.session.flush()
     _send_invitation(invitation, raw)
-    logger.info("Invitation %s (%s) created by user %s", invitation.id, role, invited_by.id)
+    logger.info(
+        "Invitation %s (%s) created by user %s", invitation.id, role, invited_by.id
+    )
     return invitation
 
 
@@ -338,6 +353,10 @@ def set_active(user_id: int, is_active: bool, by: User) -> User:
         raise DomainError("You cannot deactivate your own account.")
     user.is_active = is_active
     db.session.flush()
-    logger.info("User %s %s by user %s", user.id, "reactivated" if is_active else "deactivated", by.id)
+    logger.info(
+        "User %s %s by user %s",
+        user.id,
+        "reactivated" if is_active else "deactivated",
+        by.id,
+    )
     return user
-

@@ -50,10 +50,14 @@ def accept_invitation(token: str):
         invitation = services.usable_invitation(token, utcnow())
     except services.InvalidToken as error:
         return render_template("auth/link_invalid.html", message=error.message), 404
-    form = AcceptInvitationForm(name=invitation.name if request.method == "GET" else None)
+    form = AcceptInvitationForm(
+        name=invitation.name if request.method == "GET" else None
+    )
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(token, form.name.data, form.password.data, utcnow())
+            user = services.accept_invitation(
+                token, form.name.data, form.password.data, utcnow()
+            )
         except services.InvalidToken as error:
             return render_template("auth/link_invalid.html", message=error.message), 404
         except DomainError as error:
@@ -64,7 +68,9 @@ def accept_invitation(token: str):
             login_user(user)
             flash(f"Welcome to Trainers' Network, {user.name}.", "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+    return render_template(
+        "auth/accept_invitation.html", form=form, invitation=invitation
+    )
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -99,7 +105,9 @@ def reset_password(token: str):
         else:
             db.session.commit()
             logout_user()
-            flash("Your password has been changed. Sign in with the new one.", "success")
+            flash(
+                "Your password has been changed. Sign in with the new one.", "success"
+            )
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
 
@@ -110,7 +118,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            services.change_password(
+                current_user, form.current_password.data, form.password.data
+            )
         except DomainError as error:
             show_error(form, error)
         else:

@@ -1,12 +1,19 @@
 """The home page each person lands on, the about page, and the health check."""
 
+import logging
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from trainers.extensions import db
 from trainers.geo import ATTRIBUTION
+from trainers.home import services
+from trainers.profiles.services import profile_gaps
+from trainers.timeutil import utcnow
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("home", __name__)
 
 
@@ -14,7 +21,23 @@ bp = Blueprint("home", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("home/index.html")
+    now = utcnow()
+    context = {"now": now, "upcoming": services.upcoming_sessions(current_user, now)}
+    if current_user.is_office:
+        context.update(
+            request_counts=services.request_counts(),
+            unfilled=services.unfilled_requests(),
+            groups_without_organiser=services.groups_without_organiser(),
+            waiting_invitations=services.waiting_invitations(now),
+        )
+    if current_user.is_organiser:
+        context["group_requests"] = services.open_group_requests(current_user)
+    if current_user.is_trainer:
+        context.update(
+            profile_gaps=profile_gaps(current_user.trainer_profile),
+            offers=services.pending_offers(current_user),
+        )
+    return render_template("home/index.html", **context)
 
 
 @bp.route("/about")
@@ -24,5 +47,9 @@ def about():
 
 @bp.route("/healthz")
 def healthz():
-    db.session.execute(text("SELECT 1"))
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        logger.exception("Health check: database unreachable")
+        return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "reachable"}

@@ -2,10 +2,10 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice,
     BooleanField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -25,12 +25,17 @@ class GroupForm(FlaskForm):
     )
     postcode = StringField(
         "Postcode district",
-        validators=[DataRequired("Enter the group's postcode district."), Length(max=10)],
+        validators=[
+            DataRequired("Enter the group's postcode district."),
+            Length(max=10),
+        ],
         description="For example TN34, or a full postcode such as TN34 1AA (only the district is kept).",
     )
     region = SelectField(
         "Region",
-        choices=[SelectChoice(REGION_FROM_POSTCODE, "Work it out from the postcode district")]
+        choices=[
+            SelectChoice(REGION_FROM_POSTCODE, "Work it out from the postcode district")
+        ]
         + [SelectChoice(region) for region in REGIONS],
         default=REGION_FROM_POSTCODE,
         description="Only change this for a group that sits on a regional boundary.",
@@ -40,11 +45,15 @@ class GroupForm(FlaskForm):
 
 class TopicForm(FlaskForm):
     name = StringField(
-        "Topic name", validators=[DataRequired("Enter the topic's name."), Length(max=120)]
+        "Topic name",
+        validators=[DataRequired("Enter the topic's name."), Length(max=120)],
     )
     summary = TextAreaField(
         "Summary",
-        validators=[DataRequired("Describe the session in a sentence or two."), Length(max=2000)],
+        validators=[
+            DataRequired("Describe the session in a sentence or two."),
+            Length(max=2000),
+        ],
         description="What a group gets from this session. Organisers see it when they request one.",
     )
     default_minutes = IntegerField(
@@ -61,7 +70,8 @@ class TopicForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     name = StringField(
-        "Their name", validators=[DataRequired("Enter the person's name."), Length(max=120)]
+        "Their name",
+        validators=[DataRequired("Enter the person's name."), Length(max=120)],
     )
     email = EmailField(
         "Their email address",

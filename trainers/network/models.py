@@ -31,7 +31,10 @@ class Group(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisers = relationship(
-        "User", secondary=group_organisers, back_populates="groups", order_by="User.name"
+        "User",
+        secondary=group_organisers,
+        back_populates="groups",
+        order_by="User.name",
     )
 
     def __repr__(self) -> str:

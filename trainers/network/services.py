@@ -4,7 +4,6 @@ Every function flushes and leaves the commit to the caller.
 """
 
 import logging
-
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -60,7 +59,9 @@ def save_group(
     group.region = region or place.region
     group.is_active = is_active
     db.session.flush()
-    logger.info("Group %s saved (%s, %s)", group.id, group.postcode_district, group.region)
+    logger.info(
+        "Group %s saved (%s, %s)", group.id, group.postcode_district, group.region
+    )
     return group
 
 

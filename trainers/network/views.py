@@ -146,7 +146,12 @@ def invite():
         )
         try:
             invitation = accounts.invite(
-                form.email.data, form.name.data, form.role.data, current_user, utcnow(), group
+                form.email.data,
+                form.name.data,
+                form.role.data,
+                current_user,
+                utcnow(),
+                group,
             )
         except DomainError as error:
             show_error(form, error)
@@ -181,7 +186,9 @@ def _set_active(user_id: int, is_active: bool):
         flash(error.message, "error")
     else:
         db.session.commit()
-        state = "can sign in again" if is_active else "is deactivated and cannot sign in"
+        state = (
+            "can sign in again" if is_active else "is deactivated and cannot sign in"
+        )
         flash(f"{user.name} {state}.", "success")
     return redirect(url_for("network.people"))
 

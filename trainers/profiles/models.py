@@ -9,7 +9,15 @@ from trainers.extensions import db
 from trainers.timeutil import utcnow
 
 LEVELS = ("qualified", "shadowing")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
 
 
 class TrainerProfile(db.Model):
@@ -51,7 +59,9 @@ class TrainerTopic(db.Model):
     """A topic a trainer teaches ("qualified") or is learning ("shadowing")."""
 
     __tablename__ = "trainer_topics"
-    __table_args__ = (CheckConstraint("level IN ('qualified', 'shadowing')", name="level"),)
+    __table_args__ = (
+        CheckConstraint("level IN ('qualified', 'shadowing')", name="level"),
+    )
 
     trainer_id: Mapped[int] = mapped_column(
         ForeignKey("trainer_profiles.user_id", ondelete="CASCADE"), primary_key=True

@@ -163,7 +163,11 @@ def add_availability(
             field="end_time",
         )
     for other in profile.availability:
-        if other.weekday == weekday and start <= other.end_time and other.start_time <= end:
+        if (
+            other.weekday == weekday
+            and start <= other.end_time
+            and other.start_time <= end
+        ):
             raise DomainError(
                 f"That overlaps or runs on from your window "
                 f"{window_label(other)}. "
@@ -173,9 +177,7 @@ def add_availability(
     window = AvailabilityWindow(weekday=weekday, start_time=start, end_time=end)
     profile.availability.append(window)
     db.session.flush()
-    logger.info(
-        "Trainer %s added availability window %s", profile.user_id, window.id
-    )
+    logger.info("Trainer %s added availability window %s", profile.user_id, window.id)
     return window
 
 

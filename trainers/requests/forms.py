@@ -78,7 +78,10 @@ class RequestForm(FlaskForm):
     venue_address = TextAreaField(
         "Venue address",
         validators=[
-            Length(max=MAX_ADDRESS, message=f"Keep the address under {MAX_ADDRESS} characters.")
+            Length(
+                max=MAX_ADDRESS,
+                message=f"Keep the address under {MAX_ADDRESS} characters.",
+            )
         ],
         description="Building, street and town, and how to find the room. Leave "
         "empty for an online session.",
@@ -86,7 +89,8 @@ class RequestForm(FlaskForm):
     expected_attendance = IntegerField(
         "Expected attendance",
         validators=[InputRequired("Enter how many people you expect.")],
-        invalid_value_message="Enter the number of people as a whole number, such as 12.",
+        invalid_value_message="Enter the number of people as a whole number, "
+        "such as 12.",
         description=f"How many people you expect, from 1 to {MAX_ATTENDANCE}.",
     )
     accessibility_needs = TextAreaField(
@@ -102,7 +106,9 @@ class RequestForm(FlaskForm):
     notes = TextAreaField(
         "Notes for the trainer (optional)",
         validators=[
-            Length(max=MAX_NOTES, message=f"Keep the notes under {MAX_NOTES} characters.")
+            Length(
+                max=MAX_NOTES, message=f"Keep the notes under {MAX_NOTES} characters."
+            )
         ],
     )
 
@@ -118,7 +124,7 @@ class RequestForm(FlaskForm):
         ]
 
     def details(self) -> dict:
-        """The request's fields besides group, topic and slots, as the services take them."""
+        """The fields besides group, topic and slots, named as the services want."""
         return {
             "is_online": self.is_online.data,
             "venue_postcode": self.venue_postcode.data,
@@ -149,7 +155,8 @@ for _row in range(MAX_SLOTS):
                 f"{_name} {_label}",
                 validators=[Optional()],
                 format=["%H:%M", "%H:%M:%S"],
-                invalid_value_message="Enter a time on the 24-hour clock, such as 18:30.",
+                invalid_value_message="Enter a time on the 24-hour clock, "
+                "such as 18:30.",
             ),
         )
 
@@ -178,9 +185,13 @@ class CancelForm(FlaskForm):
         "Why is it being cancelled?",
         validators=[
             DataRequired("Say why the request is being cancelled."),
-            Length(max=MAX_REASON, message=f"Keep the reason under {MAX_REASON} characters."),
+            Length(
+                max=MAX_REASON,
+                message=f"Keep the reason under {MAX_REASON} characters.",
+            ),
         ],
-        description="The national office, and any trainer already booked, will see this.",
+        description="The national office, and any trainer already booked, will "
+        "see this.",
     )
 
 
@@ -193,7 +204,10 @@ class RequestFilterForm(FlaskForm):
     status = SelectField(
         "Status",
         choices=[SelectChoice("", "Any status")]
-        + [SelectChoice(status.value, status.value.capitalize()) for status in RequestStatus],
+        + [
+            SelectChoice(status.value, status.value.capitalize())
+            for status in RequestStatus
+        ],
         validators=[Optional()],
         invalid_choice_message="Choose a status from the list.",
     )

@@ -100,7 +100,14 @@ def parse_slots(rows: list[SlotRow], now: datetime) -> list[Slot]:
         raise DomainError(f"Propose at most {MAX_SLOTS} time slots.")
     if not filled:
         raise InvalidSlots(
-            [SlotError(0, "date", "Propose at least one time slot: a date, a start time and an end time.")]
+            [
+                SlotError(
+                    0,
+                    "date",
+                    "Propose at least one time slot: a date, a start time and an "
+                    "end time.",
+                )
+            ]
         )
     rows_by_slot: dict[Slot, int] = {}
     errors = []
@@ -109,7 +116,9 @@ def parse_slots(rows: list[SlotRow], now: datetime) -> list[Slot]:
             slot = _parse_slot(row, *values, now)
             if slot in rows_by_slot:
                 raise SlotError(
-                    row, "date", f"This slot is the same as slot {rows_by_slot[slot] + 1}."
+                    row,
+                    "date",
+                    f"This slot is the same as slot {rows_by_slot[slot] + 1}.",
                 )
         except SlotError as error:
             errors.append(error)
@@ -129,16 +138,31 @@ def _parse_slot(
         ("end", end, "an end time"),
     ):
         if value is None:
-            raise SlotError(row, part, f"This slot needs {wanted} too, or leave the whole row empty.")
+            raise SlotError(
+                row,
+                part,
+                f"This slot needs {wanted} too, or leave the whole row empty.",
+            )
     starts_at = _to_utc(row, "start", day, start)
     ends_at = _to_utc(row, "end", day, end)
     if ends_at <= starts_at:
-        raise SlotError(row, "end", "This slot ends at or before its start. Give an end time later the same day.")
+        raise SlotError(
+            row,
+            "end",
+            "This slot ends at or before its start. Give an end time later the "
+            "same day.",
+        )
     if starts_at <= now:
-        raise SlotError(row, "date", "This slot is in the past. Choose a time still to come.")
+        raise SlotError(
+            row, "date", "This slot is in the past. Choose a time still to come."
+        )
     longest = current_app.config["MAX_SLOT_HOURS"]
     if ends_at - starts_at > timedelta(hours=longest):
-        raise SlotError(row, "end", f"This slot is longer than {longest} hours. Propose a shorter session.")
+        raise SlotError(
+            row,
+            "end",
+            f"This slot is longer than {longest} hours. Propose a shorter session.",
+        )
     return starts_at, ends_at
 
 
@@ -169,7 +193,9 @@ def create_request(
     Raises DomainError naming the field at fault. Flushes; the caller commits.
     """
     if not group.is_active:
-        raise DomainError(f"{group.name} is no longer active, so it cannot ask for training.")
+        raise DomainError(
+            f"{group.name} is no longer active, so it cannot ask for training."
+        )
     details = _validate(
         topic,
         slots,
@@ -189,7 +215,9 @@ def create_request(
     )
     db.session.add(training_request)
     _apply(training_request, details)
-    _record(training_request, "created", _plural(len(slots), "slot") + " proposed", by, now)
+    _record(
+        training_request, "created", _plural(len(slots), "slot") + " proposed", by, now
+    )
     db.session.flush()
     logger.info(
         "Training request %s created for group %s (topic %s) by user %s",
@@ -261,7 +289,9 @@ def cancel_request(
     if not reason:
         raise DomainError("Say why the request is being cancelled.", field="reason")
     if len(reason) > MAX_REASON:
-        raise DomainError(f"Keep the reason under {MAX_REASON} characters.", field="reason")
+        raise DomainError(
+            f"Keep the reason under {MAX_REASON} characters.", field="reason"
+        )
     training_request.status = RequestStatus.CANCELLED
     training_request.cancel_reason = reason
     training_request.status_changed_at = now
@@ -277,7 +307,8 @@ def ensure_editable(training_request: TrainingRequest) -> None:
     """Raises DomainError unless the request is still open to changes."""
     if not training_request.is_open:
         raise DomainError(
-            f"This request is {training_request.status}, so it can no longer be changed."
+            f"This request is {training_request.status}, so it can no longer be "
+            "changed."
         )
 
 
@@ -293,7 +324,7 @@ def ensure_cancellable(training_request: TrainingRequest) -> None:
 
 
 def is_short_notice(training_request: TrainingRequest, now: datetime) -> bool:
-    """Whether an open request's earliest slot starts within SHORT_NOTICE_DAYS of now."""
+    """Whether an open request's first slot starts within SHORT_NOTICE_DAYS of now."""
     first = training_request.first_slot_starts_at
     notice = timedelta(days=current_app.config["SHORT_NOTICE_DAYS"])
     return training_request.is_open and first is not None and first - now < notice
@@ -302,7 +333,7 @@ def is_short_notice(training_request: TrainingRequest, now: datetime) -> bool:
 def visible_requests(
     user: User, *, status: str | None = None, group_id: int | None = None
 ) -> Select:
-    """The requests `user` may see (office: all; organiser: their groups'), newest first.
+    """The requests `user` may see (office: all; organiser: own groups'), newest first.
 
     Loads the group, topic and slots the list shows.
     """
@@ -350,7 +381,9 @@ def group_for(user: User, group_id: int | None) -> Group:
 
 def active_topics() -> list[Topic]:
     """The topics a request may ask for, by name."""
-    return list(db.session.scalars(select(Topic).where(Topic.is_active).order_by(Topic.name)))
+    return list(
+        db.session.scalars(select(Topic).where(Topic.is_active).order_by(Topic.name))
+    )
 
 
 def get_topic(topic_id: int | None) -> Topic:
@@ -371,7 +404,9 @@ def _group_scope(user: User, active_only: bool) -> Select:
 
 
 def _own_group_ids(user: User) -> Select:
-    return select(group_organisers.c.group_id).where(group_organisers.c.user_id == user.id)
+    return select(group_organisers.c.group_id).where(
+        group_organisers.c.user_id == user.id
+    )
 
 
 def _validate(
@@ -387,7 +422,8 @@ def _validate(
 ) -> _Details:
     if not topic.is_active:
         raise DomainError(
-            f"{topic.name} is no longer offered. Choose another topic.", field="topic_id"
+            f"{topic.name} is no longer offered. Choose another topic.",
+            field="topic_id",
         )
     if not 1 <= len(slots) <= MAX_SLOTS:
         raise DomainError(f"Propose between 1 and {MAX_SLOTS} time slots.")

@@ -1,10 +1,199 @@
-"""Placeholder: replaced by the request feature."""
+"""Organisers (and the office) ask for training, follow, edit and cancel requests."""
 
-from flask import Blueprint
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from trainers.auth.access import role_required
+from trainers.errors import DomainError
+from trainers.extensions import db
+from trainers.requests import services
+from trainers.requests.forms import (
+    CancelForm,
+    RequestFilterForm,
+    RequestForm,
+    choices,
+    request_form_data,
+)
+from trainers.requests.models import CANCELLABLE_STATUSES, TrainingRequest
+from trainers.timeutil import utcnow
+from trainers.viewhelpers import show_error
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
+PER_PAGE = 50
+organiser_or_office = role_required("organiser", "office")
+
 
 @bp.route("/")
+@organiser_or_office
 def index():
-    return "requests"
+    groups = services.groups_for(current_user, active_only=False)
+    form = RequestFilterForm(formdata=request.args)
+    form.group_id.choices = choices(groups, "Any group")
+    is_valid = form.validate()
+    filters = {
+        "status": (form.status.data or None) if is_valid else None,
+        "group_id": form.group_id.data if is_valid else None,
+    }
+    page = db.paginate(
+        services.visible_requests(current_user, **filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "requests/index.html",
+        form=form,
+        page=page,
+        filters={name: value for name, value in filters.items() if value},
+        show_group_filter=len(groups) > 1,
+        now=utcnow(),
+        is_short_notice=services.is_short_notice,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@organiser_or_office
+def new():
+    group_id = request.args.get("group_id", type=int)
+    form = RequestForm()
+    form.topic_id.choices = choices(services.active_topics(), "Choose a topic")
+    if group_id is not None:
+        group = services.group_for(current_user, group_id)
+        del form.group_id
+    else:
+        group = None
+        groups = services.groups_for(current_user)
+        if len(groups) == 1 and not current_user.is_office:
+            return redirect(url_for(".new", group_id=groups[0].id))
+        form.group_id.choices = choices(groups, "Choose a group")
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            training_request = services.create_request(
+                group or services.group_for(current_user, form.group_id.data),
+                services.get_topic(form.topic_id.data),
+                services.parse_slots(form.slot_rows(), now),
+                **form.details(),
+                by=current_user,
+                now=now,
+            )
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Your request has been sent.", "success")
+            _warn_if_short_notice(training_request, now)
+            return redirect(url_for(".show", request_id=training_request.id))
+    return render_template(
+        "requests/form.html", form=form, group=group, training_request=None
+    )
+
+
+@bp.route("/<int:request_id>")
+@organiser_or_office
+def show(request_id: int):
+    training_request = services.get_request_for(current_user, request_id)
+    return render_template(
+        "requests/show.html",
+        training_request=training_request,
+        is_short_notice=services.is_short_notice(training_request, utcnow()),
+        can_cancel=training_request.status in CANCELLABLE_STATUSES,
+    )
+
+
+@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@organiser_or_office
+def edit(request_id: int):
+    training_request = services.get_request_for(current_user, request_id)
+    try:
+        services.ensure_editable(training_request)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", request_id=request_id))
+    # Prefill only the first view; a sent form shows what was sent.
+    form = RequestForm(
+        data=request_form_data(training_request) if request.method == "GET" else None
+    )
+    del form.group_id
+    form.topic_id.choices = choices(services.active_topics(), "Choose a topic")
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            changes = services.update_request(
+                training_request,
+                services.get_topic(form.topic_id.data),
+                services.parse_slots(form.slot_rows(), now),
+                **form.details(),
+                by=current_user,
+                now=now,
+            )
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            if changes:
+                flash(f"Request updated: {'; '.join(changes)}.", "success")
+                _warn_if_short_notice(training_request, now)
+            else:
+                flash("Nothing was changed.", "info")
+            return redirect(url_for(".show", request_id=request_id))
+    return render_template(
+        "requests/form.html",
+        form=form,
+        group=training_request.group,
+        training_request=training_request,
+    )
+
+
+@bp.route("/<int:request_id>/cancel", methods=["GET", "POST"])
+@organiser_or_office
+def cancel(request_id: int):
+    training_request = services.get_request_for(current_user, request_id)
+    try:
+        services.ensure_cancellable(training_request)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", request_id=request_id))
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_request(
+                training_request, form.reason.data, current_user, utcnow()
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash("The request has been cancelled.", "success")
+            return redirect(url_for(".show", request_id=request_id))
+    return render_template(
+        "requests/cancel.html", form=form, training_request=training_request
+    )
+
+
+def _show_errors(form: RequestForm, error: DomainError) -> None:
+    # Every bad slot row gets its own message, not just the first.
+    errors = error.errors if isinstance(error, services.InvalidSlots) else [error]
+    for each in errors:
+        show_error(form, each)
+
+
+def _warn_if_short_notice(training_request: TrainingRequest, now: datetime) -> None:
+    if services.is_short_notice(training_request, now):
+        days = current_app.config["SHORT_NOTICE_DAYS"]
+        flash(
+            f"This request is at short notice: its first slot is less than {days} "
+            "days away, so a trainer may be hard to find. Adding later slots helps.",
+            "warning",
+        )

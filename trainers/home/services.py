@@ -1,0 +1,141 @@
+"""What each person's home page shows: read-only summaries across features."""
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from trainers.auth.models import Invitation, User
+from trainers.extensions import db
+from trainers.matching.models import Offer, OfferStatus
+from trainers.network.models import Group, group_organisers
+from trainers.requests.models import (
+    CANCELLABLE_STATUSES,
+    RequestStatus,
+    TrainingRequest,
+)
+from trainers.sessions.models import SessionStatus, TrainingSession
+
+
+def request_counts() -> dict[str, int]:
+    """How many requests are in each state, every state present."""
+    rows = db.session.execute(
+        select(TrainingRequest.status, func.count()).group_by(TrainingRequest.status)
+    )
+    counts = dict.fromkeys(RequestStatus, 0)
+    counts.update({RequestStatus(status): n for status, n in rows})
+    return counts
+
+
+def unfilled_requests(limit: int = 10) -> list[TrainingRequest]:
+    """Requests nobody could take, oldest first: the office's queue."""
+    return list(
+        db.session.scalars(
+            select(TrainingRequest)
+            .options(
+                selectinload(TrainingRequest.group),
+                selectinload(TrainingRequest.topic),
+                selectinload(TrainingRequest.slots),
+            )
+            .where(TrainingRequest.status == RequestStatus.UNFILLED)
+            .order_by(TrainingRequest.status_changed_at)
+            .limit(limit)
+        )
+    )
+
+
+def groups_without_organiser() -> int:
+    """Active groups nobody can request sessions for."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Group)
+        .where(
+            Group.is_active,
+            ~select(group_organisers.c.group_id)
+            .where(group_organisers.c.group_id == Group.id)
+            .exists(),
+        )
+    )
+
+
+def waiting_invitations(now: datetime) -> int:
+    """Invitations sent and still usable."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+    )
+
+
+def pending_offers(trainer: User) -> list[Offer]:
+    """Offers waiting for this trainer's answer, soonest slot first."""
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .options(
+                selectinload(Offer.slot),
+                selectinload(Offer.training_request).selectinload(
+                    TrainingRequest.group
+                ),
+                selectinload(Offer.training_request).selectinload(
+                    TrainingRequest.topic
+                ),
+            )
+            .where(Offer.trainer_id == trainer.id, Offer.status == OfferStatus.PENDING)
+            .order_by(Offer.created_at)
+        )
+    )
+
+
+def upcoming_sessions(
+    user: User, now: datetime, limit: int = 10
+) -> list[TrainingSession]:
+    """Booked sessions still to come that this person trains or whose group they organise."""
+    group_ids = [group.id for group in user.groups]
+    mine = TrainingSession.trainer_id == user.id
+    if group_ids:
+        mine = mine | TrainingSession.group_id.in_(group_ids)
+    return list(
+        db.session.scalars(
+            select(TrainingSession)
+            .options(
+                selectinload(TrainingSession.group),
+                selectinload(TrainingSession.topic),
+                selectinload(TrainingSession.trainer),
+            )
+            .where(
+                mine,
+                TrainingSession.status == SessionStatus.BOOKED,
+                TrainingSession.ends_at > now,
+            )
+            .order_by(TrainingSession.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def open_group_requests(user: User, limit: int = 20) -> list[TrainingRequest]:
+    """Open and booked requests of the organiser's groups, newest first."""
+    group_ids = [group.id for group in user.groups]
+    if not group_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(TrainingRequest)
+            .options(
+                selectinload(TrainingRequest.group),
+                selectinload(TrainingRequest.topic),
+                selectinload(TrainingRequest.slots),
+            )
+            .where(
+                TrainingRequest.group_id.in_(group_ids),
+                TrainingRequest.status.in_(CANCELLABLE_STATUSES),
+            )
+            .order_by(TrainingRequest.created_at.desc())
+            .limit(limit)
+        )
+    )
