@@ -45,6 +45,23 @@ class Config:
     SHORT_NOTICE_DAYS = 14
     MAX_SLOT_HOURS = 12
 
+    # Matching and booking (see trainers/matching).
+    OFFERS_AT_ONCE = 3
+    OFFER_EXPIRY_HOURS = 48
+    TRAVEL_SPEED_KMH = 30.0
+    TRAVEL_MIN_MINUTES = 30
+    LOAD_WINDOW_DAYS = 90
+    NEWCOMER_SESSIONS = 3
+    MATCH_WEIGHTS = {
+        "per_km": 0.5,  # points lost for each km between home and venue
+        "per_extra_session": 8.0,  # per recent session above the network average
+        "never_trained_group": 10.0,  # spreads trainers across groups
+        "newcomer": 6.0,  # a new trainer's first sessions are weighted up
+    }
+    NOTICE_WINDOW_HOURS = 48
+    URGENT_DAYS = 7
+    SHADOWED_SESSIONS_TO_QUALIFY = 3
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -73,7 +73,7 @@ def _print_logins(summary: demo.DemoSummary) -> None:
     )
     roles = {
         demo.OFFICE_EMAIL: "national office",
-        demo.ORGANISER_EMAIL: "organiser of " + " and ".join(summary.organiser_groups),
+        demo.ORGANISER_EMAIL: "organiser of " + "; ".join(summary.organiser_groups),
         demo.TRAINER_EMAIL: "trainer based in TN34 (Hastings)",
     }
     for email, role in roles.items():

@@ -450,11 +450,11 @@ class _Builder:
             groups=len(self.groups),
             trainers=len(self.trainers),
             topics=len(self.topics),
-            requests=self.statuses,
+            requests=Counter(
+                {status: self.statuses[status] for status in RequestStatus}
+            ),
             organiser_groups=[group.name for group in organiser.groups],
         )
-
-    # Time
 
     def _day(self, offset: int) -> date:
         return self.today + timedelta(days=offset)
@@ -474,8 +474,6 @@ class _Builder:
         day = to_local(moment).date() + timedelta(days=self.rng.randint(0, max_days))
         day = min(day, by or day, self._day(-1))
         return max(self._at(day, latest=21), moment + timedelta(minutes=30))
-
-    # People, places, topics
 
     def _user(self, name: str, email: str, is_office: bool = False) -> User:
         self.emails.add(email)
@@ -750,8 +748,6 @@ class _Builder:
             for group in self.groups
             if trainer.reach_km(self.places[group.postcode_district]) is not None
         )
-
-    # Requests
 
     def _add_requests(self) -> None:
         """Scripted requests for the demo logins first, then a spread over groups."""

@@ -320,9 +320,7 @@ def edit(training_request, by, rows=None, now=NOW, **overrides):
 
 
 def test_an_edit_records_what_changed(submit, make_user, group):
-    training_request = submit(
-        [(JUNE, time(10), time(12)), (JUNE, time(18), time(20))]
-    )
+    training_request = submit([(JUNE, time(10), time(12)), (JUNE, time(18), time(20))])
     kept_slot_id = training_request.slots[0].id
     office = make_user("office@example.org", office=True)
     later = NOW + timedelta(hours=1)
@@ -338,7 +336,11 @@ def test_an_edit_records_what_changed(submit, make_user, group):
     db.session.commit()
     db.session.expire_all()
 
-    assert changes == ["slots changed", "venue TN34 1AA -> TN35 5AA", "attendance 12 -> 20"]
+    assert changes == [
+        "slots changed",
+        "venue TN34 1AA -> TN35 5AA",
+        "attendance 12 -> 20",
+    ]
     stored = db.session.get(TrainingRequest, training_request.id)
     assert stored.expected_attendance == 20
     assert stored.venue_district == "TN35"
@@ -382,7 +384,9 @@ def test_a_bad_edit_changes_nothing(submit, organiser):
 def test_a_request_that_is_no_longer_open_cannot_be_edited(submit, organiser, status):
     training_request = submit()
     training_request.status = status
-    with pytest.raises(DomainError, match=f"is {status}, so it can no longer be changed"):
+    with pytest.raises(
+        DomainError, match=f"is {status}, so it can no longer be changed"
+    ):
         edit(training_request, organiser, expected_attendance=30)
     assert training_request.expected_attendance == 12
     assert count(RequestEvent) == 1
@@ -453,7 +457,12 @@ def test_cancelling_a_booked_request_cancels_its_session_and_pending_offers(
                 ends_at=slot.ends_at,
                 ical_uid="session-1@trainers.test",
             ),
-            Offer(training_request=training_request, slot=slot, trainer=trainer, status="accepted"),
+            Offer(
+                training_request=training_request,
+                slot=slot,
+                trainer=trainer,
+                status="accepted",
+            ),
             Offer(training_request=training_request, slot=slot, trainer=other),
         ]
     )

@@ -18,7 +18,9 @@ def count(model) -> int:
 
 def form(**overrides: str) -> dict[str, str]:
     """A complete request form: one slot on 15 June 2027 at a Hastings venue."""
-    data = {f"slot_{n}_{part}": "" for n in range(1, 6) for part in ("date", "start", "end")}
+    data = {
+        f"slot_{n}_{part}": "" for n in range(1, 6) for part in ("date", "start", "end")
+    }
     data.update(
         {
             "slot_1_date": "2027-06-15",
@@ -119,12 +121,18 @@ def test_an_organiser_makes_a_request_and_sees_it_in_uk_time(
     assert "short notice" not in text
     training_request = db.session.scalar(select(TrainingRequest))
     assert response.request.path == f"/requests/{training_request.id}"
-    assert (training_request.group_id, training_request.topic_id) == (group.id, topic.id)
+    assert (training_request.group_id, training_request.topic_id) == (
+        group.id,
+        topic.id,
+    )
     assert training_request.created_by_id == organiser.id
     assert training_request.notes == "Bring leaflets"
     assert [(s.starts_at, s.ends_at) for s in training_request.slots] == [
         (datetime(2027, 3, 28, 9, tzinfo=UTC), datetime(2027, 3, 28, 11, tzinfo=UTC)),
-        (datetime(2027, 10, 31, 10, tzinfo=UTC), datetime(2027, 10, 31, 12, tzinfo=UTC)),
+        (
+            datetime(2027, 10, 31, 10, tzinfo=UTC),
+            datetime(2027, 10, 31, 12, tzinfo=UTC),
+        ),
     ]
     assert "Sun 28 Mar 2027" in text and "Sun 31 Oct 2027" in text
     assert text.count("10:00–12:00") == 2
@@ -168,14 +176,26 @@ def test_the_form_offers_five_slot_rows_and_active_topics_only(
         ({"slot_1_start": ""}, "slot_1_start", "This slot needs a start time too"),
         ({"slot_1_end": "09:00"}, "slot_1_end", "ends at or before its start"),
         ({"slot_1_date": "2025-06-15"}, "slot_1_date", "This slot is in the past"),
-        ({"slot_1_start": "07:00", "slot_1_end": "19:30"}, "slot_1_end", "longer than 12 hours"),
         (
-            {"slot_1_date": "2027-03-28", "slot_1_start": "01:30", "slot_1_end": "03:00"},
+            {"slot_1_start": "07:00", "slot_1_end": "19:30"},
+            "slot_1_end",
+            "longer than 12 hours",
+        ),
+        (
+            {
+                "slot_1_date": "2027-03-28",
+                "slot_1_start": "01:30",
+                "slot_1_end": "03:00",
+            },
             "slot_1_start",
             "01:30 does not exist on 28 March 2027 in the UK",
         ),
         (
-            {"slot_3_date": "2027-06-15", "slot_3_start": "10:00", "slot_3_end": "12:00"},
+            {
+                "slot_3_date": "2027-06-15",
+                "slot_3_start": "10:00",
+                "slot_3_end": "12:00",
+            },
             "slot_3_date",
             "This slot is the same as slot 1.",
         ),
@@ -185,9 +205,17 @@ def test_the_form_offers_five_slot_rows_and_active_topics_only(
             "Propose at least one time slot",
         ),
         ({"slot_2_date": "31/02/2027"}, "slot_2_date", "Enter a real date"),
-        ({"slot_1_start": "25:00"}, "slot_1_start", "Enter a time on the 24-hour clock"),
+        (
+            {"slot_1_start": "25:00"},
+            "slot_1_start",
+            "Enter a time on the 24-hour clock",
+        ),
         ({"is_online": "online"}, "is_online", "cannot be run online"),
-        ({"venue_postcode": "ZZ99 9ZZ"}, "venue_postcode", "the postcode district ZZ99"),
+        (
+            {"venue_postcode": "ZZ99 9ZZ"},
+            "venue_postcode",
+            "the postcode district ZZ99",
+        ),
         ({"venue_postcode": ""}, "venue_postcode", "Enter the venue&#39;s postcode"),
         ({"venue_address": ""}, "venue_address", "Enter the venue&#39;s address"),
         ({"venue_address": "x" * 501}, "venue_address", "under 500 characters"),
@@ -215,18 +243,30 @@ def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(
     assert count(TrainingRequest) == count(RequestSlot) == count(RequestEvent) == 0
 
 
-def test_every_bad_slot_row_gets_its_own_message(as_organiser, group, topic):
+def test_every_error_shows_at_once(as_organiser, group, topic):
     response = as_organiser.post(
         f"/requests/new?group_id={group.id}",
         data=form(
             topic_id=str(topic.id),
             slot_1_end="09:00",
             slot_4_date="2027-06-20",
+            expected_attendance="a dozen",
         ),
     )
     text = page_text(response)
     assert 'id="slot_1_end-error"' in text and 'id="slot_4_start-error"' in text
     assert "Slot 4 start time: This slot needs a start time too" in text
+    assert "Expected attendance: Enter the number of people" in text
+    assert count(TrainingRequest) == 0
+
+
+def test_a_badly_typed_date_gets_one_message(as_organiser, group, topic):
+    response = as_organiser.post(
+        f"/requests/new?group_id={group.id}",
+        data=form(topic_id=str(topic.id), slot_1_date="next tuesday"),
+    )
+    text = page_text(response)
+    assert "Enter a real date" in text and "needs a date" not in text
     assert count(TrainingRequest) == 0
 
 
@@ -296,11 +336,15 @@ def test_the_office_asks_for_any_active_group(client_for, office, other_group, t
     assert training_request.created_by_id == office.id
 
 
-def test_an_inactive_or_unknown_group_is_not_found(as_organiser, client_for, office, group):
+def test_an_inactive_or_unknown_group_is_not_found(
+    as_organiser, client_for, office, group
+):
     group.is_active = False
     db.session.commit()
     assert as_organiser.get(f"/requests/new?group_id={group.id}").status_code == 404
-    assert client_for(office).get(f"/requests/new?group_id={group.id}").status_code == 404
+    assert (
+        client_for(office).get(f"/requests/new?group_id={group.id}").status_code == 404
+    )
     assert client_for(office).get("/requests/new?group_id=999").status_code == 404
 
 
@@ -348,7 +392,9 @@ def test_a_bad_edit_changes_nothing(as_organiser, group, topic, make_request):
     )
     assert "ends at or before its start" in page_text(response)
     db.session.expire_all()
-    assert db.session.get(TrainingRequest, training_request.id).expected_attendance == 12
+    assert (
+        db.session.get(TrainingRequest, training_request.id).expected_attendance == 12
+    )
     assert count(RequestEvent) == 1
 
 
@@ -374,7 +420,9 @@ def test_a_cancelled_request_cannot_be_edited(
     )
     assert "can no longer be changed" in page_text(response)
     db.session.expire_all()
-    assert db.session.get(TrainingRequest, training_request.id).expected_attendance == 12
+    assert (
+        db.session.get(TrainingRequest, training_request.id).expected_attendance == 12
+    )
     assert count(RequestEvent) == 2
 
 
@@ -505,8 +553,13 @@ def test_the_list_loads_in_a_fixed_number_of_queries(
 # Who may open what
 
 
-ROUTES = ["/requests/", "/requests/new?group_id={group}", "/requests/{id}",
-          "/requests/{id}/edit", "/requests/{id}/cancel"]
+ROUTES = [
+    "/requests/",
+    "/requests/new?group_id={group}",
+    "/requests/{id}",
+    "/requests/{id}/edit",
+    "/requests/{id}/cancel",
+]
 
 
 @pytest.fixture
@@ -548,7 +601,10 @@ def test_who_may_open_each_page(
         assert response.location.startswith("/login")
 
 
-@pytest.mark.parametrize("route", ["/requests/new?group_id={group}", "/requests/{id}/edit", "/requests/{id}/cancel"])
+@pytest.mark.parametrize(
+    "route",
+    ["/requests/new?group_id={group}", "/requests/{id}/edit", "/requests/{id}/cancel"],
+)
 @pytest.mark.parametrize(
     ("who", "status"),
     [("anonymous", 302), ("other organiser", 404), ("trainer", 403)],

@@ -77,19 +77,20 @@ def new():
         if len(groups) == 1 and not current_user.is_office:
             return redirect(url_for(".new", group_id=groups[0].id))
         form.group_id.choices = choices(groups, "Choose a group")
-    if form.validate_on_submit():
-        now = utcnow()
+    now = utcnow()
+    slots = _sent_slots(form, now)
+    if slots is not None:
         try:
             training_request = services.create_request(
                 group or services.group_for(current_user, form.group_id.data),
                 services.get_topic(form.topic_id.data),
-                services.parse_slots(form.slot_rows(), now),
+                slots,
                 **form.details(),
                 by=current_user,
                 now=now,
             )
         except DomainError as error:
-            _show_errors(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("Your request has been sent.", "success")
@@ -127,19 +128,20 @@ def edit(request_id: int):
     )
     del form.group_id
     form.topic_id.choices = choices(services.active_topics(), "Choose a topic")
-    if form.validate_on_submit():
-        now = utcnow()
+    now = utcnow()
+    slots = _sent_slots(form, now)
+    if slots is not None:
         try:
             changes = services.update_request(
                 training_request,
                 services.get_topic(form.topic_id.data),
-                services.parse_slots(form.slot_rows(), now),
+                slots,
                 **form.details(),
                 by=current_user,
                 now=now,
             )
         except DomainError as error:
-            _show_errors(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             if changes:
@@ -182,11 +184,26 @@ def cancel(request_id: int):
     )
 
 
-def _show_errors(form: RequestForm, error: DomainError) -> None:
-    # Every bad slot row gets its own message, not just the first.
-    errors = error.errors if isinstance(error, services.InvalidSlots) else [error]
-    for each in errors:
-        show_error(form, each)
+def _sent_slots(form: RequestForm, now: datetime) -> list[services.Slot] | None:
+    """The slots of a sent form when it is all valid; else None, errors on the form.
+
+    Slots are checked even when another field is wrong, so every error shows at once.
+    """
+    if not form.is_submitted():
+        return None
+    is_valid = form.validate()
+    if any(field.errors for row in form.slot_fields() for field in row):
+        return None
+    try:
+        slots = services.parse_slots(form.slot_rows(), now)
+    except services.InvalidSlots as error:
+        for each in error.errors:
+            show_error(form, each)
+        return None
+    except DomainError as error:
+        show_error(form, error)
+        return None
+    return slots if is_valid else None
 
 
 def _warn_if_short_notice(training_request: TrainingRequest, now: datetime) -> None:

@@ -1,0 +1,268 @@
+"""Loading what the matching rules and the score need, in a few bulk queries.
+
+Nothing here loops over trainers with a query each: every function takes a set
+of trainer ids and answers for all of them at once.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select
+
+from trainers.auth.models import User
+from trainers.extensions import db
+from trainers.matching.rules import (
+    Booking,
+    TrainerFacts,
+    TravelSettings,
+    Venue,
+    local_month,
+)
+from trainers.profiles.models import (
+    AvailabilityWindow,
+    DayOff,
+    TrainerProfile,
+    TrainerTopic,
+)
+from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.timeutil import local_to_utc, to_local
+
+KM_PER_DEGREE = 111.2
+# Sessions that occupy a trainer: still to happen, or happened.
+OCCUPYING = (SessionStatus.BOOKED, SessionStatus.DELIVERED)
+
+
+@dataclass(frozen=True)
+class LoadFacts:
+    """A trainer's recent load and history, for the soft score."""
+
+    recent_sessions: int = 0
+    total_sessions: int = 0
+    sessions_with_group: int = 0
+    days_off_recently: int = 0
+
+
+def travel_settings() -> TravelSettings:
+    """Travel speed and minimum gap from the app's config."""
+    config = current_app.config
+    return TravelSettings(config["TRAVEL_SPEED_KMH"], config["TRAVEL_MIN_MINUTES"])
+
+
+def trainers_in_reach(topic_id: int, venue: Venue, levels=("qualified",)) -> list[int]:
+    """Ids of active trainers at one of `levels` for the topic whose radius reaches the venue.
+
+    The SQL uses a flat-earth distance inflated by a margin, so it never drops a
+    trainer that the exact great-circle rule would keep; the rules check exactly.
+    """
+    query = (
+        select(TrainerProfile.user_id)
+        .join(User, User.id == TrainerProfile.user_id)
+        .join(
+            TrainerTopic,
+            and_(
+                TrainerTopic.trainer_id == TrainerProfile.user_id,
+                TrainerTopic.topic_id == topic_id,
+            ),
+        )
+        .where(User.is_active, TrainerTopic.level.in_(levels))
+    )
+    if not venue.is_online:
+        km_lat = (TrainerProfile.latitude - venue.latitude) * KM_PER_DEGREE
+        km_lon = (
+            (TrainerProfile.longitude - venue.longitude)
+            * KM_PER_DEGREE
+            * math.cos(math.radians(venue.latitude))
+        )
+        reach = TrainerProfile.travel_radius_km * 1.02 + 2
+        query = query.where(
+            TrainerProfile.latitude.is_not(None),
+            km_lat * km_lat + km_lon * km_lon <= reach * reach,
+        )
+    return list(db.session.scalars(query))
+
+
+def load_trainer_facts(
+    trainer_ids: Collection[int], topic_id: int, starts_at: datetime, ends_at: datetime
+) -> tuple[dict[int, TrainerFacts], dict[int, str]]:
+    """Rule facts for these trainers around [starts_at, ends_at], and their names.
+
+    Bookings cover the whole Europe/London months the span touches (for the
+    monthly cap) plus a day either side (for travel between sessions).
+    """
+    if not trainer_ids:
+        return {}, {}
+    ids = list(trainer_ids)
+    month_start = _local_month_start(starts_at)
+    month_end = _next_local_month_start(ends_at)
+    facts: dict[int, TrainerFacts] = {}
+    names: dict[int, str] = {}
+    rows = db.session.execute(
+        select(
+            TrainerProfile.user_id,
+            User.name,
+            User.is_active,
+            TrainerTopic.level,
+            TrainerProfile.latitude,
+            TrainerProfile.longitude,
+            TrainerProfile.travel_radius_km,
+            TrainerProfile.monthly_cap,
+        )
+        .join(User, User.id == TrainerProfile.user_id)
+        .outerjoin(
+            TrainerTopic,
+            and_(
+                TrainerTopic.trainer_id == TrainerProfile.user_id,
+                TrainerTopic.topic_id == topic_id,
+            ),
+        )
+        .where(TrainerProfile.user_id.in_(ids))
+    )
+    for trainer_id, name, active, level, lat, lon, radius, cap in rows:
+        names[trainer_id] = name
+        facts[trainer_id] = TrainerFacts(
+            trainer_id=trainer_id,
+            is_active=active,
+            level=level,
+            latitude=lat,
+            longitude=lon,
+            travel_radius_km=radius,
+            monthly_cap=cap,
+            windows=[],
+            days_off=[],
+            bookings=[],
+        )
+    for trainer_id, weekday, opens, closes in db.session.execute(
+        select(
+            AvailabilityWindow.trainer_id,
+            AvailabilityWindow.weekday,
+            AvailabilityWindow.start_time,
+            AvailabilityWindow.end_time,
+        ).where(AvailabilityWindow.trainer_id.in_(ids))
+    ):
+        facts[trainer_id].windows.append((weekday, opens, closes))
+    first_day, last_day = to_local(starts_at).date(), to_local(ends_at).date()
+    for trainer_id, first_on, last_on in db.session.execute(
+        select(DayOff.trainer_id, DayOff.first_on, DayOff.last_on).where(
+            DayOff.trainer_id.in_(ids),
+            DayOff.first_on <= last_day,
+            DayOff.last_on >= first_day,
+        )
+    ):
+        facts[trainer_id].days_off.append((first_on, last_on))
+    for row in db.session.execute(
+        select(
+            TrainingSession.id,
+            TrainingSession.trainer_id,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            TrainingSession.is_online,
+            TrainingSession.venue_latitude,
+            TrainingSession.venue_longitude,
+        ).where(
+            TrainingSession.trainer_id.in_(ids),
+            TrainingSession.status.in_(OCCUPYING),
+            TrainingSession.starts_at < month_end + timedelta(days=1),
+            TrainingSession.ends_at > month_start - timedelta(days=1),
+        )
+    ):
+        trainer = facts[row.trainer_id]
+        trainer.bookings.append(
+            Booking(
+                row.starts_at,
+                row.ends_at,
+                Venue(row.is_online, row.venue_latitude, row.venue_longitude),
+                session_id=row.id,
+            )
+        )
+        if month_start <= row.starts_at < month_end:
+            month = local_month(row.starts_at)
+            trainer.sessions_by_month[month] = (
+                trainer.sessions_by_month.get(month, 0) + 1
+            )
+    return facts, names
+
+
+def load_load_facts(
+    trainer_ids: Collection[int], group_id: int | None, now: datetime
+) -> dict[int, LoadFacts]:
+    """Recent sessions, all sessions, sessions with this group and recent days off."""
+    if not trainer_ids:
+        return {}
+    ids = list(trainer_ids)
+    window = timedelta(days=current_app.config["LOAD_WINDOW_DAYS"])
+    since = now - window
+    recent = case(
+        (and_(TrainingSession.starts_at >= since, TrainingSession.starts_at < now), 1),
+        else_=0,
+    )
+    with_group = case((TrainingSession.group_id == group_id, 1), else_=0)
+    counts = {
+        trainer_id: (int(r or 0), int(t or 0), int(g or 0))
+        for trainer_id, r, t, g in db.session.execute(
+            select(
+                TrainingSession.trainer_id,
+                func.sum(recent),
+                func.count(),
+                func.sum(with_group),
+            )
+            .where(
+                TrainingSession.trainer_id.in_(ids),
+                TrainingSession.status.in_(OCCUPYING),
+            )
+            .group_by(TrainingSession.trainer_id)
+        )
+    }
+    days_off: dict[int, int] = defaultdict(int)
+    today, start = to_local(now).date(), to_local(since).date()
+    for trainer_id, first_on, last_on in db.session.execute(
+        select(DayOff.trainer_id, DayOff.first_on, DayOff.last_on).where(
+            DayOff.trainer_id.in_(ids),
+            DayOff.first_on <= today,
+            DayOff.last_on >= start,
+        )
+    ):
+        days_off[trainer_id] += (min(last_on, today) - max(first_on, start)).days + 1
+    return {
+        trainer_id: LoadFacts(*counts.get(trainer_id, (0, 0, 0)), days_off[trainer_id])
+        for trainer_id in ids
+    }
+
+
+def network_recent_average(now: datetime) -> float:
+    """Sessions per active trainer over the load window, across the whole network."""
+    since = now - timedelta(days=current_app.config["LOAD_WINDOW_DAYS"])
+    sessions, trainers = db.session.execute(
+        select(
+            select(func.count())
+            .select_from(TrainingSession)
+            .where(
+                TrainingSession.status.in_(OCCUPYING),
+                TrainingSession.starts_at >= since,
+                TrainingSession.starts_at < now,
+            )
+            .scalar_subquery(),
+            select(func.count())
+            .select_from(TrainerProfile)
+            .join(User, User.id == TrainerProfile.user_id)
+            .where(User.is_active)
+            .scalar_subquery(),
+        )
+    ).one()
+    return sessions / trainers if trainers else 0.0
+
+
+def _local_month_start(moment: datetime) -> datetime:
+    local = to_local(moment)
+    return local_to_utc(date(local.year, local.month, 1), time(0))
+
+
+def _next_local_month_start(moment: datetime) -> datetime:
+    local = to_local(moment)
+    year, month = (
+        (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    )
+    return local_to_utc(date(year, month, 1), time(0))

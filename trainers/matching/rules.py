@@ -1,0 +1,159 @@
+"""The hard rules of matching, as pure functions on plain facts.
+
+A trainer who breaks any rule for a slot is never offered it. Candidate search,
+accepting an offer, direct assignment and the planner all ask `broken_rules`.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from trainers.geo import distance_km
+from trainers.timeutil import to_local
+
+
+@dataclass(frozen=True)
+class Venue:
+    is_online: bool
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A session the trainer already has (booked or delivered)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    venue: Venue
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SlotFacts:
+    starts_at: datetime
+    ends_at: datetime
+    venue: Venue
+
+
+@dataclass
+class TrainerFacts:
+    """What the rules need to know about one trainer for one topic."""
+
+    trainer_id: int
+    is_active: bool = True
+    level: str | None = "qualified"
+    latitude: float | None = None
+    longitude: float | None = None
+    travel_radius_km: int = 0
+    monthly_cap: int = 0
+    windows: Sequence[tuple[int, time, time]] = ()
+    days_off: Sequence[tuple[date, date]] = ()
+    bookings: Sequence[Booking] = ()
+    sessions_by_month: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TravelSettings:
+    speed_kmh: float = 30.0
+    min_minutes: int = 30
+
+
+def travel_time(a: Venue, b: Venue, settings: TravelSettings) -> timedelta:
+    """Door-to-door time between two venues; none when either is online."""
+    if a.is_online or b.is_online:
+        return timedelta(0)
+    km = distance_km(a.latitude, a.longitude, b.latitude, b.longitude)
+    minutes = max(settings.min_minutes, km / settings.speed_kmh * 60)
+    return timedelta(minutes=minutes)
+
+
+def venue_distance_km(trainer: TrainerFacts, venue: Venue) -> float | None:
+    """How far the venue is from the trainer's home district; None when online or unknown."""
+    if venue.is_online or trainer.latitude is None or venue.latitude is None:
+        return None
+    return distance_km(
+        trainer.latitude, trainer.longitude, venue.latitude, venue.longitude
+    )
+
+
+def local_month(moment: datetime) -> tuple[int, int]:
+    """The (year, month) of the Europe/London calendar month a moment falls in."""
+    local = to_local(moment)
+    return local.year, local.month
+
+
+def broken_rules(
+    trainer: TrainerFacts,
+    slot: SlotFacts,
+    settings: TravelSettings,
+    ignore_session_id: int | None = None,
+) -> list[str]:
+    """Why this trainer may not take this slot, in words; empty when they may.
+
+    `ignore_session_id` leaves out a session being moved, so it does not clash
+    with itself.
+    """
+    broken = []
+    if not trainer.is_active:
+        broken.append("account deactivated")
+    if trainer.level != "qualified":
+        broken.append("not qualified for this topic")
+    if not _inside_a_window(trainer.windows, slot):
+        broken.append("outside their weekly availability")
+    if _on_a_day_off(trainer.days_off, slot):
+        broken.append("on a day off")
+    km = venue_distance_km(trainer, slot.venue)
+    if not slot.venue.is_online and (km is None or km > trainer.travel_radius_km):
+        broken.append(
+            "home district unknown"
+            if km is None
+            else f"{km:.0f} km away, beyond their {trainer.travel_radius_km} km radius"
+        )
+    others = [b for b in trainer.bookings if b.session_id != ignore_session_id]
+    if _clashes(others, slot, settings):
+        broken.append("clashes with another of their sessions (allowing for travel)")
+    month = local_month(slot.starts_at)
+    booked = trainer.sessions_by_month.get(month, 0)
+    if ignore_session_id is not None:
+        booked -= sum(
+            1
+            for b in trainer.bookings
+            if b.session_id == ignore_session_id and local_month(b.starts_at) == month
+        )
+    if booked >= trainer.monthly_cap:
+        broken.append(f"at their monthly cap ({trainer.monthly_cap})")
+    return broken
+
+
+def _inside_a_window(
+    windows: Iterable[tuple[int, time, time]], slot: SlotFacts
+) -> bool:
+    start, end = to_local(slot.starts_at), to_local(slot.ends_at)
+    if start.date() != end.date():
+        return False
+    weekday = start.weekday()
+    return any(
+        day == weekday and opens <= start.time() and end.time() <= closes
+        for day, opens, closes in windows
+    )
+
+
+def _on_a_day_off(days_off: Iterable[tuple[date, date]], slot: SlotFacts) -> bool:
+    first, last = to_local(slot.starts_at).date(), to_local(slot.ends_at).date()
+    return any(
+        off_first <= last and first <= off_last for off_first, off_last in days_off
+    )
+
+
+def _clashes(
+    bookings: Iterable[Booking], slot: SlotFacts, settings: TravelSettings
+) -> bool:
+    for booking in bookings:
+        gap = travel_time(booking.venue, slot.venue, settings)
+        if (
+            slot.starts_at < booking.ends_at + gap
+            and booking.starts_at < slot.ends_at + gap
+        ):
+            return True
+    return False
