@@ -5,8 +5,7 @@ from sqlalchemy import select
 
 from trainers.extensions import db
 from trainers.network.models import Topic
-from trainers.timeutil import LocalTimeError, local_to_utc, to_local
-from trainers.web import format_datetime
+from trainers.timeutil import LocalTimeError, format_datetime, local_to_utc, to_local
 
 
 def test_winter_times_are_gmt_and_summer_times_bst():

@@ -36,8 +36,7 @@ from trainers.requests.models import (
     TrainingRequest,
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
-from trainers.timeutil import local_to_utc, to_local
-from trainers.web import format_datetime
+from trainers.timeutil import format_datetime, local_to_utc, to_local
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,13 @@
 """Extensions, created unbound and bound in the app factory."""
 
+import sqlite3
 from datetime import datetime
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from trainers.timeutil import UTCDateTime
@@ -30,6 +31,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per
+    # connection; PostgreSQL always enforces them, and both must behave alike.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

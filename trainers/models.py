@@ -10,7 +10,7 @@ from trainers.profiles.models import (
     TrainerTopic,
 )
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
-from trainers.sessions.models import TrainingSession
+from trainers.sessions.models import SessionShadow, TrainingSession
 
 __all__ = [
     "AvailabilityWindow",
@@ -22,6 +22,7 @@ __all__ = [
     "PasswordReset",
     "RequestEvent",
     "RequestSlot",
+    "SessionShadow",
     "Topic",
     "TrainerProfile",
     "TrainerTopic",

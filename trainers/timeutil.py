@@ -60,3 +60,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """'Tue 3 Mar 2026, 18:00' on the Europe/London clock."""
+    return "" if moment is None else to_local(moment).strftime("%a %-d %b %Y, %H:%M")
+
+
+def format_date(day: date | datetime | None) -> str:
+    """'Tue 3 Mar 2026'; a datetime is first put on the Europe/London clock."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = to_local(day)
+    return day.strftime("%a %-d %b %Y")
+
+
+def format_time(moment: datetime | None) -> str:
+    """'18:00' on the Europe/London clock."""
+    return "" if moment is None else to_local(moment).strftime("%H:%M")

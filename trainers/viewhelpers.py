@@ -7,6 +7,9 @@ from flask_wtf import FlaskForm
 
 from trainers.errors import DomainError
 
+# The box to tick for a change inside the notice window.
+CONFIRM_LABEL = "I understand this is short notice; tell the national office"
+
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
     """Put a domain error next to its field, or at the top of the page."""

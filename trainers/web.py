@@ -1,14 +1,13 @@
 """HTTP wiring: blueprints, error pages, security headers, template filters."""
 
 import logging
-from datetime import date, datetime
 
 from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 
 from trainers.errors import NotFound
 from trainers.extensions import db, login_manager
-from trainers.timeutil import to_local
+from trainers.timeutil import format_date, format_datetime, format_time
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +22,21 @@ def init_app(app: Flask) -> None:
     from trainers.auth.views import bp as auth_bp
     from trainers.cli import register_commands
     from trainers.home.views import bp as home_bp
+    from trainers.matching.views import bp as matching_bp
     from trainers.network.views import bp as network_bp
     from trainers.profiles.views import bp as profiles_bp
     from trainers.requests.views import bp as requests_bp
+    from trainers.sessions.views import bp as sessions_bp
 
-    for blueprint in (home_bp, auth_bp, network_bp, profiles_bp, requests_bp):
+    for blueprint in (
+        home_bp,
+        auth_bp,
+        network_bp,
+        profiles_bp,
+        requests_bp,
+        matching_bp,
+        sessions_bp,
+    ):
         app.register_blueprint(blueprint)
 
     _init_login()
@@ -113,22 +122,3 @@ def _security_headers(response):
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
     return response
-
-
-def format_datetime(moment: datetime | None) -> str:
-    """'Tue 3 Mar 2026, 18:00' on the Europe/London clock."""
-    return "" if moment is None else to_local(moment).strftime("%a %-d %b %Y, %H:%M")
-
-
-def format_date(day: date | datetime | None) -> str:
-    """'Tue 3 Mar 2026'; a datetime is first put on the Europe/London clock."""
-    if day is None:
-        return ""
-    if isinstance(day, datetime):
-        day = to_local(day)
-    return day.strftime("%a %-d %b %Y")
-
-
-def format_time(moment: datetime | None) -> str:
-    """'18:00' on the Europe/London clock."""
-    return "" if moment is None else to_local(moment).strftime("%H:%M")

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
+from trainers.matching import lifecycle
 from trainers.matching.models import Offer
 from trainers.requests import services
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
@@ -111,7 +112,7 @@ def test_create_request_stores_the_request_utc_slots_and_history(
         (utc(2027, 6, 15, 17), utc(2027, 6, 15, 19)),
     ]
     assert [(e.action, e.actor_id, e.at, e.detail) for e in stored.events] == [
-        ("created", organiser.id, NOW, "2 slots proposed")
+        ("submitted", organiser.id, NOW, "2 slots proposed")
     ]
 
 
@@ -468,7 +469,7 @@ def test_cancelling_a_booked_request_cancels_its_session_and_pending_offers(
     )
     db.session.flush()
 
-    services.cancel_request(training_request, "Group disbanded", organiser, NOW)
+    lifecycle.cancel_training_request(training_request, "Group disbanded", organiser, NOW)
     db.session.commit()
     db.session.expire_all()
 

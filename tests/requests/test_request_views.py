@@ -137,7 +137,7 @@ def test_an_organiser_makes_a_request_and_sees_it_in_uk_time(
     assert "Sun 28 Mar 2027" in text and "Sun 31 Oct 2027" in text
     assert text.count("10:00–12:00") == 2
     assert "Hastings Library<br>13 Brassey Road" in text
-    assert [e.action for e in training_request.events] == ["created"]
+    assert [e.action for e in training_request.events] == ["submitted", "unfilled"]
     assert "Organiser" in text and "2 slots proposed" in text
 
 
@@ -380,7 +380,7 @@ def test_an_edit_is_saved_and_recorded(as_organiser, group, topic, make_request)
     stored = db.session.get(TrainingRequest, training_request.id)
     assert stored.expected_attendance == 20
     assert stored.slots[0].starts_at == datetime(2027, 6, 15, 10, tzinfo=UTC)
-    assert stored.events[-1].action == "edited"
+    assert [e.action for e in stored.events][-2:] == ["edited", "unfilled"]
     assert "slots changed; attendance 12 -&gt; 20" in text
 
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
@@ -61,6 +61,7 @@ class TrainerTopic(db.Model):
     __tablename__ = "trainer_topics"
     __table_args__ = (
         CheckConstraint("level IN ('qualified', 'shadowing')", name="level"),
+        Index("ix_trainer_topics_topic_id_level", "topic_id", "level"),
     )
 
     trainer_id: Mapped[int] = mapped_column(

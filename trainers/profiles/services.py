@@ -23,7 +23,7 @@ from trainers.profiles.models import (
     TrainerProfile,
     TrainerTopic,
 )
-from trainers.web import format_date
+from trainers.timeutil import format_date
 
 logger = logging.getLogger(__name__)
 

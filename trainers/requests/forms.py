@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     IntegerField,
@@ -27,6 +28,7 @@ from trainers.requests.services import (
     slot_field,
 )
 from trainers.timeutil import to_local
+from trainers.viewhelpers import CONFIRM_LABEL
 
 SLOT_PARTS = ("date", "start", "end")
 
@@ -193,6 +195,38 @@ class CancelForm(FlaskForm):
         description="The national office, and any trainer already booked, will "
         "see this.",
     )
+    confirm = BooleanField(CONFIRM_LABEL)
+
+
+NEW_TIME = "new"
+
+
+class RescheduleForm(FlaskForm):
+    """Move a booked session to one of the proposed times (by slot id) or a new one."""
+
+    slot = RadioField("New time", validators=[InputRequired("Choose the new time.")])
+    new_date = DateField(
+        "Date",
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message="Enter a real date, such as 28/03/2027.",
+    )
+    new_start = TimeField(
+        "Start time",
+        validators=[Optional()],
+        format=["%H:%M", "%H:%M:%S"],
+        invalid_value_message="Enter a time on the 24-hour clock, such as 18:30.",
+    )
+    new_end = TimeField(
+        "End time",
+        validators=[Optional()],
+        format=["%H:%M", "%H:%M:%S"],
+        invalid_value_message="Enter a time on the 24-hour clock, such as 18:30.",
+    )
+    confirm = BooleanField(CONFIRM_LABEL)
+
+    def new_row(self) -> SlotRow:
+        return (self.new_date.data, self.new_start.data, self.new_end.data)
 
 
 class RequestFilterForm(FlaskForm):

@@ -1,9 +1,9 @@
 """Training requests from groups, their proposed slots and their history."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
@@ -76,6 +76,15 @@ class TrainingRequest(db.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def is_urgent(self, now: datetime, urgent_days: int) -> bool:
+        """Still unbooked though its first slot is close."""
+        first = self.first_slot_starts_at
+        return (
+            self.is_open
+            and first is not None
+            and now < first <= now + timedelta(days=urgent_days)
+        )
+
     @property
     def first_slot_starts_at(self) -> datetime | None:
         return self.slots[0].starts_at if self.slots else None
@@ -113,6 +122,8 @@ class RequestEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # A change inside the notice window, which the office must look at.
+    is_flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     training_request = relationship("TrainingRequest", back_populates="events")
     actor = relationship("User")

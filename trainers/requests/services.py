@@ -16,7 +16,6 @@ from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.geo import UnknownPostcode, format_postcode, locate
-from trainers.matching.models import Offer, OfferStatus
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
@@ -25,7 +24,6 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
-from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import LocalTimeError, local_to_utc
 
 logger = logging.getLogger(__name__)
@@ -216,7 +214,11 @@ def create_request(
     db.session.add(training_request)
     _apply(training_request, details)
     _record(
-        training_request, "created", _plural(len(slots), "slot") + " proposed", by, now
+        training_request,
+        "submitted",
+        _plural(len(slots), "slot") + " proposed",
+        by,
+        now,
     )
     db.session.flush()
     logger.info(
@@ -279,10 +281,11 @@ def update_request(
 def cancel_request(
     training_request: TrainingRequest, reason: str, by: User, now: datetime
 ) -> TrainingRequest:
-    """Cancel a request, its booked session and its pending offers, with a reason.
+    """Mark a request cancelled with a reason, in its history.
 
-    Raises DomainError if it cannot be cancelled or the reason is blank.
-    Flushes; the caller commits.
+    Its offers and booked session are matching's to wind down (see
+    trainers.matching.lifecycle). Raises DomainError if it cannot be cancelled
+    or the reason is blank. Flushes; the caller commits.
     """
     ensure_cancellable(training_request)
     reason = _clean(reason)
@@ -295,8 +298,6 @@ def cancel_request(
     training_request.status = RequestStatus.CANCELLED
     training_request.cancel_reason = reason
     training_request.status_changed_at = now
-    _cancel_booked_sessions(training_request, reason, now)
-    _withdraw_pending_offers(training_request)
     _record(training_request, "cancelled", reason, by, now)
     db.session.flush()
     logger.info("Training request %s cancelled by user %s", training_request.id, by.id)
@@ -521,36 +522,6 @@ def _apply(training_request: TrainingRequest, details: _Details) -> None:
     for starts_at, ends_at in sorted(wanted - kept):
         training_request.slots.append(RequestSlot(starts_at=starts_at, ends_at=ends_at))
     training_request.slots.sort(key=attrgetter("starts_at"))
-
-
-def _cancel_booked_sessions(
-    training_request: TrainingRequest, reason: str, now: datetime
-) -> None:
-    for training_session in db.session.scalars(
-        select(TrainingSession).where(
-            TrainingSession.request_id == training_request.id,
-            TrainingSession.status == SessionStatus.BOOKED,
-        )
-    ):
-        training_session.status = SessionStatus.CANCELLED
-        training_session.cancelled_at = now
-        training_session.cancel_reason = reason
-        logger.info(
-            "Training session %s cancelled with request %s",
-            training_session.id,
-            training_request.id,
-        )
-
-
-def _withdraw_pending_offers(training_request: TrainingRequest) -> None:
-    for offer in db.session.scalars(
-        select(Offer).where(
-            Offer.request_id == training_request.id,
-            Offer.status == OfferStatus.PENDING,
-        )
-    ):
-        offer.status = OfferStatus.WITHDRAWN
-        logger.info("Offer %s withdrawn with request %s", offer.id, training_request.id)
 
 
 def _record(

@@ -12,20 +12,29 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from trainers.auth.access import role_required
 from trainers.errors import DomainError
 from trainers.extensions import db
+from trainers.matching import lifecycle
 from trainers.requests import services
 from trainers.requests.forms import (
+    NEW_TIME,
     CancelForm,
     RequestFilterForm,
     RequestForm,
+    RescheduleForm,
     choices,
     request_form_data,
 )
-from trainers.requests.models import CANCELLABLE_STATUSES, TrainingRequest
-from trainers.timeutil import utcnow
+from trainers.requests.models import (
+    CANCELLABLE_STATUSES,
+    RequestStatus,
+    TrainingRequest,
+)
+from trainers.sessions.services import booked_session_of
+from trainers.timeutil import format_datetime, format_time, utcnow
 from trainers.viewhelpers import show_error
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -81,7 +90,7 @@ def new():
     slots = _sent_slots(form, now)
     if slots is not None:
         try:
-            training_request = services.create_request(
+            training_request = lifecycle.submit_request(
                 group or services.group_for(current_user, form.group_id.data),
                 services.get_topic(form.topic_id.data),
                 slots,
@@ -90,10 +99,11 @@ def new():
                 now=now,
             )
         except DomainError as error:
+            db.session.rollback()
             show_error(form, error)
         else:
             db.session.commit()
-            flash("Your request has been sent.", "success")
+            flash(_sent_message(training_request), "success")
             _warn_if_short_notice(training_request, now)
             return redirect(url_for(".show", request_id=training_request.id))
     return render_template(
@@ -105,12 +115,86 @@ def new():
 @organiser_or_office
 def show(request_id: int):
     training_request = services.get_request_for(current_user, request_id)
+    now = utcnow()
     return render_template(
         "requests/show.html",
         training_request=training_request,
-        is_short_notice=services.is_short_notice(training_request, utcnow()),
+        is_short_notice=services.is_short_notice(training_request, now),
+        is_urgent=training_request.is_urgent(now, current_app.config["URGENT_DAYS"]),
         can_cancel=training_request.status in CANCELLABLE_STATUSES,
+        training_session=booked_session_of(training_request.id),
     )
+
+
+@bp.route("/<int:request_id>/reschedule", methods=["GET", "POST"])
+@organiser_or_office
+def reschedule(request_id: int):
+    training_request = services.get_request_for(current_user, request_id)
+    training_session = booked_session_of(training_request.id)
+    if training_session is None:
+        flash(
+            "Only a booked session can be rescheduled; change the request instead.",
+            "error",
+        )
+        return redirect(url_for(".show", request_id=request_id))
+    form = RescheduleForm()
+    form.slot.choices = [
+        SelectChoice(
+            str(slot.id),
+            f"{format_datetime(slot.starts_at)}–{format_time(slot.ends_at)}",
+        )
+        for slot in training_request.slots
+        if slot.starts_at != training_session.starts_at
+    ] + [SelectChoice(NEW_TIME, "A new time")]
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            starts_at, ends_at = _chosen_time(form, training_request, now)
+            moved = lifecycle.reschedule(
+                training_request,
+                starts_at,
+                ends_at,
+                current_user,
+                now,
+                form.confirm.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            if moved is not None:
+                flash(
+                    f"Moved. {moved.trainer.name} can still run it; everyone has been told.",
+                    "success",
+                )
+            else:
+                flash(
+                    "Moved. The trainer can't make the new time, so we are offering it to "
+                    "other trainers and will email you when one accepts.",
+                    "warning",
+                )
+            return redirect(url_for(".show", request_id=request_id))
+    return render_template(
+        "requests/reschedule.html",
+        form=form,
+        training_request=training_request,
+        training_session=training_session,
+    )
+
+
+def _chosen_time(
+    form: RescheduleForm, training_request: TrainingRequest, now: datetime
+):
+    if form.slot.data != NEW_TIME:
+        slot = next(s for s in training_request.slots if str(s.id) == form.slot.data)
+        return slot.starts_at, slot.ends_at
+    try:
+        ((starts_at, ends_at),) = services.parse_slots([form.new_row()], now)
+    except services.InvalidSlots as error:
+        part = error.errors[0].field.rsplit("_", 1)[-1]
+        raise DomainError(error.message, field=f"new_{part}") from None
+    return starts_at, ends_at
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
@@ -132,7 +216,7 @@ def edit(request_id: int):
     slots = _sent_slots(form, now)
     if slots is not None:
         try:
-            changes = services.update_request(
+            changes = lifecycle.change_request(
                 training_request,
                 services.get_topic(form.topic_id.data),
                 slots,
@@ -170,8 +254,12 @@ def cancel(request_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            services.cancel_request(
-                training_request, form.reason.data, current_user, utcnow()
+            lifecycle.cancel_training_request(
+                training_request,
+                form.reason.data,
+                current_user,
+                utcnow(),
+                confirmed=form.confirm.data,
             )
         except DomainError as error:
             show_error(form, error)
@@ -204,6 +292,18 @@ def _sent_slots(form: RequestForm, now: datetime) -> list[services.Slot] | None:
         show_error(form, error)
         return None
     return slots if is_valid else None
+
+
+def _sent_message(training_request: TrainingRequest) -> str:
+    if training_request.status == RequestStatus.OFFERED:
+        return (
+            "Your request has been sent and offered to the trainers best placed to "
+            "run it. We'll email you as soon as one accepts."
+        )
+    return (
+        "Your request has been sent. No trainer is free and near enough at those "
+        "times yet, so the national office will look for one."
+    )
 
 
 def _warn_if_short_notice(training_request: TrainingRequest, now: datetime) -> None:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
@@ -26,13 +26,23 @@ class TrainingSession(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
         CheckConstraint("ends_at > starts_at", name="order"),
+        # The database itself refuses a second live booking of one request,
+        # whatever races the application loses.
+        Index(
+            "uq_training_sessions_one_booked_per_request",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+        Index("ix_training_sessions_trainer_id_starts_at", "trainer_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
         ForeignKey("training_requests.id"), index=True
     )
-    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default=SessionStatus.BOOKED)
@@ -53,3 +63,21 @@ class TrainingSession(db.Model):
     trainer = relationship("User")
     group = relationship("Group")
     topic = relationship("Topic")
+    shadows = relationship(
+        "SessionShadow", cascade="all, delete-orphan", back_populates="training_session"
+    )
+
+
+class SessionShadow(db.Model):
+    """A trainer learning a topic by joining a booked session as second trainer."""
+
+    __tablename__ = "session_shadows"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    training_session = relationship("TrainingSession", back_populates="shadows")
+    trainer = relationship("User")

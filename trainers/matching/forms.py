@@ -1,0 +1,75 @@
+"""Forms to answer offers and for the office to steer matching."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from trainers.viewhelpers import CONFIRM_LABEL, strip_whitespace
+
+
+class AcceptForm(FlaskForm):
+    """Accepting needs nothing but the click (and its CSRF token)."""
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (optional)",
+        validators=[
+            Optional(),
+            Length(max=500, message="Keep it under 500 characters."),
+        ],
+        filters=[strip_whitespace],
+        description="Helps the national office, e.g. 'away that weekend'.",
+    )
+
+
+class OfferToForm(FlaskForm):
+    trainer_id = IntegerField(
+        "Trainer", validators=[InputRequired("Choose a trainer.")], widget=HiddenInput()
+    )
+    slot_id = IntegerField(
+        "Time", validators=[InputRequired("Choose a time.")], widget=HiddenInput()
+    )
+
+
+class AssignForm(FlaskForm):
+    trainer_id = SelectField(
+        "Trainer", coerce=int, validators=[InputRequired("Choose a trainer.")]
+    )
+    slot_id = SelectField(
+        "Time", coerce=int, validators=[InputRequired("Choose a time.")]
+    )
+    cap_override_reason = TextAreaField(
+        "Reason for going over the trainer's monthly cap (only if needed)",
+        validators=[
+            Optional(),
+            Length(max=500, message="Keep it under 500 characters."),
+        ],
+        filters=[strip_whitespace],
+    )
+
+
+class DropOutForm(FlaskForm):
+    reason = TextAreaField(
+        "Why can't you do it?",
+        validators=[
+            DataRequired("Say why you can no longer do it."),
+            Length(max=500, message="Keep it under 500 characters."),
+        ],
+        filters=[strip_whitespace],
+        description="The group and the national office see this.",
+    )
+    confirm = BooleanField(CONFIRM_LABEL)
+
+
+class ShadowForm(FlaskForm):
+    trainer_id = SelectField(
+        "Shadowing trainer", coerce=int, validators=[InputRequired("Choose a trainer.")]
+    )
+
+
+class ApplyPlanForm(FlaskForm):
+    assignments = HiddenField(
+        validators=[DataRequired("There is nothing in the plan to offer.")]
+    )

@@ -1,0 +1,576 @@
+"""Offers and booking: who is offered a request, and the first acceptance wins.
+
+Every function flushes and leaves the commit to the caller. Races are settled by
+the database, never by memory: the trainer's profile row is locked before their
+calendar is checked, and a request moves to booked only through a conditional
+UPDATE that exactly one transaction can win; a partial unique index backs it up.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from trainers import mail
+from trainers.auth.models import User
+from trainers.errors import DomainError, NotFound
+from trainers.extensions import db
+from trainers.links import absolute_url
+from trainers.matching.candidates import (
+    CandidateList,
+    find_candidates,
+    request_venue,
+    score_trainer,
+    slot_facts,
+)
+from trainers.matching.facts import (
+    load_load_facts,
+    load_trainer_facts,
+    network_recent_average,
+    travel_settings,
+)
+from trainers.matching.models import Offer, OfferStatus
+from trainers.matching.rules import broken_rules
+from trainers.profiles.models import TrainerProfile
+from trainers.requests.models import (
+    OPEN_STATUSES,
+    RequestEvent,
+    RequestSlot,
+    RequestStatus,
+    TrainingRequest,
+)
+from trainers.sessions import services as sessions
+from trainers.sessions.models import TrainingSession
+
+logger = logging.getLogger(__name__)
+
+CAP_RULE_PREFIX = "at their monthly cap"
+
+
+class OfferUnavailable(DomainError):
+    """The offer can no longer be answered; the message says why, kindly."""
+
+
+class OfferAlreadyTaken(OfferUnavailable):
+    """Another trainer accepted first (or the request closed meanwhile)."""
+
+    def __init__(self):
+        super().__init__(
+            "Another trainer has already taken this session. Thank you for offering "
+            "your time: there will be others."
+        )
+
+
+def record(
+    training_request: TrainingRequest,
+    action: str,
+    detail: str,
+    by: User | None,
+    now: datetime,
+    is_flagged: bool = False,
+) -> None:
+    """Add a line to the request's history."""
+    db.session.add(
+        RequestEvent(
+            request_id=training_request.id,
+            at=now,
+            actor_id=by.id if by else None,
+            action=action,
+            detail=detail,
+            is_flagged=is_flagged,
+        )
+    )
+
+
+def _set_status(training_request: TrainingRequest, status: str, now: datetime) -> None:
+    if training_request.status != status:
+        training_request.status = status
+        training_request.status_changed_at = now
+
+
+def pending_offers(training_request: TrainingRequest) -> list[Offer]:
+    """The request's offers still waiting for an answer."""
+    return list(
+        db.session.scalars(
+            select(Offer).where(
+                Offer.request_id == training_request.id,
+                Offer.status == OfferStatus.PENDING,
+            )
+        )
+    )
+
+
+def offer_request(
+    training_request: TrainingRequest,
+    now: datetime,
+    by: User | None = None,
+    skip_statuses: tuple[str, ...] = (
+        OfferStatus.PENDING,
+        OfferStatus.ACCEPTED,
+        OfferStatus.DECLINED,
+        OfferStatus.EXPIRED,
+    ),
+) -> list[Offer]:
+    """Offer an open request to the best candidates until OFFERS_AT_ONCE are pending.
+
+    Trainers whose earlier offer for it is in `skip_statuses` are not asked
+    again. With nobody pending and nobody left, the request becomes unfilled.
+    """
+    if training_request.status not in OPEN_STATUSES:
+        return []
+    pending = pending_offers(training_request)
+    wanted = current_app.config["OFFERS_AT_ONCE"] - len(pending)
+    asked = set(
+        db.session.scalars(
+            select(Offer.trainer_id).where(
+                Offer.request_id == training_request.id, Offer.status.in_(skip_statuses)
+            )
+        )
+    )
+    made = []
+    if wanted > 0:
+        candidates = find_candidates(training_request, now, exclude_trainer_ids=asked)
+        for candidate in candidates.candidates[:wanted]:
+            made.append(
+                _make_offer(
+                    training_request,
+                    candidate.trainer_id,
+                    candidate.slot,
+                    candidate.score,
+                    candidate.reasons,
+                    now,
+                )
+            )
+    if made or pending:
+        _set_status(training_request, RequestStatus.OFFERED, now)
+        if made:
+            names = ", ".join(offer.trainer.name for offer in made)
+            record(training_request, "offered", f"Offered to {names}", by, now)
+    else:
+        was = training_request.status
+        _set_status(training_request, RequestStatus.UNFILLED, now)
+        if was != RequestStatus.UNFILLED:
+            record(
+                training_request,
+                "unfilled",
+                "No qualified trainer is free and near enough; the national office "
+                "will step in.",
+                by,
+                now,
+            )
+            logger.warning("Request %s is unfilled", training_request.id)
+    db.session.flush()
+    return made
+
+
+def _make_offer(
+    training_request: TrainingRequest,
+    trainer_id: int,
+    slot: RequestSlot,
+    score: float,
+    reasons: list[str],
+    now: datetime,
+) -> Offer:
+    offer = Offer(
+        request_id=training_request.id,
+        slot_id=slot.id,
+        trainer_id=trainer_id,
+        status=OfferStatus.PENDING,
+        score=score,
+        reasons=reasons,
+        created_at=now,
+    )
+    db.session.add(offer)
+    db.session.flush()
+    expires_at = now + timedelta(hours=current_app.config["OFFER_EXPIRY_HOURS"])
+    mail.send_email(
+        offer.trainer.email,
+        "offer",
+        offer=offer,
+        training_request=training_request,
+        slot=slot,
+        expires_at=expires_at,
+        link=absolute_url("matching.offer", offer_id=offer.id),
+    )
+    logger.info(
+        "Offer %s: request %s slot %s to trainer %s (score %s)",
+        offer.id,
+        training_request.id,
+        slot.id,
+        trainer_id,
+        score,
+    )
+    return offer
+
+
+def get_offer_for(trainer: User, offer_id: int) -> Offer:
+    """An offer made to this trainer (the office may see any). Raises NotFound."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or not (trainer.is_office or offer.trainer_id == trainer.id):
+        raise NotFound()
+    return offer
+
+
+def _lock_trainer(trainer_id: int, now: datetime) -> None:
+    # An UPDATE takes the row lock on PostgreSQL and the write lock on SQLite,
+    # so one trainer's bookings are decided one at a time on either database.
+    db.session.execute(
+        update(TrainerProfile)
+        .where(TrainerProfile.user_id == trainer_id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _claim_request(
+    training_request: TrainingRequest, from_statuses, now: datetime
+) -> None:
+    """Move the request to booked if and only if it is still in `from_statuses`."""
+    claimed = db.session.execute(
+        update(TrainingRequest)
+        .where(
+            TrainingRequest.id == training_request.id,
+            TrainingRequest.status.in_(from_statuses),
+        )
+        .values(status=RequestStatus.BOOKED, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise OfferAlreadyTaken()
+    training_request.status = RequestStatus.BOOKED
+    training_request.status_changed_at = now
+
+
+def _rules_broken_now(
+    trainer_id: int, training_request: TrainingRequest, slot: RequestSlot
+) -> list[str]:
+    facts, _ = load_trainer_facts(
+        [trainer_id], training_request.topic_id, slot.starts_at, slot.ends_at
+    )
+    if trainer_id not in facts:
+        return ["not a trainer"]
+    return broken_rules(
+        facts[trainer_id],
+        slot_facts(slot, request_venue(training_request)),
+        travel_settings(),
+    )
+
+
+def accept_offer(offer_id: int, trainer: User, now: datetime) -> TrainingSession:
+    """Book the session for the trainer who accepts first.
+
+    Raises NotFound (not their offer), OfferUnavailable (answered, expired or
+    withdrawn), OfferAlreadyTaken (someone was quicker) or DomainError (no longer
+    free then). Withdraws the other pending offers and tells their trainers.
+    """
+    _lock_trainer(trainer.id, now)
+    offer = db.session.get(Offer, offer_id, populate_existing=True)
+    if offer is None or offer.trainer_id != trainer.id:
+        raise NotFound()
+    _ensure_pending(offer)
+    training_request = db.session.get(
+        TrainingRequest, offer.request_id, populate_existing=True
+    )
+    if training_request.status != RequestStatus.OFFERED:
+        raise OfferAlreadyTaken()
+    if offer.slot.starts_at <= now:
+        raise OfferUnavailable("This session's time has already passed.")
+    broken = _rules_broken_now(trainer.id, training_request, offer.slot)
+    if broken:
+        raise DomainError(
+            "You can no longer take this session: " + "; ".join(broken) + ". "
+            "Update your profile, or decline the offer so it can go to someone else."
+        )
+    _claim_request(training_request, (RequestStatus.OFFERED,), now)
+    offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
+    training_session = _book(training_request, offer.slot, trainer.id, now)
+    record(
+        training_request,
+        "booked",
+        f"{trainer.name} accepted and is booked",
+        trainer,
+        now,
+    )
+    db.session.flush()
+    return training_session
+
+
+def _ensure_pending(offer: Offer) -> None:
+    if offer.status == OfferStatus.PENDING:
+        return
+    if offer.status == OfferStatus.WITHDRAWN:
+        raise OfferAlreadyTaken()
+    messages = {
+        OfferStatus.ACCEPTED: "You have already accepted this offer: the session is yours.",
+        OfferStatus.DECLINED: "You declined this offer, so it has gone to other trainers.",
+        OfferStatus.EXPIRED: "This offer expired before it was answered, so it has gone "
+        "to other trainers.",
+    }
+    raise OfferUnavailable(messages[offer.status])
+
+
+def _book(
+    training_request: TrainingRequest, slot: RequestSlot, trainer_id: int, now: datetime
+) -> TrainingSession:
+    training_session = sessions.book_session(
+        training_request, trainer_id, slot.starts_at, slot.ends_at, now
+    )
+    withdraw_pending_offers(training_request, now, tell_trainers=True)
+    _tell_booked(training_session)
+    return training_session
+
+
+def withdraw_pending_offers(
+    training_request: TrainingRequest, now: datetime, tell_trainers: bool
+) -> list[Offer]:
+    """Withdraw every offer of the request still waiting, optionally telling each trainer."""
+    withdrawn = pending_offers(training_request)
+    for offer in withdrawn:
+        offer.status, offer.responded_at = OfferStatus.WITHDRAWN, now
+        if tell_trainers:
+            mail.send_email(
+                offer.trainer.email,
+                "offer_withdrawn",
+                offer=offer,
+                training_request=training_request,
+            )
+        logger.info("Offer %s withdrawn", offer.id)
+    db.session.flush()
+    return withdrawn
+
+
+def _tell_booked(training_session: TrainingSession) -> None:
+    link = absolute_url("sessions.show", session_id=training_session.id)
+    recipients = [training_session.trainer, *training_session.group.organisers]
+    for person in recipients:
+        mail.send_email(
+            person.email,
+            "session_booked",
+            person=person,
+            training_session=training_session,
+            link=link,
+        )
+
+
+def decline_offer(offer_id: int, trainer: User, reason: str, now: datetime) -> Offer:
+    """Decline an offer; when nobody is left waiting, the next candidates are asked."""
+    offer = get_offer_for(trainer, offer_id)
+    if offer.trainer_id != trainer.id:
+        raise NotFound()
+    _ensure_pending(offer)
+    offer.status, offer.responded_at = OfferStatus.DECLINED, now
+    offer.response_note = reason.strip()[:500] or None
+    training_request = offer.training_request
+    detail = f"{trainer.name} declined" + (
+        f": {offer.response_note}" if offer.response_note else ""
+    )
+    record(training_request, "declined", detail, trainer, now)
+    db.session.flush()
+    offer_request(training_request, now)
+    logger.info("Offer %s declined by trainer %s", offer.id, trainer.id)
+    return offer
+
+
+def expire_offers(now: datetime) -> int:
+    """Expire offers unanswered for OFFER_EXPIRY_HOURS and ask the next candidates.
+
+    Idempotent: an offer already expired is never touched again. Returns how
+    many offers expired.
+    """
+    cutoff = now - timedelta(hours=current_app.config["OFFER_EXPIRY_HOURS"])
+    query = (
+        select(Offer)
+        .where(Offer.status == OfferStatus.PENDING, Offer.created_at <= cutoff)
+        .order_by(Offer.id)
+        .with_for_update(skip_locked=True)
+    )
+    by_request: dict[int, list[Offer]] = defaultdict(list)
+    for offer in db.session.scalars(query):
+        offer.status, offer.responded_at = OfferStatus.EXPIRED, now
+        by_request[offer.request_id].append(offer)
+    for request_id, offers in by_request.items():
+        training_request = db.session.get(TrainingRequest, request_id)
+        names = ", ".join(offer.trainer.name for offer in offers)
+        record(training_request, "expired", f"No answer from {names}", None, now)
+        db.session.flush()
+        offer_request(training_request, now)
+    expired = sum(len(offers) for offers in by_request.values())
+    if expired:
+        logger.info("%s offers expired", expired)
+    return expired
+
+
+def candidates_for(training_request: TrainingRequest, now: datetime) -> CandidateList:
+    """Every trainer who could take the request now, with reasons, for the office."""
+    return find_candidates(training_request, now)
+
+
+def offer_to_trainer(
+    training_request: TrainingRequest,
+    trainer_id: int,
+    slot_id: int,
+    by: User,
+    now: datetime,
+) -> Offer:
+    """The office offers a request's slot to a chosen trainer; every rule still applies."""
+    if training_request.status not in OPEN_STATUSES:
+        raise DomainError(
+            f"This request is {training_request.status}; it cannot be offered."
+        )
+    slot = _slot_of(training_request, slot_id)
+    if db.session.scalar(
+        select(Offer.id).where(
+            Offer.request_id == training_request.id,
+            Offer.trainer_id == trainer_id,
+            Offer.status == OfferStatus.PENDING,
+        )
+    ):
+        raise DomainError("That trainer already has an offer for this request waiting.")
+    broken = _rules_broken_now(trainer_id, training_request, slot)
+    if broken:
+        raise DomainError(
+            "That trainer cannot take this slot: " + "; ".join(broken) + "."
+        )
+    facts, names = load_trainer_facts(
+        [trainer_id], training_request.topic_id, slot.starts_at, slot.ends_at
+    )
+    load = load_load_facts([trainer_id], training_request.group_id, now)[trainer_id]
+    score, reasons, _ = score_trainer(
+        facts[trainer_id],
+        load,
+        request_venue(training_request),
+        network_recent_average(now),
+    )
+    offer = _make_offer(training_request, trainer_id, slot, score, reasons, now)
+    _set_status(training_request, RequestStatus.OFFERED, now)
+    record(
+        training_request,
+        "offered",
+        f"Offered to {names[trainer_id]} by the office",
+        by,
+        now,
+    )
+    db.session.flush()
+    return offer
+
+
+def assign_trainer(
+    training_request: TrainingRequest,
+    trainer_id: int,
+    slot_id: int,
+    by: User,
+    now: datetime,
+    cap_override_reason: str = "",
+) -> TrainingSession:
+    """The office books a trainer directly. Every rule applies; only the monthly cap
+    may be overridden, and only with a reason."""
+    slot = _slot_of(training_request, slot_id)
+    _lock_trainer(trainer_id, now)
+    broken = _rules_broken_now(trainer_id, training_request, slot)
+    overridable = [rule for rule in broken if rule.startswith(CAP_RULE_PREFIX)]
+    hard = [rule for rule in broken if rule not in overridable]
+    if hard:
+        raise DomainError(
+            "That trainer cannot take this slot: " + "; ".join(hard) + "."
+        )
+    reason = cap_override_reason.strip()
+    if overridable and not reason:
+        raise DomainError(
+            f"That trainer is {overridable[0]}. To book them anyway, give a reason for "
+            "going over their cap.",
+            field="cap_override_reason",
+        )
+    _claim_request(training_request, tuple(OPEN_STATUSES), now)
+    trainer = db.session.get(User, trainer_id)
+    db.session.add(
+        Offer(
+            request_id=training_request.id,
+            slot_id=slot.id,
+            trainer_id=trainer_id,
+            status=OfferStatus.ACCEPTED,
+            reasons=["assigned by the national office"],
+            created_at=now,
+            responded_at=now,
+        )
+    )
+    training_session = _book(training_request, slot, trainer_id, now)
+    detail = f"{trainer.name} assigned by the office"
+    if overridable:
+        detail += f" over their monthly cap: {reason}"
+    record(training_request, "booked", detail, by, now, is_flagged=bool(overridable))
+    db.session.flush()
+    return training_session
+
+
+def withdraw_offer(offer_id: int, by: User, now: datetime) -> Offer:
+    """The office withdraws a waiting offer; the trainer is told. With none left
+    waiting, the request goes back to submitted for the office to act on."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound()
+    if offer.status != OfferStatus.PENDING:
+        raise DomainError(f"That offer is already {offer.status}.")
+    offer.status, offer.responded_at = OfferStatus.WITHDRAWN, now
+    training_request = offer.training_request
+    mail.send_email(
+        offer.trainer.email,
+        "offer_withdrawn",
+        offer=offer,
+        training_request=training_request,
+    )
+    record(
+        training_request,
+        "withdrawn",
+        f"Offer to {offer.trainer.name} withdrawn",
+        by,
+        now,
+    )
+    db.session.flush()
+    if (
+        not pending_offers(training_request)
+        and training_request.status == RequestStatus.OFFERED
+    ):
+        _set_status(training_request, RequestStatus.SUBMITTED, now)
+    db.session.flush()
+    return offer
+
+
+def reopen_matching(
+    training_request: TrainingRequest, by: User, now: datetime
+) -> list[Offer]:
+    """The office asks again: trainers whose offers expired may be asked once more."""
+    if training_request.status not in OPEN_STATUSES:
+        raise DomainError(
+            f"This request is {training_request.status}; there is nothing to match."
+        )
+    record(training_request, "reopened", "Matching re-opened", by, now)
+    return offer_request(
+        training_request,
+        now,
+        by,
+        skip_statuses=(OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.DECLINED),
+    )
+
+
+def _slot_of(training_request: TrainingRequest, slot_id: int) -> RequestSlot:
+    slot = next((s for s in training_request.slots if s.id == slot_id), None)
+    if slot is None:
+        raise DomainError(
+            "Choose one of the request's proposed times.", field="slot_id"
+        )
+    return slot
+
+
+def offers_of(training_request: TrainingRequest) -> list[Offer]:
+    """Every offer made for the request, newest first, with trainers loaded."""
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .options(selectinload(Offer.trainer), selectinload(Offer.slot))
+            .where(Offer.request_id == training_request.id)
+            .order_by(Offer.created_at.desc(), Offer.id.desc())
+        )
+    )

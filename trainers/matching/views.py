@@ -1,0 +1,211 @@
+"""Trainers answer offers; the office steps in on matching and plans it all at once."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from trainers.auth.access import office_required
+from trainers.errors import DomainError
+from trainers.extensions import db
+from trainers.matching import lifecycle, services
+from trainers.matching.forms import (
+    AcceptForm,
+    AssignForm,
+    DeclineForm,
+    OfferToForm,
+)
+from trainers.matching.models import OfferStatus
+from trainers.requests.services import get_request_for
+from trainers.timeutil import format_datetime, utcnow
+from trainers.viewhelpers import show_error
+
+bp = Blueprint("matching", __name__)
+
+
+@bp.route("/offers/<int:offer_id>")
+@login_required
+def offer(offer_id: int):
+    found = services.get_offer_for(current_user, offer_id)
+    return render_template(
+        "matching/offer.html",
+        offer=found,
+        accept_form=AcceptForm(),
+        decline_form=DeclineForm(),
+        is_pending=found.status == OfferStatus.PENDING,
+    )
+
+
+@bp.route("/offers/<int:offer_id>/accept", methods=["POST"])
+@login_required
+def accept(offer_id: int):
+    if not AcceptForm().validate_on_submit():
+        abort(400)
+    try:
+        training_session = services.accept_offer(offer_id, current_user, utcnow())
+    except services.OfferAlreadyTaken as error:
+        db.session.rollback()
+        return render_template("matching/offer_taken.html", message=error.message)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".offer", offer_id=offer_id))
+    db.session.commit()
+    flash("Thank you: the session is booked and everyone has been told.", "success")
+    return redirect(url_for("sessions.show", session_id=training_session.id))
+
+
+@bp.route("/offers/<int:offer_id>/decline", methods=["POST"])
+@login_required
+def decline(offer_id: int):
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            services.decline_offer(
+                offer_id, current_user, form.reason.data or "", utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Thanks for letting us know. We'll ask someone else.", "success")
+            return redirect(url_for("home.index"))
+    found = services.get_offer_for(current_user, offer_id)
+    return render_template(
+        "matching/offer.html",
+        offer=found,
+        accept_form=AcceptForm(),
+        decline_form=form,
+        is_pending=found.status == OfferStatus.PENDING,
+    )
+
+
+@bp.route("/requests/<int:request_id>/matching")
+@office_required
+def request_matching(request_id: int):
+    return _matching_page(request_id, AssignForm())
+
+
+def _matching_page(request_id: int, assign_form: AssignForm, status: int = 200):
+    training_request = get_request_for(current_user, request_id)
+    now = utcnow()
+    found = services.candidates_for(training_request, now)
+    assign_form.trainer_id.choices = [
+        SelectChoice(str(c.trainer_id), c.trainer_name) for c in found.candidates
+    ] + [
+        SelectChoice(str(e.trainer_id), f"{e.trainer_name} (breaks a rule)")
+        for e in found.excluded
+    ]
+    assign_form.slot_id.choices = [
+        SelectChoice(str(slot.id), format_datetime(slot.starts_at))
+        for slot in training_request.slots
+    ]
+    return (
+        render_template(
+            "matching/request_matching.html",
+            training_request=training_request,
+            found=found,
+            offers=services.offers_of(training_request),
+            offer_form=OfferToForm(),
+            assign_form=assign_form,
+            now=now,
+        ),
+        status,
+    )
+
+
+@bp.route("/requests/<int:request_id>/matching/offer", methods=["POST"])
+@office_required
+def offer_to(request_id: int):
+    form = OfferToForm()
+    training_request = get_request_for(current_user, request_id)
+    if form.validate_on_submit():
+        try:
+            made = services.offer_to_trainer(
+                training_request,
+                form.trainer_id.data,
+                form.slot_id.data,
+                current_user,
+                utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Offered to {made.trainer.name}.", "success")
+    else:
+        flash("Choose a trainer and a time to offer.", "error")
+    return redirect(url_for(".request_matching", request_id=request_id))
+
+
+@bp.route("/requests/<int:request_id>/matching/assign", methods=["POST"])
+@office_required
+def assign(request_id: int):
+    form = AssignForm()
+    training_request = get_request_for(current_user, request_id)
+    if form.validate_on_submit():
+        try:
+            training_session = services.assign_trainer(
+                training_request,
+                form.trainer_id.data,
+                form.slot_id.data,
+                current_user,
+                utcnow(),
+                form.cap_override_reason.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{training_session.trainer.name} is booked.", "success")
+            return redirect(url_for("sessions.show", session_id=training_session.id))
+    return _matching_page(request_id, form, status=400 if form.errors else 200)
+
+
+@bp.route("/requests/<int:request_id>/matching/reopen", methods=["POST"])
+@office_required
+def reopen(request_id: int):
+    training_request = get_request_for(current_user, request_id)
+    try:
+        made = services.reopen_matching(training_request, current_user, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"Matching re-opened: {len(made)} new offer{'s' if len(made) != 1 else ''}."
+            if made
+            else "Matching re-opened, but nobody new can take it.",
+            "success" if made else "warning",
+        )
+    return redirect(url_for(".request_matching", request_id=request_id))
+
+
+@bp.route("/offers/<int:offer_id>/withdraw", methods=["POST"])
+@office_required
+def withdraw(offer_id: int):
+    try:
+        withdrawn = services.withdraw_offer(offer_id, current_user, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("home.index"))
+    db.session.commit()
+    flash(f"Offer to {withdrawn.trainer.name} withdrawn.", "success")
+    return redirect(url_for(".request_matching", request_id=withdrawn.request_id))
+
+
+@bp.route(
+    "/office/trainers/<int:trainer_id>/topics/<int:topic_id>/qualify", methods=["POST"]
+)
+@office_required
+def qualify(trainer_id: int, topic_id: int):
+    lifecycle.mark_qualified(trainer_id, topic_id)
+    db.session.commit()
+    flash(
+        "Marked qualified: they can now be offered sessions on that topic.", "success"
+    )
+    return redirect(url_for("home.index"))

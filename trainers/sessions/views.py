@@ -1,0 +1,101 @@
+"""A booked session's page: who, when, where, and what each person may change."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from trainers.auth.access import office_required
+from trainers.errors import DomainError
+from trainers.extensions import db
+from trainers.matching import lifecycle
+from trainers.matching.forms import DropOutForm, ShadowForm
+from trainers.sessions import services
+from trainers.sessions.models import SessionStatus
+from trainers.timeutil import utcnow
+from trainers.viewhelpers import show_error
+
+bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+
+
+@bp.route("/<int:session_id>")
+@login_required
+def show(session_id: int):
+    return _page(session_id)
+
+
+def _page(session_id: int, drop_out_form=None, shadow_form=None, status: int = 200):
+    training_session = services.get_session_for(current_user, session_id)
+    now = utcnow()
+    is_upcoming = (
+        training_session.status == SessionStatus.BOOKED
+        and training_session.ends_at > now
+    )
+    shadow_form = shadow_form or ShadowForm()
+    if current_user.is_office:
+        shadow_form.trainer_id.choices = [
+            SelectChoice(str(u.id), u.name)
+            for u in lifecycle.shadow_choices(training_session)
+        ]
+    return (
+        render_template(
+            "sessions/show.html",
+            training_session=training_session,
+            is_upcoming=is_upcoming,
+            is_organiser=training_session.group in current_user.groups,
+            drop_out_form=drop_out_form or DropOutForm(),
+            shadow_form=shadow_form,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:session_id>/drop-out", methods=["POST"])
+@login_required
+def drop_out(session_id: int):
+    form = DropOutForm()
+    training_session = services.get_session_for(current_user, session_id)
+    if form.validate_on_submit():
+        try:
+            lifecycle.drop_out(
+                training_session,
+                current_user,
+                form.reason.data,
+                utcnow(),
+                form.confirm.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                "You are off this session. We're finding another trainer, and the group "
+                "and the national office have been told.",
+                "success",
+            )
+            return redirect(url_for("home.index"))
+    return _page(session_id, drop_out_form=form, status=400)
+
+
+@bp.route("/<int:session_id>/shadows", methods=["POST"])
+@office_required
+def add_shadow(session_id: int):
+    form = ShadowForm()
+    training_session = services.get_session_for(current_user, session_id)
+    form.trainer_id.choices = [
+        SelectChoice(str(u.id), u.name)
+        for u in lifecycle.shadow_choices(training_session)
+    ]
+    if form.validate_on_submit():
+        try:
+            shadow = lifecycle.add_shadow(
+                training_session, form.trainer_id.data, current_user, utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{shadow.trainer.name} will shadow this session.", "success")
+            return redirect(url_for(".show", session_id=session_id))
+    return _page(session_id, shadow_form=form, status=400)
