@@ -1,6 +1,6 @@
 """What each person's home page shows: read-only summaries across features."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -11,6 +11,9 @@ from trainers.matching.models import Offer, OfferStatus
 from trainers.network.models import Group, group_organisers
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
+    OPEN_STATUSES,
+    RequestEvent,
+    RequestSlot,
     RequestStatus,
     TrainingRequest,
 )
@@ -136,6 +139,58 @@ def open_group_requests(user: User, limit: int = 20) -> list[TrainingRequest]:
                 TrainingRequest.status.in_(CANCELLABLE_STATUSES),
             )
             .order_by(TrainingRequest.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def urgent_requests(now: datetime, days: int, limit: int = 20) -> list[TrainingRequest]:
+    """Open requests whose first proposed slot is within `days`, soonest first."""
+    first_slot = (
+        select(func.min(RequestSlot.starts_at))
+        .where(RequestSlot.request_id == TrainingRequest.id)
+        .correlate(TrainingRequest)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(TrainingRequest)
+            .options(
+                selectinload(TrainingRequest.group),
+                selectinload(TrainingRequest.topic),
+                selectinload(TrainingRequest.slots),
+            )
+            .where(
+                TrainingRequest.status.in_(OPEN_STATUSES),
+                first_slot > now,
+                first_slot <= now + timedelta(days=days),
+            )
+            .order_by(first_slot)
+            .limit(limit)
+        )
+    )
+
+
+def flagged_changes(
+    now: datetime, days: int = 14, limit: int = 20
+) -> list[RequestEvent]:
+    """Changes inside the notice window (and cap overrides) of the last `days`."""
+    return list(
+        db.session.scalars(
+            select(RequestEvent)
+            .options(
+                selectinload(RequestEvent.actor),
+                selectinload(RequestEvent.training_request).selectinload(
+                    TrainingRequest.group
+                ),
+                selectinload(RequestEvent.training_request).selectinload(
+                    TrainingRequest.topic
+                ),
+            )
+            .where(
+                RequestEvent.is_flagged, RequestEvent.at >= now - timedelta(days=days)
+            )
+            .order_by(RequestEvent.at.desc())
             .limit(limit)
         )
     )

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from trainers.extensions import db
 from trainers.geo import ATTRIBUTION
 from trainers.home import services
+from trainers.matching.lifecycle import ready_to_qualify
 from trainers.profiles.services import profile_gaps
 from trainers.timeutil import utcnow
 
@@ -29,6 +30,9 @@ def index():
             unfilled=services.unfilled_requests(),
             groups_without_organiser=services.groups_without_organiser(),
             waiting_invitations=services.waiting_invitations(now),
+            urgent=services.urgent_requests(now, current_app.config["URGENT_DAYS"]),
+            flagged=services.flagged_changes(now),
+            ready_to_qualify=ready_to_qualify(now),
         )
     if current_user.is_organiser:
         context["group_requests"] = services.open_group_requests(current_user)

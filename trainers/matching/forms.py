@@ -34,11 +34,20 @@ class OfferToForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
+    # The service checks the trainer and time against the request and every rule.
     trainer_id = SelectField(
-        "Trainer", coerce=int, validators=[InputRequired("Choose a trainer.")]
+        "Trainer",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired("Choose a trainer.")],
+        invalid_value_message="Choose a trainer from the list.",
     )
     slot_id = SelectField(
-        "Time", coerce=int, validators=[InputRequired("Choose a time.")]
+        "Time",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired("Choose a time.")],
+        invalid_value_message="Choose a time from the list.",
     )
     cap_override_reason = TextAreaField(
         "Reason for going over the trainer's monthly cap (only if needed)",

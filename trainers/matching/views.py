@@ -161,7 +161,7 @@ def assign(request_id: int):
             db.session.commit()
             flash(f"{training_session.trainer.name} is booked.", "success")
             return redirect(url_for("sessions.show", session_id=training_session.id))
-    return _matching_page(request_id, form, status=400 if form.errors else 200)
+    return _matching_page(request_id, form, status=400)
 
 
 @bp.route("/requests/<int:request_id>/matching/reopen", methods=["POST"])

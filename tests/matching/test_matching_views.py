@@ -1,0 +1,472 @@
+"""Offers, the office's matching page, session pages, reschedule and drop-out, through
+the web as each person uses them."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from trainers.extensions import db
+from trainers.matching.models import Offer
+from trainers.profiles.models import AvailabilityWindow, TrainerTopic
+from trainers.requests.models import RequestSlot, TrainingRequest
+from trainers.sessions.models import SessionShadow, TrainingSession
+from trainers.timeutil import utcnow
+
+TUESDAY = 1
+# Tuesdays in June 2027, 18:30-20:30 UK time (BST): 17:30-19:30 UTC.
+FIRST = datetime(2027, 6, 15, 17, 30, tzinfo=UTC)
+SECOND = datetime(2027, 6, 22, 17, 30, tzinfo=UTC)
+
+
+def free_on_tuesday_evenings(trainer):
+    trainer.trainer_profile.monthly_cap = 3
+    trainer.trainer_profile.availability.append(
+        AvailabilityWindow(weekday=TUESDAY, start_time=time(18), end_time=time(21))
+    )
+    db.session.commit()
+    return trainer
+
+
+@pytest.fixture
+def world(make_group, make_topic, make_user, make_trainer):
+    group = make_group("Hastings Action", "TN34")
+    other_group = make_group("Stockport Stands", "SK1")
+    topic = make_topic("Door-knocking and canvassing")
+    trainers = [
+        free_on_tuesday_evenings(
+            make_trainer(f"t{n}@example.org", district="TN34", topics=[topic])
+        )
+        for n in range(2)
+    ]
+    return {
+        "group": group,
+        "topic": topic,
+        "organiser": make_user("org@example.org", groups=[group]),
+        "other_organiser": make_user("other@example.org", groups=[other_group]),
+        "office": make_user("office@example.org", office=True),
+        "trainers": trainers,
+        "outsider": make_trainer("far@example.org", district="SK1", topics=[topic]),
+    }
+
+
+def request_form(world, **overrides):
+    data = {
+        "topic_id": str(world["topic"].id),
+        "slot_1_date": "2027-06-15",
+        "slot_1_start": "18:30",
+        "slot_1_end": "20:30",
+        "slot_2_date": "2027-06-22",
+        "slot_2_start": "18:30",
+        "slot_2_end": "20:30",
+        "is_online": "venue",
+        "venue_postcode": "TN34 1AA",
+        "venue_address": "Hastings Library",
+        "expected_attendance": "12",
+    }
+    data.update(overrides)
+    return data
+
+
+def submit(world, client_for):
+    response = client_for(world["organiser"]).post(
+        f"/requests/new?group_id={world['group'].id}", data=request_form(world)
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return db.session.scalar(select(TrainingRequest))
+
+
+def test_a_submitted_request_is_offered_and_the_trainers_emailed(
+    world, client_for, mailbox
+):
+    training_request = submit(world, client_for)
+    assert training_request.status == "offered"
+    offers = db.session.scalars(select(Offer)).all()
+    assert {o.trainer_id for o in offers} == {t.id for t in world["trainers"]}
+    assert {o.slot.starts_at for o in offers} == {FIRST}
+    for trainer in world["trainers"]:
+        (message,) = mailbox.to(trainer.email)
+        assert (
+            "Can you run Door-knocking and canvassing for Hastings Action?"
+            in message["Subject"]
+        )
+        assert "Tue 15 Jun 2027, 18:30 to 20:30" in message.get_content()
+        assert mailbox.last_link(trainer.email).startswith("/offers/")
+    home = client_for(world["trainers"][0]).get("/").get_data(as_text=True)
+    assert "Accept or decline" in home and "km away" in home
+
+
+def test_the_first_acceptance_books_and_the_second_is_thanked(
+    world, client_for, mailbox
+):
+    submit(world, client_for)
+    first, second = world["trainers"]
+    offer_of = {o.trainer_id: o.id for o in db.session.scalars(select(Offer))}
+
+    page = client_for(first).get(f"/offers/{offer_of[first.id]}").get_data(as_text=True)
+    assert (
+        "Accept: I'll run it" in page and "Hastings Library" not in page
+    )  # address only once booked
+    response = client_for(first).post(f"/offers/{offer_of[first.id]}/accept")
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        "/sessions/"
+    )
+    session_page = (
+        client_for(first).get(response.headers["Location"]).get_data(as_text=True)
+    )
+    assert "Hastings Library" in session_page and "(you)" in session_page
+
+    late = client_for(second).post(f"/offers/{offer_of[second.id]}/accept")
+    assert late.status_code == 200
+    assert "Already taken: thank you" in late.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(TrainingSession)) == 1
+    assert "is taken, thank you" in mailbox.to(second.email)[-1]["Subject"]
+    booked = [m["Subject"] for m in mailbox.to(world["organiser"].email)]
+    assert any(s.startswith("Booked: Door-knocking") for s in booked)
+
+
+def test_decline_with_a_reason(world, client_for):
+    submit(world, client_for)
+    trainer = world["trainers"][0]
+    offer = db.session.scalar(select(Offer).where(Offer.trainer_id == trainer.id))
+    response = client_for(trainer).post(
+        f"/offers/{offer.id}/decline", data={"reason": "Away"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(offer)
+    assert (offer.status, offer.response_note) == ("declined", "Away")
+    again = client_for(trainer).post(
+        f"/offers/{offer.id}/accept", follow_redirects=True
+    )
+    assert "You declined this offer" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["organiser", "other_organiser", "outsider", "office"])
+def test_only_the_offered_trainer_and_the_office_see_an_offer(world, client_for, who):
+    submit(world, client_for)
+    offer = db.session.scalar(select(Offer))
+    status = client_for(world[who]).get(f"/offers/{offer.id}").status_code
+    assert status == (200 if who == "office" else 404)
+    assert client_for(world[who]).post(f"/offers/{offer.id}/accept").status_code in (
+        404,
+        302,
+    )
+    db.session.refresh(offer)
+    assert offer.status == "pending"
+
+
+def test_anonymous_is_sent_to_sign_in_for_offers(world, client_for, client):
+    submit(world, client_for)
+    offer = db.session.scalar(select(Offer))
+    assert client.get(f"/offers/{offer.id}").headers["Location"].startswith("/login")
+
+
+def test_office_sees_candidates_with_reasons_and_the_rest_with_what_they_break(
+    world, client_for, make_trainer
+):
+    busy = make_trainer("busy@example.org", district="TN34", topics=[world["topic"]])
+    training_request = submit(world, client_for)
+    page = client_for(world["office"]).get(f"/requests/{training_request.id}/matching")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "has never trained this group" in text and "new trainer" in text
+    assert f"{busy.name}: outside their weekly availability" in text
+    assert world["outsider"].name not in text  # beyond reach: not listed at all
+
+
+@pytest.mark.parametrize("who", ["organiser", "other_organiser", "outsider"])
+def test_matching_page_is_the_offices_alone(world, client_for, who):
+    training_request = submit(world, client_for)
+    assert (
+        client_for(world[who])
+        .get(f"/requests/{training_request.id}/matching")
+        .status_code
+        == 403
+    )
+
+
+def test_office_assigns_directly_and_needs_a_reason_to_pass_the_cap(world, client_for):
+    training_request = submit(world, client_for)
+    trainer = world["trainers"][0]
+    trainer.trainer_profile.monthly_cap = 0
+    db.session.commit()
+    office = client_for(world["office"])
+    slot = training_request.slots[0]
+    refused = office.post(
+        f"/requests/{training_request.id}/matching/assign",
+        data={"trainer_id": trainer.id, "slot_id": slot.id},
+    )
+    assert refused.status_code == 400
+    assert "give a reason for going over their cap" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(TrainingSession)) == 0
+
+    booked = office.post(
+        f"/requests/{training_request.id}/matching/assign",
+        data={
+            "trainer_id": trainer.id,
+            "slot_id": slot.id,
+            "cap_override_reason": "Only one free",
+        },
+    )
+    assert booked.status_code == 302
+    db.session.refresh(training_request)
+    assert training_request.status == "booked"
+    assert training_request.events[-1].is_flagged
+    assert "Only one free" in training_request.events[-1].detail
+
+
+def test_office_cannot_assign_someone_beyond_reach(world, client_for):
+    training_request = submit(world, client_for)
+    response = client_for(world["office"]).post(
+        f"/requests/{training_request.id}/matching/assign",
+        data={
+            "trainer_id": world["outsider"].id,
+            "slot_id": training_request.slots[0].id,
+            "cap_override_reason": "please",
+        },
+    )
+    assert response.status_code == 400
+    assert "beyond their 30 km radius" in response.get_data(as_text=True)
+
+
+def test_office_withdraws_an_offer_and_reopens_matching(world, client_for, mailbox):
+    training_request = submit(world, client_for)
+    office = client_for(world["office"])
+    offers = db.session.scalars(select(Offer).order_by(Offer.id)).all()
+    for offer in offers:
+        office.post(f"/offers/{offer.id}/withdraw")
+    db.session.refresh(training_request)
+    assert training_request.status == "submitted"
+    assert all(
+        "is taken, thank you" in mailbox.to(t.email)[-1]["Subject"]
+        for t in world["trainers"]
+    )
+    office.post(f"/requests/{training_request.id}/matching/reopen")
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Offer).where(Offer.status == "pending")
+        )
+        == 2
+    )
+
+
+def book(world, client_for):
+    training_request = submit(world, client_for)
+    offer = db.session.scalar(
+        select(Offer).where(Offer.trainer_id == world["trainers"][0].id)
+    )
+    client_for(world["trainers"][0]).post(f"/offers/{offer.id}/accept")
+    return training_request, db.session.scalar(select(TrainingSession))
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("organiser", 200), ("other_organiser", 404), ("outsider", 404), ("office", 200)],
+)
+def test_session_page_is_for_its_people(world, client_for, who, status):
+    _, training_session = book(world, client_for)
+    assert (
+        client_for(world[who]).get(f"/sessions/{training_session.id}").status_code
+        == status
+    )
+
+
+def test_reschedule_keeps_a_trainer_who_is_free(world, client_for, mailbox):
+    training_request, training_session = book(world, client_for)
+    second_slot = next(s for s in training_request.slots if s.starts_at == SECOND)
+    response = client_for(world["organiser"]).post(
+        f"/requests/{training_request.id}/reschedule",
+        data={"slot": str(second_slot.id)},
+    )
+    assert response.status_code == 302
+    db.session.refresh(training_session)
+    assert (training_session.starts_at, training_session.ical_sequence) == (SECOND, 1)
+    assert training_session.status == "booked"
+    assert mailbox.to(world["trainers"][0].email)[-1]["Subject"].startswith("Moved:")
+
+
+def test_reschedule_to_a_time_the_trainer_is_not_free_reopens_matching(
+    world, client_for
+):
+    training_request, training_session = book(world, client_for)
+    response = client_for(world["organiser"]).post(
+        f"/requests/{training_request.id}/reschedule",
+        data={
+            "slot": "new",
+            "new_date": "2027-06-16",
+            "new_start": "18:30",
+            "new_end": "20:30",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(training_session)
+    db.session.refresh(training_request)
+    assert training_session.status == "cancelled"
+    assert training_request.status == "unfilled"  # nobody is free on Wednesdays
+    assert [(s.starts_at.hour, s.starts_at.day) for s in training_request.slots] == [
+        (17, 16)
+    ]
+
+
+def test_reschedule_refuses_a_bad_new_time(world, client_for):
+    training_request, training_session = book(world, client_for)
+    response = client_for(world["organiser"]).post(
+        f"/requests/{training_request.id}/reschedule",
+        data={
+            "slot": "new",
+            "new_date": "2027-06-16",
+            "new_start": "20:30",
+            "new_end": "18:30",
+        },
+    )
+    assert response.status_code == 200
+    assert "ends at or before its start" in response.get_data(as_text=True)
+    db.session.refresh(training_session)
+    assert (training_session.starts_at, training_session.status) == (FIRST, "booked")
+
+
+def near_session(world, hours_ahead: int) -> TrainingSession:
+    """A session booked directly, starting soon (the clock is real in view tests)."""
+    starts_at = (utcnow() + timedelta(hours=hours_ahead)).replace(microsecond=0)
+    training_request = TrainingRequest(
+        group=world["group"],
+        topic=world["topic"],
+        status="booked",
+        expected_attendance=10,
+        venue_postcode="TN34",
+        venue_latitude=world["group"].latitude,
+        venue_longitude=world["group"].longitude,
+        slots=[
+            RequestSlot(starts_at=starts_at, ends_at=starts_at + timedelta(hours=2))
+        ],
+    )
+    training_session = TrainingSession(
+        training_request=training_request,
+        trainer=world["trainers"][0],
+        group=world["group"],
+        topic=world["topic"],
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        ical_uid="near@trainers.test",
+    )
+    db.session.add(training_session)
+    db.session.commit()
+    return training_session
+
+
+def test_dropping_out_inside_the_notice_window_needs_confirmation(
+    world, client_for, mailbox
+):
+    training_session = near_session(world, hours_ahead=20)
+    trainer = client_for(world["trainers"][0])
+    unconfirmed = trainer.post(
+        f"/sessions/{training_session.id}/drop-out", data={"reason": "Ill"}
+    )
+    assert unconfirmed.status_code == 400
+    assert "Tick the box to confirm" in unconfirmed.get_data(as_text=True)
+    db.session.refresh(training_session)
+    assert training_session.status == "booked"
+
+    confirmed = trainer.post(
+        f"/sessions/{training_session.id}/drop-out",
+        data={"reason": "Ill", "confirm": "y"},
+    )
+    assert confirmed.status_code == 302
+    db.session.refresh(training_session)
+    assert training_session.status == "cancelled"
+    assert training_session.training_request.events[-2].is_flagged
+    assert mailbox.to(world["office"].email)[-1]["Subject"].startswith("Needs a look")
+    assert mailbox.to(world["organiser"].email)[-1]["Subject"].startswith("Cancelled:")
+
+
+def test_only_the_sessions_trainer_can_drop_out(world, client_for):
+    training_session = near_session(world, hours_ahead=100)
+    for who in ("organiser", "office"):
+        response = client_for(world[who]).post(
+            f"/sessions/{training_session.id}/drop-out",
+            data={"reason": "x", "confirm": "y"},
+        )
+        assert response.status_code == 404
+    other = client_for(world["trainers"][1]).post(
+        f"/sessions/{training_session.id}/drop-out", data={"reason": "x"}
+    )
+    assert other.status_code == 404
+    db.session.refresh(training_session)
+    assert training_session.status == "booked"
+
+
+def test_office_adds_a_shadowing_trainer(world, client_for, make_trainer, mailbox):
+    training_session = near_session(world, hours_ahead=100)
+    learner = make_trainer("learner@example.org", district="TN34")
+    db.session.add(
+        TrainerTopic(
+            trainer_id=learner.id, topic_id=world["topic"].id, level="shadowing"
+        )
+    )
+    db.session.commit()
+    office = client_for(world["office"])
+    assert learner.name in office.get(f"/sessions/{training_session.id}").get_data(
+        as_text=True
+    )
+    response = office.post(
+        f"/sessions/{training_session.id}/shadows", data={"trainer_id": learner.id}
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(SessionShadow.trainer_id)) == learner.id
+    assert "You're shadowing" in mailbox.to(learner.email)[-1]["Subject"]
+    refused = office.post(
+        f"/sessions/{training_session.id}/shadows",
+        data={"trainer_id": world["trainers"][1].id},
+    )
+    assert refused.status_code == 400
+    assert (
+        client_for(world["organiser"])
+        .post(
+            f"/sessions/{training_session.id}/shadows", data={"trainer_id": learner.id}
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_office_is_prompted_to_qualify_a_trainer_after_enough_shadowing(
+    world, client_for, make_trainer
+):
+    learner = make_trainer("learner@example.org", district="TN34")
+    db.session.add(
+        TrainerTopic(
+            trainer_id=learner.id, topic_id=world["topic"].id, level="shadowing"
+        )
+    )
+    for n in range(3):
+        past = utcnow() - timedelta(days=10 + n)
+        session = TrainingSession(
+            training_request=TrainingRequest(
+                group=world["group"],
+                topic=world["topic"],
+                status="delivered",
+                expected_attendance=5,
+            ),
+            trainer=world["trainers"][0],
+            group=world["group"],
+            topic=world["topic"],
+            status="delivered",
+            starts_at=past,
+            ends_at=past + timedelta(hours=2),
+            ical_uid=f"past{n}@trainers.test",
+        )
+        session.shadows.append(SessionShadow(trainer_id=learner.id))
+        db.session.add(session)
+    db.session.commit()
+    office = client_for(world["office"])
+    home = office.get("/").get_data(as_text=True)
+    assert (
+        f"{learner.name} has shadowed 3 sessions of Door-knocking and canvassing"
+        in home
+    )
+    office.post(f"/office/trainers/{learner.id}/topics/{world['topic'].id}/qualify")
+    level = db.session.scalar(
+        select(TrainerTopic.level).where(TrainerTopic.trainer_id == learner.id)
+    )
+    assert level == "qualified"
+    assert "has shadowed" not in office.get("/").get_data(as_text=True)
