@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `config` lives at the root, beside `trainers`
 
 import psycopg  # noqa: E402
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
@@ -142,7 +142,11 @@ def _say(name: str, value) -> None:
 
 
 def _time_candidates(sizes: Sizes, rng: random.Random, now: datetime) -> None:
-    ids = list(db.session.scalars(select(TrainingRequest.id).where(_open())))
+    ids = list(
+        db.session.scalars(
+            select(TrainingRequest.id).where(_open()).order_by(TrainingRequest.id)
+        )
+    )
     chosen = rng.sample(ids, min(len(ids), sizes.samples + sizes.warm_up))
     requests = list(
         db.session.scalars(
@@ -262,6 +266,10 @@ def _build(sizes: Sizes, rng: random.Random, now: datetime) -> dict[str, int]:
     _insert(TrainingRequest, requests + open_requests)
     _insert(RequestSlot, slots + open_slots)
     _insert(TrainingSession, sessions)
+    db.session.commit()
+    # As autovacuum would soon after such a load: the query planner needs the
+    # tables' statistics to pick the indexes.
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     return {
         "trainers": len(trainers["users"]),

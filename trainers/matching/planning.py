@@ -54,6 +54,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from datetime import time as clock
 from typing import NamedTuple
 
 import numpy as np
@@ -84,6 +85,7 @@ from trainers.network.models import Group, Topic
 from trainers.profiles.models import TrainerTopic
 from trainers.requests.models import OPEN_STATUSES, RequestSlot, TrainingRequest
 from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.timeutil import to_local
 
 logger = logging.getLogger(__name__)
 
@@ -428,7 +430,11 @@ def _edges(
     by_topic: dict[int, list[int]],
     settings: TravelSettings,
 ) -> list[dict[int, _Edge]]:
-    """For each request, the trainers (by index) who may take one of its slots."""
+    """For each request, the trainers (by index) who may take one of its slots.
+
+    Reach and weekly windows are first checked in bulk with numpy, as necessary
+    conditions only; `broken_rules` decides every slot that gets through.
+    """
     edges: list[dict[int, _Edge]] = [{} for _ in requests]
     if not requests or not trainer_ids:
         return edges
@@ -443,6 +449,8 @@ def _edges(
     }
     home = _coordinates([(f.latitude, f.longitude) for f in facts])
     radius = np.array([f.travel_radius_km for f in facts], dtype=float)
+    windows = _weekly_windows(facts)
+    slot_times = _slot_times(requests)
     by_request_topic: dict[int, list[int]] = defaultdict(list)
     for i, request in enumerate(requests):
         by_request_topic[request.topic_id].append(i)
@@ -456,21 +464,74 @@ def _edges(
             _coordinates([(v.latitude, v.longitude) for v in venues]), home[columns]
         )
         # A hair of slack for rounding: `broken_rules` has the last word on reach.
-        in_reach = online[:, None] | (km <= radius[columns][None, :] + 0.001)
-        for a, b in zip(*np.nonzero(in_reach), strict=True):
-            i, t = rows[a], int(columns[b])
+        a, b = np.nonzero(online[:, None] | (km <= radius[columns][None, :] + 0.001))
+        pair_rows, pair_trainers = np.array(rows)[a], columns[b]
+        in_window = _inside_windows(slot_times, pair_rows, windows, pair_trainers)
+        for p in np.nonzero(in_window.any(axis=1))[0]:
+            i, t = int(pair_rows[p]), int(pair_trainers[p])
             request = requests[i]
             if (request.id, trainer_ids[t]) in blocked:
                 continue
             free = [
-                k
-                for k, slot in enumerate(request.slots)
-                if not broken_rules(facts[t], slot.facts, settings)
+                int(k)
+                for k in np.nonzero(in_window[p])[0]
+                if not broken_rules(facts[t], request.slots[k].facts, settings)
             ]
             if free:
-                distance = 0.0 if request.venue.is_online else float(km[a, b])
+                distance = 0.0 if request.venue.is_online else float(km[a[p], b[p]])
                 edges[i][t] = _Edge(round(distance, 1), free)
     return edges
+
+
+def _microseconds(moment: clock) -> int:
+    return (
+        (moment.hour * 60 + moment.minute) * 60 + moment.second
+    ) * 1_000_000 + moment.microsecond
+
+
+def _slot_times(requests: list[_Request]) -> np.ndarray:
+    """(requests, most slots, 3): local weekday, start and end of day in µs.
+
+    The weekday is -1 for padding and for a slot that ends on another day,
+    which no window holds.
+    """
+    most = max(len(r.slots) for r in requests)
+    times = np.full((len(requests), most, 3), -1, dtype=np.int64)
+    for i, request in enumerate(requests):
+        for k, slot in enumerate(request.slots):
+            start, end = to_local(slot.facts.starts_at), to_local(slot.facts.ends_at)
+            weekday = start.weekday() if start.date() == end.date() else -1
+            times[i, k] = (
+                weekday,
+                _microseconds(start.time()),
+                _microseconds(end.time()),
+            )
+    return times
+
+
+def _weekly_windows(facts: list[TrainerFacts]) -> np.ndarray:
+    """(trainers, most windows, 3): weekday, opening and closing in µs; padding
+    has weekday -2, which no slot has."""
+    most = max(1, *(len(f.windows) for f in facts))
+    windows = np.full((len(facts), most, 3), -2, dtype=np.int64)
+    for t, trainer in enumerate(facts):
+        for w, (weekday, opens, closes) in enumerate(trainer.windows):
+            windows[t, w] = weekday, _microseconds(opens), _microseconds(closes)
+    return windows
+
+
+def _inside_windows(
+    slot_times: np.ndarray, rows: np.ndarray, windows: np.ndarray, trainers: np.ndarray
+) -> np.ndarray:
+    """(pairs, most slots): whether the slot lies wholly inside one of the
+    trainer's weekly windows, for each (request row, trainer) pair."""
+    slots = slot_times[rows][:, :, None, :]  # pairs, slots, 1, 3
+    held = windows[trainers][:, None, :, :]  # pairs, 1, windows, 3
+    return (
+        (slots[..., 0] == held[..., 0])
+        & (held[..., 1] <= slots[..., 1])
+        & (slots[..., 2] <= held[..., 2])
+    ).any(axis=2)
 
 
 def _coordinates(points: list[tuple[float | None, float | None]]) -> np.ndarray:

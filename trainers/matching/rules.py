@@ -60,9 +60,13 @@ class TravelSettings:
 
 
 def travel_time(a: Venue, b: Venue, settings: TravelSettings) -> timedelta:
-    """Door-to-door time between two venues; none when either is online."""
+    """Door-to-door time between two venues; none when either is online, the minimum
+    when one cannot be placed."""
     if a.is_online or b.is_online:
         return timedelta(0)
+    if None in (a.latitude, b.latitude):
+        # A venue we cannot place: assume the shortest journey rather than none.
+        return timedelta(minutes=settings.min_minutes)
     km = distance_km(a.latitude, a.longitude, b.latitude, b.longitude)
     minutes = max(settings.min_minutes, km / settings.speed_kmh * 60)
     return timedelta(minutes=minutes)

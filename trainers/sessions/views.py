@@ -1,6 +1,6 @@
 """A booked session's page: who, when, where, and what each person may change."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -52,8 +52,10 @@ def _page(session_id: int, drop_out_form=None, shadow_form=None, status: int = 2
 @bp.route("/<int:session_id>/drop-out", methods=["POST"])
 @login_required
 def drop_out(session_id: int):
-    form = DropOutForm()
     training_session = services.get_session_for(current_user, session_id)
+    if training_session.trainer_id != current_user.id:
+        abort(404)
+    form = DropOutForm()
     if form.validate_on_submit():
         try:
             lifecycle.drop_out(

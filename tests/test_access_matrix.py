@@ -1,0 +1,230 @@
+"""Every route, walked as each kind of visitor, against one declared table.
+
+Codes, in visitor order (anonymous, organiser of the group, organiser of another
+group, the trainer, another trainer, the office):
+  L  sent to sign in      F  403 refused      H  404, as if it did not exist
+  K  let through (any answer below 500 that is none of the above)
+  *  public: any answer below 500
+A route missing from the table fails, so every new route must declare who may use it.
+"""
+
+import re
+from datetime import UTC, datetime, time
+
+import pytest
+
+from trainers import create_app
+from trainers.auth.models import Invitation
+from trainers.extensions import db
+from trainers.matching.models import Offer
+from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
+from trainers.requests.models import RequestSlot, TrainingRequest
+from trainers.sessions.models import TrainingSession
+
+VISITORS = (
+    "anonymous",
+    "organiser",
+    "other_organiser",
+    "trainer",
+    "other_trainer",
+    "office",
+)
+OFFICE_ONLY = "LFFFFK"
+MATRIX = {
+    "auth.accept_invitation": "******",
+    "auth.change_password": "LKKKKK",
+    "auth.forgot_password": "******",
+    "auth.login": "******",
+    "auth.logout": "******",
+    "auth.reset_password": "******",
+    "home.about": "******",
+    "home.healthz": "******",
+    "home.index": "LKKKKK",
+    "matching.accept": "LHHKHH",
+    "matching.decline": "LHHKHH",
+    "matching.offer": "LHHKHK",
+    "matching.assign": OFFICE_ONLY,
+    "matching.offer_to": OFFICE_ONLY,
+    "matching.reopen": OFFICE_ONLY,
+    "matching.request_matching": OFFICE_ONLY,
+    "matching.qualify": OFFICE_ONLY,
+    "matching.withdraw": OFFICE_ONLY,
+    "network.deactivate": OFFICE_ONLY,
+    "network.edit_group": OFFICE_ONLY,
+    "network.edit_topic": OFFICE_ONLY,
+    "network.group": OFFICE_ONLY,
+    "network.groups": OFFICE_ONLY,
+    "network.invite": OFFICE_ONLY,
+    "network.new_group": OFFICE_ONLY,
+    "network.new_topic": OFFICE_ONLY,
+    "network.people": OFFICE_ONLY,
+    "network.reactivate": OFFICE_ONLY,
+    "network.remove_organiser": OFFICE_ONLY,
+    "network.resend_invitation": OFFICE_ONLY,
+    "network.revoke_invitation": OFFICE_ONLY,
+    "network.topics": OFFICE_ONLY,
+    "profiles.availability": "LFFKHK",
+    "profiles.days_off": "LFFKHK",
+    "profiles.detail": "LFFKHK",
+    "profiles.edit_basics": "LFFKHK",
+    "profiles.edit_topics": "LFFKHK",
+    "profiles.remove_availability": "LFFKHK",
+    "profiles.remove_day_off": "LFFKHK",
+    "profiles.show": "LFFKKF",
+    "requests.cancel": "LKHFFK",
+    "requests.edit": "LKHFFK",
+    "requests.index": "LKKFFK",
+    "requests.new": "LKKFFK",
+    "requests.reschedule": "LKHFFK",
+    "requests.show": "LKHFFK",
+    "sessions.add_shadow": OFFICE_ONLY,
+    "sessions.drop_out": "LHHKHH",
+    "sessions.show": "LKHKHK",
+}
+SKIPPED = {"static"}
+SLOT = (
+    datetime(2027, 6, 15, 17, 30, tzinfo=UTC),
+    datetime(2027, 6, 15, 19, 30, tzinfo=UTC),
+)
+
+
+def routes():
+    app = create_app({"TESTING": True})
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIPPED:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield pytest.param(
+                rule.endpoint, method, rule.rule, id=f"{method} {rule.rule}"
+            )
+
+
+def test_every_route_is_in_the_matrix():
+    endpoints = {param.values[0] for param in routes()}
+    assert endpoints - MATRIX.keys() == set(), "declare who may use each new route"
+    assert MATRIX.keys() - endpoints == set(), "remove routes that no longer exist"
+
+
+@pytest.fixture
+def world(make_group, make_topic, make_user, make_trainer):
+    group, other_group = (
+        make_group("Hastings Action", "TN34"),
+        make_group("Stockport", "SK1"),
+    )
+    topic = make_topic()
+    trainer = make_trainer("trainer@example.org", topics=[topic])
+    other_trainer = make_trainer("other-trainer@example.org", topics=[topic])
+    people = {
+        "organiser": make_user("organiser@example.org", groups=[group]),
+        "other_organiser": make_user(
+            "other-organiser@example.org", groups=[other_group]
+        ),
+        "trainer": trainer,
+        "other_trainer": other_trainer,
+        "office": make_user("office@example.org", office=True),
+    }
+
+    def request_of(status):
+        return TrainingRequest(
+            group=group,
+            topic=topic,
+            status=status,
+            expected_attendance=10,
+            venue_postcode="TN34",
+            venue_latitude=group.latitude,
+            venue_longitude=group.longitude,
+            slots=[RequestSlot(starts_at=SLOT[0], ends_at=SLOT[1])],
+        )
+
+    booked, offered = request_of("booked"), request_of("offered")
+    training_session = TrainingSession(
+        training_request=booked,
+        trainer=trainer,
+        group=group,
+        topic=topic,
+        starts_at=SLOT[0],
+        ends_at=SLOT[1],
+        ical_uid="matrix@trainers.test",
+    )
+    offer = Offer(training_request=offered, slot=offered.slots[0], trainer=trainer)
+    profile = trainer.trainer_profile
+    window = AvailabilityWindow(weekday=1, start_time=time(18), end_time=time(21))
+    day_off = DayOff(
+        first_on=datetime(2027, 8, 1).date(), last_on=datetime(2027, 8, 2).date()
+    )
+    profile.availability.append(window)
+    profile.days_off.append(day_off)
+    invitation = Invitation(
+        email="new@example.org",
+        name="New",
+        role="trainer",
+        token_hash="0" * 64,
+        expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    db.session.add_all([training_session, offer, invitation])
+    db.session.query(TrainerTopic).filter_by(trainer_id=trainer.id).update(
+        {"level": "shadowing"}
+    )
+    db.session.commit()
+    ids = {
+        "group_id": group.id,
+        "topic_id": topic.id,
+        "request_id": booked.id,
+        "offer_id": offer.id,
+        "session_id": training_session.id,
+        "user_id": trainer.id,
+        "trainer_id": trainer.id,
+        "window_id": window.id,
+        "day_off_id": day_off.id,
+        "invitation_id": invitation.id,
+        "token": "not-a-real-token",
+    }
+    return people, ids
+
+
+def classify(response) -> str:
+    if response.status_code >= 500:
+        return "5xx"
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and location.split("?")[0] == "/login":
+        return "L"
+    return {403: "F", 404: "H"}.get(response.status_code, "K")
+
+
+# A route whose id means someone other than the trainer.
+ID_OVERRIDES = {"network.remove_organiser": {"user_id": "organiser"}}
+
+
+def visit(client, client_for, world, endpoint, method, rule, visitor) -> None:
+    people, ids = world
+    for name, person in ID_OVERRIDES.get(endpoint, {}).items():
+        ids[name] = people[person].id
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
+    who, want = VISITORS[visitor], MATRIX[endpoint][visitor]
+    browser = client if who == "anonymous" else client_for(people[who])
+    answer = classify(browser.open(path, method=method, data={}))
+    assert answer != "5xx", f"{method} {path} as {who}: server error"
+    assert want in ("*", answer), (
+        f"{method} {path} as {who}: got {answer}, declared {want}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "rule"), [p for p in routes() if p.values[1] == "GET"]
+)
+def test_each_visitor_reads_what_is_declared(
+    client, client_for, world, endpoint, method, rule
+):
+    for visitor in range(len(VISITORS)):
+        visit(client, client_for, world, endpoint, method, rule, visitor)
+
+
+@pytest.mark.parametrize("visitor", range(len(VISITORS)), ids=VISITORS)
+@pytest.mark.parametrize(
+    ("endpoint", "method", "rule"), [p for p in routes() if p.values[1] != "GET"]
+)
+def test_each_visitor_changes_what_is_declared(
+    client, client_for, world, endpoint, method, rule, visitor
+):
+    """A fresh world for each visitor, so one visitor's change never hides another's answer."""
+    visit(client, client_for, world, endpoint, method, rule, visitor)
