@@ -35,9 +35,10 @@ Repair
     (overlap, allowing for travel between venues). For each trainer given
     several requests, a small search picks one slot per request so that every
     one passes `broken_rules` with the trainer's other plan sessions added to
-    their bookings and month counts. When no choice works, the clashing edge
-    with the most km is removed and only its connected component of the graph is
-    solved again, until no clash is left. Each round removes an edge, so it
+    their bookings and month counts. When no choice works, one clashing edge is
+    removed (of a request with another trainer to go to if possible, then the
+    farthest) and only its connected component of the graph is solved again,
+    until no clash is left. Each round removes an edge, so it
     ends. Clashes are rare (two slots the same evening, within travel of each
     other), so the plan stays within a few edges of the matching's optimum,
     which is itself at least as good as greedy's.
@@ -264,18 +265,8 @@ def apply_plan(plan: Plan, by: User, now: datetime) -> AppliedPlan:
     }
     result = AppliedPlan()
     for assignment in plan.assignments:
-        training_request = requests[assignment.request_id]
         try:
-            slot = next(
-                (s for s in training_request.slots if s.id == assignment.slot_id), None
-            )
-            if slot is not None and slot.starts_at <= now:
-                raise DomainError("This slot's time has already passed.")
-            result.offers.append(
-                offer_to_trainer(
-                    training_request, assignment.trainer_id, assignment.slot_id, by, now
-                )
-            )
+            offer = _offer(requests[assignment.request_id], assignment, by, now)
         except DomainError as error:
             result.skipped.append(Skipped(assignment, error.message))
             logger.info(
@@ -284,6 +275,8 @@ def apply_plan(plan: Plan, by: User, now: datetime) -> AppliedPlan:
                 assignment.trainer_id,
                 error.message,
             )
+        else:
+            result.offers.append(offer)
     logger.info(
         "Plan applied by user %s: %s offers made, %s skipped",
         by.id,
@@ -291,6 +284,19 @@ def apply_plan(plan: Plan, by: User, now: datetime) -> AppliedPlan:
         len(result.skipped),
     )
     return result
+
+
+def _offer(
+    training_request: TrainingRequest, assignment: Assignment, by: User, now: datetime
+) -> Offer:
+    slot = next((s for s in training_request.slots if s.id == assignment.slot_id), None)
+    if slot is None:
+        raise DomainError("The group has changed this request's times since.")
+    if slot.starts_at <= now:
+        raise DomainError("This slot's time has already passed.")
+    return offer_to_trainer(
+        training_request, assignment.trainer_id, assignment.slot_id, by, now
+    )
 
 
 def plan_rows(plan: Plan) -> list[PlanRow]:
@@ -495,7 +501,7 @@ def _slot_times(requests: list[_Request]) -> np.ndarray:
     The weekday is -1 for padding and for a slot that ends on another day,
     which no window holds.
     """
-    most = max(len(r.slots) for r in requests)
+    most = max((len(r.slots) for r in requests), default=0)
     times = np.full((len(requests), most, 3), -1, dtype=np.int64)
     for i, request in enumerate(requests):
         for k, slot in enumerate(request.slots):
@@ -512,7 +518,7 @@ def _slot_times(requests: list[_Request]) -> np.ndarray:
 def _weekly_windows(facts: list[TrainerFacts]) -> np.ndarray:
     """(trainers, most windows, 3): weekday, opening and closing in µs; padding
     has weekday -2, which no slot has."""
-    most = max(1, *(len(f.windows) for f in facts))
+    most = max(1, max((len(f.windows) for f in facts), default=0))
     windows = np.full((len(facts), most, 3), -2, dtype=np.int64)
     for t, trainer in enumerate(facts):
         for w, (weekday, opens, closes) in enumerate(trainer.windows):
@@ -637,7 +643,7 @@ def _optimal(world: _World) -> Plan:
         for t, items in by_trainer.items():
             slots = _choose_slots(world, t, items)
             if slots is None:
-                forbidden.add((_culprit(world, t, items), t))
+                forbidden.add((_culprit(world, t, items, forbidden), t))
                 dirty.add(int(labels[items[0][0]]))
             else:
                 chosen.update({i: (t, k) for i, k in slots.items()})
@@ -728,13 +734,26 @@ def _choose_slots(
     return chosen if place(0) else None
 
 
-def _culprit(world: _World, t: int, items: list[tuple[int, tuple[int, int]]]) -> int:
-    """The request to take from trainer `t`: the farthest whose removal ends the clash."""
-    farthest = sorted(items, key=lambda item: (-world.edges[item[0]][t].km, -item[0]))
-    for item in farthest:
+def _culprit(
+    world: _World,
+    t: int,
+    items: list[tuple[int, tuple[int, int]]],
+    forbidden: set[tuple[int, int]],
+) -> int:
+    """The request to take from trainer `t` so their clash ends: one that has
+    another trainer to go to if possible, then the farthest."""
+
+    def stranded(i: int) -> bool:
+        return all(u == t or (i, u) in forbidden for u in world.edges[i])
+
+    ranked = sorted(
+        items,
+        key=lambda item: (stranded(item[0]), -world.edges[item[0]][t].km, -item[0]),
+    )
+    for item in ranked:
         if _choose_slots(world, t, [x for x in items if x != item]) is not None:
             return item[0]
-    return farthest[0][0]
+    return ranked[0][0]
 
 
 def _log(plan: Plan) -> None:
