@@ -470,3 +470,24 @@ def test_office_is_prompted_to_qualify_a_trainer_after_enough_shadowing(
     )
     assert level == "qualified"
     assert "has shadowed" not in office.get("/").get_data(as_text=True)
+
+
+def test_a_close_request_without_a_trainer_is_marked_urgent(world, client_for):
+    soon = (utcnow() + timedelta(days=3)).astimezone(UTC)
+    date = soon.strftime("%Y-%m-%d")
+    response = client_for(world["organiser"]).post(
+        f"/requests/new?group_id={world['group'].id}",
+        data=request_form(
+            world,
+            slot_1_date=date,
+            slot_1_start="11:00",
+            slot_1_end="12:00",
+            slot_2_date="",
+            slot_2_start="",
+            slot_2_end="",
+        ),
+        follow_redirects=True,
+    )
+    assert "urgent: still no trainer" in response.get_data(as_text=True)
+    listing = client_for(world["organiser"]).get("/requests/").get_data(as_text=True)
+    assert "urgent: still no trainer" in listing
