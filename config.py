@@ -26,8 +26,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
-    # Mail: "file" writes .eml files under MAIL_FILE_DIR (development);
-    # "smtp" sends through the server below.
+    # Mail is queued in the outbox and delivered by the scheduler: "file" writes
+    # .eml files under MAIL_FILE_DIR (development); "smtp" sends through the
+    # server below.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "Trainers' Network <trainers@example.org>")
@@ -35,6 +36,11 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_STARTTLS = _bool("MAIL_USE_STARTTLS")
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_ENVELOPE_FROM = os.environ.get("MAIL_ENVELOPE_FROM", "trainers@example.org")
+    MAIL_TIMEOUT_SECONDS = 20
+    MAIL_MAX_ATTEMPTS = 8
+    # The monitored address that organises every calendar invite.
+    CALENDAR_ORGANIZER = os.environ.get("CALENDAR_ORGANIZER", "calendar@example.org")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
 

@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,9 @@ from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.geo import locate
 from trainers.network.models import Group, Topic
+from trainers.outbox.services import deliver_outbox
 from trainers.profiles.models import TrainerProfile, TrainerTopic
+from trainers.timeutil import utcnow
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
@@ -147,12 +150,15 @@ def client_for(app: Flask):
 
 
 class Mailbox:
-    """The messages the app wrote with the file mail backend, oldest first."""
+    """The messages the app sent with the file mail backend, oldest first.
+
+    Reading it first delivers the outbox, as the scheduler would."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
     def messages(self) -> list[email.message.EmailMessage]:
+        deliver_outbox(utcnow() + timedelta(days=3650))
         if not self.folder.exists():
             return []
         paths = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
@@ -166,7 +172,7 @@ class Mailbox:
 
     def last_link(self, address: str) -> str:
         """The last http(s) link in the newest message to `address`, as a path."""
-        body = self.to(address)[-1].get_content()
+        body = self.to(address)[-1].get_body(("plain",)).get_content()
         links = re.findall(r"https?://[^\s]+", body)
         return re.sub(r"^https?://[^/]+", "", links[-1])
 

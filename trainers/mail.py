@@ -1,74 +1,74 @@
-"""Outgoing email: one place that builds messages and hands them to a backend.
+"""Outgoing email: one place that builds messages and puts them in the outbox.
 
-Development writes each message as an `.eml` file under `instance/mail/` and logs
-it, so invitations can be followed without a mail server.
+A message is written in the same transaction as the change that caused it, so a
+rollback takes the email with it and a commit keeps it; trainers.outbox delivers
+it afterwards, retrying until it is sent.
 """
 
 import logging
-import smtplib
-import ssl
-import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from pathlib import Path
 
 from flask import current_app, render_template
+
+from trainers.extensions import db
+from trainers.outbox.models import OutboxMessage
+from trainers.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
 
-def send_email(to: str, template: str, **context) -> EmailMessage:
-    """Render `templates/email/<template>.txt` (first line `Subject: ...`) and send it."""
+def build_email(
+    to: str, template: str, calendar: tuple[bytes, str] | None = None, **context
+) -> EmailMessage:
+    """Render `templates/email/<template>.txt` (first line `Subject: ...`) as a message.
+
+    Text and HTML alternatives always; with `calendar` (the .ics bytes and its
+    METHOD) also a text/calendar alternative and the same bytes as invite.ics.
+    """
     rendered = render_template(f"email/{template}.txt", **context)
     first_line, _, body = rendered.lstrip().partition("\n")
     if not first_line.startswith("Subject:"):
         raise ValueError(f"email template {template} must start with 'Subject:'")
+    text = body.lstrip("\n")
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = first_line.removeprefix("Subject:").strip()
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="trainers.invalid")
-    message.set_content(body.lstrip("\n"))
-    _deliver(message)
+    message.set_content(text)
+    message.add_alternative(
+        render_template("email/_html.html", paragraphs=text.split("\n\n")),
+        subtype="html",
+    )
+    if calendar is not None:
+        ics, method = calendar
+        params = {"method": method, "charset": "UTF-8"}
+        message.add_alternative(ics, maintype="text", subtype="calendar", params=params)
+        message.make_mixed()
+        message.add_attachment(
+            ics,
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params=params,
+        )
     return message
 
 
-def _deliver(message: EmailMessage) -> None:
-    backend = current_app.config["MAIL_BACKEND"]
-    if backend == "file":
-        _write_file(message)
-    elif backend == "smtp":
-        _send_smtp(message)
-    else:
-        raise RuntimeError(f"unknown MAIL_BACKEND {backend!r}")
-
-
-def _write_file(message: EmailMessage) -> None:
-    folder = Path(current_app.config["MAIL_FILE_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.eml"
-    path.write_bytes(bytes(message))
-    logger.info(
-        "Email to %s written to %s: %s\n%s",
-        message["To"],
-        path,
-        message["Subject"],
-        message.get_content(),
+def send_email(
+    to: str, template: str, calendar: tuple[bytes, str] | None = None, **context
+) -> OutboxMessage:
+    """Build a message and add it to the outbox in the caller's transaction."""
+    message = build_email(to, template, calendar, **context)
+    queued = OutboxMessage(
+        to_address=to,
+        subject=str(message["Subject"]),
+        kind=template,
+        raw=bytes(message),
+        next_attempt_at=utcnow(),
     )
-
-
-def _send_smtp(message: EmailMessage) -> None:
-    config = current_app.config
-    host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
-    if config["MAIL_USE_SSL"]:
-        client = smtplib.SMTP_SSL(host, port, context=ssl.create_default_context())
-    else:
-        client = smtplib.SMTP(host, port)
-    with client:
-        if config["MAIL_USE_STARTTLS"]:
-            client.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        client.send_message(message)
-    logger.info("Email to %s sent: %s", message["To"], message["Subject"])
+    db.session.add(queued)
+    logger.info("Email queued to %s: %s", to, message["Subject"])
+    return queued

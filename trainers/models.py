@@ -3,6 +3,7 @@
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic, group_organisers
+from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import (
     AvailabilityWindow,
     DayOff,
@@ -19,6 +20,7 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "Offer",
+    "OutboxMessage",
     "PasswordReset",
     "RequestEvent",
     "RequestSlot",

@@ -21,6 +21,7 @@ from trainers.matching.facts import load_trainer_facts, travel_settings
 from trainers.matching.models import OfferStatus
 from trainers.matching.rules import Venue, broken_rules
 from trainers.matching.services import (
+    lock_request,
     offer_request,
     record,
     withdraw_pending_offers,
@@ -73,6 +74,7 @@ def change_request(
 
     Everyone may be asked again: the times or place changed since they answered.
     """
+    lock_request(training_request)
     changes = requests.update_request(
         training_request, topic, slots, by=by, now=now, **details
     )
@@ -113,6 +115,7 @@ def cancel_training_request(
 ) -> TrainingRequest:
     """Cancel a request: waiting offers are withdrawn and a booked session cancelled,
     everyone involved told. Inside the notice window it needs `confirmed`."""
+    lock_request(training_request)
     training_session = sessions.booked_session_of(training_request.id)
     is_short = training_session is not None and _within_notice(training_session, now)
     if training_session is not None:
@@ -141,6 +144,7 @@ def reschedule(
     updated; otherwise it is cancelled and matching re-opens for the new time.
     Returns the moved session, or None when matching re-opened.
     """
+    lock_request(training_request)
     if training_request.status != RequestStatus.BOOKED:
         raise DomainError(
             "Only a booked session can be rescheduled; edit the request instead."
@@ -221,6 +225,8 @@ def drop_out(
     without them, and the office is alerted."""
     if training_session.trainer_id != trainer.id:
         raise NotFound()
+    lock_request(training_session.training_request)
+    db.session.refresh(training_session)
     if training_session.status != SessionStatus.BOOKED:
         raise DomainError(
             f"This session is {training_session.status}; there is nothing to drop."

@@ -7,13 +7,14 @@ The world
     the monthly cap and travel between sessions see every booking that matters.
 
 Edges
-    For each topic, a numpy great-circle distance matrix between its requests and
-    its qualified trainers keeps the pairs within the trainer's radius (every
-    pair for an online request). Each kept pair's slots go through
-    `broken_rules`; a pair with at least one free slot is an edge whose cost is
-    the trainer's km to the venue (0 online; the venue is the same for every
-    slot). A trainer who declined the request, or already has an offer for it
-    waiting, gets no edge.
+    For each topic, numpy keeps the (request, trainer) pairs within the trainer's
+    radius (great-circle distance matrix; every pair for an online request),
+    then the slots that lie inside one of the trainer's weekly windows in a month
+    where they have room under their cap. These are necessary conditions only:
+    every slot that passes them goes through `broken_rules`, which decides. A
+    pair with at least one free slot is an edge whose cost is the trainer's km to
+    the venue (0 online; the venue is the same for every slot). A trainer who
+    declined the request, or already has an offer for it waiting, gets no edge.
 
 The optimal plan
     A min-weight full bipartite matching (SciPy's sparse Jonker-Volgenant,
@@ -28,7 +29,8 @@ The optimal plan
     trained in the last 365 days, 0 otherwise; SERVE exceeds any total km and
     COVER exceeds every SERVE penalty plus km. The matching therefore maximises
     requests covered, then never or not recently trained groups served, then
-    minimises km, in that order.
+    minimises km, in that order. Greedy's plan is one of the matchings it
+    chooses among, so before repair it is never worse than greedy.
 
 Repair
     The matching cannot see that two requests given to one trainer may clash
@@ -38,10 +40,9 @@ Repair
     their bookings and month counts. When no choice works, one clashing edge is
     removed (of a request with another trainer to go to if possible, then the
     farthest) and only its connected component of the graph is solved again,
-    until no clash is left. Each round removes an edge, so it
-    ends. Clashes are rare (two slots the same evening, within travel of each
-    other), so the plan stays within a few edges of the matching's optimum,
-    which is itself at least as good as greedy's.
+    until no clash is left. Each round removes edges, so it ends. Clashes are
+    few (two requests the same evening, or within travel of each other), so
+    the plan gives up little of the matching's optimum.
 
 Greedy
     Requests in the order they were made; each takes the nearest trainer (then
@@ -51,7 +52,7 @@ Greedy
 
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -65,6 +66,7 @@ from scipy.sparse.csgraph import (
     min_weight_full_bipartite_matching,
 )
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from trainers.auth.models import User
 from trainers.errors import DomainError
@@ -139,6 +141,7 @@ class PlanRow:
     group_name: str
     topic_name: str
     starts_at: datetime
+    is_online: bool
     trainer_name: str
     km: float
 
@@ -194,7 +197,9 @@ class _World:
         )
         self.load_seconds = time.perf_counter() - started
 
-    def plan(self, method: str, chosen: dict[int, tuple[int, int]], started: float):
+    def plan(
+        self, method: str, chosen: dict[int, tuple[int, int]], started: float
+    ) -> Plan:
         """A Plan from request index -> (trainer index, slot index)."""
         assignments = [
             Assignment(
@@ -260,7 +265,9 @@ def apply_plan(plan: Plan, by: User, now: datetime) -> AppliedPlan:
     requests = {
         r.id: r
         for r in db.session.scalars(
-            select(TrainingRequest).where(TrainingRequest.id.in_(ids))
+            select(TrainingRequest)
+            .options(selectinload(TrainingRequest.slots))
+            .where(TrainingRequest.id.in_(ids))
         )
     }
     result = AppliedPlan()
@@ -291,7 +298,7 @@ def _offer(
 ) -> Offer:
     slot = next((s for s in training_request.slots if s.id == assignment.slot_id), None)
     if slot is None:
-        raise DomainError("The group has changed this request's times since.")
+        raise DomainError("This time is no longer one the group proposes.")
     if slot.starts_at <= now:
         raise DomainError("This slot's time has already passed.")
     return offer_to_trainer(
@@ -300,22 +307,25 @@ def _offer(
 
 
 def plan_rows(plan: Plan) -> list[PlanRow]:
-    """The plan's assignments with group, topic and trainer names, soonest first."""
-    slot_ids = [a.slot_id for a in plan.assignments]
+    """The plan's assignments with group, topic and trainer names, soonest first.
+
+    An assignment whose slot the group has since removed is left out.
+    """
     details = {
-        slot_id: (request_id, group, topic, starts_at)
-        for slot_id, request_id, group, topic, starts_at in db.session.execute(
+        row[0]: row[1:]
+        for row in db.session.execute(
             select(
                 RequestSlot.id,
                 TrainingRequest.id,
                 Group.name,
                 Topic.name,
                 RequestSlot.starts_at,
+                TrainingRequest.is_online,
             )
             .join(TrainingRequest, TrainingRequest.id == RequestSlot.request_id)
             .join(Group, Group.id == TrainingRequest.group_id)
             .join(Topic, Topic.id == TrainingRequest.topic_id)
-            .where(RequestSlot.id.in_(slot_ids))
+            .where(RequestSlot.id.in_([a.slot_id for a in plan.assignments]))
         )
     }
     names = dict(
@@ -340,7 +350,7 @@ def _open_requests(now: datetime) -> list[_Request]:
             RequestSlot.id,
             RequestSlot.starts_at,
             RequestSlot.ends_at,
-            TrainingRequest.id.label("request_id"),
+            TrainingRequest.id,
             TrainingRequest.group_id,
             TrainingRequest.topic_id,
             TrainingRequest.is_online,
@@ -356,18 +366,19 @@ def _open_requests(now: datetime) -> list[_Request]:
             RequestSlot.id,
         )
     )
-    for row in rows:
-        request = requests.get(row.request_id)
+    for slot_id, starts_at, ends_at, request_id, *request_columns in rows:
+        request = requests.get(request_id)
         if request is None:
-            venue = Venue(row.is_online, row.venue_latitude, row.venue_longitude)
-            request = requests[row.request_id] = _Request(
-                row.request_id, row.group_id, row.topic_id, 0, venue
+            group_id, topic_id, is_online, latitude, longitude = request_columns
+            venue = Venue(is_online, latitude, longitude)
+            request = requests[request_id] = _Request(
+                request_id, group_id, topic_id, 0, venue
             )
         request.slots.append(
             _Slot(
-                row.id,
-                SlotFacts(row.starts_at, row.ends_at, request.venue),
-                local_month(row.starts_at),
+                slot_id,
+                SlotFacts(starts_at, ends_at, request.venue),
+                local_month(starts_at),
             )
         )
     last_trained = dict(
@@ -438,8 +449,9 @@ def _edges(
 ) -> list[dict[int, _Edge]]:
     """For each request, the trainers (by index) who may take one of its slots.
 
-    Reach and weekly windows are first checked in bulk with numpy, as necessary
-    conditions only; `broken_rules` decides every slot that gets through.
+    Reach, weekly windows and room under the monthly cap are first checked in
+    bulk with numpy, as necessary conditions only; `broken_rules` decides every
+    slot that gets through.
     """
     edges: list[dict[int, _Edge]] = [{} for _ in requests]
     if not requests or not trainer_ids:
@@ -457,6 +469,15 @@ def _edges(
     radius = np.array([f.travel_radius_km for f in facts], dtype=float)
     windows = _weekly_windows(facts)
     slot_times = _slot_times(requests)
+    months = sorted({slot.month for r in requests for slot in r.slots})
+    slot_months = np.zeros(slot_times.shape[:2], dtype=np.int64)
+    for i, request in enumerate(requests):
+        slot_months[i, : len(request.slots)] = [
+            months.index(slot.month) for slot in request.slots
+        ]
+    has_room = np.array(
+        [[f.sessions_by_month.get(m, 0) < f.monthly_cap for m in months] for f in facts]
+    )
     by_request_topic: dict[int, list[int]] = defaultdict(list)
     for i, request in enumerate(requests):
         by_request_topic[request.topic_id].append(i)
@@ -472,15 +493,18 @@ def _edges(
         # A hair of slack for rounding: `broken_rules` has the last word on reach.
         a, b = np.nonzero(online[:, None] | (km <= radius[columns][None, :] + 0.001))
         pair_rows, pair_trainers = np.array(rows)[a], columns[b]
-        in_window = _inside_windows(slot_times, pair_rows, windows, pair_trainers)
-        for p in np.nonzero(in_window.any(axis=1))[0]:
+        may_fit = (
+            _inside_windows(slot_times, pair_rows, windows, pair_trainers)
+            & has_room[pair_trainers[:, None], slot_months[pair_rows]]
+        )
+        for p in np.nonzero(may_fit.any(axis=1))[0]:
             i, t = int(pair_rows[p]), int(pair_trainers[p])
             request = requests[i]
             if (request.id, trainer_ids[t]) in blocked:
                 continue
             free = [
                 int(k)
-                for k in np.nonzero(in_window[p])[0]
+                for k in np.nonzero(may_fit[p])[0]
                 if not broken_rules(facts[t], request.slots[k].facts, settings)
             ]
             if free:
@@ -569,7 +593,13 @@ def _with_plan(trainer: TrainerFacts, taken: list[SlotFacts]) -> TrainerFacts:
     for slot in taken:
         month = local_month(slot.starts_at)
         months[month] = months.get(month, 0) + 1
-    planned = [Booking(s.starts_at, s.ends_at, s.venue) for s in taken]
+    # A booking without a session id would be taken by `broken_rules` for the
+    # session being moved (ignore_session_id=None) and left out: give each one
+    # an id no session has.
+    planned = [
+        Booking(s.starts_at, s.ends_at, s.venue, session_id=-n)
+        for n, s in enumerate(taken, start=1)
+    ]
     return replace(
         trainer, bookings=[*trainer.bookings, *planned], sessions_by_month=months
     )
@@ -620,10 +650,12 @@ def _optimal(world: _World) -> Plan:
     for i in range(n):
         if world.edges[i]:
             components[int(labels[i])].append(i)
+    graph = _Graph(world)
     forbidden: set[tuple[int, int]] = set()
     months: dict[int, tuple[int, tuple[int, int]]] = {}  # request -> trainer, month
     chosen: dict[int, tuple[int, int]] = {}  # request -> trainer, slot
     dirty = set(components)
+    searched: dict[tuple, dict[int, int] | None] = {}
     rounds = 0
     while dirty:
         rounds += 1
@@ -634,17 +666,23 @@ def _optimal(world: _World) -> Plan:
                 months.pop(i, None)
                 chosen.pop(i, None)
                 trainers.update(world.edges[i])
-            months.update(_match(world, rows, forbidden))
+            months.update(graph.solve(rows))
         dirty = set()
         by_trainer: dict[int, list[tuple[int, tuple[int, int]]]] = defaultdict(list)
         for i, (t, month) in months.items():
             if t in trainers:
                 by_trainer[t].append((i, month))
         for t, items in by_trainer.items():
-            slots = _choose_slots(world, t, items)
+            # A trainer whose requests did not change keeps the slots found.
+            known = (t, *sorted(items))
+            if known not in searched:
+                searched[known] = _choose_slots(world, t, items)
+            slots = searched[known]
             if slots is None:
-                forbidden.add((_culprit(world, t, items, forbidden), t))
-                dirty.add(int(labels[items[0][0]]))
+                culprit = _culprit(world, t, items, forbidden)
+                forbidden.add((culprit, t))
+                graph.forbid(culprit, t)
+                dirty.add(int(labels[culprit]))
             else:
                 chosen.update({i: (t, k) for i, k in slots.items()})
     plan = world.plan("optimal", chosen, started)
@@ -653,46 +691,99 @@ def _optimal(world: _World) -> Plan:
     return plan
 
 
-def _match(
-    world: _World, rows: list[int], forbidden: set[tuple[int, int]]
-) -> dict[int, tuple[int, tuple[int, int]]]:
-    """The matching of these requests to trainers' month columns (see the top)."""
-    wanted: Counter[tuple[int, tuple[int, int]]] = Counter()
-    months_of: dict[tuple[int, int], set[tuple[int, int]]] = {}
-    for i in rows:
-        slots = world.requests[i].slots
-        for t, edge in world.edges[i].items():
-            if (i, t) not in forbidden:
-                months_of[i, t] = {slots[k].month for k in edge.slots}
-                wanted.update((t, month) for month in months_of[i, t])
-    columns: dict[tuple[int, tuple[int, int]], range] = {}
-    keys: list[tuple[int, tuple[int, int]]] = []
-    for (t, month), count in wanted.items():
-        trainer = world.facts[t]
-        places = trainer.monthly_cap - trainer.sessions_by_month.get(month, 0)
-        columns[t, month] = range(len(keys), len(keys) + min(count, places))
-        keys.extend([(t, month)] * len(columns[t, month]))
-    serve = 1 + sum(
-        max((e.km for e in world.edges[i].values()), default=0) for i in rows
-    )
-    cover = (2 * len(rows) + 1) * serve
-    # Every cost is raised by 1: SciPy takes a zero as no edge, and each request
-    # is matched exactly once, so the shift changes no choice.
-    entries: list[tuple[int, int, float]] = []
-    for a, i in enumerate(rows):
-        for t, edge in world.edges[i].items():
-            for month in months_of.get((i, t), ()):
-                entries.extend((a, c, 1 + edge.km) for c in columns[t, month])
-        tier = world.requests[i].tier
-        entries.append((a, len(keys) + a, 1 + cover + serve * tier))
-    r, c, w = zip(*entries, strict=True)
-    matrix = coo_array((w, (r, c)), shape=(len(rows), len(keys) + len(rows))).tocsr()
-    row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
-    return {
-        rows[a]: keys[col]
-        for a, col in zip(row_ind, col_ind, strict=True)
-        if col < len(keys)
-    }
+class _Graph:
+    """The optimal plan's bipartite graph (see the top), built once as flat arrays:
+    one entry per (request, trainer, month) where the trainer has a free slot."""
+
+    def __init__(self, world: _World):
+        self.world = world
+        entries: list[tuple[int, int, int, float]] = []
+        self.entries_of: dict[tuple[int, int], list[int]] = defaultdict(list)
+        month_index: dict[tuple[int, int], int] = {}
+        for i, edges in enumerate(world.edges):
+            slots = world.requests[i].slots
+            for t, edge in edges.items():
+                for month in sorted({slots[k].month for k in edge.slots}):
+                    self.entries_of[i, t].append(len(entries))
+                    m = month_index.setdefault(month, len(month_index))
+                    entries.append((i, t, m, edge.km))
+        self.months = list(month_index)
+        table = np.array(entries, dtype=float).reshape(-1, 4)
+        self.request, self.trainer, self.month = table[:, :3].astype(np.int64).T
+        self.km = table[:, 3]
+        self.places = np.array(
+            [
+                world.facts[t].monthly_cap
+                - world.facts[t].sessions_by_month.get(self.months[m], 0)
+                for _, t, m, _ in entries
+            ],
+            dtype=np.int64,
+        )
+        self.allowed = np.ones(len(entries), dtype=bool)
+        self.tier = np.array([r.tier for r in world.requests], dtype=float)
+        # More than any plan's total km, so one more request served always wins.
+        self.serve = 1.0 + sum(
+            max((e.km for e in edges.values()), default=0.0) for edges in world.edges
+        )
+
+    def forbid(self, i: int, t: int) -> None:
+        self.allowed[self.entries_of[i, t]] = False
+
+    def solve(self, rows: list[int]) -> dict[int, tuple[int, tuple[int, int]]]:
+        """The best matching of these requests to trainers' month columns: request
+        index -> (trainer index, month) for those covered."""
+        local = np.full(len(self.world.requests), -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        chosen = np.nonzero(self.allowed & (local[self.request] >= 0))[0]
+        # Columns: one per place left under a trainer's cap in a month, no more
+        # than the requests that could use them.
+        key = self.trainer[chosen] * len(self.months) + self.month[chosen]
+        keys, which, wanted = np.unique(key, return_inverse=True, return_counts=True)
+        places = np.zeros(len(keys), dtype=np.int64)
+        places[which] = self.places[chosen]
+        copies = np.minimum(wanted, places)
+        first = np.cumsum(copies) - copies
+        columns = int(copies.sum())
+        repeats = copies[which]
+        ends = np.cumsum(repeats)
+        nth = np.arange(ends[-1] if len(ends) else 0) - np.repeat(
+            ends - repeats, repeats
+        )
+        cover = (2 * len(rows) + 1) * self.serve
+        # Every cost is raised by 1: SciPy takes a zero as no edge, and each
+        # request is matched exactly once, so the shift changes no choice.
+        matrix = coo_array(
+            (
+                np.concatenate(
+                    [
+                        np.repeat(1 + self.km[chosen], repeats),
+                        1 + cover + self.serve * self.tier[rows],
+                    ]
+                ),
+                (
+                    np.concatenate(
+                        [
+                            np.repeat(local[self.request[chosen]], repeats),
+                            np.arange(len(rows)),
+                        ]
+                    ),
+                    np.concatenate(
+                        [
+                            np.repeat(first[which], repeats) + nth,
+                            columns + np.arange(len(rows)),
+                        ]
+                    ),
+                ),
+            ),
+            shape=(len(rows), columns + len(rows)),
+        ).tocsr()
+        row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
+        covered = col_ind < columns
+        matched = keys[np.searchsorted(first, col_ind[covered], side="right") - 1]
+        return {
+            rows[a]: (int(k // len(self.months)), self.months[k % len(self.months)])
+            for a, k in zip(row_ind[covered], matched, strict=True)
+        }
 
 
 def _choose_slots(

@@ -114,7 +114,11 @@ def broken_rules(
             if km is None
             else f"{km:.0f} km away, beyond their {trainer.travel_radius_km} km radius"
         )
-    others = [b for b in trainer.bookings if b.session_id != ignore_session_id]
+    others = [
+        b
+        for b in trainer.bookings
+        if ignore_session_id is None or b.session_id != ignore_session_id
+    ]
     if _clashes(others, slot, settings):
         broken.append("clashes with another of their sessions (allowing for travel)")
     month = local_month(slot.starts_at)

@@ -7,7 +7,6 @@ UPDATE that exactly one transaction can win; a partial unique index backs it up.
 """
 
 import logging
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -119,6 +118,7 @@ def offer_request(
     Trainers whose earlier offer for it is in `skip_statuses` are not asked
     again. With nobody pending and nobody left, the request becomes unfilled.
     """
+    lock_request(training_request)
     if training_request.status not in OPEN_STATUSES:
         return []
     pending = pending_offers(training_request)
@@ -225,6 +225,23 @@ def _lock_trainer(trainer_id: int, now: datetime) -> None:
     )
 
 
+def lock_request(training_request: TrainingRequest) -> TrainingRequest:
+    """Hold the request's row until commit and reload it as it is now.
+
+    Every change to a request or its offers takes this lock first (after the
+    trainer's, when a trainer is involved), so concurrent changes queue up
+    instead of each acting on a stale copy, and never deadlock.
+    """
+    db.session.execute(
+        update(TrainingRequest)
+        .where(TrainingRequest.id == training_request.id)
+        .values(status_changed_at=TrainingRequest.status_changed_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(training_request)
+    return training_request
+
+
 def _claim_request(
     training_request: TrainingRequest, from_statuses, now: datetime
 ) -> None:
@@ -239,6 +256,12 @@ def _claim_request(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
+        db.session.refresh(training_request)
+        if training_request.status == RequestStatus.CANCELLED:
+            raise OfferUnavailable(
+                "The group has just cancelled this request. Thank you for offering "
+                "your time."
+            )
         raise OfferAlreadyTaken()
     training_request.status = RequestStatus.BOOKED
     training_request.status_changed_at = now
@@ -285,6 +308,9 @@ def accept_offer(offer_id: int, trainer: User, now: datetime) -> TrainingSession
             "Update your profile, or decline the offer so it can go to someone else."
         )
     _claim_request(training_request, (RequestStatus.OFFERED,), now)
+    # Holding the request now: the trainer may have declined it meanwhile.
+    db.session.refresh(offer)
+    _ensure_pending(offer)
     offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
     training_session = _book(training_request, offer.slot, trainer.id, now)
     record(
@@ -302,7 +328,18 @@ def _ensure_pending(offer: Offer) -> None:
     if offer.status == OfferStatus.PENDING:
         return
     if offer.status == OfferStatus.WITHDRAWN:
-        raise OfferAlreadyTaken()
+        status = offer.training_request.status
+        if status in (RequestStatus.BOOKED, RequestStatus.DELIVERED):
+            raise OfferAlreadyTaken()
+        if status == RequestStatus.CANCELLED:
+            raise OfferUnavailable(
+                "The group cancelled this request, so the offer was withdrawn. Thank "
+                "you for offering your time."
+            )
+        raise OfferUnavailable(
+            "The national office withdrew this offer, or the request changed since "
+            "it was made. Thank you for offering your time."
+        )
     messages = {
         OfferStatus.ACCEPTED: "You have already accepted this offer: the session is yours.",
         OfferStatus.DECLINED: "You declined this offer, so it has gone to other trainers.",
@@ -360,6 +397,8 @@ def decline_offer(offer_id: int, trainer: User, reason: str, now: datetime) -> O
     offer = get_offer_for(trainer, offer_id)
     if offer.trainer_id != trainer.id:
         raise NotFound()
+    lock_request(offer.training_request)
+    db.session.refresh(offer)
     _ensure_pending(offer)
     offer.status, offer.responded_at = OfferStatus.DECLINED, now
     offer.response_note = reason.strip()[:500] or None
@@ -381,18 +420,23 @@ def expire_offers(now: datetime) -> int:
     many offers expired.
     """
     cutoff = now - timedelta(hours=current_app.config["OFFER_EXPIRY_HOURS"])
-    query = (
-        select(Offer)
-        .where(Offer.status == OfferStatus.PENDING, Offer.created_at <= cutoff)
-        .order_by(Offer.id)
-        .with_for_update(skip_locked=True)
-    )
-    by_request: dict[int, list[Offer]] = defaultdict(list)
-    for offer in db.session.scalars(query):
-        offer.status, offer.responded_at = OfferStatus.EXPIRED, now
-        by_request[offer.request_id].append(offer)
-    for request_id, offers in by_request.items():
-        training_request = db.session.get(TrainingRequest, request_id)
+    due = (Offer.status == OfferStatus.PENDING, Offer.created_at <= cutoff)
+    request_ids = db.session.scalars(
+        select(Offer.request_id).where(*due).distinct().order_by(Offer.request_id)
+    ).all()
+    by_request: dict[int, list[Offer]] = {}
+    for request_id in request_ids:
+        training_request = lock_request(db.session.get(TrainingRequest, request_id))
+        offers = db.session.scalars(
+            select(Offer)
+            .where(Offer.request_id == request_id, *due)
+            .execution_options(populate_existing=True)
+        ).all()
+        if not offers:
+            continue  # another run expired them first
+        for offer in offers:
+            offer.status, offer.responded_at = OfferStatus.EXPIRED, now
+        by_request[request_id] = offers
         names = ", ".join(offer.trainer.name for offer in offers)
         record(training_request, "expired", f"No answer from {names}", None, now)
         db.session.flush()
@@ -416,11 +460,12 @@ def offer_to_trainer(
     now: datetime,
 ) -> Offer:
     """The office offers a request's slot to a chosen trainer; every rule still applies."""
+    lock_request(training_request)
     if training_request.status not in OPEN_STATUSES:
         raise DomainError(
             f"This request is {training_request.status}; it cannot be offered."
         )
-    slot = _slot_of(training_request, slot_id)
+    slot = _slot_of(training_request, slot_id, now)
     if db.session.scalar(
         select(Offer.id).where(
             Offer.request_id == training_request.id,
@@ -467,7 +512,7 @@ def assign_trainer(
 ) -> TrainingSession:
     """The office books a trainer directly. Every rule applies; only the monthly cap
     may be overridden, and only with a reason."""
-    slot = _slot_of(training_request, slot_id)
+    slot = _slot_of(training_request, slot_id, now)
     _lock_trainer(trainer_id, now)
     broken = _rules_broken_now(trainer_id, training_request, slot)
     overridable = [rule for rule in broken if rule.startswith(CAP_RULE_PREFIX)]
@@ -485,17 +530,22 @@ def assign_trainer(
         )
     _claim_request(training_request, tuple(OPEN_STATUSES), now)
     trainer = db.session.get(User, trainer_id)
-    db.session.add(
-        Offer(
+    # A trainer who was offered it accepts their own offer, rather than being told
+    # it was taken by someone else.
+    own = next(
+        (o for o in pending_offers(training_request) if o.trainer_id == trainer_id),
+        None,
+    )
+    if own is None:
+        own = Offer(
             request_id=training_request.id,
-            slot_id=slot.id,
             trainer_id=trainer_id,
-            status=OfferStatus.ACCEPTED,
             reasons=["assigned by the national office"],
             created_at=now,
-            responded_at=now,
         )
-    )
+        db.session.add(own)
+    own.slot_id, own.status, own.responded_at = slot.id, OfferStatus.ACCEPTED, now
+    db.session.flush()
     training_session = _book(training_request, slot, trainer_id, now)
     detail = f"{trainer.name} assigned by the office"
     if overridable:
@@ -511,6 +561,8 @@ def withdraw_offer(offer_id: int, by: User, now: datetime) -> Offer:
     offer = db.session.get(Offer, offer_id)
     if offer is None:
         raise NotFound()
+    lock_request(offer.training_request)
+    db.session.refresh(offer)
     if offer.status != OfferStatus.PENDING:
         raise DomainError(f"That offer is already {offer.status}.")
     offer.status, offer.responded_at = OfferStatus.WITHDRAWN, now
@@ -555,12 +607,17 @@ def reopen_matching(
     )
 
 
-def _slot_of(training_request: TrainingRequest, slot_id: int) -> RequestSlot:
+def _slot_of(
+    training_request: TrainingRequest, slot_id: int, now: datetime
+) -> RequestSlot:
+    """One of the request's proposed slots still to come. Raises DomainError."""
     slot = next((s for s in training_request.slots if s.id == slot_id), None)
     if slot is None:
         raise DomainError(
             "Choose one of the request's proposed times.", field="slot_id"
         )
+    if slot.starts_at <= now:
+        raise DomainError("That time has already started or passed.", field="slot_id")
     return slot
 
 

@@ -1,0 +1,211 @@
+"""Delivering the outbox: claim safely, send, retry with backoff, give up loudly.
+
+Claiming is one conditional UPDATE, so however many deliverers run at once each
+message is taken by exactly one; a claim not finished within the lease (the
+deliverer died) is taken again. A crash after the mail server accepted a message
+but before it was marked sent can resend it once; its Message-ID is unchanged,
+so mail clients treat the two as one.
+"""
+
+import logging
+import smtplib
+import ssl
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+
+from trainers.errors import DomainError, NotFound
+from trainers.extensions import db
+from trainers.outbox.models import OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+
+
+class PermanentFailure(Exception):
+    """The mail server refused the message for good (a 5xx answer)."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def claim(now: datetime, limit: int) -> list[OutboxMessage]:
+    """Take up to `limit` due messages for this deliverer alone. Commits the claim."""
+    token = str(uuid.uuid4())
+    due = or_(
+        and_(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        ),
+        and_(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at < now - LEASE,
+        ),
+    )
+    ids = select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids.scalar_subquery()), due)
+        .values(status=OutboxStatus.SENDING, claim_token=token, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.claim_token == token)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def deliver_outbox(now: datetime, limit: int = 100) -> DeliveryReport:
+    """Send what is due, recording each outcome as it happens. Commits."""
+    report = DeliveryReport()
+    config = current_app.config
+    claimed = claim(now, limit)
+    for message in claimed:
+        message.attempts += 1
+        try:
+            _send(message.raw, message.to_address)
+        except PermanentFailure as error:
+            _give_up(message, str(error))
+            report.failed += 1
+        except (OSError, smtplib.SMTPException) as error:
+            if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                _give_up(message, _describe(error))
+                report.failed += 1
+            else:
+                message.status = OutboxStatus.PENDING
+                message.last_error = _describe(error)
+                message.next_attempt_at = now + backoff(message.attempts)
+                report.retrying += 1
+                logger.warning(
+                    "Email %s to %s failed (attempt %s), retrying at %s: %s",
+                    message.id,
+                    message.to_address,
+                    message.attempts,
+                    message.next_attempt_at.isoformat(),
+                    message.last_error,
+                )
+        else:
+            message.status, message.sent_at = OutboxStatus.SENT, now
+            message.last_error = None
+            report.sent += 1
+        message.claim_token = None
+        db.session.commit()
+    if claimed:
+        logger.info("Outbox: %s", report)
+    return report
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the n-th failed attempt: 1, 2, 4 ... minutes, at most 6 hours."""
+    return min(timedelta(minutes=2 ** (attempts - 1)), timedelta(hours=6))
+
+
+def _give_up(message: OutboxMessage, error: str) -> None:
+    message.status, message.last_error = OutboxStatus.FAILED, error
+    logger.error(
+        "Email %s to %s failed for good: %s", message.id, message.to_address, error
+    )
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _send(raw: bytes, to: str) -> None:
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "file":
+        _write_file(raw, to)
+    elif backend == "smtp":
+        _send_smtp(raw, to)
+    else:
+        raise RuntimeError(f"unknown MAIL_BACKEND {backend!r}")
+
+
+def _write_file(raw: bytes, to: str) -> None:
+    folder = Path(current_app.config["MAIL_FILE_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.eml"
+    path.write_bytes(raw)
+    # In development the text (and so every link) shows in the terminal.
+    text = raw.decode("utf-8", "replace").split("\n\n", 1)[-1][:4000]
+    logger.info("Email to %s written to %s\n%s", to, path, text)
+
+
+def _send_smtp(raw: bytes, to: str) -> None:
+    config = current_app.config
+    host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
+    timeout = config["MAIL_TIMEOUT_SECONDS"]
+    if config["MAIL_USE_SSL"]:
+        client = smtplib.SMTP_SSL(
+            host, port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(host, port, timeout=timeout)
+    sender = config["MAIL_ENVELOPE_FROM"]
+    with client:
+        if config["MAIL_USE_STARTTLS"]:
+            client.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        try:
+            client.sendmail(sender, [to], raw)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            if all(500 <= code < 600 for code in codes):
+                raise PermanentFailure(
+                    f"recipient refused: {error.recipients}"
+                ) from error
+            raise
+        except smtplib.SMTPResponseException as error:
+            if 500 <= error.smtp_code < 600:
+                raise PermanentFailure(
+                    f"{error.smtp_code} {error.smtp_error!r}"
+                ) from error
+            raise
+
+
+def retry(message_id: int, now: datetime) -> OutboxMessage:
+    """The office sends a failed message again from scratch. Flushes."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound()
+    if message.status != OutboxStatus.FAILED:
+        raise DomainError(
+            f"That email is {message.status}; only failed ones can be retried."
+        )
+    message.status, message.attempts = OutboxStatus.PENDING, 0
+    message.next_attempt_at = now
+    db.session.flush()
+    logger.info("Email %s queued again by the office", message.id)
+    return message
+
+
+def counts() -> dict[str, int]:
+    """How many messages are in each state."""
+    found = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).tuples()
+    )
+    return {status.value: found.get(status.value, 0) for status in OutboxStatus}
+
+
+def listing(status: str | None, limit: int = 200) -> list[OutboxMessage]:
+    """Recent messages, newest first, optionally in one state."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(db.session.scalars(query))
