@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install lint format
+.PHONY: run test install lint format calendar-parsers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +15,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Migrate the SQLite database, load demo data the first time, serve on :5000.
+## Migrate the SQLite database, load demo data the first time, serve on :5000
+## with email delivered in the background; Ctrl-C stops both.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
+	$(FLASK) outbox deliver --loop 5 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+## The independent calendar parsers the tests use (ical.js from npm, libical from apt).
+calendar-parsers:
+	bash tools/calendar-parsers/install.sh
+
 ## Lint and run every test (set TEST_DATABASE_URL to run them on PostgreSQL).
-test: install
+test: install calendar-parsers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -22,7 +22,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from importlib import resources
@@ -70,9 +70,17 @@ class Sizes:
     plan_trainers: int = 1000
     samples: int = 200
     warm_up: int = 10
+    region: str | None = None  # all of the UK
 
-    def scaled(self, divisor: int) -> "Sizes":
-        return Sizes(*(max(1, math.ceil(v / divisor)) for v in vars(self).values()))
+    def scaled(self, divisor: int, region: str) -> "Sizes":
+        """The data divided by `divisor` and kept in one region, so trainers still
+        meet requests; enough samples for a median."""
+        return Sizes(
+            *(math.ceil(v / divisor) for v in astuple(self)[:5]),
+            samples=min(self.samples, math.ceil(self.open_requests / divisor) // 2),
+            warm_up=2,
+            region=region,
+        )
 
 
 # (name, minutes, can run online)
@@ -111,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="PostgreSQL server (default SQLite)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    sizes = Sizes().scaled(50) if args.small else Sizes()
+    sizes = Sizes().scaled(50, "South East") if args.small else Sizes()
     with _database(args.database_url) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "file"})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
         logging.getLogger("trainers").setLevel(logging.WARNING)
         with app.app_context():
             try:
@@ -144,7 +152,9 @@ def _say(name: str, value) -> None:
 def _time_candidates(sizes: Sizes, rng: random.Random, now: datetime) -> None:
     ids = list(
         db.session.scalars(
-            select(TrainingRequest.id).where(_open()).order_by(TrainingRequest.id)
+            select(TrainingRequest.id)
+            .where(TrainingRequest.status == RequestStatus.SUBMITTED)
+            .order_by(TrainingRequest.id)
         )
     )
     chosen = rng.sample(ids, min(len(ids), sizes.samples + sizes.warm_up))
@@ -201,10 +211,6 @@ def _time_plans(sizes: Sizes, now: datetime) -> None:
     _say("greedy_km", f"{greedy.total_km:.1f}")
 
 
-def _open():
-    return TrainingRequest.status.in_((RequestStatus.SUBMITTED, RequestStatus.UNFILLED))
-
-
 @contextmanager
 def _database(url: str | None) -> Iterator[str]:
     """A fresh database: a temporary SQLite file, or a new PostgreSQL database."""
@@ -235,7 +241,7 @@ def _database(url: str | None) -> Iterator[str]:
 
 def _build(sizes: Sizes, rng: random.Random, now: datetime) -> dict[str, int]:
     """Bulk-insert the network; returns the row counts worth printing."""
-    places = _weighted_places(rng, sizes.trainers + sizes.groups)
+    places = _weighted_places(rng, sizes.trainers + sizes.groups, sizes.region)
     topic_rows = [
         {"id": n, "name": name, "default_minutes": minutes, "is_online_capable": online}
         for n, (name, minutes, online) in enumerate(TOPICS, start=1)
@@ -285,15 +291,20 @@ def _insert(model, rows: list[dict]) -> None:
         db.session.execute(insert(model), rows[start : start + 5000])
 
 
-def _weighted_places(rng: random.Random, count: int) -> list[Place]:
-    """Districts drawn in proportion to their number of postcodes (people)."""
+def _weighted_places(rng: random.Random, count: int, region: str | None) -> list[Place]:
+    """Districts (of one region, if given) drawn in proportion to their number
+    of postcodes, that is roughly to people."""
     districts = all_districts()
     data = resources.files("trainers.geo").joinpath("data/uk_postcode_districts.csv")
     with data.open(encoding="utf-8", newline="") as handle:
         weights = {
             r["outcode"]: int(r["postcode_count"] or 0) for r in csv.DictReader(handle)
         }
-    names = [name for name in districts if weights.get(name)]
+    names = [
+        name
+        for name, place in districts.items()
+        if weights.get(name) and region in (None, place.region)
+    ]
     return [
         districts[name]
         for name in rng.choices(names, [weights[n] for n in names], k=count)

@@ -48,6 +48,8 @@ MATRIX = {
     "matching.reopen": OFFICE_ONLY,
     "matching.request_matching": OFFICE_ONLY,
     "matching.qualify": OFFICE_ONLY,
+    "matching.plan": OFFICE_ONLY,
+    "matching.apply_plan": OFFICE_ONLY,
     "matching.withdraw": OFFICE_ONLY,
     "network.deactivate": OFFICE_ONLY,
     "network.edit_group": OFFICE_ONLY,
@@ -63,6 +65,8 @@ MATRIX = {
     "network.resend_invitation": OFFICE_ONLY,
     "network.revoke_invitation": OFFICE_ONLY,
     "network.topics": OFFICE_ONLY,
+    "outbox.index": OFFICE_ONLY,
+    "outbox.retry": OFFICE_ONLY,
     "profiles.availability": "LFFKHK",
     "profiles.days_off": "LFFKHK",
     "profiles.detail": "LFFKHK",
@@ -178,6 +182,7 @@ def world(make_group, make_topic, make_user, make_trainer):
         "day_off_id": day_off.id,
         "invitation_id": invitation.id,
         "token": "not-a-real-token",
+        "message_id": 1,
     }
     return people, ids
 

@@ -66,7 +66,8 @@ def send_email(
         to_address=to,
         subject=str(message["Subject"]),
         kind=template,
-        raw=bytes(message),
+        # CRLF as on the wire: smtplib sends bytes as they are.
+        raw=message.as_bytes(policy=message.policy.clone(linesep="\r\n")),
         next_attempt_at=utcnow(),
     )
     db.session.add(queued)

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from trainers.home.views import bp as home_bp
     from trainers.matching.views import bp as matching_bp
     from trainers.network.views import bp as network_bp
+    from trainers.outbox.views import bp as outbox_bp
     from trainers.profiles.views import bp as profiles_bp
     from trainers.requests.views import bp as requests_bp
     from trainers.sessions.views import bp as sessions_bp
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
         requests_bp,
         matching_bp,
         sessions_bp,
+        outbox_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -6,10 +6,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from flask import render_template
 from sqlalchemy import select
 
 from trainers.extensions import db
 from trainers.geo import distance_km, locate
+from trainers.matching.candidates import request_venue, slot_facts
 from trainers.matching.facts import load_trainer_facts, travel_settings
 from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.planning import (
@@ -19,7 +21,6 @@ from trainers.matching.planning import (
     plan_open_requests,
     plan_rows,
 )
-from trainers.matching.candidates import request_venue, slot_facts
 from trainers.matching.rules import Booking, broken_rules, local_month
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
@@ -178,7 +179,10 @@ def assert_every_rule_holds(plan) -> None:
             if other.trainer_id == assignment.trainer_id and other != assignment:
                 booked = slots[other.slot_id]
                 venue = request_venue(booked.training_request)
-                trainer.bookings.append(Booking(booked.starts_at, booked.ends_at, venue))
+                # Negative: no session has that id, so no rule ignores it.
+                trainer.bookings.append(
+                    Booking(booked.starts_at, booked.ends_at, venue, -booked.id)
+                )
                 month = local_month(booked.starts_at)
                 trainer.sessions_by_month[month] = (
                     trainer.sessions_by_month.get(month, 0) + 1
@@ -234,6 +238,343 @@ def test_the_less_served_group_wins_a_contested_trainer(
 
     assert given(greedy) == {first.id: only.id}
     assert given(plan) == {second.id: only.id}
+    loser_is_unserved = loser_trained_days_ago > 365
+    assert plan.unserved_groups == (2 if loser_is_unserved else 1)
     assert plan.unserved_groups_covered == 1
-    assert greedy.unserved_groups_covered == (0 if winner_trained_days_ago else 0)
-    assert plan.unserved_groups == (2 if loser_trained_days_ago > 365 else 1)
+    assert greedy.unserved_groups_covered == (1 if loser_is_unserved else 0)
+
+
+def test_no_trainer_who_breaks_a_hard_rule_is_planned(
+    trainer, group, ask, session_for, topic, make_trainer
+):
+    hastings = group("TN34")
+    # Each of these is nearest to the venue and breaks exactly one rule.
+    inactive = trainer("Inactive", "TN34")
+    inactive.is_active = False
+    shadowing = trainer("Shadowing", "TN34")
+    db.session.execute(
+        TrainerTopic.__table__.update()
+        .where(TrainerTopic.trainer_id == shadowing.id)
+        .values(level="shadowing")
+    )
+    wrong_day = trainer("Wednesday", "TN34")
+    db.session.execute(
+        AvailabilityWindow.__table__.delete().where(
+            AvailabilityWindow.trainer_id == wrong_day.id,
+            AvailabilityWindow.weekday != 2,
+        )
+    )
+    late = trainer("Late", "TN34")
+    db.session.execute(
+        AvailabilityWindow.__table__.update()
+        .where(AvailabilityWindow.trainer_id == late.id)
+        .values(start_time=time(18, 30))
+    )
+    away = trainer("Away", "TN34")
+    db.session.add(
+        DayOff(trainer_id=away.id, first_on=TUESDAY, last_on=TUESDAY + timedelta(1))
+    )
+    far = trainer("Far", "SK1", radius_km=80)
+    busy = trainer("Busy", "TN34")
+    full = trainer("Full", "TN34", cap=1)
+    db.session.commit()
+    # Busy teaches in Eastbourne (24 km, 48 minutes away) until 17:30.
+    session_for(group("BN21"), busy, utc(TUESDAY, time(15, 30)), SessionStatus.BOOKED)
+    session_for(hastings, full, utc(date(2027, 1, 25), time(10)), SessionStatus.BOOKED)
+    good = trainer("Good", "TN40")  # 7 km away
+    request = ask(hastings)
+
+    plan, greedy = compare_plans(NOW)
+
+    assert given(plan) == given(greedy) == {request.id: good.id}
+    assert_every_rule_holds(plan)
+    for excluded in (inactive, shadowing, wrong_day, late, away, far, busy, full):
+        assert excluded.id not in given(plan).values()
+
+
+def test_every_assignment_keeps_every_rule_in_a_crowded_world(
+    trainer, group, ask, session_for
+):
+    trainers = [
+        trainer(name, district, radius_km=radius, cap=cap)
+        for name, district, radius, cap in (
+            ("Ann", "TN34", 20, 1),
+            ("Bo", "TN37", 15, 2),
+            ("Cy", "TN40", 10, 1),
+            ("Di", "BN21", 30, 3),
+        )
+    ]
+    session_for(
+        group("TN35"), trainers[1], utc(TUESDAY, time(15)), SessionStatus.BOOKED
+    )
+    days = [TUESDAY + timedelta(days=n) for n in range(0, 21, 3)]
+    for n, district in enumerate(("TN34", "TN37", "TN38", "TN39", "TN40", "BN27")):
+        place = group(district)
+        for m in range(3):
+            day = days[(n + m) % len(days)]
+            ask(place, (day, time(17 + m), time(19 + m)), (day, *EVENING))
+
+    plan, greedy = compare_plans(NOW)
+
+    assert_every_rule_holds(plan)
+    assert_every_rule_holds(greedy)
+    assert plan.requests_covered >= greedy.requests_covered
+    assert plan.requests_covered > 0
+
+
+def test_one_trainer_never_gets_two_requests_at_the_same_time(trainer, group, ask):
+    only = trainer("Nia", "TN34", cap=4)
+    ask(group("TN34"))
+    ask(group("TN37"))
+
+    plan = plan_open_requests(NOW)
+
+    assert plan.requests_covered == 1
+    assert list(given(plan).values()) == [only.id]
+
+
+def test_the_plan_picks_slots_so_one_trainer_takes_both_requests(trainer, group, ask):
+    only = trainer("Nia", "TN34", cap=4)
+    flexible = ask(group("TN34"), (TUESDAY, *EVENING), (THURSDAY, *EVENING))
+    fixed = ask(group("TN37"), (TUESDAY, *EVENING))
+
+    plan, greedy = compare_plans(NOW)
+
+    # Greedy takes the flexible request's earliest slot and strands the other.
+    assert given(greedy) == {flexible.id: only.id}
+    assert given(plan) == {flexible.id: only.id, fixed.id: only.id}
+    slot_days = {row.request_id: row.starts_at.date() for row in plan_rows(plan)}
+    assert slot_days == {flexible.id: THURSDAY, fixed.id: TUESDAY}
+    assert_every_rule_holds(plan)
+
+
+@pytest.mark.parametrize(
+    ("second_starts", "covered"),
+    [(time(20), 1), (time(20, 30), 2)],
+    ids=["too-little-time-to-travel", "time-to-travel"],
+)
+def test_travel_between_two_planned_sessions_is_allowed_for(
+    trainer, group, ask, second_starts, covered
+):
+    trainer("Nia", "TN37", radius_km=40, cap=4)
+    # Hastings to Hailsham is 22 km: 44 minutes at 30 km/h.
+    ask(group("TN34"), (TUESDAY, time(18), time(19, 30)))
+    ask(group("BN27"), (TUESDAY, second_starts, time(21, 30)))
+
+    plan = plan_open_requests(NOW)
+
+    assert plan.requests_covered == covered
+    assert_every_rule_holds(plan)
+
+
+def test_a_clash_moves_the_request_that_has_another_trainer(trainer, group, ask):
+    both = trainer("Nia", "TN37", cap=4)  # A 1 km, B 2 km away
+    spare = trainer("Sol", "TN40", radius_km=6)  # A 5 km away; B (7 km) out of reach
+    request_a = ask(group("TN38"))
+    request_b = ask(group("TN34"))
+
+    plan = plan_open_requests(NOW)
+
+    assert given(plan) == {request_a.id: spare.id, request_b.id: both.id}
+    assert_every_rule_holds(plan)
+
+
+def test_the_monthly_cap_holds_across_one_plans_assignments(
+    trainer, group, ask, session_for
+):
+    capped = trainer("Nia", "TN34", cap=2)
+    hastings = group("TN34")
+    session_for(hastings, capped, utc(date(2027, 1, 6), time(18)), SessionStatus.BOOKED)
+    for day in (TUESDAY, THURSDAY, date(2027, 1, 19)):
+        ask(hastings, (day, *EVENING))
+    february = ask(hastings, (date(2027, 2, 2), *EVENING))
+
+    plan, greedy = compare_plans(NOW)
+
+    for made in (plan, greedy):
+        months = Counter(row.starts_at.month for row in plan_rows(made))
+        assert months == {1: 1, 2: 1}
+        assert february.id in given(made)
+        assert_every_rule_holds(made)
+
+
+def test_the_plan_travels_least_among_equal_coverage(trainer, group, ask):
+    near_both = trainer("Nia", "TN37", cap=1)  # A 2 km, B 1 km
+    other = trainer("Ola", "TN35", cap=1)  # A 3 km, B 5 km
+    request_a = ask(group("TN34"))
+    request_b = ask(group("TN38"))
+
+    plan, greedy = compare_plans(NOW)
+
+    assert given(greedy) == {request_a.id: near_both.id, request_b.id: other.id}
+    assert given(plan) == {request_a.id: other.id, request_b.id: near_both.id}
+    assert plan.total_km == pytest.approx(
+        km("TN35", "TN34") + km("TN37", "TN38"), abs=0.1
+    )
+    assert greedy.total_km == pytest.approx(
+        km("TN37", "TN34") + km("TN35", "TN38"), abs=0.1
+    )
+    assert plan.total_km < greedy.total_km
+
+
+def test_windows_are_read_on_the_london_clock_across_the_clock_change(
+    trainer, group, ask
+):
+    nia = trainer("Nia", "TN34")
+    db.session.execute(
+        AvailabilityWindow.__table__.update()
+        .where(AvailabilityWindow.trainer_id == nia.id)
+        .values(start_time=time(18), end_time=time(20))
+    )
+    db.session.commit()
+    hastings = group("TN34")
+    # 28 March 2027 is the first day of BST: 17:00 UTC is 18:00 in London.
+    inside = ask(hastings, (date(2027, 3, 28), time(17), time(19)))
+    outside = ask(hastings, (date(2027, 3, 28), time(18), time(20)))
+    online = ask(hastings, (date(2027, 3, 21), time(18), time(20)), online=True)
+
+    plan = plan_open_requests(NOW)
+
+    assert given(plan) == {inside.id: nia.id, online.id: nia.id}
+    assert outside.id not in given(plan)
+    assert [a.km for a in plan.assignments if a.request_id == online.id] == [0.0]
+
+
+def test_only_open_requests_and_future_slots_are_planned(trainer, group, ask):
+    nia = trainer("Nia", "TN34", cap=4)
+    hastings = group("TN34")
+    past_and_future = ask(
+        hastings, (date(2027, 1, 2), *EVENING), (date(2027, 1, 20), *EVENING)
+    )
+    unfilled = ask(
+        hastings, (date(2027, 1, 21), *EVENING), status=RequestStatus.UNFILLED
+    )
+    ask(hastings, (date(2027, 1, 22), *EVENING), status=RequestStatus.CANCELLED)
+    ask(hastings, (date(2027, 1, 1), *EVENING))  # its only slot has passed
+
+    plan = plan_open_requests(NOW)
+
+    assert plan.requests_considered == 2
+    assert given(plan) == {past_and_future.id: nia.id, unfilled.id: nia.id}
+    days = {row.request_id: row.starts_at.date() for row in plan_rows(plan)}
+    assert days[past_and_future.id] == date(2027, 1, 20)
+
+
+def test_a_trainer_who_declined_or_already_has_the_offer_is_not_planned(
+    trainer, group, ask
+):
+    declined = trainer("Dee", "TN34")
+    waiting = trainer("Wes", "TN34")
+    other = trainer("Ola", "TN40")
+    request = ask(group("TN34"), status=RequestStatus.OFFERED)
+    for who, status in (
+        (declined, OfferStatus.DECLINED),
+        (waiting, OfferStatus.PENDING),
+    ):
+        db.session.add(
+            Offer(
+                request_id=request.id,
+                slot_id=request.slots[0].id,
+                trainer_id=who.id,
+                status=status,
+            )
+        )
+    db.session.commit()
+
+    assert given(plan_open_requests(NOW)) == {request.id: other.id}
+    assert given(greedy_plan(NOW)) == {request.id: other.id}
+
+
+def test_a_plan_of_nothing_is_empty(trainer):
+    trainer("Nia", "TN34")
+
+    plan, greedy = compare_plans(NOW)
+
+    assert plan.assignments == greedy.assignments == []
+    assert (plan.requests_considered, plan.total_km) == (0, 0)
+
+
+def test_only_the_given_trainers_are_planned(trainer, group, ask):
+    nearest = trainer("Nia", "TN34")
+    other = trainer("Ola", "TN40")
+    request = ask(group("TN34"))
+
+    assert given(plan_open_requests(NOW, [other.id])) == {request.id: other.id}
+    assert given(plan_open_requests(NOW)) == {request.id: nearest.id}
+
+
+def test_applying_the_plan_offers_each_slot_and_skips_a_cancelled_request(
+    trainer, group, ask, office, mailbox
+):
+    nia = trainer("Nia", "TN34", cap=1)
+    ola = trainer("Ola", "TN40", cap=1)
+    kept = ask(group("TN34"))
+    dropped = ask(group("TN39"))
+    plan = plan_open_requests(NOW)
+    assert given(plan) == {kept.id: nia.id, dropped.id: ola.id}
+    cancel_request(dropped, "The hall is closed.", office, NOW)
+    db.session.commit()
+
+    applied = apply_plan(plan, office, NOW + timedelta(minutes=5))
+    db.session.commit()
+
+    offers = db.session.scalars(select(Offer)).all()
+    assert [(o.request_id, o.trainer_id, o.slot_id, o.status) for o in offers] == [
+        (kept.id, nia.id, kept.slots[0].id, OfferStatus.PENDING)
+    ]
+    assert applied.offers == offers
+    assert [(s.assignment.request_id, s.message) for s in applied.skipped] == [
+        (dropped.id, "This request is cancelled; it cannot be offered.")
+    ]
+    assert db.session.get(TrainingRequest, kept.id).status == RequestStatus.OFFERED
+    assert db.session.get(TrainingRequest, dropped.id).status == RequestStatus.CANCELLED
+    assert len(mailbox.to("nia@example.org")) == 1
+    assert mailbox.to("ola@example.org") == []
+
+
+def test_applying_the_plan_skips_a_trainer_booked_elsewhere_since(
+    trainer, group, ask, office, session_for
+):
+    nia = trainer("Nia", "TN34", cap=2)
+    request = ask(group("TN34"))
+    plan = plan_open_requests(NOW)
+    assert given(plan) == {request.id: nia.id}
+    session_for(group("TN37"), nia, utc(TUESDAY, time(18, 30)), SessionStatus.BOOKED)
+
+    applied = apply_plan(plan, office, NOW)
+
+    assert applied.offers == []
+    assert len(applied.skipped) == 1
+    assert "clashes with another of their sessions" in applied.skipped[0].message
+    assert db.session.scalars(select(Offer)).all() == []
+    assert db.session.get(TrainingRequest, request.id).status == RequestStatus.SUBMITTED
+
+
+def test_the_plan_page_shows_the_plan_next_to_greedy(app, trainer, group, ask):
+    trainer("Nia", "TN37", cap=1)
+    trainer("Abe", "TN35", radius_km=5)
+    ask(group("TN34"))
+    ask(group("TN39"), (TUESDAY, *EVENING))
+    ask(group("TN35"), (TUESDAY, *EVENING), online=True)
+    plan, greedy = compare_plans(NOW)
+
+    with app.test_request_context():
+        page = render_template(
+            "matching/plan.html",
+            plan=plan,
+            greedy=greedy,
+            rows=plan_rows(plan),
+            apply_url="/plan/apply",
+        )
+
+    text = " ".join(page.split())
+    assert "Requests covered</th>" in text
+    assert f"{plan.requests_covered} of 3" in text
+    assert f"{greedy.requests_covered} of 3" in text
+    assert '<form method="post" action="/plan/apply"' in text
+    assert "Make these offers" in text
+    for row in plan_rows(plan):
+        assert row.group_name in text
+        assert row.trainer_name in text
+    assert "Tue 12 Jan 2027, 18:00" in text
+    assert "online" in text

@@ -90,7 +90,10 @@ def test_a_submitted_request_is_offered_and_the_trainers_emailed(
             "Can you run Door-knocking and canvassing for Hastings Action?"
             in message["Subject"]
         )
-        assert "Tue 15 Jun 2027, 18:30 to 20:30" in message.get_content()
+        assert (
+            "Tue 15 Jun 2027, 18:30 to 20:30"
+            in message.get_body(("plain",)).get_content()
+        )
         assert mailbox.last_link(trainer.email).startswith("/offers/")
     home = client_for(world["trainers"][0]).get("/").get_data(as_text=True)
     assert "Accept or decline" in home and "km away" in home
@@ -491,3 +494,29 @@ def test_a_close_request_without_a_trainer_is_marked_urgent(world, client_for):
     assert "urgent: still no trainer" in response.get_data(as_text=True)
     listing = client_for(world["organiser"]).get("/requests/").get_data(as_text=True)
     assert "urgent: still no trainer" in listing
+
+
+def test_office_plans_every_open_request_and_turns_the_plan_into_offers(
+    world, client_for
+):
+    training_request = TrainingRequest(
+        group=world["group"],
+        topic=world["topic"],
+        status="unfilled",
+        expected_attendance=10,
+        venue_postcode="TN34",
+        venue_latitude=world["group"].latitude,
+        venue_longitude=world["group"].longitude,
+        slots=[RequestSlot(starts_at=FIRST, ends_at=FIRST + timedelta(hours=2))],
+    )
+    db.session.add(training_request)
+    db.session.commit()
+    office = client_for(world["office"])
+    page = office.get("/office/plan").get_data(as_text=True)
+    assert "Make these offers" in page and "Hastings Action" in page
+    response = office.post("/office/plan", follow_redirects=True)
+    assert "1 offer made." in response.get_data(as_text=True)
+    db.session.refresh(training_request)
+    assert training_request.status == "offered"
+    (offer,) = db.session.scalars(select(Offer)).all()
+    assert offer.trainer_id in {t.id for t in world["trainers"]}

@@ -7,7 +7,7 @@ from wtforms import SelectChoice
 from trainers.auth.access import office_required
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.matching import lifecycle, services
+from trainers.matching import lifecycle, planning, services
 from trainers.matching.forms import (
     AcceptForm,
     AssignForm,
@@ -196,6 +196,36 @@ def withdraw(offer_id: int):
     db.session.commit()
     flash(f"Offer to {withdrawn.trainer.name} withdrawn.", "success")
     return redirect(url_for(".request_matching", request_id=withdrawn.request_id))
+
+
+@bp.route("/office/plan")
+@office_required
+def plan():
+    best, greedy = planning.compare_plans(utcnow())
+    return render_template(
+        "matching/plan.html",
+        plan=best,
+        greedy=greedy,
+        rows=planning.plan_rows(best),
+        apply_url=url_for(".apply_plan"),
+    )
+
+
+@bp.route("/office/plan", methods=["POST"])
+@office_required
+def apply_plan():
+    now = utcnow()
+    # Planned afresh: anything that changed since the page was drawn is seen.
+    applied = planning.apply_plan(planning.plan_open_requests(now), current_user, now)
+    db.session.commit()
+    made = len(applied.offers)
+    flash(f"{made} offer{'' if made == 1 else 's'} made.", "success")
+    for skipped in applied.skipped:
+        flash(
+            f"Skipped request {skipped.assignment.request_id}: {skipped.message}",
+            "warning",
+        )
+    return redirect(url_for("home.index"))
 
 
 @bp.route(

@@ -195,11 +195,12 @@ def retry(message_id: int, now: datetime) -> OutboxMessage:
 
 def counts() -> dict[str, int]:
     """How many messages are in each state."""
-    found = dict(
-        db.session.execute(
+    found = {
+        status: n
+        for status, n in db.session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).tuples()
-    )
+        )
+    }
     return {status.value: found.get(status.value, 0) for status in OutboxStatus}
 
 
