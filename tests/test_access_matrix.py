@@ -17,6 +17,7 @@ from trainers import create_app
 from trainers.auth.models import Invitation
 from trainers.extensions import db
 from trainers.matching.models import Offer
+from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.models import TrainingSession
@@ -165,7 +166,10 @@ def world(make_group, make_topic, make_user, make_trainer):
         token_hash="0" * 64,
         expires_at=datetime(2030, 1, 1, tzinfo=UTC),
     )
-    db.session.add_all([training_session, offer, invitation])
+    failed_mail = OutboxMessage(
+        to_address="x@example.org", subject="x", kind="x", raw=b"x", status="failed"
+    )
+    db.session.add_all([training_session, offer, invitation, failed_mail])
     db.session.query(TrainerTopic).filter_by(trainer_id=trainer.id).update(
         {"level": "shadowing"}
     )
@@ -182,7 +186,7 @@ def world(make_group, make_topic, make_user, make_trainer):
         "day_off_id": day_off.id,
         "invitation_id": invitation.id,
         "token": "not-a-real-token",
-        "message_id": 1,
+        "message_id": failed_mail.id,
     }
     return people, ids
 

@@ -669,7 +669,7 @@ def trainers_asked(training_request: TrainingRequest) -> set[int]:
 )
 @given(
     trainers=st.lists(trainer_specs, min_size=2, max_size=7),
-    requests=st.lists(request_specs, min_size=1, max_size=2),
+    requests=st.lists(request_specs, min_size=2, max_size=2),
     steps=answers,
 )
 def test_no_offer_or_booking_ever_breaks_a_rule(
