@@ -2,8 +2,10 @@
 
 `broken_rules` must say no exactly when one of the issue's rules, checked here
 independently and plainly, fails: on random trainers and slots, DST days and
-slots crossing midnight included. Then, on a real database, no offer or booking
-ever breaks a rule, whatever order trainers answer in.
+slots crossing midnight included. Then, on a real database where two requests
+compete for a few random trainers, every offer goes to a trainer free for it (as
+many as are free, up to OFFERS_AT_ONCE) and no booking breaks a rule, whatever
+order the trainers accept or decline in.
 """
 
 import uuid
@@ -663,7 +665,7 @@ def trainers_asked(training_request: TrainingRequest) -> set[int]:
 
 
 @settings(
-    max_examples=300,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -84,7 +84,11 @@ def find_candidates(
         exclude_trainer_ids
     )
     facts, names = load_trainer_facts(
-        ids, training_request.topic_id, slots[0].starts_at, slots[-1].ends_at
+        ids,
+        training_request.topic_id,
+        slots[0].starts_at,
+        max(slot.ends_at for slot in slots),
+        around=[(slot.starts_at, slot.ends_at) for slot in slots],
     )
     settings = travel_settings()
     result = CandidateList()

@@ -6,12 +6,12 @@ of trainer ids and answers for all of them at once.
 
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -86,18 +86,23 @@ def trainers_in_reach(topic_id: int, venue: Venue, levels=("qualified",)) -> lis
 
 
 def load_trainer_facts(
-    trainer_ids: Collection[int], topic_id: int, starts_at: datetime, ends_at: datetime
+    trainer_ids: Collection[int],
+    topic_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    around: Sequence[tuple[datetime, datetime]] | None = None,
+    ignore_session_id: int | None = None,
 ) -> tuple[dict[int, TrainerFacts], dict[int, str]]:
-    """Rule facts for these trainers around [starts_at, ends_at], and their names.
+    """Rule facts for these trainers over [starts_at, ends_at], and their names.
 
-    Bookings cover the whole Europe/London months the span touches (for the
-    monthly cap) plus a day either side (for travel between sessions).
+    Sessions are counted for every Europe/London month the span touches (the
+    monthly cap); bookings are loaded within a day of each interval in `around`
+    (default: the whole span), which is all the travel rule can need. The
+    session `ignore_session_id` (one being moved) is left out of both.
     """
     if not trainer_ids:
         return {}, {}
     ids = list(trainer_ids)
-    month_start = _local_month_start(starts_at)
-    month_end = _next_local_month_start(ends_at)
     facts: dict[int, TrainerFacts] = {}
     names: dict[int, str] = {}
     rows = db.session.execute(
@@ -153,6 +158,24 @@ def load_trainer_facts(
         )
     ):
         facts[trainer_id].days_off.append((first_on, last_on))
+    occupying = [
+        TrainingSession.trainer_id.in_(ids),
+        TrainingSession.status.in_(OCCUPYING),
+    ]
+    if ignore_session_id is not None:
+        occupying.append(TrainingSession.id != ignore_session_id)
+    _count_months(facts, occupying, starts_at, ends_at)
+    longest = timedelta(hours=current_app.config["MAX_SLOT_HOURS"])
+    near = [
+        and_(
+            TrainingSession.starts_at < end + timedelta(days=1),
+            # A lower bound on starts_at too, so the (trainer_id, starts_at)
+            # index reads a short range rather than each trainer's history.
+            TrainingSession.starts_at > start - timedelta(days=1) - longest,
+            TrainingSession.ends_at > start - timedelta(days=1),
+        )
+        for start, end in (around or [(starts_at, ends_at)])
+    ]
     for row in db.session.execute(
         select(
             TrainingSession.id,
@@ -162,15 +185,9 @@ def load_trainer_facts(
             TrainingSession.is_online,
             TrainingSession.venue_latitude,
             TrainingSession.venue_longitude,
-        ).where(
-            TrainingSession.trainer_id.in_(ids),
-            TrainingSession.status.in_(OCCUPYING),
-            TrainingSession.starts_at < month_end + timedelta(days=1),
-            TrainingSession.ends_at > month_start - timedelta(days=1),
-        )
+        ).where(*occupying, or_(*near))
     ):
-        trainer = facts[row.trainer_id]
-        trainer.bookings.append(
+        facts[row.trainer_id].bookings.append(
             Booking(
                 row.starts_at,
                 row.ends_at,
@@ -178,12 +195,49 @@ def load_trainer_facts(
                 session_id=row.id,
             )
         )
-        if month_start <= row.starts_at < month_end:
-            month = local_month(row.starts_at)
-            trainer.sessions_by_month[month] = (
-                trainer.sessions_by_month.get(month, 0) + 1
-            )
     return facts, names
+
+
+def _count_months(
+    facts: dict[int, TrainerFacts],
+    occupying: list,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> None:
+    """Sessions per trainer in each local month of the span, counted in SQL."""
+    months = []
+    month_start = _local_month_start(starts_at)
+    while month_start < ends_at:
+        next_start = _next_local_month_start(month_start)
+        months.append((local_month(month_start), month_start, next_start))
+        month_start = next_start
+    counted = [
+        func.sum(
+            case(
+                (
+                    and_(
+                        TrainingSession.starts_at >= first,
+                        TrainingSession.starts_at < after,
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        )
+        for _, first, after in months
+    ]
+    for trainer_id, *counts in db.session.execute(
+        select(TrainingSession.trainer_id, *counted)
+        .where(
+            *occupying,
+            TrainingSession.starts_at >= months[0][1],
+            TrainingSession.starts_at < months[-1][2],
+        )
+        .group_by(TrainingSession.trainer_id)
+    ):
+        facts[trainer_id].sessions_by_month = {
+            month: int(n) for (month, _, _), n in zip(months, counts, strict=True) if n
+        }
 
 
 def load_load_facts(

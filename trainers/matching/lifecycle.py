@@ -159,7 +159,11 @@ def reschedule(
     _replace_slots(training_request, starts_at, ends_at)
     slot = training_request.slots[0]
     facts, _ = load_trainer_facts(
-        [training_session.trainer_id], training_request.topic_id, starts_at, ends_at
+        [training_session.trainer_id],
+        training_request.topic_id,
+        starts_at,
+        ends_at,
+        ignore_session_id=training_session.id,
     )
     broken = broken_rules(
         facts[training_session.trainer_id],

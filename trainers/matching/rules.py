@@ -7,6 +7,7 @@ accepting an offer, direct assignment and the planner all ask `broken_rules`.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from trainers.geo import distance_km
 from trainers.timeutil import to_local
@@ -34,6 +35,15 @@ class SlotFacts:
     starts_at: datetime
     ends_at: datetime
     venue: Venue
+
+    # Worked out once per slot: every rule below asks for them.
+    @cached_property
+    def local_start(self) -> datetime:
+        return to_local(self.starts_at)
+
+    @cached_property
+    def local_end(self) -> datetime:
+        return to_local(self.ends_at)
 
 
 @dataclass
@@ -121,7 +131,7 @@ def broken_rules(
     ]
     if _clashes(others, slot, settings):
         broken.append("clashes with another of their sessions (allowing for travel)")
-    month = local_month(slot.starts_at)
+    month = (slot.local_start.year, slot.local_start.month)
     booked = trainer.sessions_by_month.get(month, 0)
     if ignore_session_id is not None:
         booked -= sum(
@@ -137,7 +147,7 @@ def broken_rules(
 def _inside_a_window(
     windows: Iterable[tuple[int, time, time]], slot: SlotFacts
 ) -> bool:
-    start, end = to_local(slot.starts_at), to_local(slot.ends_at)
+    start, end = slot.local_start, slot.local_end
     if start.date() != end.date():
         return False
     weekday = start.weekday()
@@ -148,7 +158,7 @@ def _inside_a_window(
 
 
 def _on_a_day_off(days_off: Iterable[tuple[date, date]], slot: SlotFacts) -> bool:
-    first, last = to_local(slot.starts_at).date(), to_local(slot.ends_at).date()
+    first, last = slot.local_start.date(), slot.local_end.date()
     return any(
         off_first <= last and first <= off_last for off_first, off_last in days_off
     )
