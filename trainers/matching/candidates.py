@@ -70,19 +70,22 @@ def find_candidates(
     now: datetime,
     exclude_trainer_ids: Collection[int] = (),
     slots: list[RequestSlot] | None = None,
+    explain: bool = False,
 ) -> CandidateList:
     """Every trainer who may take one of the request's future slots, best first.
 
     Each trainer appears once, with the earliest slot they can take. Trainers in
-    `exclude_trainer_ids` are left out entirely.
+    `exclude_trainer_ids` are left out entirely. With `explain`, qualified
+    trainers within reach who break a rule are listed too, with the rules; without
+    it, trainers with no weekly window for any slot are dropped in SQL, unread.
     """
     venue = request_venue(training_request)
     slots = [s for s in (slots or training_request.slots) if s.starts_at > now]
     if not slots:
         return CandidateList()
-    ids = set(trainers_in_reach(training_request.topic_id, venue)) - set(
-        exclude_trainer_ids
-    )
+    free_at = None if explain else [(slot.starts_at, slot.ends_at) for slot in slots]
+    ids = set(trainers_in_reach(training_request.topic_id, venue, free_at=free_at))
+    ids -= set(exclude_trainer_ids)
     facts, names = load_trainer_facts(
         ids,
         training_request.topic_id,

@@ -52,7 +52,12 @@ def travel_settings() -> TravelSettings:
     return TravelSettings(config["TRAVEL_SPEED_KMH"], config["TRAVEL_MIN_MINUTES"])
 
 
-def trainers_in_reach(topic_id: int, venue: Venue, levels=("qualified",)) -> list[int]:
+def trainers_in_reach(
+    topic_id: int,
+    venue: Venue,
+    levels=("qualified",),
+    free_at: Sequence[tuple[datetime, datetime]] | None = None,
+) -> list[int]:
     """Ids of active trainers at one of `levels` for the topic whose radius reaches the venue.
 
     The SQL uses a flat-earth distance inflated by a margin, so it never drops a
@@ -70,6 +75,10 @@ def trainers_in_reach(topic_id: int, venue: Venue, levels=("qualified",)) -> lis
         )
         .where(User.is_active, TrainerTopic.level.in_(levels))
     )
+    if free_at:
+        query = query.where(
+            or_(*(_window_covers(start, end) for start, end in free_at))
+        )
     if not venue.is_online:
         km_lat = (TrainerProfile.latitude - venue.latitude) * KM_PER_DEGREE
         km_lon = (
@@ -83,6 +92,21 @@ def trainers_in_reach(topic_id: int, venue: Venue, levels=("qualified",)) -> lis
             km_lat * km_lat + km_lon * km_lon <= reach * reach,
         )
     return list(db.session.scalars(query))
+
+
+def _window_covers(starts_at: datetime, ends_at: datetime):
+    """SQL: the trainer has a weekly window holding this slot on the London clock."""
+    start, end = to_local(starts_at), to_local(ends_at)
+    return (
+        select(AvailabilityWindow.id)
+        .where(
+            AvailabilityWindow.trainer_id == TrainerProfile.user_id,
+            AvailabilityWindow.weekday == start.weekday(),
+            AvailabilityWindow.start_time <= start.time(),
+            AvailabilityWindow.end_time >= end.time(),
+        )
+        .exists()
+    )
 
 
 def load_trainer_facts(

@@ -449,7 +449,7 @@ def expire_offers(now: datetime) -> int:
 
 def candidates_for(training_request: TrainingRequest, now: datetime) -> CandidateList:
     """Every trainer who could take the request now, with reasons, for the office."""
-    return find_candidates(training_request, now)
+    return find_candidates(training_request, now, explain=True)
 
 
 def offer_to_trainer(
