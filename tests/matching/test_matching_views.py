@@ -232,7 +232,9 @@ def test_office_cannot_assign_someone_beyond_reach(world, client_for):
     assert "beyond their 30 km radius" in response.get_data(as_text=True)
 
 
-def test_office_withdraws_an_offer_and_reopens_matching(world, client_for, mailbox):
+def test_office_withdraws_an_offer_and_reopens_matching(
+    world, client_for, mailbox, make_trainer
+):
     training_request = submit(world, client_for)
     office = client_for(world["office"])
     offers = db.session.scalars(select(Offer).order_by(Offer.id)).all()
@@ -244,13 +246,31 @@ def test_office_withdraws_an_offer_and_reopens_matching(world, client_for, mailb
         "is taken, thank you" in mailbox.to(t.email)[-1]["Subject"]
         for t in world["trainers"]
     )
-    office.post(f"/requests/{training_request.id}/matching/reopen")
-    assert (
-        db.session.scalar(
-            select(func.count()).select_from(Offer).where(Offer.status == "pending")
-        )
-        == 2
+    # Trainers the office withdrew on purpose are not asked again; a new one is.
+    newcomer = free_on_tuesday_evenings(
+        make_trainer("new@example.org", district="TN34", topics=[world["topic"]])
     )
+    response = office.post(
+        f"/requests/{training_request.id}/matching/reopen", follow_redirects=True
+    )
+    assert "1 new offer" in response.get_data(as_text=True)
+    pending = db.session.scalars(select(Offer).where(Offer.status == "pending")).all()
+    assert [offer.trainer_id for offer in pending] == [newcomer.id]
+
+
+def test_office_cannot_assign_a_request_that_is_already_booked(world, client_for):
+    training_request, training_session = book(world, client_for)
+    response = client_for(world["office"]).post(
+        f"/requests/{training_request.id}/matching/assign",
+        data={
+            "trainer_id": world["trainers"][1].id,
+            "slot_id": training_request.slots[0].id,
+        },
+    )
+    assert response.status_code == 400
+    assert "This request is already booked" in response.get_data(as_text=True)
+    db.session.refresh(training_session)
+    assert training_session.trainer_id == world["trainers"][0].id
 
 
 def book(world, client_for):

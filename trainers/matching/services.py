@@ -47,6 +47,8 @@ from trainers.sessions.models import TrainingSession
 logger = logging.getLogger(__name__)
 
 CAP_RULE_PREFIX = "at their monthly cap"
+# Marks an offer the office took back on purpose: that trainer is not asked again.
+WITHDRAWN_BY_OFFICE = "Withdrawn by the national office"
 
 
 class OfferUnavailable(DomainError):
@@ -126,7 +128,9 @@ def offer_request(
     asked = set(
         db.session.scalars(
             select(Offer.trainer_id).where(
-                Offer.request_id == training_request.id, Offer.status.in_(skip_statuses)
+                Offer.request_id == training_request.id,
+                Offer.status.in_(skip_statuses)
+                | (Offer.response_note == WITHDRAWN_BY_OFFICE),
             )
         )
     )
@@ -514,6 +518,12 @@ def assign_trainer(
     may be overridden, and only with a reason."""
     slot = _slot_of(training_request, slot_id, now)
     _lock_trainer(trainer_id, now)
+    lock_request(training_request)
+    if training_request.status not in OPEN_STATUSES:
+        raise DomainError(
+            f"This request is already {training_request.status}; reschedule or "
+            "cancel it from its page instead."
+        )
     broken = _rules_broken_now(trainer_id, training_request, slot)
     overridable = [rule for rule in broken if rule.startswith(CAP_RULE_PREFIX)]
     hard = [rule for rule in broken if rule not in overridable]
@@ -566,6 +576,7 @@ def withdraw_offer(offer_id: int, by: User, now: datetime) -> Offer:
     if offer.status != OfferStatus.PENDING:
         raise DomainError(f"That offer is already {offer.status}.")
     offer.status, offer.responded_at = OfferStatus.WITHDRAWN, now
+    offer.response_note = WITHDRAWN_BY_OFFICE
     training_request = offer.training_request
     mail.send_email(
         offer.trainer.email,
