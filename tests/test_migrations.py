@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from trainers import create_app
 from trainers.extensions import db
@@ -32,4 +32,42 @@ def test_migrations_go_down_to_empty_and_up_again(empty_database_url):
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert "training_requests" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_upgrading_a_database_that_holds_data_keeps_it(empty_database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="96a6261b24ba")
+        statements = [
+            "INSERT INTO users (id, email, name, password_hash, is_office, is_active, "
+            "created_at) VALUES (1, 't@example.org', 'T', 'x', false, true, "
+            "'2026-01-01 10:00:00')",
+            "INSERT INTO groups (id, name, region, postcode_district, latitude, "
+            "longitude, is_active, created_at) VALUES (1, 'G', 'London', 'E8', 51.5, "
+            "-0.06, true, '2026-01-01 10:00:00')",
+            "INSERT INTO topics (id, name, summary, default_minutes, is_online_capable, "
+            "is_active, created_at) VALUES (1, 'T', '', 60, false, true, "
+            "'2026-01-01 10:00:00')",
+            "INSERT INTO training_requests (id, group_id, topic_id, status, is_online, "
+            "venue_address, expected_attendance, accessibility_needs, notes, "
+            "created_at, status_changed_at) VALUES (1, 1, 1, 'booked', false, '', 5, "
+            "'', '', '2026-01-01 10:00:00', '2026-01-01 10:00:00')",
+            "INSERT INTO request_events (request_id, at, action, detail) VALUES "
+            "(1, '2026-01-01 10:00:00', 'submitted', '')",
+            "INSERT INTO training_sessions (request_id, trainer_id, group_id, topic_id, "
+            "status, starts_at, ends_at, is_online, venue_address, ical_uid, "
+            "ical_sequence, created_at) VALUES (1, 1, 1, 1, 'booked', "
+            "'2027-01-01 10:00:00', '2027-01-01 12:00:00', false, '', 'u@x', 0, "
+            "'2026-01-01 10:00:00')",
+        ]
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            flagged = connection.execute(text("SELECT is_flagged FROM request_events"))
+            assert [bool(row[0]) for row in flagged] == [False]
+            stamped = connection.execute(text("SELECT updated_at FROM training_sessions"))
+            assert stamped.scalar_one() is not None
         db.engine.dispose()

@@ -1,6 +1,7 @@
 """Imports every model so the metadata (and Alembic) sees every table."""
 
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
+from trainers.calendar.models import CalendarFeed
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.outbox.models import OutboxMessage
@@ -15,6 +16,7 @@ from trainers.sessions.models import SessionShadow, TrainingSession
 
 __all__ = [
     "AvailabilityWindow",
+    "CalendarFeed",
     "DayOff",
     "Group",
     "Invitation",

@@ -20,6 +20,7 @@ CONTENT_SECURITY_POLICY = (
 def init_app(app: Flask) -> None:
     """Register blueprints, handlers, filters and commands on the app."""
     from trainers.auth.views import bp as auth_bp
+    from trainers.calendar.views import bp as calendar_bp
     from trainers.cli import register_commands
     from trainers.home.views import bp as home_bp
     from trainers.matching.views import bp as matching_bp
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
         matching_bp,
         sessions_bp,
         outbox_bp,
+        calendar_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from trainers import mail
 from trainers.auth.models import User
+from trainers.calendar import services as calendar
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.links import absolute_url
@@ -173,7 +174,7 @@ def reschedule(
     )
     when = format_datetime(starts_at)
     if not broken:
-        sessions.move_session(training_session, starts_at, ends_at)
+        sessions.move_session(training_session, starts_at, ends_at, now)
         record(
             training_request,
             "rescheduled",
@@ -188,7 +189,7 @@ def reschedule(
         return training_session
     trainer = training_session.trainer
     sessions.cancel_session(training_session, f"Rescheduled to {when}", now)
-    _tell_people(training_session, "session_cancelled", by=by, only=[trainer])
+    _tell_people(training_session, "session_cancelled", by=by)
     training_request.status = RequestStatus.SUBMITTED
     training_request.status_changed_at = now
     record(
@@ -255,12 +256,7 @@ def drop_out(
         is_flagged=True,
     )
     db.session.flush()
-    _tell_people(
-        training_session,
-        "session_cancelled",
-        by=trainer,
-        only=training_session.group.organisers,
-    )
+    _tell_people(training_session, "session_cancelled", by=trainer)
     _tell_office(training_request, f"{trainer.name} dropped out: {reason}")
     offer_request(training_request, now)
     return training_session
@@ -319,13 +315,8 @@ def add_shadow(
         by,
         now,
     )
-    mail.send_email(
-        shadow.trainer.email,
-        "shadow_added",
-        person=shadow.trainer,
-        training_session=training_session,
-        link=absolute_url("sessions.show", session_id=training_session.id),
-    )
+    db.session.refresh(training_session)
+    _tell_people(training_session, "shadow_added", by=by, only=[shadow.trainer])
     return shadow
 
 
@@ -398,25 +389,7 @@ def _tell_office(training_request: TrainingRequest, what: str) -> None:
 def _tell_people(
     training_session: TrainingSession, template: str, by: User, only=None
 ) -> None:
-    people = (
-        only
-        if only is not None
-        else [
-            training_session.trainer,
-            *training_session.group.organisers,
-            *(shadow.trainer for shadow in training_session.shadows),
-        ]
-    )
-    link = absolute_url("sessions.show", session_id=training_session.id)
-    for person in people:
-        mail.send_email(
-            person.email,
-            template,
-            person=person,
-            training_session=training_session,
-            by=by,
-            link=link,
-        )
+    calendar.send_invites(training_session, template, people=only, by=by)
 
 
 def shadow_choices(training_session: TrainingSession) -> list[User]:

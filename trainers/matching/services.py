@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from trainers import mail
 from trainers.auth.models import User
+from trainers.calendar import services as calendar
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.links import absolute_url
@@ -384,16 +385,7 @@ def withdraw_pending_offers(
 
 
 def _tell_booked(training_session: TrainingSession) -> None:
-    link = absolute_url("sessions.show", session_id=training_session.id)
-    recipients = [training_session.trainer, *training_session.group.organisers]
-    for person in recipients:
-        mail.send_email(
-            person.email,
-            "session_booked",
-            person=person,
-            training_session=training_session,
-            link=link,
-        )
+    calendar.send_invites(training_session, "session_booked")
 
 
 def decline_offer(offer_id: int, trainer: User, reason: str, now: datetime) -> Offer:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
@@ -58,6 +58,10 @@ class TrainingSession(db.Model):
     ical_uid: Mapped[str] = mapped_column(String(255), unique=True)
     ical_sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the session last changed: the calendar's DTSTAMP and LAST-MODIFIED.
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.current_timestamp()
+    )
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
 

@@ -43,6 +43,7 @@ def book_session(
         ical_uid=f"{uuid.uuid4()}@trainers-network",
         ical_sequence=0,
         created_at=now,
+        updated_at=now,
     )
     db.session.add(training_session)
     db.session.flush()
@@ -57,11 +58,15 @@ def book_session(
 
 
 def move_session(
-    training_session: TrainingSession, starts_at: datetime, ends_at: datetime
+    training_session: TrainingSession,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
 ) -> TrainingSession:
     """Give a booked session new times; its calendar event is updated, not replaced."""
     training_session.starts_at, training_session.ends_at = starts_at, ends_at
     training_session.ical_sequence += 1
+    training_session.updated_at = now
     db.session.flush()
     logger.info("Session %s moved to %s", training_session.id, starts_at.isoformat())
     return training_session
@@ -75,6 +80,7 @@ def cancel_session(
     training_session.cancelled_at = now
     training_session.cancel_reason = reason
     training_session.ical_sequence += 1
+    training_session.updated_at = now
     db.session.flush()
     logger.info("Session %s cancelled", training_session.id)
     return training_session

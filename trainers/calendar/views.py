@@ -1,0 +1,66 @@
+"""Private calendar feeds, the page to manage one's link, and .ics downloads."""
+
+import hashlib
+
+from flask import Blueprint, abort, make_response, render_template, request
+from flask_login import current_user, login_required
+
+from trainers.calendar import services
+from trainers.extensions import db
+from trainers.links import absolute_url
+from trainers.sessions.services import get_session_for
+from trainers.timeutil import utcnow
+
+bp = Blueprint("calendar", __name__)
+
+ICS = "text/calendar; charset=utf-8"
+
+
+@bp.route("/calendar/<token>.ics")
+def feed(token: str):
+    found = services.feed_for_token(token, utcnow())
+    if found is None:
+        abort(404)
+    body, changed = found
+    response = make_response(body)
+    response.content_type = ICS
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    if changed is not None:
+        response.last_modified = changed
+    response.cache_control.private = True
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
+
+
+@bp.route("/account/calendar", methods=["GET", "POST"])
+@login_required
+def manage():
+    link = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "start":
+            token = services.start_feed(current_user, utcnow())
+            link = absolute_url("calendar.feed", token=token)
+        elif action == "stop":
+            services.stop_feed(current_user)
+        else:
+            abort(400)
+        db.session.commit()
+    return render_template(
+        "calendar/manage.html",
+        link=link,
+        webcal=link and "webcal://" + link.split("://", 1)[1],
+        has_feed=services.has_feed(current_user),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/calendar.ics")
+@login_required
+def session_file(session_id: int):
+    training_session = get_session_for(current_user, session_id)
+    response = make_response(services.session_download(training_session))
+    response.content_type = ICS
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="session-{training_session.id}.ics"'
+    )
+    return response
