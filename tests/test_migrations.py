@@ -68,6 +68,8 @@ def test_upgrading_a_database_that_holds_data_keeps_it(empty_database_url):
         with db.engine.connect() as connection:
             flagged = connection.execute(text("SELECT is_flagged FROM request_events"))
             assert [bool(row[0]) for row in flagged] == [False]
-            stamped = connection.execute(text("SELECT updated_at FROM training_sessions"))
+            stamped = connection.execute(
+                text("SELECT updated_at FROM training_sessions")
+            )
             assert stamped.scalar_one() is not None
         db.engine.dispose()

@@ -469,7 +469,9 @@ def test_cancelling_a_booked_request_cancels_its_session_and_pending_offers(
     )
     db.session.flush()
 
-    lifecycle.cancel_training_request(training_request, "Group disbanded", organiser, NOW)
+    lifecycle.cancel_training_request(
+        training_request, "Group disbanded", organiser, NOW
+    )
     db.session.commit()
     db.session.expire_all()
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 PRODID = "-//Trainers' Network//Sessions//EN"
 HOUR = timedelta(hours=1)
@@ -60,7 +60,8 @@ def feed(
     calendar.add("x-wr-calname", name)
     calendar.add("uid", identity)
     calendar.add("refresh-interval", HOUR, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", HOUR)
+    # An X- property has no known type: say it is a DURATION, or it prints as "1:00:00".
+    calendar.add("x-published-ttl", vDuration(HOUR))
     for event in events:
         # iTIP forbids attendees in PUBLISH; the people are named in DESCRIPTION.
         calendar.add_component(_event(event, organizer, with_attendees=False))

@@ -1,0 +1,258 @@
+"""Invites and feeds as real calendar clients read them: Mozilla's ical.js
+(Thunderbird) and libical (Evolution), with awkward data and a DST day."""
+
+import email
+import email.policy
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from tests import calendar_parsers
+from trainers.calendar import services as calendar
+from trainers.extensions import db
+from trainers.matching import lifecycle
+from trainers.matching.services import accept_offer, offer_request
+from trainers.profiles.models import AvailabilityWindow
+from trainers.requests.models import RequestSlot, TrainingRequest
+from trainers.sessions.models import TrainingSession
+
+calendar_parsers.require_parsers()
+
+# Sunday 28 March 2027, the day the clocks go forward: 10:00-12:00 BST.
+DST_START = datetime(2027, 3, 28, 9, 0, tzinfo=UTC)
+LATER = datetime(2027, 4, 4, 9, 0, tzinfo=UTC)
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+AWKWARD_NAME = 'Zoë "Zee" O\'Neil, Jr; 😀'
+ADDRESS = "Flat 2; The Old Forge\nHigh St, Hastings\\East Sussex"
+
+
+@pytest.fixture
+def booked(make_group, make_topic, make_user, make_trainer):
+    group = make_group("Hastings, Rye & District", "TN34")
+    topic = make_topic("Door-knocking; the basics")
+    organiser = make_user("org@example.org", "Ann Organiser", groups=[group])
+    trainer = make_trainer("zoe@example.org", topics=[topic])
+    trainer.name = AWKWARD_NAME
+    trainer.trainer_profile.monthly_cap = 4
+    trainer.trainer_profile.availability.append(
+        AvailabilityWindow(weekday=6, start_time=time(9), end_time=time(17))
+    )
+    training_request = TrainingRequest(
+        group=group,
+        topic=topic,
+        status="submitted",
+        expected_attendance=10,
+        venue_postcode="TN34 1AA",
+        venue_address=ADDRESS,
+        venue_latitude=group.latitude,
+        venue_longitude=group.longitude,
+        slots=[
+            RequestSlot(starts_at=DST_START, ends_at=DST_START + timedelta(hours=2)),
+            RequestSlot(starts_at=LATER, ends_at=LATER + timedelta(hours=2)),
+        ],
+    )
+    db.session.add(training_request)
+    db.session.commit()
+    (offer,) = offer_request(training_request, NOW)
+    accept_offer(offer.id, trainer, NOW)
+    db.session.commit()
+    return {
+        "request": training_request,
+        "session": db.session.scalar(select(TrainingSession)),
+        "trainer": trainer,
+        "organiser": organiser,
+    }
+
+
+def calendar_part(message):
+    """The text/calendar alternative and the invite.ics attachment of a message."""
+    inline = attachment = None
+    for part in message.walk():
+        if part.get_content_type() != "text/calendar":
+            continue
+        if part.get_filename() == "invite.ics":
+            attachment = part
+        else:
+            inline = part
+    return inline, attachment
+
+
+def last_invite(mailbox, address):
+    message = mailbox.to(address)[-1]
+    inline, attachment = calendar_part(message)
+    assert inline is not None and attachment is not None
+    ics = inline.get_payload(decode=True)
+    assert attachment.get_payload(decode=True) == ics
+    return message, inline, ics
+
+
+def test_booking_sends_each_participant_an_invite_both_clients_read_alike(
+    booked, mailbox, app
+):
+    for person in (booked["trainer"], booked["organiser"]):
+        message, inline, ics = last_invite(mailbox, person.email)
+        assert message.get_content_type() == "multipart/mixed"
+        alternative = message.get_payload()[0]
+        assert alternative.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in alternative.get_payload()] == [
+            "text/plain",
+            "text/html",
+            "text/calendar",
+        ]
+        assert inline.get_param("method") == "REQUEST"
+        assert inline.get_param("charset").upper() == "UTF-8"
+        assert b"\r\nMETHOD:REQUEST\r\n" in ics
+        assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
+        assert b"\n" not in ics.replace(b"\r\n", b"")
+
+        readings = calendar_parsers.parse_with_all(ics)
+        for parser, reading in readings.items():
+            assert calendar_parsers.problems(reading) == [], parser
+            assert reading["method"] == "REQUEST"
+            (event,) = reading["events"]
+            assert event["uid"] == booked["session"].ical_uid
+            assert event["sequence"] == 0
+            assert event["dtstart"] == "2027-03-28T09:00:00Z"
+            assert event["dtend"] == "2027-03-28T11:00:00Z"
+            assert event["status"] == "CONFIRMED"
+            assert (
+                event["summary"]
+                == "Door-knocking; the basics: Hastings, Rye & District"
+            )
+            assert (
+                "Flat 2; The Old Forge, High St, Hastings\\East Sussex"
+                in event["location"]
+            )
+            assert f"Trainer: {AWKWARD_NAME}" in event["description"]
+            assert event["organizer"]["address"].lower() == (
+                "mailto:" + app.config["CALENDAR_ORGANIZER"]
+            )
+            attendees = {a["address"].lower(): a for a in event["attendees"]}
+            assert "mailto:" + app.config["CALENDAR_ORGANIZER"] not in attendees
+            me = attendees["mailto:" + person.email]
+            assert (me["role"], me["partstat"], str(me["rsvp"]).upper()) == (
+                "REQ-PARTICIPANT",
+                "NEEDS-ACTION",
+                "TRUE",
+            )
+            assert AWKWARD_NAME.replace('"', "'") in {
+                a["cn"] for a in event["attendees"]
+            }
+
+
+def test_reschedule_then_cancel_update_the_same_event(booked, mailbox, app):
+    trainer, organiser = booked["trainer"], booked["organiser"]
+    _, _, first = last_invite(mailbox, trainer.email)
+    training_request = db.session.get(TrainingRequest, booked["request"].id)
+    moved_at = NOW + timedelta(days=1)
+    lifecycle.reschedule(
+        training_request, LATER, LATER + timedelta(hours=2), organiser, moved_at
+    )
+    db.session.commit()
+    _, _, moved = last_invite(mailbox, trainer.email)
+    lifecycle.cancel_training_request(
+        training_request, "Venue flooded", organiser, NOW + timedelta(days=2)
+    )
+    db.session.commit()
+    message, inline, cancelled = last_invite(mailbox, trainer.email)
+    assert inline.get_param("method") == "CANCEL"
+
+    versions = [
+        calendar_parsers.parse_with_all(ics) for ics in (first, moved, cancelled)
+    ]
+    for parser in ("ical.js", "libical"):
+        events = [v[parser]["events"][0] for v in versions]
+        assert [v[parser]["method"] for v in versions] == [
+            "REQUEST",
+            "REQUEST",
+            "CANCEL",
+        ]
+        assert len({e["uid"] for e in events}) == 1
+        assert [e["sequence"] for e in events] == [0, 1, 2]
+        assert events[0]["dtstamp"] < events[1]["dtstamp"] < events[2]["dtstamp"]
+        assert events[1]["dtstart"] == "2027-04-04T09:00:00Z"
+        assert events[2]["status"] == "CANCELLED"
+        assert all(calendar_parsers.problems(v[parser]) == [] for v in versions)
+    # The organiser's copy of the cancellation is the same event too.
+    _, _, theirs = last_invite(mailbox, organiser.email)
+    assert (
+        Calendar.from_ical(theirs).walk("VEVENT")[0]["UID"]
+        == booked["session"].ical_uid
+    )
+
+
+def test_a_trainer_who_drops_out_gets_a_cancel(booked, mailbox):
+    training_session = db.session.get(TrainingSession, booked["session"].id)
+    lifecycle.drop_out(
+        training_session, booked["trainer"], "Ill", NOW + timedelta(days=1)
+    )
+    db.session.commit()
+    _, inline, ics = last_invite(mailbox, booked["trainer"].email)
+    assert inline.get_param("method") == "CANCEL"
+    reading = calendar_parsers.parse_with_libical(ics)
+    assert reading["events"][0]["status"] == "CANCELLED"
+    assert calendar_parsers.problems(reading) == []
+
+
+def test_private_feed_publishes_sessions_and_answers_304_when_unchanged(
+    booked, client_for, client
+):
+    browser = client_for(booked["trainer"])
+    page = browser.post("/account/calendar", data={"action": "start"})
+    text = page.get_data(as_text=True)
+    assert "webcal://" in text
+    https = text.split('id="feed-https" type="text" readonly value="')[1].split('"')[0]
+    path = https.replace("http://localhost", "")
+
+    first = client.get(path)
+    assert first.status_code == 200
+    assert first.content_type.startswith("text/calendar")
+    second = client.get(path)
+    assert second.data == first.data  # identical bytes when nothing changed
+    assert (
+        client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code
+        == 304
+    )
+
+    for parser, reading in calendar_parsers.parse_with_all(first.data).items():
+        assert calendar_parsers.problems(reading) == [], parser
+        assert reading["method"] == "PUBLISH"
+        (event,) = reading["events"]
+        assert event["uid"] == booked["session"].ical_uid
+        assert event["attendees"] == []
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in first.data
+    assert b"X-PUBLISHED-TTL:PT1H" in first.data
+
+    browser.post("/account/calendar", data={"action": "stop"})
+    assert client.get(path).status_code == 404
+
+
+def test_a_cancelled_session_stays_in_the_feed_as_cancelled_for_30_days(booked):
+    training_request = db.session.get(TrainingRequest, booked["request"].id)
+    lifecycle.cancel_training_request(training_request, "Off", booked["organiser"], NOW)
+    token = calendar.start_feed(booked["organiser"], NOW)
+    db.session.commit()
+    body, _ = calendar.feed_for_token(token, NOW + timedelta(days=29))
+    (event,) = calendar_parsers.parse_with_icaljs(body)["events"]
+    assert event["status"] == "CANCELLED"
+    body, _ = calendar.feed_for_token(token, NOW + timedelta(days=31))
+    assert calendar_parsers.parse_with_icaljs(body)["events"] == []
+
+
+def test_unknown_feed_tokens_are_404(client):
+    assert client.get("/calendar/not-a-token.ics").status_code == 404
+
+
+def test_session_page_offers_an_ics_download(booked, client_for):
+    browser = client_for(booked["organiser"])
+    session_id = booked["session"].id
+    assert "Add to calendar" in browser.get(f"/sessions/{session_id}").get_data(
+        as_text=True
+    )
+    response = browser.get(f"/sessions/{session_id}/calendar.ics")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    reading = calendar_parsers.parse_with_libical(response.data)
+    assert calendar_parsers.problems(reading) == []
+    assert reading["events"][0]["dtstart"] == "2027-03-28T09:00:00Z"
