@@ -1,8 +1,6 @@
 """Invites and feeds as real calendar clients read them: Mozilla's ical.js
 (Thunderbird) and libical (Evolution), with awkward data and a DST day."""
 
-import email
-import email.policy
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
