@@ -8,6 +8,7 @@ floating times land at the wrong hour. Identical input gives identical bytes.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
@@ -46,9 +47,7 @@ def invite(event: SessionEvent, method: str, organizer: Person) -> bytes:
     """An iTIP message: METHOD:REQUEST (new or changed) or METHOD:CANCEL."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method}")
-    calendar = _calendar(method)
-    calendar.add_component(_event(event, organizer, with_attendees=True))
-    return calendar.to_ical()
+    return _with_events(_calendar(method), [_event_bytes(event, organizer, True)])
 
 
 def feed(
@@ -62,10 +61,21 @@ def feed(
     calendar.add("refresh-interval", HOUR, parameters={"VALUE": "DURATION"})
     # An X- property has no known type: say it is a DURATION, or it prints as "1:00:00".
     calendar.add("x-published-ttl", vDuration(HOUR))
-    for event in events:
-        # iTIP forbids attendees in PUBLISH; the people are named in DESCRIPTION.
-        calendar.add_component(_event(event, organizer, with_attendees=False))
-    return calendar.to_ical()
+    # iTIP forbids attendees in PUBLISH; the people are named in DESCRIPTION.
+    return _with_events(calendar, [_event_bytes(e, organizer, False) for e in events])
+
+
+def _with_events(calendar: Calendar, events: list[bytes]) -> bytes:
+    end = b"END:VCALENDAR\r\n"
+    head = calendar.to_ical()
+    return head[: -len(end)] + b"".join(events) + end
+
+
+@lru_cache(maxsize=20_000)
+def _event_bytes(event: SessionEvent, organizer: Person, with_attendees: bool) -> bytes:
+    # Keyed on everything the event is drawn from, so a changed session is a new
+    # key and nothing stale is ever served; repeat feed polls skip the slow folding.
+    return _event(event, organizer, with_attendees).to_ical()
 
 
 def _calendar(method: str) -> Calendar:

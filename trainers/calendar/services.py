@@ -41,8 +41,10 @@ def participants(training_session: TrainingSession) -> list[User]:
     return list(unique.values())
 
 
-def session_event(training_session: TrainingSession) -> ical.SessionEvent:
-    """The calendar view of a session as it is now."""
+def session_event(
+    training_session: TrainingSession, with_attendees: bool = True
+) -> ical.SessionEvent:
+    """The calendar view of a session as it is now (feeds leave attendees out)."""
     return ical.SessionEvent(
         uid=training_session.ical_uid,
         sequence=training_session.ical_sequence,
@@ -60,7 +62,9 @@ def session_event(training_session: TrainingSession) -> ical.SessionEvent:
         is_cancelled=training_session.status == SessionStatus.CANCELLED,
         attendees=tuple(
             ical.Person(p.name, p.email) for p in participants(training_session)
-        ),
+        )
+        if with_attendees
+        else (),
     )
 
 
@@ -103,7 +107,7 @@ def session_download(training_session: TrainingSession) -> bytes:
     return ical.feed(
         f"{training_session.topic.name}: {training_session.group.name}",
         f"session-{training_session.ical_uid}",
-        [session_event(training_session)],
+        [session_event(training_session, with_attendees=False)],
         organizer(),
     )
 
@@ -145,7 +149,7 @@ def feed_for_token(
         return None
     user = feed.user
     found = _feed_sessions(user, now)
-    events = [session_event(s) for s in found]
+    events = [session_event(s, with_attendees=False) for s in found]
     name = "Trainers' Network" + ("" if user.is_office else f": {user.name}")
     body = ical.feed(name, f"feed-{user.id}@trainers-network", events, organizer())
     changed = max((s.updated_at for s in found), default=None)
