@@ -14,7 +14,6 @@ from trainers.calendar import ical
 from trainers.calendar.models import CalendarFeed
 from trainers.extensions import db
 from trainers.links import absolute_url
-from trainers.network.models import Group
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -162,7 +161,7 @@ def _feed_sessions(user: User, now: datetime) -> list[TrainingSession]:
         .options(
             selectinload(TrainingSession.trainer),
             selectinload(TrainingSession.topic),
-            selectinload(TrainingSession.group).selectinload(Group.organisers),
+            selectinload(TrainingSession.group),
             selectinload(TrainingSession.shadows).selectinload(SessionShadow.trainer),
         )
         .where(
