@@ -254,3 +254,26 @@ def test_session_page_offers_an_ics_download(booked, client_for):
     reading = calendar_parsers.parse_with_libical(response.data)
     assert calendar_parsers.problems(reading) == []
     assert reading["events"][0]["dtstart"] == "2027-03-28T09:00:00Z"
+
+
+def test_the_office_feed_is_network_wide_and_an_organisers_is_their_groups(
+    booked, make_user, make_group
+):
+    office = make_user("office@example.org", office=True)
+    stranger = make_user("other@example.org", groups=[make_group("Elsewhere", "SK1")])
+    office_token = calendar.start_feed(office, NOW)
+    stranger_token = calendar.start_feed(stranger, NOW)
+    db.session.commit()
+    office_feed, _ = calendar.feed_for_token(office_token, NOW)
+    stranger_feed, _ = calendar.feed_for_token(stranger_token, NOW)
+    assert booked["session"].ical_uid.encode() in office_feed
+    assert booked["session"].ical_uid.encode() not in stranger_feed
+    assert b"BEGIN:VEVENT" not in stranger_feed
+
+
+def test_an_unknown_feed_action_changes_nothing(booked, client_for):
+    response = client_for(booked["trainer"]).post(
+        "/account/calendar", data={"action": "x"}
+    )
+    assert response.status_code == 400
+    assert not calendar.has_feed(booked["trainer"])
