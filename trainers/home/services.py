@@ -19,6 +19,13 @@ from trainers.requests.models import (
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
 
+# What a list of requests shows: loaded with it, never one query a row.
+LISTED = (
+    selectinload(TrainingRequest.group),
+    selectinload(TrainingRequest.topic),
+    selectinload(TrainingRequest.slots),
+)
+
 
 def request_counts() -> dict[str, int]:
     """How many requests are in each state, every state present."""
@@ -35,11 +42,7 @@ def unfilled_requests(limit: int = 10) -> list[TrainingRequest]:
     return list(
         db.session.scalars(
             select(TrainingRequest)
-            .options(
-                selectinload(TrainingRequest.group),
-                selectinload(TrainingRequest.topic),
-                selectinload(TrainingRequest.slots),
-            )
+            .options(*LISTED)
             .where(TrainingRequest.status == RequestStatus.UNFILLED)
             .order_by(TrainingRequest.status_changed_at)
             .limit(limit)
@@ -129,11 +132,7 @@ def open_group_requests(user: User, limit: int = 20) -> list[TrainingRequest]:
     return list(
         db.session.scalars(
             select(TrainingRequest)
-            .options(
-                selectinload(TrainingRequest.group),
-                selectinload(TrainingRequest.topic),
-                selectinload(TrainingRequest.slots),
-            )
+            .options(*LISTED)
             .where(
                 TrainingRequest.group_id.in_(group_ids),
                 TrainingRequest.status.in_(CANCELLABLE_STATUSES),
@@ -155,11 +154,7 @@ def urgent_requests(now: datetime, days: int, limit: int = 20) -> list[TrainingR
     return list(
         db.session.scalars(
             select(TrainingRequest)
-            .options(
-                selectinload(TrainingRequest.group),
-                selectinload(TrainingRequest.topic),
-                selectinload(TrainingRequest.slots),
-            )
+            .options(*LISTED)
             .where(
                 TrainingRequest.status.in_(OPEN_STATUSES),
                 first_slot > now,

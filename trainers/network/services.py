@@ -130,6 +130,13 @@ def active_groups() -> list[Group]:
     )
 
 
+def active_topics() -> list[Topic]:
+    """The topics groups may ask for and trainers may teach, by name."""
+    return list(
+        db.session.scalars(select(Topic).where(Topic.is_active).order_by(Topic.name))
+    )
+
+
 def all_topics() -> list[Topic]:
     """The whole catalogue, active topics first."""
     return list(

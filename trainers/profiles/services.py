@@ -8,13 +8,11 @@ import logging
 from datetime import date, time
 from typing import TypeVar
 
-from sqlalchemy import select
-
 from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.geo import UnknownPostcode, locate
-from trainers.network.models import Topic
+from trainers.network.services import active_topics
 from trainers.profiles.models import (
     LEVELS,
     WEEKDAYS,
@@ -61,13 +59,6 @@ def get_trainer_profile(viewer: User, user_id: int) -> TrainerProfile:
     if profile is None:
         raise NotFound()
     return profile
-
-
-def active_topics() -> list[Topic]:
-    """The catalogue's active topics, by name."""
-    return list(
-        db.session.scalars(select(Topic).where(Topic.is_active).order_by(Topic.name))
-    )
 
 
 def update_basics(

@@ -8,6 +8,7 @@ from flask_login import current_user
 from trainers.auth.access import role_required
 from trainers.errors import DomainError
 from trainers.extensions import db
+from trainers.network.services import active_topics
 from trainers.profiles import services
 from trainers.profiles.forms import (
     AvailabilityForm,
@@ -84,7 +85,7 @@ def edit_basics(user_id: int):
 @trainer_or_office
 def edit_topics(user_id: int):
     profile = services.get_trainer_profile(current_user, user_id)
-    topics = services.active_topics()
+    topics = active_topics()
     form = topics_form(topics, {row.topic_id: row.level for row in profile.topics})
     if form.validate_on_submit():
         try:

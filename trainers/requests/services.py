@@ -380,13 +380,6 @@ def group_for(user: User, group_id: int | None) -> Group:
     return group
 
 
-def active_topics() -> list[Topic]:
-    """The topics a request may ask for, by name."""
-    return list(
-        db.session.scalars(select(Topic).where(Topic.is_active).order_by(Topic.name))
-    )
-
-
 def get_topic(topic_id: int | None) -> Topic:
     """A topic by id. Raises DomainError on the topic field when there is none."""
     topic = db.session.get(Topic, topic_id) if topic_id is not None else None

@@ -18,6 +18,7 @@ from trainers.auth.access import role_required
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.matching import lifecycle
+from trainers.network.services import active_topics
 from trainers.requests import services
 from trainers.requests.forms import (
     NEW_TIME,
@@ -76,7 +77,7 @@ def index():
 def new():
     group_id = request.args.get("group_id", type=int)
     form = RequestForm()
-    form.topic_id.choices = choices(services.active_topics(), "Choose a topic")
+    form.topic_id.choices = choices(active_topics(), "Choose a topic")
     if group_id is not None:
         group = services.group_for(current_user, group_id)
         del form.group_id
@@ -211,7 +212,7 @@ def edit(request_id: int):
         data=request_form_data(training_request) if request.method == "GET" else None
     )
     del form.group_id
-    form.topic_id.choices = choices(services.active_topics(), "Choose a topic")
+    form.topic_id.choices = choices(active_topics(), "Choose a topic")
     now = utcnow()
     slots = _sent_slots(form, now)
     if slots is not None:
