@@ -16,11 +16,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Migrate the SQLite database, load demo data the first time, serve on :5000
-## with email delivered in the background; Ctrl-C stops both.
+## with the scheduler (email, offer expiry) beside it; Ctrl-C stops both.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	$(FLASK) outbox deliver --loop 5 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	SCHEDULER_OUTBOX_SECONDS=5 $(FLASK) scheduler run & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## The independent calendar parsers the tests use (ical.js from npm, libical from apt).

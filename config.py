@@ -68,6 +68,17 @@ class Config:
     URGENT_DAYS = 7
     SHADOWED_SESSIONS_TO_QUALIFY = 3
 
+    # The scheduler process (flask --app wsgi scheduler run).
+    SCHEDULER_LOCK_FILE = os.environ.get(
+        "SCHEDULER_LOCK_FILE", str(INSTANCE / "scheduler.lock")
+    )
+    SCHEDULER_STANDBY_SECONDS = int(os.environ.get("SCHEDULER_STANDBY_SECONDS", "15"))
+    SCHEDULER_HEARTBEAT_SECONDS = int(
+        os.environ.get("SCHEDULER_HEARTBEAT_SECONDS", "15")
+    )
+    SCHEDULER_OUTBOX_SECONDS = int(os.environ.get("SCHEDULER_OUTBOX_SECONDS", "30"))
+    SCHEDULER_OFFERS_SECONDS = int(os.environ.get("SCHEDULER_OFFERS_SECONDS", "300"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

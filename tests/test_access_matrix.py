@@ -70,6 +70,7 @@ MATRIX = {
     "network.revoke_invitation": OFFICE_ONLY,
     "network.topics": OFFICE_ONLY,
     "outbox.index": OFFICE_ONLY,
+    "scheduler.index": OFFICE_ONLY,
     "outbox.retry": OFFICE_ONLY,
     "profiles.availability": "LFFKHK",
     "profiles.days_off": "LFFKHK",

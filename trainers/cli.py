@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app wsgi demo`, `flask --app wsgi outbox deliver`."""
+"""Command-line commands: `demo`, `outbox deliver` and `scheduler run|status|run-job`."""
 
 import time
 
@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
-from trainers import demo
+from trainers import demo, scheduler
 from trainers.extensions import db
 from trainers.outbox.services import deliver_outbox
 from trainers.timeutil import utcnow
@@ -17,6 +17,56 @@ def register_commands(app: Flask) -> None:
     """Add the project's commands to `flask`."""
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(scheduler_group)
+
+
+@click.group("scheduler")
+def scheduler_group() -> None:
+    """The scheduler process: one leader runs every timed job."""
+
+
+@scheduler_group.command("run")
+@with_appcontext
+def scheduler_run() -> None:
+    """Run the scheduler until stopped (a standby until it can lead)."""
+    scheduler.run_forever(current_app._get_current_object())
+
+
+@scheduler_group.command("status")
+@with_appcontext
+def scheduler_status() -> None:
+    """Print the leader and each job's last run, outcome and next run."""
+    leader, jobs = scheduler.status()
+    if leader is None:
+        click.echo("Leader: none yet")
+    else:
+        click.echo(
+            f"Leader: {leader.process} since {leader.since:%Y-%m-%d %H:%M:%S} UTC, "
+            f"last seen {leader.seen_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    for job, record in jobs:
+        if record is None or record.last_started_at is None:
+            click.echo(f"{job.id}: never run")
+            continue
+        next_run = f"{record.next_run_at:%H:%M:%S}" if record.next_run_at else "?"
+        click.echo(
+            f"{job.id}: last {record.last_started_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"{'ok' if record.last_ok else 'FAILED'}: {record.last_outcome}; "
+            f"next {next_run} UTC"
+        )
+
+
+@scheduler_group.command("run-job")
+@click.argument("job_id", type=click.Choice([job.id for job in scheduler.JOBS]))
+@with_appcontext
+def scheduler_run_job(job_id: str) -> None:
+    """Run one job now, by hand (it is safe to run alongside the scheduler)."""
+    record = scheduler.run_job(scheduler.job_by_id(job_id), utcnow())
+    click.echo(
+        f"{job_id}: {'ok' if record.last_ok else 'FAILED'}: {record.last_outcome}"
+    )
+    if not record.last_ok:
+        raise SystemExit(1)
 
 
 @click.group("outbox")

@@ -12,6 +12,7 @@ from trainers.profiles.models import (
     TrainerTopic,
 )
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
+from trainers.scheduler.models import SchedulerJob, SchedulerLeader
 from trainers.sessions.models import SessionShadow, TrainingSession
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "PasswordReset",
     "RequestEvent",
     "RequestSlot",
+    "SchedulerJob",
+    "SchedulerLeader",
     "SessionShadow",
     "Topic",
     "TrainerProfile",

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     from trainers.outbox.views import bp as outbox_bp
     from trainers.profiles.views import bp as profiles_bp
     from trainers.requests.views import bp as requests_bp
+    from trainers.scheduler.views import bp as scheduler_bp
     from trainers.sessions.views import bp as sessions_bp
 
     for blueprint in (
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         sessions_bp,
         outbox_bp,
         calendar_bp,
+        scheduler_bp,
     ):
         app.register_blueprint(blueprint)
 
