@@ -65,6 +65,10 @@ class Config:
         "newcomer": 6.0,  # a new trainer's first sessions are weighted up
     }
     NOTICE_WINDOW_HOURS = 48
+    OFFER_NUDGE_HOURS = 24
+    REMINDER_HOURS_BEFORE = (48, 2)  # the first and second reminder
+    FOLLOW_UP_HOURS_AFTER = (2, 72)  # asking for attendance, then again
+    ATTENDANCE_UNKNOWN_DAYS = 14
     URGENT_DAYS = 7
     SHADOWED_SESSIONS_TO_QUALIFY = 3
 
@@ -78,6 +82,9 @@ class Config:
     )
     SCHEDULER_OUTBOX_SECONDS = int(os.environ.get("SCHEDULER_OUTBOX_SECONDS", "30"))
     SCHEDULER_OFFERS_SECONDS = int(os.environ.get("SCHEDULER_OFFERS_SECONDS", "300"))
+    SCHEDULER_SESSIONS_SECONDS = int(
+        os.environ.get("SCHEDULER_SESSIONS_SECONDS", "300")
+    )
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,7 +12,7 @@ from trainers.profiles.models import (
     TrainerTopic,
 )
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
-from trainers.scheduler.models import SchedulerJob, SchedulerLeader
+from trainers.scheduler.models import SchedulerJob, SchedulerLeader, WeeklyDigest
 from trainers.sessions.models import SessionShadow, TrainingSession
 
 __all__ = [
@@ -36,5 +36,6 @@ __all__ = [
     "TrainingRequest",
     "TrainingSession",
     "User",
+    "WeeklyDigest",
     "group_organisers",
 ]

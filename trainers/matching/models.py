@@ -40,6 +40,7 @@ class Offer(db.Model):
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]
     response_note: Mapped[str | None] = mapped_column(Text)
 
     training_request = relationship("TrainingRequest")

@@ -167,8 +167,26 @@ def offer_request(
                 now,
             )
             logger.warning("Request %s is unfilled", training_request.id)
+            _tell_unfilled(training_request)
     db.session.flush()
     return made
+
+
+def _tell_unfilled(training_request: TrainingRequest) -> None:
+    """The group's organisers and the office learn nobody could take it, and what
+    might change that."""
+    office = db.session.scalars(select(User).where(User.is_office, User.is_active))
+    link = absolute_url("requests.show", request_id=training_request.id)
+    for person in {
+        p.id: p for p in [*training_request.group.organisers, *office]
+    }.values():
+        mail.send_email(
+            person.email,
+            "request_unfilled",
+            person=person,
+            training_request=training_request,
+            link=link,
+        )
 
 
 def _make_offer(

@@ -16,15 +16,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from sqlalchemy import select
 
 from trainers.extensions import db
-from trainers.matching.services import expire_offers
+from trainers.matching.jobs import expire, nudge_offers
+from trainers.network.jobs import weekly_digest
 from trainers.outbox.services import deliver_outbox
 from trainers.scheduler.leader import LeaderLock, process_name
 from trainers.scheduler.models import SchedulerJob, SchedulerLeader
-from trainers.timeutil import utcnow
+from trainers.sessions.jobs import follow_up, send_reminders
+from trainers.timeutil import LONDON, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +39,9 @@ class Job:
     id: str
     title: str
     run: Callable[[datetime], object]
-    every_setting: str  # the config key holding its interval in seconds
-
-
-def _expire_offers(now: datetime) -> str:
-    expired = expire_offers(now)
-    db.session.commit()
-    return f"{expired} offers expired"
+    # {"seconds": CONFIG_KEY} runs it every that many seconds; {"cron": "mon 08:00"}
+    # weekly at that Europe/London time.
+    when: dict[str, str]
 
 
 def _deliver_outbox(now: datetime) -> str:
@@ -49,12 +50,41 @@ def _deliver_outbox(now: datetime) -> str:
 
 
 JOBS = (
-    Job("deliver-outbox", "Deliver email", _deliver_outbox, "SCHEDULER_OUTBOX_SECONDS"),
+    Job(
+        "deliver-outbox",
+        "Deliver email",
+        _deliver_outbox,
+        {"seconds": "SCHEDULER_OUTBOX_SECONDS"},
+    ),
+    Job(
+        "nudge-offers",
+        "Nudge trainers about waiting offers",
+        nudge_offers,
+        {"seconds": "SCHEDULER_OFFERS_SECONDS"},
+    ),
     Job(
         "expire-offers",
         "Expire unanswered offers",
-        _expire_offers,
-        "SCHEDULER_OFFERS_SECONDS",
+        expire,
+        {"seconds": "SCHEDULER_OFFERS_SECONDS"},
+    ),
+    Job(
+        "remind-sessions",
+        "Remind people before sessions",
+        send_reminders,
+        {"seconds": "SCHEDULER_SESSIONS_SECONDS"},
+    ),
+    Job(
+        "follow-up-sessions",
+        "Ask for attendance after sessions",
+        follow_up,
+        {"seconds": "SCHEDULER_SESSIONS_SECONDS"},
+    ),
+    Job(
+        "weekly-digest",
+        "Weekly digest to the office (Monday 08:00)",
+        weekly_digest,
+        {"cron": "mon 08:00"},
     ),
 )
 
@@ -97,13 +127,7 @@ def run_forever(app: Flask) -> None:
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
     for job in JOBS:
-        scheduler.add_job(
-            _in_app(app, job),
-            "interval",
-            seconds=config[job.every_setting],
-            id=job.id,
-            next_run_time=utcnow(),
-        )
+        scheduler.add_job(_in_app(app, job), trigger(job, config), id=job.id)
     scheduler.add_job(
         _heartbeat(app, lock),
         "interval",
@@ -156,10 +180,19 @@ def _claim_leadership(process: str, now: datetime) -> None:
     db.session.commit()
 
 
+def trigger(job: Job, config) -> BaseTrigger:
+    """When the job runs: every N seconds from now, or weekly on the London clock."""
+    if "cron" in job.when:
+        day, clock = job.when["cron"].split()
+        hour, minute = clock.split(":")
+        return CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=LONDON)
+    return IntervalTrigger(seconds=config[job.when["seconds"]], start_date=utcnow())
+
+
 def _record_next_run(job: Job) -> None:
     record = db.session.get(SchedulerJob, job.id)
-    record.next_run_at = record.last_started_at + timedelta(
-        seconds=current_app.config[job.every_setting]
+    record.next_run_at = trigger(job, current_app.config).get_next_fire_time(
+        None, utcnow() + timedelta(seconds=1)
     )
     db.session.commit()
 

@@ -64,6 +64,13 @@ class TrainingSession(db.Model):
     )
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # What the scheduler has done, so a restart or a second scheduler never
+    # repeats it; moving a session clears the reminders and follow-ups.
+    first_reminder_at: Mapped[datetime | None]
+    second_reminder_at: Mapped[datetime | None]
+    first_follow_up_at: Mapped[datetime | None]
+    second_follow_up_at: Mapped[datetime | None]
+    attendance_unknown_at: Mapped[datetime | None]
 
     training_request = relationship("TrainingRequest")
     trainer = relationship("User")

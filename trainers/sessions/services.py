@@ -67,6 +67,9 @@ def move_session(
     training_session.starts_at, training_session.ends_at = starts_at, ends_at
     training_session.ical_sequence += 1
     training_session.updated_at = now
+    # Reminders and follow-ups are due afresh from the new time.
+    training_session.first_reminder_at = training_session.second_reminder_at = None
+    training_session.first_follow_up_at = training_session.second_follow_up_at = None
     db.session.flush()
     logger.info("Session %s moved to %s", training_session.id, starts_at.isoformat())
     return training_session
