@@ -1,6 +1,4 @@
-"""Command-line commands: `demo`, `outbox deliver` and `scheduler run|status|run-job`."""
-
-import time
+"""Command-line commands: `demo` and `scheduler run|status|run-job`."""
 
 import click
 from flask import Flask, current_app
@@ -9,14 +7,12 @@ from sqlalchemy import inspect
 
 from trainers import demo, scheduler
 from trainers.extensions import db
-from trainers.outbox.services import deliver_outbox
 from trainers.timeutil import utcnow
 
 
 def register_commands(app: Flask) -> None:
     """Add the project's commands to `flask`."""
     app.cli.add_command(demo_command)
-    app.cli.add_command(outbox_group)
     app.cli.add_command(scheduler_group)
 
 
@@ -67,32 +63,6 @@ def scheduler_run_job(job_id: str) -> None:
     )
     if not record.last_ok:
         raise SystemExit(1)
-
-
-@click.group("outbox")
-def outbox_group() -> None:
-    """Outgoing email."""
-
-
-@outbox_group.command("deliver")
-@click.option(
-    "--loop",
-    "every",
-    type=click.IntRange(min=1),
-    help="Keep delivering, every this many seconds, until stopped.",
-)
-@with_appcontext
-def deliver_command(every: int | None) -> None:
-    """Deliver the emails that are due, now (or every --loop seconds)."""
-    while True:
-        report = deliver_outbox(utcnow())
-        if every is None:
-            click.echo(
-                f"Sent {report.sent}, retrying {report.retrying}, failed {report.failed}."
-            )
-            return
-        db.session.remove()
-        time.sleep(every)
 
 
 @click.command("demo")
