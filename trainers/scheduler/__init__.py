@@ -126,8 +126,13 @@ def run_forever(app: Flask) -> None:
     scheduler = BlockingScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # we log each run
     for job in JOBS:
-        scheduler.add_job(_in_app(app, job), trigger(job, config), id=job.id)
+        # Interval jobs run once at start-up too: a restarted leader catches up.
+        first = {"next_run_time": utcnow()} if "seconds" in job.when else {}
+        scheduler.add_job(
+            _in_app(app, job), trigger(job, config), id=job.id, name=job.id, **first
+        )
     scheduler.add_job(
         _heartbeat(app, lock),
         "interval",
