@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, or_, select
 
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -44,6 +44,14 @@ class LoadFacts:
     total_sessions: int = 0
     sessions_with_group: int = 0
     days_off_recently: int = 0
+
+
+def one_of(column, ids: list[int]):
+    """SQL: column is one of ids. On PostgreSQL one array parameter keeps the
+    statement's text the same for any number of ids, so it is prepared once."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer), unique=True))
+    return column.in_(ids)
 
 
 def travel_settings() -> TravelSettings:
@@ -148,7 +156,7 @@ def load_trainer_facts(
                 TrainerTopic.topic_id == topic_id,
             ),
         )
-        .where(TrainerProfile.user_id.in_(ids))
+        .where(one_of(TrainerProfile.user_id, ids))
     )
     for trainer_id, name, active, level, lat, lon, radius, cap in rows:
         names[trainer_id] = name
@@ -170,20 +178,20 @@ def load_trainer_facts(
             AvailabilityWindow.weekday,
             AvailabilityWindow.start_time,
             AvailabilityWindow.end_time,
-        ).where(AvailabilityWindow.trainer_id.in_(ids))
+        ).where(one_of(AvailabilityWindow.trainer_id, ids))
     ):
         facts[trainer_id].windows.append((weekday, opens, closes))
     first_day, last_day = to_local(starts_at).date(), to_local(ends_at).date()
     for trainer_id, first_on, last_on in db.session.execute(
         select(DayOff.trainer_id, DayOff.first_on, DayOff.last_on).where(
-            DayOff.trainer_id.in_(ids),
+            one_of(DayOff.trainer_id, ids),
             DayOff.first_on <= last_day,
             DayOff.last_on >= first_day,
         )
     ):
         facts[trainer_id].days_off.append((first_on, last_on))
     occupying = [
-        TrainingSession.trainer_id.in_(ids),
+        one_of(TrainingSession.trainer_id, ids),
         TrainingSession.status.in_(OCCUPYING),
     ]
     if ignore_session_id is not None:
@@ -288,7 +296,7 @@ def load_load_facts(
                 func.sum(with_group),
             )
             .where(
-                TrainingSession.trainer_id.in_(ids),
+                one_of(TrainingSession.trainer_id, ids),
                 TrainingSession.status.in_(OCCUPYING),
             )
             .group_by(TrainingSession.trainer_id)
@@ -298,7 +306,7 @@ def load_load_facts(
     today, start = to_local(now).date(), to_local(since).date()
     for trainer_id, first_on, last_on in db.session.execute(
         select(DayOff.trainer_id, DayOff.first_on, DayOff.last_on).where(
-            DayOff.trainer_id.in_(ids),
+            one_of(DayOff.trainer_id, ids),
             DayOff.first_on <= today,
             DayOff.last_on >= start,
         )
