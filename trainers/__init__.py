@@ -22,6 +22,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _check_production_settings(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Web, scheduler and hand-run jobs may write at once: wait for the lock.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     INSTANCE.mkdir(exist_ok=True)  # the default SQLite file and dev mail live here
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"

@@ -258,10 +258,8 @@ def test_answered_offers_are_not_nudged_and_each_offer_keeps_its_own_clock(
     assert offer_of(training_request, dev).created_at == NOW + HOUR
 
     assert run("nudge-offers", NOW + 24 * HOUR) == "2 offers nudged"
-    assert [p.name for p in (ada, cai) if subjects(mailbox, p, "Still")] == [
-        "Ada",
-        "Cai",
-    ]
+    assert len(subjects(mailbox, ada, "Still")) == 1
+    assert len(subjects(mailbox, cai, "Still")) == 1
     assert subjects(mailbox, bea, "Still") == subjects(mailbox, dev, "Still") == []
 
     services.accept_offer(offer_of(training_request, ada).id, ada, NOW + 24 * HOUR)
@@ -280,12 +278,6 @@ def test_the_nudge_hours_come_from_config(app, submit, trainers, mailbox):
     assert run("nudge-offers", NOW + 3 * HOUR) == "3 offers nudged"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: nudge_offers nudges offers already past OFFER_EXPIRY_HOURS (a "
-    "scheduler back from a stop, or nudge running before expire in the same tick), "
-    "telling the trainer to answer 'by' a time already gone",
-)
 def test_an_offer_already_past_its_expiry_is_not_nudged(submit, trainers, mailbox):
     submit()
     # The scheduler was stopped from before the nudge was due until after expiry;
@@ -544,12 +536,6 @@ def test_a_session_moved_after_its_first_reminder_is_reminded_again_from_the_new
         assert found["dtstart"] == "2027-06-22T09:00:00Z", parser
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: send_reminders claims a session chosen as due without checking it "
-    "is still due; a session moved away between the job's query and its claim is "
-    "reminded now, and misses its reminder 48 h before the new time",
-)
 def test_a_session_moved_away_while_the_job_runs_is_reminded_from_the_new_time(
     app, book, trainers, organisers, mailbox
 ):

@@ -19,16 +19,17 @@ logger = logging.getLogger(__name__)
 def nudge_offers(now: datetime) -> str:
     """Remind trainers of offers waiting OFFER_NUDGE_HOURS, once each. Commits."""
     config = current_app.config
-    due = db.session.scalars(
-        select(Offer.id).where(
-            Offer.status == OfferStatus.PENDING,
-            Offer.nudged_at.is_(None),
-            Offer.created_at <= now - timedelta(hours=config["OFFER_NUDGE_HOURS"]),
-        )
-    ).all()
+    # Due for a nudge, and not yet past expiry (the expiry job handles those).
+    due = (
+        Offer.status == OfferStatus.PENDING,
+        Offer.created_at <= now - timedelta(hours=config["OFFER_NUDGE_HOURS"]),
+        Offer.created_at > now - timedelta(hours=config["OFFER_EXPIRY_HOURS"]),
+    )
     nudged = 0
-    for offer_id in due:
-        if not claim(Offer, offer_id, Offer.nudged_at, now, Offer.status == "pending"):
+    for offer_id in db.session.scalars(
+        select(Offer.id).where(Offer.nudged_at.is_(None), *due)
+    ).all():
+        if not claim(Offer, offer_id, Offer.nudged_at, now, *due):
             continue
         offer = db.session.get(Offer, offer_id)
         mail.send_email(

@@ -36,16 +36,16 @@ def send_reminders(now: datetime) -> str:
         ),
         (TrainingSession.first_reminder_at, first_hours, None),
     ):
-        due = db.session.scalars(
-            select(TrainingSession.id).where(
-                BOOKED,
-                column.is_(None),
-                TrainingSession.starts_at > now,
-                TrainingSession.starts_at <= now + timedelta(hours=hours),
-            )
-        ).all()
-        for session_id in due:
-            if not claim(TrainingSession, session_id, column, now, BOOKED):
+        # Checked again in the claim: the session may move while the job runs.
+        due = (
+            BOOKED,
+            TrainingSession.starts_at > now,
+            TrainingSession.starts_at <= now + timedelta(hours=hours),
+        )
+        for session_id in db.session.scalars(
+            select(TrainingSession.id).where(column.is_(None), *due)
+        ).all():
+            if not claim(TrainingSession, session_id, column, now, *due):
                 continue
             if skipped is not None:
                 claim(TrainingSession, session_id, skipped, now)
@@ -88,7 +88,15 @@ def follow_up(now: datetime) -> str:
             )
         ).all()
         for session_id in due:
-            if not claim(TrainingSession, session_id, column, now, *still_chased):
+            if not claim(
+                TrainingSession,
+                session_id,
+                column,
+                now,
+                *still_chased,
+                TrainingSession.ends_at <= now - after,
+                *extra,
+            ):
                 continue
             training_session = db.session.get(TrainingSession, session_id)
             if name == "marked unknown":
