@@ -24,7 +24,7 @@ from trainers.requests.models import (
     TrainingRequest,
 )
 from trainers.requests.services import parse_slots
-from trainers.scheduler.models import WeeklyDigest
+from trainers.scheduler.models import SchedulerJob, WeeklyDigest
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import format_datetime
 
@@ -185,32 +185,41 @@ def reminder_subject(training_session) -> str:
     )
 
 
-@contextmanager
-def meanwhile(app, marker: str, change: Callable[[], None]):
-    """Just before this test's first SQL statement containing `marker`, another
-    transaction (own thread, own connection) runs `change` and commits: a person
-    acting at that exact moment of a job."""
-    main = threading.current_thread()
-    fired, failures = [], []
+def elsewhere(app, change: Callable[[], None]) -> None:
+    """Run `change` in another transaction (own thread, own connection), commit
+    it, and wait: another person or process acting now."""
+    failures = []
 
     def other() -> None:
         with app.app_context():
             try:
                 change()
                 db.session.commit()
-            except Exception as error:  # noqa: BLE001 - re-raised in the test
+            except Exception as error:  # noqa: BLE001 - re-raised below
                 failures.append(error)
             finally:
                 db.session.remove()
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "the other transaction is stuck"
+    if failures:
+        raise failures[0]
+
+
+@contextmanager
+def meanwhile(app, marker: str, change: Callable[[], None]):
+    """Just before this test's first SQL statement containing `marker`, `change`
+    runs `elsewhere`: at that exact moment of a job."""
+    main = threading.current_thread()
+    fired = []
 
     def before(connection, cursor, statement, parameters, context, executemany):
         if fired or marker not in statement or threading.current_thread() is not main:
             return
         fired.append(statement)
-        worker = threading.Thread(target=other)
-        worker.start()
-        worker.join(30)
-        assert not worker.is_alive(), "the other transaction is stuck"
+        elsewhere(app, change)
 
     event.listen(db.engine, "before_cursor_execute", before)
     try:
@@ -218,8 +227,6 @@ def meanwhile(app, marker: str, change: Callable[[], None]):
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
     assert fired, f"no statement with {marker!r} ran"
-    if failures:
-        raise failures[0]
 
 
 # Offers: nudged once after OFFER_NUDGE_HOURS, never when answered.
@@ -536,26 +543,34 @@ def test_a_session_moved_after_its_first_reminder_is_reminded_again_from_the_new
         assert found["dtstart"] == "2027-06-22T09:00:00Z", parser
 
 
-def test_a_session_moved_away_while_the_job_runs_is_reminded_from_the_new_time(
-    app, book, trainers, organisers, mailbox
-):
-    training_session = book()
-    request_id, organiser_id = training_session.request_id, organisers[0].id
+def moving(training_session, organiser, now: datetime) -> Callable[[], None]:
+    """The organiser moving the session to MOVED_TO at `now`, for `meanwhile`."""
+    request_id, organiser_id = training_session.request_id, organiser.id
 
     def move() -> None:
         lifecycle.reschedule(
             db.session.get(TrainingRequest, request_id),
             MOVED_TO,
             MOVED_TO + 2 * HOUR,
-            db.session.get(type(organisers[0]), organiser_id),
-            START - 47 * HOUR,
+            db.session.get(type(organiser), organiser_id),
+            now,
             confirmed=True,
         )
 
+    return move
+
+
+def test_a_session_moved_away_while_the_job_runs_is_reminded_from_the_new_time(
+    app, book, trainers, organisers, mailbox
+):
+    training_session = book()
+    move = moving(training_session, organisers[0], START - 47 * HOUR)
+    # The job has chosen the session as due; it is moved before the job claims it.
     with meanwhile(app, "UPDATE training_sessions SET first_reminder_at", move):
-        outcome = run("remind-sessions", START - 47 * HOUR)
-    assert outcome == "0 reminders sent"
+        assert run("remind-sessions", START - 47 * HOUR) == "0 reminders sent"
+    assert subjects(mailbox, trainers[0], "Reminder") == []
     assert run("remind-sessions", MOVED_TO - 48 * HOUR) == "1 reminders sent"
+    assert len(subjects(mailbox, trainers[0], "Reminder")) == 1
 
 
 # After a session: asked 2 h after, again 72 h after, then "attendance unknown".
@@ -592,6 +607,22 @@ def test_follow_ups_ask_twice_then_mark_attendance_unknown_and_stop(
     assert training_session.attendance_unknown_at == END + 14 * DAY
 
 
+def test_a_session_moved_while_the_follow_up_job_runs_is_asked_about_after_it(
+    app, book, trainers, organisers, mailbox
+):
+    training_session = book()
+    # Not yet recorded, the session is put off to next week as the job runs.
+    move = moving(training_session, organisers[0], END + 3 * HOUR)
+    with meanwhile(app, "UPDATE training_sessions SET first_follow_up_at", move):
+        assert run("follow-up-sessions", END + 3 * HOUR) == NOTHING
+    assert [s for s in subjects(mailbox, trainers[0]) if "how did" in s] == []
+    assert run("follow-up-sessions", MOVED_TO + 4 * HOUR - MINUTE) == NOTHING
+    assert (
+        run("follow-up-sessions", MOVED_TO + 4 * HOUR)
+        == "0 marked unknown, 0 asked again, 1 asked"
+    )
+
+
 def test_a_scheduler_back_after_days_off_asks_once_per_run(book, trainers, mailbox):
     book()
     back = END + 5 * DAY  # the scheduler was off from before the session ended
@@ -620,6 +651,35 @@ def test_a_session_with_attendance_recorded_or_cancelled_is_never_chased(
         db.session.get(TrainingSession, training_session.id).attendance_unknown_at
         is None
     )
+
+
+# Running a job by hand beside the scheduler (`scheduler run-job`).
+
+
+def test_two_first_runs_of_a_job_at_once_both_run_and_are_recorded(app):
+    job = scheduler.job_by_id("expire-offers")
+
+    def run_by_hand() -> None:
+        scheduler.run_job(job, NOW)
+
+    # The other run records itself between this run's lookup and its insert.
+    with meanwhile(app, "INSERT INTO scheduler_jobs", run_by_hand):
+        scheduler.run_job(job, NOW + MINUTE)
+    db.session.expire_all()
+    record = db.session.get(SchedulerJob, "expire-offers")
+    assert (record.last_ok, record.last_started_at) == (True, NOW + MINUTE)
+
+
+def test_a_run_reports_its_own_outcome_when_another_run_finishes_after_it(app):
+    def job(outcome: str) -> scheduler.Job:
+        return scheduler.Job(
+            "expire-offers", "Expire", lambda now: outcome, {"seconds": "X"}
+        )
+
+    mine = scheduler.run_job(job("0 offers expired"), NOW)
+    # Another process's run of the job finishes before `run-job` prints `mine`.
+    elsewhere(app, lambda: scheduler.run_job(job("9 offers expired"), NOW))
+    assert (mine.last_ok, mine.last_outcome) == (True, "0 offers expired")
 
 
 # The office's weekly digest.

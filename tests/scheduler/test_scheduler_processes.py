@@ -10,6 +10,7 @@ import email
 import email.policy
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -449,34 +450,44 @@ def fresh_all(query) -> list:
     return rows
 
 
-def test_two_manual_runs_of_a_job_at_once_send_each_reminder_once(app):
+def test_two_manual_runs_of_a_job_at_once_send_each_reminder_once(app, tmp_path):
     """`scheduler run-job` is safe beside the scheduler: the claims, not the
     leader lock, keep two runs of one job from doing anything twice."""
     count = 400
     sessions_starting_soon(count)
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
     command = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    runs = [
-        subprocess.Popen(  # noqa: S603 - our own command
-            [*command, "scheduler", "run-job", "remind-sessions"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+    # Files, not pipes: a full pipe would stall a run in the middle of a write.
+    logs = [tmp_path / f"run-{n}.log" for n in range(2)]
+    runs = []
     try:
-        outputs = [run.communicate(timeout=50)[0] for run in runs]
+        for log in logs:
+            with log.open("wb") as output:
+                runs.append(
+                    subprocess.Popen(  # noqa: S603 - our own command
+                        [*command, "scheduler", "run-job", "remind-sessions"],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        for run in runs:
+            run.wait(timeout=50)
     finally:
         for run in runs:
             stop(run)
+    outputs = [log.read_text() for log in logs]
+    assert all(o.rstrip().endswith(" reminders sent") for o in outputs), [
+        output[-3000:] for output in outputs
+    ]
+    # Each run's own outcome, as it logged it (the command's last line reads the
+    # shared job record back, which the other run may have overwritten).
     sent_by_each = [
-        int(output.split("ok: ", 1)[1].split(" reminders sent")[0])
+        int(re.search(r"Job remind-sessions: (\d+) reminders sent", output)[1])
         for output in outputs
     ]
-    assert sum(sent_by_each) == count, outputs
+    assert sum(sent_by_each) == count, sent_by_each
     queued = db.session.scalars(
         select(OutboxMessage.to_address).where(OutboxMessage.kind == "session_reminder")
     ).all()

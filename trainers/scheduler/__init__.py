@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from trainers.extensions import db
 from trainers.matching.jobs import expire, nudge_offers
@@ -94,11 +95,19 @@ def job_by_id(job_id: str) -> Job:
     return next(job for job in JOBS if job.id == job_id)
 
 
-def run_job(job: Job, now: datetime) -> SchedulerJob:
+@dataclass(frozen=True)
+class JobRun:
+    """What this run did (the shared SchedulerJob row may be another run's by now)."""
+
+    job_id: str
+    last_ok: bool
+    last_outcome: str
+
+
+def run_job(job: Job, now: datetime) -> JobRun:
     """Run one job now and record its outcome; an error is recorded, not raised."""
-    record = db.session.get(SchedulerJob, job.id) or SchedulerJob(job_id=job.id)
+    record = _job_record(job.id)
     record.last_started_at = now
-    db.session.add(record)
     db.session.commit()
     try:
         outcome, ok = str(job.run(now)), True
@@ -110,6 +119,19 @@ def run_job(job: Job, now: datetime) -> SchedulerJob:
     record.last_finished_at, record.last_outcome, record.last_ok = utcnow(), outcome, ok
     db.session.commit()
     logger.info("Job %s: %s", job.id, outcome)
+    return JobRun(job.id, ok, outcome)
+
+
+def _job_record(job_id: str) -> SchedulerJob:
+    """The job's record row, made on its first run (two first runs may race)."""
+    record = db.session.get(SchedulerJob, job_id)
+    if record is None:
+        db.session.add(SchedulerJob(job_id=job_id))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # the other run made it
+        record = db.session.get(SchedulerJob, job_id)
     return record
 
 
