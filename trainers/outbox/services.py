@@ -8,6 +8,7 @@ so mail clients treat the two as one.
 """
 
 import logging
+import os
 import smtplib
 import ssl
 import uuid
@@ -138,7 +139,10 @@ def _write_file(raw: bytes, to: str) -> None:
     folder = Path(current_app.config["MAIL_FILE_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.eml"
-    path.write_bytes(raw)
+    # Written aside and renamed into place: a crash never leaves half a message.
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(raw)
+    os.replace(partial, path)
     # In development the text (and so every link) shows in the terminal.
     text = raw.decode("utf-8", "replace").split("\n\n", 1)[-1][:4000]
     logger.info("Email to %s written to %s\n%s", to, path, text)
