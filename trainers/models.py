@@ -1,10 +1,12 @@
 """Imports every model so the metadata (and Alembic) sees every table."""
 
+from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.calendar.models import CalendarFeed
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.outbox.models import OutboxMessage
+from trainers.privacy.models import AuditEntry
 from trainers.profiles.models import (
     AvailabilityWindow,
     DayOff,
@@ -16,6 +18,9 @@ from trainers.scheduler.models import SchedulerJob, SchedulerLeader, WeeklyDiges
 from trainers.sessions.models import SessionShadow, TrainingSession
 
 __all__ = [
+    "Attendance",
+    "Attendee",
+    "AuditEntry",
     "AvailabilityWindow",
     "CalendarFeed",
     "DayOff",

@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set when the office erased this person: name and email are replaced, and
+    # the row stays so the sessions they trained still count.
+    erased_at: Mapped[datetime | None]
 
     groups = relationship(
         "Group",
