@@ -19,13 +19,17 @@ CONTENT_SECURITY_POLICY = (
 
 def init_app(app: Flask) -> None:
     """Register blueprints, handlers, filters and commands on the app."""
+    from trainers.attendance.views import bp as attendance_bp
     from trainers.auth.views import bp as auth_bp
     from trainers.calendar.views import bp as calendar_bp
     from trainers.cli import register_commands
+    from trainers.coverage.recruiting_views import bp as recruiting_bp
+    from trainers.coverage.views import bp as coverage_bp
     from trainers.home.views import bp as home_bp
     from trainers.matching.views import bp as matching_bp
     from trainers.network.views import bp as network_bp
     from trainers.outbox.views import bp as outbox_bp
+    from trainers.privacy.views import bp as privacy_bp
     from trainers.profiles.views import bp as profiles_bp
     from trainers.requests.views import bp as requests_bp
     from trainers.scheduler.views import bp as scheduler_bp
@@ -42,6 +46,10 @@ def init_app(app: Flask) -> None:
         outbox_bp,
         calendar_bp,
         scheduler_bp,
+        attendance_bp,
+        coverage_bp,
+        recruiting_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 
