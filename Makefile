@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install lint format calendar-parsers
+.PHONY: run test install lint format calendar-parsers browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ run: install
 calendar-parsers:
 	bash tools/calendar-parsers/install.sh
 
+## Debian's Chromium (apt) and axe-core (npm) for the browser journeys in tests/browser.
+browser:
+	bash tools/browser/install.sh
+
 ## Lint and run every test (set TEST_DATABASE_URL to run them on PostgreSQL).
-test: install calendar-parsers
+test: install calendar-parsers browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

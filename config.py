@@ -25,6 +25,9 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # How many reverse proxies stand in front of gunicorn and set X-Forwarded-For
+    # and X-Forwarded-Proto (0: none, trust no such header; 1: nginx or the like).
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 
     # Mail is queued in the outbox and delivered by the scheduler: "file" writes
     # .eml files under MAIL_FILE_DIR (development); "smtp" sends through the
@@ -69,8 +72,21 @@ class Config:
     REMINDER_HOURS_BEFORE = (48, 2)  # the first and second reminder
     FOLLOW_UP_HOURS_AFTER = (2, 72)  # asking for attendance, then again
     ATTENDANCE_UNKNOWN_DAYS = 14
+    # A roster uploaded as CSV (name,email,consent): at most this many people and bytes.
+    ROSTER_UPLOAD_MAX_ROWS = 500
+    ROSTER_UPLOAD_MAX_BYTES = 200 * 1024
     URGENT_DAYS = 7
     SHADOWED_SESSIONS_TO_QUALIFY = 3
+    # Attendees' names and emails are removed this many calendar months after
+    # their session ended (they reveal political opinion); checked daily.
+    ATTENDEE_RETENTION_MONTHS = int(os.environ.get("ATTENDEE_RETENTION_MONTHS", "12"))
+    SCHEDULER_PRIVACY_SECONDS = int(
+        os.environ.get("SCHEDULER_PRIVACY_SECONDS", "86400")
+    )
+    # Cold spots: a recruit's reach (the default travel radius) and when an open
+    # request counts as stuck in one state (the office may choose 1-365 days).
+    RECRUIT_RADIUS_KM = 25
+    STUCK_REQUEST_DAYS = 14
 
     # The scheduler process (flask --app wsgi scheduler run).
     SCHEDULER_LOCK_FILE = os.environ.get(
@@ -85,6 +101,8 @@ class Config:
     SCHEDULER_SESSIONS_SECONDS = int(
         os.environ.get("SCHEDULER_SESSIONS_SECONDS", "300")
     )
+    # How often the weekly digest checks whether this week's is due and unsent.
+    SCHEDULER_DIGEST_SECONDS = int(os.environ.get("SCHEDULER_DIGEST_SECONDS", "600"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
 from trainers.extensions import csrf, db, login_manager, migrate
@@ -27,6 +28,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        # The client's address and scheme as the proxies saw them; headers a
+        # client sends itself are ignored beyond the configured hops.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     INSTANCE.mkdir(exist_ok=True)  # the default SQLite file and dev mail live here
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"

@@ -1,5 +1,6 @@
 """The coverage filters every dashboard table and export shares."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -12,6 +13,9 @@ from trainers.geo import REGIONS
 from trainers.timeutil import local_to_utc
 
 ALL = ""
+# Bounds that keep every date on the London clock and the month table readable.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+LONGEST_RANGE_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -55,27 +59,81 @@ def make_filters(
     region: str | None = None,
     topic_id: int | None = None,
 ) -> CoverageFilters:
-    """Checked filters. Raises DomainError for a backwards range or an unknown region."""
+    """Checked filters. Raises DomainError for a backwards, too long or out-of-bounds
+    range, or an unknown region."""
+    for day, field in ((first_day, "from_"), (last_day, "to")):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise DomainError(
+                f"Choose a date between {EARLIEST_DAY:%-d %B %Y} and "
+                f"{LATEST_DAY:%-d %B %Y}.",
+                field,
+            )
     if last_day < first_day:
         raise DomainError("The end date must be on or after the start date.", "to")
+    if last_day >= _years_after(first_day, LONGEST_RANGE_YEARS):
+        raise DomainError(
+            f"Choose a range of at most {LONGEST_RANGE_YEARS} years.", "to"
+        )
     if region and region not in REGIONS:
         raise DomainError("Choose a region from the list.", "region")
     return CoverageFilters(first_day, last_day, region or None, topic_id or None)
 
 
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+_DATE_MESSAGE = "Enter a date as year-month-day, for example 2026-03-31."
+
+
 class CoverageFilterForm(FlaskForm):
-    """Read from the query string (a GET form: bookmarkable, no CSRF needed)."""
+    """Read from the query string (a GET form: bookmarkable, no CSRF needed):
+    `CoverageFilterForm(request.args)`, then `set_topics`."""
 
     class Meta:
         csrf = False
 
-    from_ = DateField("From", validators=[Optional()], name="from")
-    to = DateField("To", validators=[Optional()])
+    from_ = DateField(
+        "From",
+        validators=[Optional()],
+        name="from",
+        invalid_value_message=_DATE_MESSAGE,
+    )
+    to = DateField("To", validators=[Optional()], invalid_value_message=_DATE_MESSAGE)
     region = SelectField(
         "Nation or region",
         choices=[SelectChoice(ALL, "All of the UK")]
         + [SelectChoice(region) for region in REGIONS],
         default=ALL,
         validators=[Optional()],
+        invalid_choice_message="Choose a nation or region from the list.",
     )
-    topic = SelectField("Topic", default=ALL, validators=[Optional()])
+    topic = SelectField(
+        "Topic",
+        default=ALL,
+        validators=[Optional()],
+        invalid_choice_message="Choose a topic from the list.",
+    )
+
+    def set_topics(self, topics: Iterable[tuple[int, str]]) -> None:
+        """Offer these (id, name) topics, after "All topics"."""
+        self.topic.choices = [SelectChoice(ALL, "All topics")] + [
+            SelectChoice(str(topic_id), name) for topic_id, name in topics
+        ]
+
+
+def filters_from_form(form: CoverageFilterForm, today: date) -> CoverageFilters:
+    """The filters a validated form asks for, blanks taking the default range.
+
+    Raises DomainError (naming the field) for a range make_filters refuses.
+    """
+    default = default_filters(today)
+    return make_filters(
+        form.from_.data or default.first_day,
+        form.to.data or default.last_day,
+        form.region.data or None,
+        int(form.topic.data) if form.topic.data else None,
+    )

@@ -1,5 +1,83 @@
 """The office's coverage dashboard and its CSV exports."""
 
-from flask import Blueprint
+from flask import Blueprint, render_template, request
+
+from trainers.auth.access import office_required
+from trainers.coverage import services
+from trainers.coverage.charts import dashboard_charts
+from trainers.coverage.filters import (
+    CoverageFilterForm,
+    CoverageFilters,
+    filters_from_form,
+)
+from trainers.coverage.map import coverage_map, legend
+from trainers.coverage.services import EXPORTS, CoverageReport
+from trainers.csvexport import csv_response
+from trainers.errors import DomainError
+from trainers.timeutil import to_local, utcnow
+from trainers.viewhelpers import show_error
 
 bp = Blueprint("coverage", __name__, url_prefix="/office/coverage")
+
+
+@bp.before_request
+@office_required
+def require_office():
+    """Every page here is the national office's alone."""
+
+
+@bp.route("/")
+def dashboard():
+    form, report = _read()
+    if report is None:
+        return _refused(form)
+    title = "Groups by when last trained, " + (report.filters.region or "UK")
+    return render_template(
+        "coverage/dashboard.html",
+        form=form,
+        report=report,
+        charts=dashboard_charts(report),
+        coverage_map=coverage_map(report.groups, title, report.filters.region),
+        legend=legend(),
+    )
+
+
+def export(table: str):
+    form, report = _read()
+    if report is None:
+        return _refused(form)
+    chosen = EXPORTS[table]
+    return csv_response(
+        _filename(table, report.filters), chosen.header, chosen.rows(report)
+    )
+
+
+for _table in EXPORTS:
+    bp.add_url_rule(
+        f"/{_table}.csv", f"{_table}_csv", export, defaults={"table": _table}
+    )
+
+
+def _read() -> tuple[CoverageFilterForm, CoverageReport | None]:
+    """The filter form from the query string and, if it holds, the report."""
+    now = utcnow()
+    topics = services.topic_names()
+    form = CoverageFilterForm(request.args)
+    form.set_topics(topics.items())
+    if not form.validate():
+        return form, None
+    try:
+        filters = filters_from_form(form, to_local(now).date())
+    except DomainError as error:
+        show_error(form, error)
+        return form, None
+    form.from_.data, form.to.data = filters.first_day, filters.last_day
+    return form, CoverageReport(filters, now, topics)
+
+
+def _refused(form: CoverageFilterForm):
+    return render_template("coverage/dashboard.html", form=form, report=None), 400
+
+
+def _filename(table: str, filters: CoverageFilters) -> str:
+    return f"coverage-{table}-{filters.first_day}-to-{filters.last_day}.csv"

@@ -1,14 +1,16 @@
 """What each person's home page shows: read-only summaries across features."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from trainers.attendance.models import Attendance
 from trainers.auth.models import Invitation, User
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
-from trainers.network.models import Group, group_organisers
+from trainers.network.models import Group, Topic, group_organisers
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
     OPEN_STATUSES,
@@ -189,3 +191,40 @@ def flagged_changes(
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class TrainerTallies:
+    """What a trainer has delivered, all time."""
+
+    sessions: int
+    people: int
+    groups: int
+    topics: list[tuple[str, int]]  # each topic taught, with its session count
+
+
+def trainer_tallies(trainer: User) -> TrainerTallies:
+    """The trainer's delivered sessions, people trained (attendance's people_count),
+    groups reached and topics taught, in two aggregate queries."""
+    delivered = (
+        TrainingSession.trainer_id == trainer.id,
+        TrainingSession.status == SessionStatus.DELIVERED,
+    )
+    sessions, people, groups = db.session.execute(
+        select(
+            func.count(TrainingSession.id),
+            func.coalesce(func.sum(Attendance.people_count), 0),
+            func.count(TrainingSession.group_id.distinct()),
+        )
+        .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
+        .where(*delivered)
+    ).one()
+    taught = func.count(TrainingSession.id)
+    topics = db.session.execute(
+        select(Topic.name, taught)
+        .join(TrainingSession, TrainingSession.topic_id == Topic.id)
+        .where(*delivered)
+        .group_by(Topic.id, Topic.name)
+        .order_by(taught.desc(), Topic.name)
+    )
+    return TrainerTallies(sessions, people, groups, [tuple(row) for row in topics])

@@ -1,7 +1,7 @@
 """The office's weekly digest: what happened across the network, and where to look."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,32 +15,53 @@ from trainers.outbox.models import OutboxMessage, OutboxStatus
 from trainers.requests.models import RequestEvent, RequestStatus, TrainingRequest
 from trainers.scheduler.models import WeeklyDigest
 from trainers.sessions.models import SessionStatus, TrainingSession
-from trainers.timeutil import to_local
+from trainers.timeutil import local_to_utc, to_local
 
 logger = logging.getLogger(__name__)
 
 
+# The digest is due from Monday at this time on the London clock.
+DIGEST_DAY_CLOCK = time(8)
+
+
 def weekly_digest(now: datetime) -> str:
-    """Email the office the past week's figures, once per week. Commits."""
+    """Email the office the week's figures once it is past Monday 08:00 London,
+    once per week however often or late it runs. Commits."""
     today = to_local(now).date()
     week_of = today - timedelta(days=today.weekday())
+    due_at = local_to_utc(week_of, DIGEST_DAY_CLOCK)
+    if now < due_at:
+        return f"digest for the week of {week_of} not due until {due_at:%H:%M} UTC"
+    # Checked first so that the hourly runs after sending do not each hit the
+    # unique key (PostgreSQL logs every such error); the insert stays the claim.
+    if db.session.get(WeeklyDigest, week_of) is not None:
+        return f"digest for the week of {week_of} already sent"
     db.session.add(WeeklyDigest(week_of=week_of, sent_at=now))
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return f"digest for the week of {week_of} already sent"
-    since = now - timedelta(days=7)
+    # The seven days to Monday 08:00, even when sent late, so that each event is
+    # counted in exactly one week's digest.
+    since, until = due_at - timedelta(days=7), due_at
     figures = {
-        "new requests": _count(TrainingRequest, TrainingRequest.created_at >= since),
+        "new requests": _count(
+            TrainingRequest,
+            TrainingRequest.created_at >= since,
+            TrainingRequest.created_at < until,
+        ),
         "booked": _count(
-            RequestEvent, RequestEvent.action == "booked", RequestEvent.at >= since
+            RequestEvent,
+            RequestEvent.action == "booked",
+            RequestEvent.at >= since,
+            RequestEvent.at < until,
         ),
         "delivered sessions": _count(
             TrainingSession,
             TrainingSession.status != SessionStatus.CANCELLED,
             TrainingSession.ends_at >= since,
-            TrainingSession.ends_at < now,
+            TrainingSession.ends_at < until,
         ),
         "unfilled now": _count(
             TrainingRequest, TrainingRequest.status == RequestStatus.UNFILLED

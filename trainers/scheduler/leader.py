@@ -12,13 +12,35 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.pool import NullPool
 
 logger = logging.getLogger(__name__)
 
 # An arbitrary constant naming "the Trainers' Network scheduler" among advisory locks.
 ADVISORY_KEY = 7_342_001
+
+# A leader whose host vanishes (power, network) never closes its connection, and
+# by default PostgreSQL keeps its session, and so the lock, for hours. TCP
+# keepalives, probed after 20 s of silence every 10 s, 3 times, end it in about
+# a minute. The server's side is what frees the lock; the client's (libpq) lets
+# a leader cut off from the server notice and exit. Unix sockets ignore them.
+KEEPALIVE_IDLE_SECONDS = 20
+KEEPALIVE_INTERVAL_SECONDS = 10
+KEEPALIVE_COUNT = 3
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": KEEPALIVE_IDLE_SECONDS,
+    "keepalives_interval": KEEPALIVE_INTERVAL_SECONDS,
+    "keepalives_count": KEEPALIVE_COUNT,
+    # Also give up on data the other side never acknowledges (milliseconds).
+    "tcp_user_timeout": 60_000,
+}
+SERVER_KEEPALIVES = (
+    f"-c tcp_keepalives_idle={KEEPALIVE_IDLE_SECONDS} "
+    f"-c tcp_keepalives_interval={KEEPALIVE_INTERVAL_SECONDS} "
+    f"-c tcp_keepalives_count={KEEPALIVE_COUNT} -c tcp_user_timeout=60000"
+)
 
 
 class LeaderLock:
@@ -27,7 +49,9 @@ class LeaderLock:
     def __init__(self, engine: Engine, lock_file: Path):
         # Unpooled: closing the lock's connection must really close it, or the
         # pool would keep the advisory lock held after "release".
-        self.engine = create_engine(engine.url, poolclass=NullPool)
+        self.engine = create_engine(
+            engine.url, poolclass=NullPool, connect_args=_connect_args(engine.url)
+        )
         self.lock_file = lock_file
         self._connection: Connection | None = None
         self._file = None
@@ -82,6 +106,13 @@ class LeaderLock:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _connect_args(url: URL) -> dict[str, object]:
+    if url.get_backend_name() != "postgresql":
+        return {}
+    options = " ".join(filter(None, (url.query.get("options"), SERVER_KEEPALIVES)))
+    return {**KEEPALIVES, "options": options}
 
 
 def process_name() -> str:

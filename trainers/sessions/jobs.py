@@ -111,7 +111,7 @@ def follow_up(now: datetime) -> str:
 
 
 def _ask_for_attendance(training_session: TrainingSession, again: bool) -> None:
-    link = absolute_url("sessions.show", session_id=training_session.id)
+    link = absolute_url("attendance.show", session_id=training_session.id)
     for person in calendar.participants(training_session):
         mail.send_email(
             person.email,

@@ -1,0 +1,344 @@
+"""The app as a user meets it: served by gunicorn on loopback, sending mail over SMTP
+to a real server, driven by Debian's Chromium through Playwright, every page checked
+with axe-core and at 375 px wide. `make browser` installs Chromium and axe-core."""
+
+import email
+import email.policy
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from config import ROOT
+from tests.conftest import POSTGRES_URL, Mailbox
+from tests.outbox.conftest import SmtpServer
+from trainers import create_app
+from trainers.extensions import db
+from trainers.outbox.services import deliver_outbox
+from trainers.timeutil import utcnow
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "tools" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+PHONE = {"width": 375, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+# axe-core's impact levels that fail a page; "minor" and "moderate" are reported only.
+FAILING_IMPACTS = {"serious", "critical"}
+SERVER_START_SECONDS = 30
+STEP_TIMEOUT_MS = 10_000
+
+
+def free_port() -> int:
+    """A loopback port nobody is listening on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpMailbox(Mailbox):
+    """What the loopback SMTP server received, oldest first. Reading it first
+    delivers the outbox over SMTP, as the scheduler would."""
+
+    def __init__(self, app: Flask, server: SmtpServer):
+        self.app, self.server = app, server
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        with self.app.app_context():
+            deliver_outbox(utcnow())
+        return [
+            email.message_from_bytes(raw, policy=email.policy.default)
+            for _, raw in self.server.recorder.received
+        ]
+
+    def subjects(self, address: str) -> list[str]:
+        return [str(message["Subject"]) for message in self.to(address)]
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def site_url() -> str:
+    """Where the server will listen: links in emails must point here."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="module")
+def site_app(
+    tmp_path_factory, postgres_url: str | None, smtp_server, site_url: str
+) -> Iterator[Flask]:
+    """The test's own handle on the database the server uses, for setup, delivering
+    the outbox and reading back. The app context is pushed only around each use, so
+    the test never holds a SQLite lock while the server writes."""
+    folder = tmp_path_factory.mktemp("site")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "browser-journey-secret",
+            "SQLALCHEMY_DATABASE_URI": postgres_url or f"sqlite:///{folder / 'site.db'}",
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_server.port,
+            "MAIL_FILE_DIR": str(folder / "mail"),
+            "BASE_URL": site_url,
+        }
+    )
+    if not POSTGRES_URL:
+        with app.app_context():
+            db.create_all()
+    yield app
+    with app.app_context():
+        if POSTGRES_URL:
+            # Leave the shared scratch database empty, as every other test does.
+            with db.engine.begin() as connection:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def smtp_mailbox(site_app: Flask, smtp_server: SmtpServer) -> SmtpMailbox:
+    return SmtpMailbox(site_app, smtp_server)
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    """Screenshots and the server's log, one folder per database (gitignored)."""
+    folder = ARTIFACTS / ("postgresql" if POSTGRES_URL else "sqlite")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+@dataclass
+class LiveServer:
+    url: str
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    site_app: Flask, smtp_server, artifacts: Path, site_url: str
+) -> Iterator[LiveServer]:
+    """gunicorn serving wsgi:app on a free loopback port, as in production (two
+    workers, CSRF on), on the test database and mailing the loopback SMTP server."""
+    url = site_url
+    log = artifacts / "server.log"
+    environment = {
+        **os.environ,
+        "APP_ENV": "development",  # plain http on loopback: no Secure cookies
+        "SECRET_KEY": "browser-journey-secret",
+        "DATABASE_URL": site_app.config["SQLALCHEMY_DATABASE_URI"],
+        "BASE_URL": url,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_server.port),
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                url.removeprefix("http://"),
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+                # Not the control socket in ~/.gunicorn, which another server shares.
+                "--no-control-socket",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(url, log)
+    try:
+        _wait_until_up(process, f"{url}/healthz", server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_up(process: subprocess.Popen, health: str, server: LiveServer) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited ({process.returncode}):\n{server.log_tail()}")
+        try:
+            # The port accepts before the workers have loaded the app: wait for them.
+            with urllib.request.urlopen(health, timeout=10) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"gunicorn did not answer {health}:\n{server.log_tail()}")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.exists() or not AXE.exists():
+        pytest.fail(
+            "Chromium or axe-core is missing: run `make browser` "
+            "(bash tools/browser/install.sh)."
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Person:
+    """Someone using the site in their own browser (own cookies), with a desktop
+    window and a 375 px phone window."""
+
+    name: str
+    email: str
+    context: BrowserContext
+    page: Page
+    phone: Page
+    server_errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Checker:
+    """Runs axe-core on a page and checks it at 375 px; keeps screenshots."""
+
+    artifacts: Path
+    axe_source: str = field(repr=False)
+    shots: int = 0
+
+    def check(self, person: Person, step: str, what: str) -> None:
+        """Screenshot the page `person` is on; assert no serious or critical axe
+        violation and no horizontal scroll when the same page is opened 375 px wide."""
+        page = person.page
+        page.wait_for_load_state()
+        assert person.server_errors == [], f"server errors: {person.server_errors}"
+        self.shots += 1
+        name = f"{self.shots:02d}-{step}-{_slug(what)}"
+        page.screenshot(path=self.artifacts / f"{name}.png", full_page=True)
+        violations = self.axe(page)
+        assert violations == [], (
+            f"axe-core on {what} ({page.url}):\n" + "\n".join(violations)
+        )
+        phone = person.phone
+        phone.goto(page.url)
+        assert phone.url == page.url, f"{page.url} opened as {phone.url} on a phone"
+        phone.screenshot(path=self.artifacts / f"{name}-375px.png", full_page=True)
+        wide = phone.evaluate(
+            """() => [document.documentElement.scrollWidth,
+                      [...document.querySelectorAll('body *')]
+                        .filter(e => e.getBoundingClientRect().right > 376)
+                        .map(e => e.tagName.toLowerCase() +
+                                  (e.className ? '.' + e.className : ''))
+                        .slice(0, 8)]"""
+        )
+        assert wide[0] <= PHONE["width"], (
+            f"{what} ({page.url}) scrolls sideways at 375 px: {wide[0]} px wide; "
+            f"too wide: {wide[1]}"
+        )
+
+    def axe(self, page: Page) -> list[str]:
+        """The serious and critical violations axe-core finds, one line per element.
+
+        The CSP allows no injected <script>, so axe's source is evaluated through
+        the DevTools protocol (page.evaluate), which the page's CSP does not govern."""
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(self.axe_source)
+        results = page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations']})"
+        )
+        return [
+            f"  {rule['impact']}: {rule['id']}: {rule['help']} -> "
+            f"{', '.join(' '.join(node['target']) for node in rule['nodes'])}"
+            for rule in results["violations"]
+            if rule["impact"] in FAILING_IMPACTS
+        ]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@pytest.fixture(scope="module")
+def checker(artifacts: Path) -> Checker:
+    return Checker(artifacts, AXE.read_text())
+
+
+@pytest.fixture(scope="module")
+def open_browser(chromium: Browser):
+    """`open_browser(name, email)`: a Person with a fresh browser of their own."""
+    contexts: list[BrowserContext] = []
+
+    def start(name: str, address: str) -> Person:
+        context = chromium.new_context(viewport=DESKTOP, accept_downloads=True)
+        context.set_default_timeout(STEP_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        phone = context.new_page()
+        phone.set_viewport_size(PHONE)
+        person = Person(name, address, context, page, phone)
+        context.on(
+            "response",
+            lambda response: response.status >= 500
+            and person.server_errors.append(f"{response.status} {response.url}"),
+        )
+        return person
+
+    yield start
+    for context in contexts:
+        context.close()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "journey: an ordered step of a browser journey (see conftest)"
+    )
+
+
+# Within one module the journey's steps run in order; after a failed step the rest
+# are skipped rather than failing for the same reason.
+def pytest_runtest_makereport(item, call):
+    failed = call.excinfo is not None and not call.excinfo.errisinstance(
+        pytest.skip.Exception
+    )
+    if "journey" in item.keywords and failed and call.when == "call":
+        item.parent._journey_failed = item.name
+
+
+def pytest_runtest_setup(item):
+    if "journey" in item.keywords:
+        failed = getattr(item.parent, "_journey_failed", None)
+        if failed is not None:
+            pytest.skip(f"an earlier step of the journey failed: {failed}")
+

@@ -1,0 +1,210 @@
+"""A realistic world for the security tests: built through the real services, so
+every page a visitor can reach has something on it, and every form shows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from flask import Flask
+
+from tests.security.crawl import FOUND
+from trainers.auth.models import Invitation, PasswordReset, User
+from trainers.auth.tokens import hash_token
+from trainers.calendar.services import start_feed
+from trainers.extensions import db
+from trainers.matching.models import OfferStatus
+from trainers.matching.services import accept_offer, offer_request, offer_to_trainer
+from trainers.outbox.models import OutboxMessage
+from trainers.profiles.models import DayOff
+from trainers.profiles.services import add_availability
+from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
+from trainers.requests.services import create_request, parse_slots
+from trainers.sessions.models import TrainingSession
+from trainers.timeutil import local_to_utc, to_local, utcnow
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """List the forms the fuzzer covered, so a shrinking crawl is seen."""
+    if not FOUND:
+        return
+    total = sum(len(labels) for labels in FOUND.values())
+    terminalreporter.section(f"forms fuzzed: {total}")
+    for visitor, labels in FOUND.items():
+        terminalreporter.write_line(f"{visitor} ({len(labels)}):")
+        for label in labels:
+            terminalreporter.write_line(f"  {label}")
+
+
+INVITATION_TOKEN = "security-invitation-token"
+RESET_TOKEN = "security-reset-token"
+TUESDAY = 1
+
+
+@dataclass
+class World:
+    """The people of the world by visitor name, and the ids its routes need."""
+
+    people: dict[str, User | None]
+    ids: dict[str, int | str]
+
+
+def _tuesday_after(now: datetime, days: int) -> date:
+    after = now.date() + timedelta(days=days)
+    return after + timedelta(days=(TUESDAY - after.weekday()) % 7)
+
+
+def _request(group, topic, organiser, day: date, now) -> TrainingRequest:
+    slots = parse_slots([(day, time(18, 30), time(20, 30))], now)
+    return create_request(
+        group,
+        topic,
+        slots,
+        is_online=False,
+        venue_postcode=group.postcode_district,
+        venue_address="Friends Meeting House",
+        expected_attendance=12,
+        accessibility_needs="Step-free entrance",
+        notes="We are campaigning on the hospital.",
+        by=organiser,
+        now=now,
+    )
+
+
+@pytest.fixture
+def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
+    """Two groups; a booked session, an offered request with a pending offer, an
+    unfilled request, a past session waiting for attendance; a pending invitation
+    and a password reset with known tokens; a calendar feed; a failed email."""
+    now = utcnow()
+    group = make_group("Hastings Action", "TN34")
+    other_group = make_group("Stockport Together", "SK1")
+    topic = make_topic("Door-knocking and canvassing")
+    online_topic = make_topic("Phone banking", online=True)
+    rare_topic = make_topic("Running a public meeting")
+    trainers = [
+        make_trainer(email, topics=[topic, online_topic])
+        for email in (
+            "trainer@example.org",
+            "other-trainer@example.org",
+            "third-trainer@example.org",
+        )
+    ]
+    trainer, other_trainer, shadow = trainers
+    # A shadowing trainer, so the office can add a shadow to the booked session.
+    for row in shadow.trainer_profile.topics:
+        row.level = "shadowing" if row.topic_id == topic.id else row.level
+    organiser = make_user("organiser@example.org", groups=[group], name="Olive Org")
+    people = {
+        "anonymous": None,
+        "organiser": organiser,
+        "other_organiser": make_user(
+            "other-organiser@example.org", groups=[other_group]
+        ),
+        "trainer": trainer,
+        "other_trainer": other_trainer,
+        "office": make_user("office@example.org", office=True, name="Olu Office"),
+    }
+    make_user("gone@example.org", active=False)  # for the office's reactivate form
+    for each in trainers:
+        add_availability(each.trainer_profile, TUESDAY, time(18), time(21))
+    trainer.trainer_profile.days_off.append(
+        DayOff(
+            first_on=now.date() + timedelta(days=200),
+            last_on=now.date() + timedelta(days=201),
+        )
+    )
+
+    office = people["office"]
+    booked = _request(group, topic, organiser, _tuesday_after(now, 30), now)
+    first_offer = offer_to_trainer(booked, trainer.id, booked.slots[0].id, office, now)
+    training_session = accept_offer(first_offer.id, trainer, now)
+    # Offered to the trainer alone, so the office still sees candidates for it.
+    offered = _request(group, topic, organiser, _tuesday_after(now, 40), now)
+    pending = offer_to_trainer(offered, trainer.id, offered.slots[0].id, office, now)
+    unfilled = _request(group, rare_topic, organiser, _tuesday_after(now, 50), now)
+    offer_request(unfilled, now)
+
+    past = _past_session(group, topic, trainer, organiser, now)
+    db.session.add(
+        Invitation(
+            email="new-trainer@example.org",
+            name="New Trainer",
+            role="trainer",
+            token_hash=hash_token(INVITATION_TOKEN),
+            invited_by=office,
+            created_at=now,
+            expires_at=now + timedelta(days=7),
+        )
+    )
+    db.session.add(
+        PasswordReset(
+            user=other_trainer,
+            token_hash=hash_token(RESET_TOKEN),
+            created_at=now,
+            expires_at=now + timedelta(hours=2),
+        )
+    )
+    failed_mail = OutboxMessage(
+        to_address="x@example.org", subject="x", kind="x", raw=b"x", status="failed"
+    )
+    db.session.add(failed_mail)
+    start_feed(trainer, now)
+    db.session.commit()
+    assert pending.status == OfferStatus.PENDING
+    assert unfilled.status == RequestStatus.UNFILLED
+    invitation = db.session.query(Invitation).one()
+    return World(
+        people=people,
+        ids={
+            "group_id": group.id,
+            "topic_id": topic.id,
+            "request_id": offered.id,
+            "offer_id": pending.id,
+            "session_id": training_session.id,
+            "past_session_id": past.id,
+            "user_id": trainer.id,
+            "trainer_id": trainer.id,
+            "organiser_id": organiser.id,
+            "window_id": trainer.trainer_profile.availability[0].id,
+            "day_off_id": trainer.trainer_profile.days_off[0].id,
+            "invitation_id": invitation.id,
+            "message_id": failed_mail.id,
+            "invitation_token": INVITATION_TOKEN,
+            "reset_token": RESET_TOKEN,
+        },
+    )
+
+
+def _past_session(group, topic, trainer, organiser, now) -> TrainingSession:
+    """A session that took place last week, its attendance not yet recorded."""
+    day = to_local(now - timedelta(days=7)).date()
+    starts_at = local_to_utc(day, time(18, 30))
+    ends_at = local_to_utc(day, time(20, 30))
+    past = TrainingRequest(
+        group=group,
+        topic=topic,
+        created_by=organiser,
+        status=RequestStatus.BOOKED,
+        expected_attendance=15,
+        venue_postcode=group.postcode_district,
+        venue_latitude=group.latitude,
+        venue_longitude=group.longitude,
+        created_at=now - timedelta(days=40),
+        status_changed_at=now - timedelta(days=30),
+        slots=[RequestSlot(starts_at=starts_at, ends_at=ends_at)],
+    )
+    training_session = TrainingSession(
+        training_request=past,
+        trainer=trainer,
+        group=group,
+        topic=topic,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        venue_postcode=group.postcode_district,
+        venue_latitude=group.latitude,
+        venue_longitude=group.longitude,
+        ical_uid="past@security.test",
+    )
+    db.session.add(training_session)
+    db.session.flush()
+    return training_session

@@ -1,0 +1,880 @@
+"""The coverage dashboard's figures for one set of filters.
+
+Every figure is counted in SQL by a handful of grouped queries, each run once and
+returning at most a few rows per region, topic and month, so a page costs the same
+number of statements however large the network grows.
+"""
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from functools import cached_property
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    distinct,
+    exists,
+    extract,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.sql import Select
+
+from trainers.attendance.models import Attendance
+from trainers.auth.models import User
+from trainers.coverage.filters import CoverageFilters
+from trainers.extensions import db
+from trainers.geo import REGIONS
+from trainers.network.models import Group, Topic
+from trainers.profiles.models import TrainerProfile, TrainerTopic
+from trainers.requests.models import RequestStatus, TrainingRequest
+from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.timeutil import local_to_utc, to_local
+
+# Sessions that take a trainer's time: what the monthly cap limits.
+TAKING_TIME = (SessionStatus.BOOKED, SessionStatus.DELIVERED)
+# A request whose matching is over, one way or the other.
+DECIDED = (RequestStatus.BOOKED, RequestStatus.DELIVERED, RequestStatus.UNFILLED)
+RECENT_DAYS, YEAR_DAYS = 90, 365
+
+
+class Recency(StrEnum):
+    """When a group was last trained, as the map colours it."""
+
+    WITHIN_90_DAYS = "within 90 days"
+    WITHIN_A_YEAR = "within a year"
+    OVER_A_YEAR = "over a year ago"
+    NEVER = "never"
+
+
+def recency(last_trained_at: datetime | None, now: datetime) -> Recency:
+    """The map's bucket for a group last trained then (None: never)."""
+    if last_trained_at is None:
+        return Recency.NEVER
+    if last_trained_at >= now - timedelta(days=RECENT_DAYS):
+        return Recency.WITHIN_90_DAYS
+    if last_trained_at >= now - timedelta(days=YEAR_DAYS):
+        return Recency.WITHIN_A_YEAR
+    return Recency.OVER_A_YEAR
+
+
+@dataclass(frozen=True)
+class Month:
+    """A London calendar month the range touches, and how much of it."""
+
+    first_day: date
+    # The UTC instant the month's part of the range opens.
+    starts_at: datetime
+    # The share of the month's days inside the range (capacity is pro rata).
+    fraction: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.first_day:%b %Y}"
+
+
+def months_in(filters: CoverageFilters) -> list[Month]:
+    """The London months from the range's first day to its last, in order."""
+    months = []
+    first = filters.first_day.replace(day=1)
+    while first <= filters.last_day:
+        following = (first + timedelta(days=32)).replace(day=1)
+        inside = (
+            min(following - timedelta(days=1), filters.last_day)
+            - max(first, filters.first_day)
+        ).days + 1
+        months.append(
+            Month(
+                first_day=first,
+                starts_at=max(filters.starts_at, local_to_utc(first, time(0))),
+                fraction=inside / (following - first).days,
+            )
+        )
+        first = following
+    return months
+
+
+@dataclass(frozen=True)
+class GroupCoverage:
+    """An active group, where it is, and when it was last trained."""
+
+    id: int
+    name: str
+    region: str
+    district: str
+    latitude: float
+    longitude: float
+    last_trained_at: datetime | None
+    sessions_in_range: int
+    recency: Recency
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One line of the by-region or by-topic table."""
+
+    name: str
+    groups: int | None  # by region only: a group has a region, not a topic
+    groups_served: int
+    sessions_delivered: int
+    people_trained: int
+    requests_made: int
+    requests_unfilled: int
+
+    @property
+    def served_share(self) -> float | None:
+        return self.groups_served / self.groups if self.groups else None
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One line of the by-month table."""
+
+    month: Month
+    requests_made: int
+    sessions_delivered: int
+    people_trained: int
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The middle and the 90th percentile of some durations, in seconds."""
+
+    count: int
+    median: float
+    p90: float
+
+
+@dataclass(frozen=True)
+class LoadSpread:
+    """How trainers' sessions in the range compare with their caps and each other."""
+
+    trainers: int
+    sessions: int
+    capacity: float
+    quartiles: tuple[float, float, float]
+    idle_share: float | None
+    busiest_tenth_trainers: int
+    busiest_tenth_share: float | None
+
+    @property
+    def utilisation(self) -> float | None:
+        return self.sessions / self.capacity if self.capacity else None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline number, how it reads, and how it was counted."""
+
+    key: str
+    label: str
+    value: float | int | None
+    text: str
+    how_counted: str
+
+
+@dataclass(frozen=True)
+class _Cell:
+    region: str
+    topic_id: int
+    month: int
+    counts: dict[str, int]
+
+
+def topic_names() -> dict[int, str]:
+    """Every topic, active or not (old sessions keep their topic), by name."""
+    rows = db.session.execute(select(Topic.id, Topic.name).order_by(Topic.name))
+    return dict(rows.all())
+
+
+class CoverageReport:
+    """The dashboard's figures and tables for one set of filters at one moment.
+
+    Each query runs on first use and only once, so an export runs only the
+    queries its table needs, and the page never more than the fixed set.
+    """
+
+    def __init__(
+        self, filters: CoverageFilters, now: datetime, topic_names: dict[int, str]
+    ):
+        self.filters = filters
+        self.now = now
+        self.topic_names = topic_names
+        self.months = months_in(filters)
+
+    # -- queries ---------------------------------------------------------------
+
+    @cached_property
+    def groups(self) -> list[GroupCoverage]:
+        """Every active group (in the region) with its last delivered session
+        (on the topic, ever) and its delivered sessions in the range."""
+        delivered = and_(
+            TrainingSession.group_id == Group.id,
+            TrainingSession.status == SessionStatus.DELIVERED,
+            *self._topic_clause(),
+        )
+        last = select(func.max(TrainingSession.starts_at)).where(delivered)
+        in_range = select(func.count()).where(delivered, *self._range_clause())
+        query = (
+            select(
+                Group.id,
+                Group.name,
+                Group.region,
+                Group.postcode_district,
+                Group.latitude,
+                Group.longitude,
+                last.scalar_subquery(),
+                in_range.scalar_subquery(),
+            )
+            .where(Group.is_active, *self._region_clause())
+            .order_by(Group.region, Group.name, Group.id)
+        )
+        return [
+            GroupCoverage(*row, recency=recency(row[6], self.now))
+            for row in db.session.execute(query).tuples()
+        ]
+
+    @cached_property
+    def _session_cells(self) -> list[_Cell]:
+        """Delivered sessions in the range and the people they trained, by region,
+        topic and month."""
+        month = self._month_of(TrainingSession.starts_at)
+        inner = (
+            select(
+                Group.region,
+                TrainingSession.topic_id,
+                month.label("month"),
+                func.coalesce(Attendance.people_count, 0).label("people"),
+            )
+            .join(Group, Group.id == TrainingSession.group_id)
+            .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
+            .where(
+                TrainingSession.status == SessionStatus.DELIVERED,
+                *self._range_clause(),
+                *self._region_clause(),
+                *self._topic_clause(),
+            )
+            .subquery()
+        )
+        query = select(
+            inner.c.region,
+            inner.c.topic_id,
+            inner.c.month,
+            func.count().label("sessions"),
+            func.sum(inner.c.people).label("people"),
+        ).group_by(inner.c.region, inner.c.topic_id, inner.c.month)
+        return self._cells(query, ("sessions", "people"))
+
+    @cached_property
+    def _request_cells(self) -> list[_Cell]:
+        """Requests made in the range, by region, topic, month and present state."""
+        month = self._month_of(TrainingRequest.created_at)
+        inner = (
+            select(
+                Group.region,
+                TrainingRequest.topic_id,
+                month.label("month"),
+                TrainingRequest.status,
+            )
+            .join(Group, Group.id == TrainingRequest.group_id)
+            .where(*self._request_clause())
+            .subquery()
+        )
+        by_state = [
+            func.sum(case((inner.c.status == status.value, 1), else_=0)).label(status)
+            for status in RequestStatus
+        ]
+        query = select(
+            inner.c.region, inner.c.topic_id, inner.c.month, *by_state
+        ).group_by(inner.c.region, inner.c.topic_id, inner.c.month)
+        return self._cells(query, tuple(RequestStatus))
+
+    @cached_property
+    def _served_by_topic(self) -> dict[int, int]:
+        """Active groups with a delivered session on each topic in the range."""
+        query = (
+            select(
+                TrainingSession.topic_id, func.count(distinct(TrainingSession.group_id))
+            )
+            .join(Group, Group.id == TrainingSession.group_id)
+            .where(
+                TrainingSession.status == SessionStatus.DELIVERED,
+                Group.is_active,
+                *self._range_clause(),
+                *self._region_clause(),
+                *self._topic_clause(),
+            )
+            .group_by(TrainingSession.topic_id)
+        )
+        return dict(db.session.execute(query).all())
+
+    @cached_property
+    def booking_delay(self) -> Spread | None:
+        """Median and 90th percentile of the time from a request (made in the
+        range) to its first booking; None when none was booked."""
+        delays = (
+            select(
+                _seconds_between(
+                    func.min(TrainingSession.created_at), TrainingRequest.created_at
+                ).label("seconds")
+            )
+            .select_from(TrainingRequest)
+            .join(Group, Group.id == TrainingRequest.group_id)
+            .join(TrainingSession, TrainingSession.request_id == TrainingRequest.id)
+            .where(*self._request_clause())
+            .group_by(TrainingRequest.id, TrainingRequest.created_at)
+            .subquery()
+        )
+        ranked = select(
+            delays.c.seconds,
+            func.row_number().over(order_by=delays.c.seconds).label("rank"),
+            func.count().over().label("n"),
+        ).subquery()
+        # Only the rows either side of each percentile's position, found with
+        # integer arithmetic both databases agree on.
+        near = [
+            and_(
+                (ranked.c.rank - 2) * whole <= (ranked.c.n - 1) * part,
+                (ranked.c.n - 1) * part < ranked.c.rank * whole,
+            )
+            for part, whole in ((1, 2), (9, 10))
+        ]
+        rows = db.session.execute(
+            select(ranked.c.rank, ranked.c.n, ranked.c.seconds).where(near[0] | near[1])
+        ).all()
+        if not rows:
+            return None
+        count = rows[0].n
+        seconds = {row.rank - 1: float(row.seconds) for row in rows}
+        return Spread(
+            count=count,
+            median=_percentile(seconds.__getitem__, count, 0.5),
+            p90=_percentile(seconds.__getitem__, count, 0.9),
+        )
+
+    @cached_property
+    def load(self) -> LoadSpread:
+        """Active trainers (based in the region; qualified in the topic) and their
+        booked or delivered sessions starting in the range (on the topic)."""
+        sessions = select(func.count()).where(
+            TrainingSession.trainer_id == TrainerProfile.user_id,
+            TrainingSession.status.in_(TAKING_TIME),
+            *self._range_clause(),
+            *self._topic_clause(),
+        )
+        trainers = select(
+            TrainerProfile.monthly_cap.label("cap"),
+            sessions.scalar_subquery().label("sessions"),
+        ).join(User, User.id == TrainerProfile.user_id)
+        trainers = trainers.where(User.is_active)
+        if self.filters.region:
+            trainers = trainers.where(TrainerProfile.region == self.filters.region)
+        if self.filters.topic_id:
+            trainers = trainers.where(
+                exists().where(
+                    TrainerTopic.trainer_id == TrainerProfile.user_id,
+                    TrainerTopic.topic_id == self.filters.topic_id,
+                    TrainerTopic.level == "qualified",
+                )
+            )
+        inner = trainers.subquery()
+        query = (
+            select(inner.c.sessions, func.count(), func.sum(inner.c.cap))
+            .group_by(inner.c.sessions)
+            .order_by(inner.c.sessions)
+        )
+        histogram = [tuple(row) for row in db.session.execute(query)]
+        return _load_spread(histogram, sum(m.fraction for m in self.months))
+
+    def delivered_sessions(self) -> list[tuple]:
+        """Delivered sessions in the range, oldest first: start, group, region,
+        topic, trainer, people trained, rating. No attendee is ever named."""
+        query = (
+            select(
+                TrainingSession.starts_at,
+                Group.name,
+                Group.region,
+                Topic.name,
+                User.name,
+                Attendance.people_count,
+                Attendance.rating,
+            )
+            .join(Group, Group.id == TrainingSession.group_id)
+            .join(Topic, Topic.id == TrainingSession.topic_id)
+            .join(User, User.id == TrainingSession.trainer_id)
+            .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
+            .where(
+                TrainingSession.status == SessionStatus.DELIVERED,
+                *self._range_clause(),
+                *self._region_clause(),
+                *self._topic_clause(),
+            )
+            .order_by(TrainingSession.starts_at, TrainingSession.id)
+        )
+        return list(db.session.execute(query).tuples())
+
+    # -- tables ----------------------------------------------------------------
+
+    @cached_property
+    def regions(self) -> list[AreaRow]:
+        """One row per nation or region (just the chosen one, if filtered)."""
+        groups = Counter(group.region for group in self.groups)
+        served = Counter(g.region for g in self.groups if g.sessions_in_range)
+        sessions = _sum_by(self._session_cells, lambda c: c.region)
+        requests = _sum_by(self._request_cells, lambda c: c.region)
+        return [
+            AreaRow(
+                name=region,
+                groups=groups[region],
+                groups_served=served[region],
+                sessions_delivered=sessions[region]["sessions"],
+                people_trained=sessions[region]["people"],
+                requests_made=sum(requests[region].values()),
+                requests_unfilled=requests[region][RequestStatus.UNFILLED],
+            )
+            for region in ((self.filters.region,) if self.filters.region else REGIONS)
+        ]
+
+    @cached_property
+    def topics(self) -> list[AreaRow]:
+        """One row per topic (just the chosen one, if filtered), by name."""
+        sessions = _sum_by(self._session_cells, lambda c: c.topic_id)
+        requests = _sum_by(self._request_cells, lambda c: c.topic_id)
+        chosen = self.filters.topic_id
+        return [
+            AreaRow(
+                name=name,
+                groups=None,
+                groups_served=self._served_by_topic.get(topic_id, 0),
+                sessions_delivered=sessions[topic_id]["sessions"],
+                people_trained=sessions[topic_id]["people"],
+                requests_made=sum(requests[topic_id].values()),
+                requests_unfilled=requests[topic_id][RequestStatus.UNFILLED],
+            )
+            for topic_id, name in self.topic_names.items()
+            if chosen in (None, topic_id)
+        ]
+
+    @cached_property
+    def by_month(self) -> list[MonthRow]:
+        """Requested against delivered, one row per London month of the range."""
+        sessions = _sum_by(self._session_cells, lambda c: c.month)
+        requests = _sum_by(self._request_cells, lambda c: c.month)
+        return [
+            MonthRow(
+                month=month,
+                requests_made=sum(requests[n].values()),
+                sessions_delivered=sessions[n]["sessions"],
+                people_trained=sessions[n]["people"],
+            )
+            for n, month in enumerate(self.months)
+        ]
+
+    @cached_property
+    def requests_by_state(self) -> list[tuple[RequestStatus, int]]:
+        """Requests made in the range, by the state they are in now."""
+        totals = _sum_by(self._request_cells, lambda c: None)[None]
+        return [(status, totals[status]) for status in RequestStatus]
+
+    @cached_property
+    def map_counts(self) -> list[tuple[str, dict[Recency, int]]]:
+        """Groups per map bucket, for each region shown and in all."""
+        counts = {region: Counter() for region in (r.name for r in self.regions)}
+        for group in self.groups:
+            counts[group.region][group.recency] += 1
+        rows = [(region, dict(counter)) for region, counter in counts.items()]
+        if len(rows) > 1:
+            rows.append(("All", dict(sum(counts.values(), Counter()))))
+        return rows
+
+    @cached_property
+    def figures(self) -> list[Figure]:
+        """The headline numbers, each with how it was counted."""
+        groups = len(self.groups)
+        served = sum(1 for group in self.groups if group.sessions_in_range)
+        delivered = _sum_by(self._session_cells, lambda c: None)[None]
+        sessions, people = delivered["sessions"], delivered["people"]
+        states = dict(self.requests_by_state)
+        decided = sum(states[status] for status in DECIDED)
+        unfilled = states[RequestStatus.UNFILLED]
+        delay, load = self.booking_delay, self.load
+        low, middle, high = load.quartiles
+        return [
+            Figure(
+                "groups_served",
+                "Groups served",
+                served,
+                f"{served:,} of {groups:,}",
+                "Active groups (in the region) with at least one delivered session "
+                "(on the topic) starting in the range, out of all active groups (in "
+                "the region).",
+            ),
+            Figure(
+                "served_share",
+                "Share of groups served",
+                _ratio(served, groups),
+                _percent(_ratio(served, groups)),
+                "Groups served divided by active groups.",
+            ),
+            Figure(
+                "sessions_delivered",
+                "Sessions delivered",
+                sessions,
+                f"{sessions:,}",
+                "Sessions marked delivered (attendance recorded) that start in the "
+                "range, at groups in the region, on the topic.",
+            ),
+            Figure(
+                "people_trained",
+                "People trained",
+                people,
+                f"{people:,}",
+                "The sum, over those sessions, of the people counted at each: the "
+                "larger of the headcount and the named roster.",
+            ),
+            Figure(
+                "requests_made",
+                "Requests made",
+                sum(states.values()),
+                f"{sum(states.values()):,}",
+                "Requests created in the range by groups in the region, on the "
+                "topic, whatever state they are in now.",
+            ),
+            Figure(
+                "booking_median_days",
+                "Time to booking, median",
+                _days(delay.median) if delay else None,
+                _duration(delay.median) if delay else "none booked",
+                "For requests made in the range that were ever booked: from the "
+                "request to its first booking (a trainer accepting, or the office "
+                "assigning). Half took less, half more. Requests made late in the "
+                "range may not be booked yet, and are left out until they are.",
+            ),
+            Figure(
+                "booking_p90_days",
+                "Time to booking, 90th percentile",
+                _days(delay.p90) if delay else None,
+                _duration(delay.p90) if delay else "none booked",
+                "Nine in ten of those bookings came at least this quickly. Both "
+                "percentiles interpolate between the nearest two requests.",
+            ),
+            Figure(
+                "unfilled_rate",
+                "Unfilled rate",
+                _ratio(unfilled, decided),
+                _percent(_ratio(unfilled, decided)) + f" ({unfilled:,} of {decided:,})",
+                "Of the requests made in the range whose matching is over (booked, "
+                "delivered or unfilled now; cancelled and still-open ones left "
+                "out), the share left unfilled: nobody could take them.",
+            ),
+            Figure(
+                "utilisation",
+                "Trainer utilisation",
+                load.utilisation,
+                _percent(load.utilisation)
+                + f" ({load.sessions:,} of {load.capacity:,.0f} sessions)",
+                "Booked and delivered sessions starting in the range, taught by "
+                "active trainers (based in the region; qualified in the topic, "
+                "counting only that topic's sessions), against the sum of their "
+                "monthly caps times the months in the range (a part month counts "
+                "pro rata by days).",
+            ),
+            Figure(
+                "load_quartiles",
+                "Sessions per trainer (quartiles)",
+                middle,
+                f"{low:g} / {middle:g} / {high:g}",
+                "Among those trainers, idle ones included: the lower quartile, "
+                "median and upper quartile of their sessions in the range.",
+            ),
+            Figure(
+                "idle_share",
+                "Trainers with no session",
+                load.idle_share,
+                _percent(load.idle_share) + f" of {load.trainers:,}",
+                "Those trainers with no booked or delivered session in the range.",
+            ),
+            Figure(
+                "busiest_tenth_share",
+                "Share taught by the busiest 10%",
+                load.busiest_tenth_share,
+                _percent(load.busiest_tenth_share),
+                f"The share of those sessions taught by the busiest tenth of "
+                f"trainers ({load.busiest_tenth_trainers:,}, rounded up). An even "
+                "spread would give 10%.",
+            ),
+        ]
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _range_clause(self) -> list[ColumnElement[bool]]:
+        return [
+            TrainingSession.starts_at >= self.filters.starts_at,
+            TrainingSession.starts_at < self.filters.ends_before,
+        ]
+
+    def _region_clause(self) -> list[ColumnElement[bool]]:
+        return [Group.region == self.filters.region] if self.filters.region else []
+
+    def _topic_clause(self) -> list[ColumnElement[bool]]:
+        topic_id = self.filters.topic_id
+        return [TrainingSession.topic_id == topic_id] if topic_id else []
+
+    def _request_clause(self) -> list[ColumnElement[bool]]:
+        clauses = [
+            TrainingRequest.created_at >= self.filters.starts_at,
+            TrainingRequest.created_at < self.filters.ends_before,
+            *self._region_clause(),
+        ]
+        if self.filters.topic_id:
+            clauses.append(TrainingRequest.topic_id == self.filters.topic_id)
+        return clauses
+
+    def _month_of(self, moment) -> ColumnElement[int]:
+        """The index in self.months of an instant already inside the range.
+
+        SQLite has no time zones, so the London month boundaries are worked out
+        here in UTC and compared in SQL, alike on both databases.
+        """
+        if len(self.months) == 1:
+            return literal(0)
+        return case(
+            *((moment < month.starts_at, n) for n, month in enumerate(self.months[1:])),
+            else_=len(self.months) - 1,
+        )
+
+    @staticmethod
+    def _cells(query: Select, names: Sequence[str]) -> list[_Cell]:
+        return [
+            _Cell(*row[:3], {name: int(row._mapping[name] or 0) for name in names})
+            for row in db.session.execute(query)
+        ]
+
+
+def _seconds_between(later, earlier) -> ColumnElement[float]:
+    """`later - earlier` in seconds; SQLite keeps timestamps as text."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return extract("epoch", later - earlier)
+
+
+def _sum_by(cells: list[_Cell], key: Callable[[_Cell], object]) -> dict:
+    totals: dict[object, Counter] = {}
+    for cell in cells:
+        totals.setdefault(key(cell), Counter()).update(cell.counts)
+    return _Zeros(totals)
+
+
+class _Zeros(dict):
+    """Missing keys read as an empty Counter, so absent cells count as zero."""
+
+    def __missing__(self, key):
+        return Counter()
+
+
+def _percentile(value_at: Callable[[int], float], count: int, share: float) -> float:
+    """The `share` percentile of `count` sorted values, `value_at(k)` the k-th
+    (from 0), interpolating linearly between the two nearest (as PostgreSQL's
+    percentile_cont)."""
+    position = share * (count - 1)
+    low = math.floor(position)
+    high = min(low + 1, count - 1)
+    return value_at(low) + (position - low) * (value_at(high) - value_at(low))
+
+
+def _load_spread(histogram: list[tuple[int, int, int]], months: float) -> LoadSpread:
+    """Figures from (sessions, trainers with that many, their caps' sum) rows,
+    fewest sessions first."""
+    trainers = sum(count for _, count, _ in histogram)
+    sessions = sum(load * count for load, count, _ in histogram)
+    capacity = sum(caps or 0 for _, _, caps in histogram) * months
+
+    def value_at(k: int) -> float:
+        seen = 0
+        for load, count, _ in histogram:
+            seen += count
+            if k < seen:
+                return load
+        raise IndexError(k)
+
+    quartiles = (
+        tuple(_percentile(value_at, trainers, q) for q in (0.25, 0.5, 0.75))
+        if trainers
+        else (0, 0, 0)
+    )
+    busiest = math.ceil(trainers / 10)
+    left, busiest_sessions = busiest, 0
+    for load, count, _ in reversed(histogram):
+        taken = min(left, count)
+        busiest_sessions += taken * load
+        left -= taken
+    idle = sum(count for load, count, _ in histogram if load == 0)
+    return LoadSpread(
+        trainers=trainers,
+        sessions=sessions,
+        capacity=capacity,
+        quartiles=quartiles,
+        idle_share=_ratio(idle, trainers),
+        busiest_tenth_trainers=busiest,
+        busiest_tenth_share=_ratio(busiest_sessions, sessions),
+    )
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.0%}"
+
+
+def _days(seconds: float) -> float:
+    return round(seconds / 86400, 2)
+
+
+def _duration(seconds: float) -> str:
+    """'5 hours', '3.5 days': easy to read at a glance."""
+    hours = seconds / 3600
+    if hours < 48:
+        return f"{hours:.1f} hours" if hours < 10 else f"{hours:.0f} hours"
+    return f"{hours / 24:.1f} days"
+
+
+@dataclass(frozen=True)
+class Export:
+    """A table as a CSV download: its columns, and its rows from a report."""
+
+    header: tuple[str, ...]
+    rows: Callable[[CoverageReport], Iterable[Sequence[object]]]
+
+
+def _area_rows(rows: list[AreaRow], with_groups: bool) -> Iterator[tuple]:
+    for row in rows:
+        groups = (row.groups, row.groups_served, _rounded(row.served_share))
+        yield (
+            row.name,
+            *(groups if with_groups else groups[1:2]),
+            row.sessions_delivered,
+            row.people_trained,
+            row.requests_made,
+            row.requests_unfilled,
+        )
+
+
+def _session_rows(report: CoverageReport) -> Iterator[tuple]:
+    for (
+        starts_at,
+        group,
+        region,
+        topic,
+        trainer,
+        people,
+        rating,
+    ) in report.delivered_sessions():
+        local = to_local(starts_at)
+        yield (
+            f"{local:%Y-%m-%d}",
+            f"{local:%H:%M}",
+            group,
+            region,
+            topic,
+            trainer,
+            people,
+            rating,
+        )
+
+
+def _rounded(share: float | None) -> float | None:
+    return None if share is None else round(share, 4)
+
+
+_AREA = ("Sessions delivered", "People trained", "Requests made", "Requests unfilled")
+EXPORTS: dict[str, Export] = {
+    "summary": Export(
+        ("Figure", "Value", "As shown", "How counted"),
+        lambda report: (
+            (f.label, f.value, f.text, f.how_counted) for f in report.figures
+        ),
+    ),
+    "states": Export(
+        ("State", "Requests"),
+        lambda report: report.requests_by_state,
+    ),
+    "regions": Export(
+        ("Nation or region", "Active groups", "Groups served", "Share served", *_AREA),
+        lambda report: _area_rows(report.regions, with_groups=True),
+    ),
+    "topics": Export(
+        ("Topic", "Groups served", *_AREA),
+        lambda report: _area_rows(report.topics, with_groups=False),
+    ),
+    "months": Export(
+        ("Month", "Requests made", "Sessions delivered", "People trained"),
+        lambda report: (
+            (
+                f"{row.month.first_day:%Y-%m}",
+                row.requests_made,
+                row.sessions_delivered,
+                row.people_trained,
+            )
+            for row in report.by_month
+        ),
+    ),
+    "map": Export(
+        ("Nation or region", *(bucket.value for bucket in Recency), "Groups"),
+        lambda report: (
+            (
+                region,
+                *(counts.get(bucket, 0) for bucket in Recency),
+                sum(counts.values()),
+            )
+            for region, counts in report.map_counts
+        ),
+    ),
+    "groups": Export(
+        (
+            "Group",
+            "Nation or region",
+            "Postcode district",
+            "Latitude",
+            "Longitude",
+            "Last trained",
+            "Last trained (bucket)",
+            "Sessions delivered in range",
+        ),
+        lambda report: (
+            (
+                group.name,
+                group.region,
+                group.district,
+                group.latitude,
+                group.longitude,
+                f"{to_local(group.last_trained_at):%Y-%m-%d}"
+                if group.last_trained_at
+                else "",
+                group.recency.value,
+                group.sessions_in_range,
+            )
+            for group in report.groups
+        ),
+    ),
+    "sessions": Export(
+        (
+            "Date",
+            "Start",
+            "Group",
+            "Nation or region",
+            "Topic",
+            "Trainer",
+            "People trained",
+            "Rating",
+        ),
+        _session_rows,
+    ),
+}
