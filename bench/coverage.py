@@ -239,7 +239,9 @@ def _build(sizes: Sizes, rng: random.Random, now: datetime) -> dict:
         for n, (name, minutes, online) in enumerate(network.TOPICS, start=1)
     ]
     history = _history(sizes, rng, trainers, groups, now)
-    unbooked, slots = _unbooked(sizes, rng, groups, now, len(history["requests"]))
+    unbooked, slots = _unbooked(sizes, rng, groups, now)
+    requests = history["requests"] + unbooked
+    _number_in_order(requests, history["sessions"], history["attendances"], slots)
     _insert(
         (Topic, topics),
         (User, trainers["users"]),
@@ -248,7 +250,7 @@ def _build(sizes: Sizes, rng: random.Random, now: datetime) -> dict:
         (AvailabilityWindow, trainers["windows"]),
         (DayOff, trainers["days_off"]),
         (Group, groups),
-        (TrainingRequest, history["requests"] + unbooked),
+        (TrainingRequest, requests),
         (RequestSlot, slots),
         (TrainingSession, history["sessions"]),
         (Attendance, history["attendances"]),
@@ -261,7 +263,7 @@ def _build(sizes: Sizes, rng: random.Random, now: datetime) -> dict:
         "groups": len(groups),
         "trainers": sizes.trainers,
         "sessions": len(history["sessions"]),
-        "requests": len(history["requests"]) + len(unbooked),
+        "requests": len(requests),
         "busiest_region": max(by_region, key=by_region.get).replace(" ", "+"),
     }
 
@@ -292,7 +294,7 @@ def _history(sizes, rng, trainers, groups, now) -> dict[str, list[dict]]:
     per_month: dict[tuple, int] = defaultdict(int)
     rows: dict[str, list[dict]] = defaultdict(list)
     topics = len(network.TOPICS)
-    for n, group in enumerate(chosen_groups, start=1):
+    for group in chosen_groups:
         starts_at = now + timedelta(
             minutes=30 * rng.randint(-PAST_DAYS * 48, FUTURE_DAYS * 48)
         )
@@ -320,44 +322,39 @@ def _history(sizes, rng, trainers, groups, now) -> dict[str, list[dict]]:
             )
         else:
             status = SessionStatus.BOOKED if luck < 0.95 else SessionStatus.CANCELLED
-        rows["requests"].append(
-            {
-                "id": n,
-                "group_id": group["id"],
-                "topic_id": topic_id,
-                "status": RequestStatus(status.value),
-                "is_online": False,
-                "venue_postcode": group["postcode_district"],
-                "venue_district": group["postcode_district"],
-                "venue_latitude": group["latitude"],
-                "venue_longitude": group["longitude"],
-                "expected_attendance": rng.randint(5, 40),
-                "created_at": requested_at,
-                "status_changed_at": booked_at,
-            }
-        )
-        rows["sessions"].append(
-            {
-                "id": n,
-                "request_id": n,
-                "trainer_id": trainer_id,
-                "group_id": group["id"],
-                "topic_id": topic_id,
-                "status": status,
-                "starts_at": starts_at,
-                "ends_at": ends_at,
-                "is_online": False,
-                "venue_postcode": group["postcode_district"],
-                "ical_uid": f"{n}@bench",
-                "created_at": booked_at,
-                "updated_at": booked_at,
-            }
-        )
+        request = {
+            "group_id": group["id"],
+            "topic_id": topic_id,
+            "status": RequestStatus(status.value),
+            "is_online": False,
+            "venue_postcode": group["postcode_district"],
+            "venue_district": group["postcode_district"],
+            "venue_latitude": group["latitude"],
+            "venue_longitude": group["longitude"],
+            "expected_attendance": rng.randint(5, 40),
+            "created_at": requested_at,
+            "status_changed_at": booked_at,
+        }
+        rows["requests"].append(request)
+        session = {
+            "request_id": request,
+            "trainer_id": trainer_id,
+            "group_id": group["id"],
+            "topic_id": topic_id,
+            "status": status,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "is_online": False,
+            "venue_postcode": group["postcode_district"],
+            "created_at": booked_at,
+            "updated_at": booked_at,
+        }
+        rows["sessions"].append(session)
         if status == SessionStatus.DELIVERED:
             headcount = rng.randint(4, 35)
             rows["attendances"].append(
                 {
-                    "session_id": n,
+                    "session_id": session,
                     "headcount": headcount,
                     "people_count": headcount + rng.choice((0, 0, 0, 1, 2, 3)),
                     "recorded_at": ends_at + timedelta(hours=20),
@@ -368,11 +365,11 @@ def _history(sizes, rng, trainers, groups, now) -> dict[str, list[dict]]:
     return rows
 
 
-def _unbooked(sizes, rng, groups, now, first_id) -> tuple[list[dict], list[dict]]:
+def _unbooked(sizes, rng, groups, now) -> tuple[list[dict], list[dict]]:
     """Requests never booked: unfilled or cancelled over the years, and open
     ones made in the last month; one slot each."""
     requests, slots = [], []
-    for n in range(first_id + 1, first_id + sizes.unbooked_requests + 1):
+    for _ in range(sizes.unbooked_requests):
         group = rng.choice(groups)
         luck = rng.random()
         if luck < 0.3:
@@ -382,31 +379,46 @@ def _unbooked(sizes, rng, groups, now, first_id) -> tuple[list[dict], list[dict]
             status = RequestStatus.UNFILLED if luck < 0.7 else RequestStatus.CANCELLED
             created_at = now - timedelta(minutes=rng.randint(60, PAST_DAYS * 1440))
         slot_at = created_at + timedelta(days=rng.randint(14, 60))
-        requests.append(
-            {
-                "id": n,
-                "group_id": group["id"],
-                "topic_id": rng.randint(1, len(network.TOPICS)),
-                "status": status,
-                "is_online": False,
-                "venue_postcode": group["postcode_district"],
-                "venue_district": group["postcode_district"],
-                "venue_latitude": group["latitude"],
-                "venue_longitude": group["longitude"],
-                "expected_attendance": rng.randint(5, 40),
-                "created_at": created_at,
-                "status_changed_at": created_at + timedelta(days=2),
-            }
-        )
+        request = {
+            "group_id": group["id"],
+            "topic_id": rng.randint(1, len(network.TOPICS)),
+            "status": status,
+            "is_online": False,
+            "venue_postcode": group["postcode_district"],
+            "venue_district": group["postcode_district"],
+            "venue_latitude": group["latitude"],
+            "venue_longitude": group["longitude"],
+            "expected_attendance": rng.randint(5, 40),
+            "created_at": created_at,
+            "status_changed_at": created_at + timedelta(days=2),
+        }
+        requests.append(request)
         slots.append(
             {
                 "id": len(slots) + 1,
-                "request_id": n,
+                "request_id": request,
                 "starts_at": slot_at,
                 "ends_at": slot_at + timedelta(hours=2),
             }
         )
     return requests, slots
+
+
+def _number_in_order(requests, sessions, attendances, slots) -> None:
+    """Give requests and sessions ids in the order they were made, as the
+    database would have, and turn each row's reference to another into its id."""
+    for rows in (requests, sessions):
+        rows.sort(key=lambda row: row["created_at"])
+        for n, row in enumerate(rows, start=1):
+            row["id"] = n
+    for row in sessions:
+        row["ical_uid"] = f"{row['id']}@bench"
+    for rows, key in ((sessions, "request_id"), (slots, "request_id")):
+        for row in rows:
+            row[key] = row[key]["id"]
+    for row in attendances:
+        row["session_id"] = row["session_id"]["id"]
+    attendances.sort(key=lambda row: row["session_id"])
 
 
 if __name__ == "__main__":

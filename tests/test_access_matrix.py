@@ -9,11 +9,12 @@ A route missing from the table fails, so every new route must declare who may us
 """
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from trainers import create_app
+from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import Invitation
 from trainers.extensions import db
 from trainers.matching.models import Offer
@@ -21,6 +22,7 @@ from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.models import TrainingSession
+from trainers.timeutil import utcnow
 
 VISITORS = (
     "anonymous",
@@ -101,6 +103,13 @@ MATRIX = {
     "sessions.add_shadow": OFFICE_ONLY,
     "sessions.drop_out": "LHHKHH",
     "sessions.show": "LKHKHK",
+    "attendance.show": "LKHKHK",
+    "attendance.record": "LKHKHK",
+    "attendance.add_person": "LKHKHK",
+    "attendance.upload": "LKHKHK",
+    "attendance.remove_person": "LKHKHK",
+    "attendance.rate": "LKHHHH",
+    "attendance.report": "LHHKHH",
 }
 SKIPPED = {"static"}
 SLOT = (
@@ -185,7 +194,24 @@ def world(make_group, make_topic, make_user, make_trainer):
     failed_mail = OutboxMessage(
         to_address="x@example.org", subject="x", kind="x", raw=b"x", status="failed"
     )
-    db.session.add_all([training_session, offer, invitation, failed_mail])
+    # A session held yesterday, its attendance recorded with one named person.
+    delivered = TrainingSession(
+        training_request=request_of("delivered"),
+        trainer=trainer,
+        group=group,
+        topic=topic,
+        status="delivered",
+        starts_at=utcnow() - timedelta(days=1),
+        ends_at=utcnow() - timedelta(days=1) + timedelta(hours=2),
+        ical_uid="matrix-delivered@trainers.test",
+    )
+    db.session.add_all([training_session, offer, invitation, failed_mail, delivered])
+    db.session.flush()
+    attendance = Attendance(session_id=delivered.id, headcount=5, people_count=5)
+    attendee = Attendee(
+        session_id=delivered.id, name="Ada Example", consent_given_at=utcnow()
+    )
+    db.session.add_all([attendance, attendee])
     db.session.query(TrainerTopic).filter_by(trainer_id=trainer.id).update(
         {"level": "shadowing"}
     )
@@ -203,6 +229,8 @@ def world(make_group, make_topic, make_user, make_trainer):
         "invitation_id": invitation.id,
         "token": "not-a-real-token",
         "message_id": failed_mail.id,
+        "delivered_session_id": delivered.id,
+        "attendee_id": attendee.id,
     }
     return people, ids
 
@@ -216,14 +244,29 @@ def classify(response) -> str:
     return {403: "F", 404: "H"}.get(response.status_code, "K")
 
 
-# A route whose id means someone other than the trainer.
-ID_OVERRIDES = {"network.remove_organiser": {"user_id": "organiser"}}
+# A route whose id means someone other than the trainer, or another of the
+# world's things (named by its key in `ids`).
+ID_OVERRIDES = {
+    "network.remove_organiser": {"user_id": "organiser"},
+    **{
+        f"attendance.{endpoint}": {"session_id": "delivered_session_id"}
+        for endpoint in (
+            "show",
+            "record",
+            "add_person",
+            "upload",
+            "remove_person",
+            "rate",
+            "report",
+        )
+    },
+}
 
 
 def visit(client, client_for, world, endpoint, method, rule, visitor) -> None:
     people, ids = world
-    for name, person in ID_OVERRIDES.get(endpoint, {}).items():
-        ids[name] = people[person].id
+    for name, thing in ID_OVERRIDES.get(endpoint, {}).items():
+        ids[name] = people[thing].id if thing in people else ids[thing]
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
     who, want = VISITORS[visitor], MATRIX[endpoint][visitor]
     browser = client if who == "anonymous" else client_for(people[who])

@@ -18,6 +18,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.geo import REGIONS, Place, all_districts, distance_km
@@ -203,6 +204,29 @@ DECLINE_NOTES = (
     "Already committed that evening.",
     "Working late that week.",
 )
+RATING_COMMENTS = (
+    "",
+    "",
+    "Practical and friendly; everyone left with something to do on Saturday.",
+    "Brilliant role-play. Could have used ten more minutes for questions.",
+    "Just what our newer members needed.",
+    "Good, though the room was too small for the exercises.",
+)
+WENT_WELL = (
+    "",
+    "Lots of questions; the practice in pairs worked well.",
+    "The group had clearly prepared; we got through everything.",
+    "Newer members spoke up more than I expected by the end.",
+)
+FOLLOW_UPS = (
+    "",
+    "",
+    "They would like phone banking next.",
+    "A second session on planning their campaign timeline.",
+    "Help writing their first leaflet.",
+)
+# Roster names in the demo are plainly made up: "Aisha Example".
+DEMO_SURNAME = "Example"
 DAY_OFF_NOTES = ("Holiday", "Away for work", "Family wedding", "Conference", "")
 EVENING_STARTS = (time(17, 30), time(18), time(18, 30))
 EVENING_ENDS = (time(21), time(21, 30))
@@ -310,6 +334,12 @@ def load_demo(now: datetime, seed: int = SEED) -> DemoSummary:
     builder = _Builder(random.Random(seed), now)
     summary = builder.build()
     db.session.add_all(builder.rows)
+    db.session.flush()
+    # Attendance rows need the sessions' and people's ids; rosters need theirs.
+    attendances, rosters = builder.attendance()
+    db.session.add_all(attendances)
+    db.session.flush()
+    db.session.add_all(rosters)
     db.session.flush()
     logger.info(
         "Demo: loaded %d groups, %d trainers, %d requests (seed %d)",
@@ -434,6 +464,8 @@ class _Builder:
         self.offers: list[tuple[Offer, _Trainer]] = []
         self.sessions: list[TrainingSession] = []
         self.statuses: Counter = Counter()
+        # Delivered sessions with their headcount and when it was recorded.
+        self.deliveries: list[tuple[TrainingSession, int, datetime]] = []
 
     def build(self) -> DemoSummary:
         self._user("Alex Morgan", OFFICE_EMAIL, is_office=True)
@@ -445,6 +477,8 @@ class _Builder:
         self._explain_offers()
         # Offers and sessions hang off requests with no collection to cascade.
         self.rows += [offer for offer, _ in self.offers] + self.sessions
+        # Drawn last, so attendance never shifts the network a seed gives.
+        self.feedback_rng = random.Random(self.rng.getrandbits(64))
         return DemoSummary(
             groups=len(self.groups),
             trainers=len(self.trainers),
@@ -1114,12 +1148,60 @@ class _Builder:
             attended = max(
                 3, training_request.expected_attendance - self.rng.randint(-3, 8)
             )
+            delivered_at = self._later(slot.ends_at, 2)
             story.add(
-                self._later(slot.ends_at, 2),
+                delivered_at,
                 chosen.user,
                 "delivered",
                 f"Delivered; {attended} people attended.",
             )
+            self.deliveries.append((story.session, attended, delivered_at))
+
+    def attendance(self) -> tuple[list[Attendance], list[Attendee]]:
+        """Each delivered session's attendance, some rated and reported on, and a
+        few small rosters of made-up, consenting people (always in Hastings).
+
+        Needs the built rows flushed: it reads their ids.
+        """
+        rng = self.feedback_rng
+        attendances, rosters = [], []
+        for session, headcount, recorded_at in self.deliveries:
+            attendance = Attendance(
+                session_id=session.id,
+                headcount=headcount,
+                people_count=headcount,
+                recorded_by_id=session.trainer.id,
+                recorded_at=recorded_at,
+                updated_at=recorded_at,
+            )
+            if rng.random() < 0.75:
+                attendance.rating = rng.choice((3, 4, 4, 5, 5, 5))
+                attendance.rating_comment = rng.choice(RATING_COMMENTS)
+                attendance.rated_by_id = session.group.organisers[0].id
+                attendance.rated_at = recorded_at + timedelta(hours=rng.randint(2, 48))
+            if rng.random() < 0.7:
+                attendance.went_well = rng.choice(WENT_WELL[1:])
+                attendance.follow_up_requested = rng.choice(FOLLOW_UPS)
+                attendance.reported_by_id = session.trainer.id
+                attendance.reported_at = recorded_at
+            attendances.append(attendance)
+            if session.group.postcode_district == "TN34" or rng.random() < 0.15:
+                firsts = rng.sample(FIRST_NAMES, min(headcount, rng.randint(2, 4)))
+                rosters += [
+                    Attendee(
+                        session_id=session.id,
+                        name=f"{first} {DEMO_SURNAME}",
+                        email=f"{first.lower()}.{DEMO_SURNAME.lower()}@example.net"
+                        if rng.random() < 0.7
+                        else None,
+                        consent_given_at=recorded_at,
+                        is_walk_in=index == len(firsts) - 1 and rng.random() < 0.3,
+                        added_by_id=session.trainer.id,
+                        added_at=recorded_at,
+                    )
+                    for index, first in enumerate(firsts)
+                ]
+        return attendances, rosters
 
     def _cancel(self, story: _Story, organiser: User) -> None:
         """The organiser calls it off, with a reason; a booked session goes too."""

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, current_app, render_template
+from flask import Flask, abort, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from trainers.errors import NotFound
@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     _init_login()
     _init_errors(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
@@ -124,6 +125,15 @@ def _init_errors(app: Flask) -> None:
             "Nothing you sent was half-saved. Please try again in a moment; if it "
             "keeps happening, tell the national office.",
         )
+
+
+def _refuse_nul_characters():
+    # Nobody types a NUL character, and PostgreSQL cannot store one: a form
+    # holding one would otherwise fail half-way through saving.
+    for values in (request.args, request.form):
+        for name, value in values.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                abort(400, "That form held a character that cannot be stored.")
 
 
 def _security_headers(response):

@@ -28,9 +28,7 @@ def net(make_group, make_topic, make_user, make_trainer):
         other_trainer=make_trainer("other-trainer@example.org", topics=[topic]),
         shadow=make_trainer("shadow@example.org"),
         organiser=make_user("organiser@example.org", "Olive Organiser", groups=[group]),
-        other_organiser=make_user(
-            "other-organiser@example.org", groups=[other_group]
-        ),
+        other_organiser=make_user("other-organiser@example.org", groups=[other_group]),
         office=make_user("office@example.org", "Otto Office", office=True),
     )
 

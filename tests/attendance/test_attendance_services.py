@@ -56,9 +56,7 @@ def add(training_session, by, name="Ada Example", email=None, **flags):
     )
 
 
-def test_first_recording_delivers_session_and_request_with_one_event(
-    make_session, net
-):
+def test_first_recording_delivers_session_and_request_with_one_event(make_session, net):
     training_session = make_session()
     now = utcnow()
     attendance = services.record_attendance(training_session, 14, net.trainer, now)
@@ -226,7 +224,9 @@ def test_a_headcount_outside_0_to_500_is_refused(make_session, net, headcount):
 
 def test_500_is_allowed(make_session, net):
     training_session = make_session()
-    attendance = services.record_attendance(training_session, 500, net.trainer, utcnow())
+    attendance = services.record_attendance(
+        training_session, 500, net.trainer, utcnow()
+    )
     assert attendance.people_count == 500
 
 
@@ -319,9 +319,7 @@ def test_the_same_file_uploaded_twice_is_refused_the_second_time(make_session, n
     assert counts()[1] == 2
 
 
-def test_removing_someone_from_another_sessions_roster_is_not_found(
-    make_session, net
-):
+def test_removing_someone_from_another_sessions_roster_is_not_found(make_session, net):
     mine, theirs = make_session(), make_session()
     ada = add(theirs, net.trainer, "Ada Example")
     db.session.commit()
@@ -331,9 +329,7 @@ def test_removing_someone_from_another_sessions_roster_is_not_found(
     assert db.session.get(Attendee, ada.id) is not None
 
 
-def test_viewing_and_changing_the_roster_is_audited_with_the_session(
-    make_session, net
-):
+def test_viewing_and_changing_the_roster_is_audited_with_the_session(make_session, net):
     training_session = make_session()
     assert services.show_roster(training_session, net.office) == []
     ada = add(training_session, net.trainer, "Ada Example")
@@ -400,7 +396,13 @@ def test_a_trainer_who_also_organises_the_group_cannot_rate_their_own_session(
 
 @pytest.mark.parametrize(
     ("rating", "comment", "field"),
-    [(0, "", "rating"), (6, "", "rating"), (None, "", "rating"), (3, "x" * 2001, "comment"), (3, "a\x00b", "comment")],
+    [
+        (0, "", "rating"),
+        (6, "", "rating"),
+        (None, "", "rating"),
+        (3, "x" * 2001, "comment"),
+        (3, "a\x00b", "comment"),
+    ],
 )
 def test_a_bad_rating_is_refused(delivered, net, rating, comment, field):
     with pytest.raises(DomainError) as refused:

@@ -91,7 +91,8 @@ def site_app(
         {
             "TESTING": True,
             "SECRET_KEY": "browser-journey-secret",
-            "SQLALCHEMY_DATABASE_URI": postgres_url or f"sqlite:///{folder / 'site.db'}",
+            "SQLALCHEMY_DATABASE_URI": postgres_url
+            or f"sqlite:///{folder / 'site.db'}",
             "MAIL_BACKEND": "smtp",
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp_server.port,
@@ -219,71 +220,79 @@ def chromium() -> Iterator[Browser]:
 
 @dataclass
 class Person:
-    """Someone using the site in their own browser (own cookies), with a desktop
-    window and a 375 px phone window."""
+    """Someone using the site in a browser of their own (own cookies), and every
+    5xx answer that browser has had."""
 
     name: str
     email: str
-    context: BrowserContext
     page: Page
-    phone: Page
     server_errors: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Checker:
-    """Runs axe-core on a page and checks it at 375 px; keeps screenshots."""
+    """Checks pages with axe-core and at 375 px wide; keeps screenshots."""
 
     artifacts: Path
     axe_source: str = field(repr=False)
     shots: int = 0
 
     def check(self, person: Person, step: str, what: str) -> None:
-        """Screenshot the page `person` is on; assert no serious or critical axe
-        violation and no horizontal scroll when the same page is opened 375 px wide."""
+        """Screenshot the page `person` is on as it is, on a desktop and then 375 px
+        wide; assert no server error so far, no serious or critical axe-core
+        violation at either width, and no sideways scrolling at 375 px."""
         page = person.page
         page.wait_for_load_state()
         assert person.server_errors == [], f"server errors: {person.server_errors}"
         self.shots += 1
         name = f"{self.shots:02d}-{step}-{_slug(what)}"
         page.screenshot(path=self.artifacts / f"{name}.png", full_page=True)
-        violations = self.axe(page)
-        assert violations == [], (
-            f"axe-core on {what} ({page.url}):\n" + "\n".join(violations)
-        )
-        phone = person.phone
-        phone.goto(page.url)
-        assert phone.url == page.url, f"{page.url} opened as {phone.url} on a phone"
-        phone.screenshot(path=self.artifacts / f"{name}-375px.png", full_page=True)
-        wide = phone.evaluate(
-            """() => [document.documentElement.scrollWidth,
-                      [...document.querySelectorAll('body *')]
-                        .filter(e => e.getBoundingClientRect().right > 376)
-                        .map(e => e.tagName.toLowerCase() +
-                                  (e.className ? '.' + e.className : ''))
-                        .slice(0, 8)]"""
-        )
-        assert wide[0] <= PHONE["width"], (
-            f"{what} ({page.url}) scrolls sideways at 375 px: {wide[0]} px wide; "
-            f"too wide: {wide[1]}"
-        )
+        self.assert_accessible(page, what)
+        # The same page, state and all (errors, flashed messages), on a phone:
+        # without JavaScript, resizing lays it out exactly as loading it there would.
+        page.set_viewport_size(PHONE)
+        try:
+            page.screenshot(path=self.artifacts / f"{name}-375px.png", full_page=True)
+            self.assert_accessible(page, f"{what} at 375 px")
+            width, too_wide = page.evaluate(WIDEST_ELEMENTS, PHONE["width"])
+            assert width <= PHONE["width"], (
+                f"{what} ({page.url}) scrolls sideways at 375 px: {width} px wide; "
+                f"reaching past the edge: {too_wide}"
+            )
+        finally:
+            page.set_viewport_size(DESKTOP)
 
-    def axe(self, page: Page) -> list[str]:
-        """The serious and critical violations axe-core finds, one line per element.
+    def assert_accessible(self, page: Page, what: str) -> None:
+        """No serious or critical axe-core violation, each listed if there are.
 
-        The CSP allows no injected <script>, so axe's source is evaluated through
+        The CSP lets no injected <script> run, so axe's source is evaluated through
         the DevTools protocol (page.evaluate), which the page's CSP does not govern."""
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.evaluate(self.axe_source)
         results = page.evaluate(
             "() => axe.run(document, {resultTypes: ['violations']})"
         )
-        return [
+        violations = [
             f"  {rule['impact']}: {rule['id']}: {rule['help']} -> "
             f"{', '.join(' '.join(node['target']) for node in rule['nodes'])}"
             for rule in results["violations"]
             if rule["impact"] in FAILING_IMPACTS
         ]
+        assert violations == [], f"axe-core on {what} ({page.url}):\n" + "\n".join(
+            violations
+        )
+
+
+# The page's full width, and the first few elements that reach past `limit` px.
+WIDEST_ELEMENTS = """limit => [
+  document.documentElement.scrollWidth,
+  [...document.querySelectorAll("body *")]
+    .filter(e => e.getBoundingClientRect().right > limit + 1)
+    .slice(0, 8)
+    .map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+              + (typeof e.className === "string" && e.className
+                 ? "." + e.className.trim().split(/\\s+/).join(".") : "")),
+]"""
 
 
 def _slug(text: str) -> str:
@@ -304,14 +313,13 @@ def open_browser(chromium: Browser):
         context = chromium.new_context(viewport=DESKTOP, accept_downloads=True)
         context.set_default_timeout(STEP_TIMEOUT_MS)
         contexts.append(context)
-        page = context.new_page()
-        phone = context.new_page()
-        phone.set_viewport_size(PHONE)
-        person = Person(name, address, context, page, phone)
+        person = Person(name, address, context.new_page())
         context.on(
             "response",
-            lambda response: response.status >= 500
-            and person.server_errors.append(f"{response.status} {response.url}"),
+            lambda response: (
+                response.status >= 500
+                and person.server_errors.append(f"{response.status} {response.url}")
+            ),
         )
         return person
 
@@ -341,4 +349,3 @@ def pytest_runtest_setup(item):
         failed = getattr(item.parent, "_journey_failed", None)
         if failed is not None:
             pytest.skip(f"an earlier step of the journey failed: {failed}")
-

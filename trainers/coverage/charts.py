@@ -5,7 +5,7 @@ nothing depends on colour alone. Each chart sits beside a table of its numbers."
 import math
 from collections.abc import Sequence
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from trainers.coverage.services import CoverageReport
 
@@ -15,22 +15,19 @@ INK = "#1d1d1f"
 GRID = "#c4c4cc"
 
 
-_ATTRIBUTE = Markup(' {}="{}"')
-_OPEN_CLOSE = Markup("<{}{}>{}</{}>")
-_EMPTY = Markup("<{}{}/>")
-
-
 def element(tag: str, content: Markup | str = "", **attributes) -> Markup:
     """One SVG element, every value escaped; `class_` becomes class, `text_anchor`
     text-anchor. Plain-text content is escaped too; Markup goes in as it is."""
-    written = Markup("").join(
-        _ATTRIBUTE.format(name.rstrip("_").replace("_", "-"), value)
+    # f-strings over escaped parts: Markup.format is ten times slower, and a map
+    # draws thousands of elements.
+    written = "".join(
+        f' {name.rstrip("_").replace("_", "-")}="{escape(value)}"'
         for name, value in attributes.items()
         if value is not None
     )
     if content:
-        return _OPEN_CLOSE.format(tag, written, content, tag)
-    return _EMPTY.format(tag, written)
+        return Markup(f"<{tag}{written}>{escape(content)}</{tag}>")  # noqa: S704
+    return Markup(f"<{tag}{written}/>")  # noqa: S704 - every value escaped above
 
 
 def svg(

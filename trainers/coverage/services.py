@@ -15,14 +15,17 @@ from functools import cached_property
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     and_,
     case,
+    cast,
     distinct,
     exists,
     extract,
     func,
     literal,
     select,
+    union_all,
 )
 from sqlalchemy.sql import Select
 
@@ -244,56 +247,58 @@ class CoverageReport:
     def _session_cells(self) -> list[_Cell]:
         """Delivered sessions in the range and the people they trained, by region,
         topic and month."""
-        month = self._month_of(TrainingSession.starts_at)
-        inner = (
-            select(
-                Group.region,
-                TrainingSession.topic_id,
-                month.label("month"),
-                func.coalesce(Attendance.people_count, 0).label("people"),
+
+        def month(n: int, opens: datetime, closes: datetime) -> Select:
+            return (
+                select(
+                    Group.region,
+                    TrainingSession.topic_id,
+                    literal(n).label("month"),
+                    func.count().label("sessions"),
+                    func.coalesce(func.sum(Attendance.people_count), 0).label("people"),
+                )
+                .join(Group, Group.id == TrainingSession.group_id)
+                .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
+                .where(
+                    TrainingSession.status == SessionStatus.DELIVERED,
+                    TrainingSession.starts_at >= opens,
+                    TrainingSession.starts_at < closes,
+                    *self._region_clause(),
+                    *self._topic_clause(),
+                )
+                .group_by(Group.region, TrainingSession.topic_id)
             )
-            .join(Group, Group.id == TrainingSession.group_id)
-            .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
-            .where(
-                TrainingSession.status == SessionStatus.DELIVERED,
-                *self._range_clause(),
-                *self._region_clause(),
-                *self._topic_clause(),
-            )
-            .subquery()
-        )
-        query = select(
-            inner.c.region,
-            inner.c.topic_id,
-            inner.c.month,
-            func.count().label("sessions"),
-            func.sum(inner.c.people).label("people"),
-        ).group_by(inner.c.region, inner.c.topic_id, inner.c.month)
-        return self._cells(query, ("sessions", "people"))
+
+        return self._cells(self._by_month(month), ("sessions", "people"))
 
     @cached_property
     def _request_cells(self) -> list[_Cell]:
         """Requests made in the range, by region, topic, month and present state."""
-        month = self._month_of(TrainingRequest.created_at)
-        inner = (
-            select(
-                Group.region,
-                TrainingRequest.topic_id,
-                month.label("month"),
-                TrainingRequest.status,
+
+        def month(n: int, opens: datetime, closes: datetime) -> Select:
+            by_state = [
+                func.sum(
+                    case((TrainingRequest.status == status.value, 1), else_=0)
+                ).label(status)
+                for status in RequestStatus
+            ]
+            return (
+                select(
+                    Group.region,
+                    TrainingRequest.topic_id,
+                    literal(n).label("month"),
+                    *by_state,
+                )
+                .join(Group, Group.id == TrainingRequest.group_id)
+                .where(
+                    TrainingRequest.created_at >= opens,
+                    TrainingRequest.created_at < closes,
+                    *self._request_scope(),
+                )
+                .group_by(Group.region, TrainingRequest.topic_id)
             )
-            .join(Group, Group.id == TrainingRequest.group_id)
-            .where(*self._request_clause())
-            .subquery()
-        )
-        by_state = [
-            func.sum(case((inner.c.status == status.value, 1), else_=0)).label(status)
-            for status in RequestStatus
-        ]
-        query = select(
-            inner.c.region, inner.c.topic_id, inner.c.month, *by_state
-        ).group_by(inner.c.region, inner.c.topic_id, inner.c.month)
-        return self._cells(query, tuple(RequestStatus))
+
+        return self._cells(self._by_month(month), tuple(RequestStatus))
 
     @cached_property
     def _served_by_topic(self) -> dict[int, int]:
@@ -316,46 +321,41 @@ class CoverageReport:
 
     @cached_property
     def booking_delay(self) -> Spread | None:
-        """Median and 90th percentile of the time from a request (made in the
-        range) to its first booking; None when none was booked."""
-        delays = (
+        """Median and 90th percentile of the whole hours from a request (made in
+        the range) to its first booking; None when none was booked."""
+        hours = (
             select(
-                _seconds_between(
-                    func.min(TrainingSession.created_at), TrainingRequest.created_at
-                ).label("seconds")
+                cast(
+                    _seconds_between(
+                        func.min(TrainingSession.created_at),
+                        TrainingRequest.created_at,
+                    )
+                    / 3600,
+                    Integer,
+                ).label("hours")
             )
             .select_from(TrainingRequest)
             .join(Group, Group.id == TrainingRequest.group_id)
             .join(TrainingSession, TrainingSession.request_id == TrainingRequest.id)
             .where(*self._request_clause())
-            .group_by(TrainingRequest.id, TrainingRequest.created_at)
+            .group_by(TrainingRequest.id)
             .subquery()
         )
-        ranked = select(
-            delays.c.seconds,
-            func.row_number().over(order_by=delays.c.seconds).label("rank"),
-            func.count().over().label("n"),
-        ).subquery()
-        # Only the rows either side of each percentile's position, found with
-        # integer arithmetic both databases agree on.
-        near = [
-            and_(
-                (ranked.c.rank - 2) * whole <= (ranked.c.n - 1) * part,
-                (ranked.c.n - 1) * part < ranked.c.rank * whole,
-            )
-            for part, whole in ((1, 2), (9, 10))
-        ]
-        rows = db.session.execute(
-            select(ranked.c.rank, ranked.c.n, ranked.c.seconds).where(near[0] | near[1])
+        # Whole hours make a short histogram, so percentiles need no sort of
+        # every request and no rows beyond a few hundred.
+        histogram = db.session.execute(
+            select(hours.c.hours, func.count())
+            .group_by(hours.c.hours)
+            .order_by(hours.c.hours)
         ).all()
-        if not rows:
+        count = sum(n for _, n in histogram)
+        if not count:
             return None
-        count = rows[0].n
-        seconds = {row.rank - 1: float(row.seconds) for row in rows}
+        value_at = _ranked(histogram)
         return Spread(
             count=count,
-            median=_percentile(seconds.__getitem__, count, 0.5),
-            p90=_percentile(seconds.__getitem__, count, 0.9),
+            median=_percentile(value_at, count, 0.5),
+            p90=_percentile(value_at, count, 0.9),
         )
 
     @cached_property
@@ -627,26 +627,28 @@ class CoverageReport:
         return [TrainingSession.topic_id == topic_id] if topic_id else []
 
     def _request_clause(self) -> list[ColumnElement[bool]]:
-        clauses = [
+        return [
             TrainingRequest.created_at >= self.filters.starts_at,
             TrainingRequest.created_at < self.filters.ends_before,
-            *self._region_clause(),
+            *self._request_scope(),
         ]
-        if self.filters.topic_id:
-            clauses.append(TrainingRequest.topic_id == self.filters.topic_id)
-        return clauses
 
-    def _month_of(self, moment) -> ColumnElement[int]:
-        """The index in self.months of an instant already inside the range.
+    def _request_scope(self) -> list[ColumnElement[bool]]:
+        topic_id = self.filters.topic_id
+        return [
+            *self._region_clause(),
+            *([TrainingRequest.topic_id == topic_id] if topic_id else []),
+        ]
+
+    def _by_month(self, month: Callable[[int, datetime, datetime], Select]) -> Select:
+        """One statement gluing `month(n, opens, closes)` for each month of the range.
 
         SQLite has no time zones, so the London month boundaries are worked out
-        here in UTC and compared in SQL, alike on both databases.
+        here in UTC; a range scan per month also beats bucketing every row.
         """
-        if len(self.months) == 1:
-            return literal(0)
-        return case(
-            *((moment < month.starts_at, n) for n, month in enumerate(self.months[1:])),
-            else_=len(self.months) - 1,
+        edges = [m.starts_at for m in self.months] + [self.filters.ends_before]
+        return union_all(
+            *(month(n, edges[n], edges[n + 1]) for n in range(len(self.months)))
         )
 
     @staticmethod
@@ -678,6 +680,21 @@ class _Zeros(dict):
         return Counter()
 
 
+def _ranked(histogram: Sequence[Sequence]) -> Callable[[int], float]:
+    """From (value, how many, ...) rows, smallest value first, the function
+    giving the k-th smallest value (from 0)."""
+
+    def value_at(k: int) -> float:
+        seen = 0
+        for value, count, *_ in histogram:
+            seen += count
+            if k < seen:
+                return value
+        raise IndexError(k)
+
+    return value_at
+
+
 def _percentile(value_at: Callable[[int], float], count: int, share: float) -> float:
     """The `share` percentile of `count` sorted values, `value_at(k)` the k-th
     (from 0), interpolating linearly between the two nearest (as PostgreSQL's
@@ -695,14 +712,7 @@ def _load_spread(histogram: list[tuple[int, int, int]], months: float) -> LoadSp
     sessions = sum(load * count for load, count, _ in histogram)
     capacity = sum(caps or 0 for _, _, caps in histogram) * months
 
-    def value_at(k: int) -> float:
-        seen = 0
-        for load, count, _ in histogram:
-            seen += count
-            if k < seen:
-                return load
-        raise IndexError(k)
-
+    value_at = _ranked(histogram)
     quartiles = (
         tuple(_percentile(value_at, trainers, q) for q in (0.25, 0.5, 0.75))
         if trainers

@@ -2,10 +2,21 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 from wtforms.widgets import HiddenInput
 
 from trainers.viewhelpers import CONFIRM_LABEL, strip_whitespace
+
+
+def _an_id(message: str) -> list:
+    # Ids arrive from the page; one past a 32-bit integer would fail in PostgreSQL.
+    return [InputRequired(message), NumberRange(min=1, max=2**31 - 1, message=message)]
 
 
 class AcceptForm(FlaskForm):
@@ -26,10 +37,10 @@ class DeclineForm(FlaskForm):
 
 class OfferToForm(FlaskForm):
     trainer_id = IntegerField(
-        "Trainer", validators=[InputRequired("Choose a trainer.")], widget=HiddenInput()
+        "Trainer", validators=_an_id("Choose a trainer."), widget=HiddenInput()
     )
     slot_id = IntegerField(
-        "Time", validators=[InputRequired("Choose a time.")], widget=HiddenInput()
+        "Time", validators=_an_id("Choose a time."), widget=HiddenInput()
     )
 
 
@@ -39,14 +50,14 @@ class AssignForm(FlaskForm):
         "Trainer",
         coerce=int,
         validate_choice=False,
-        validators=[InputRequired("Choose a trainer.")],
+        validators=_an_id("Choose a trainer from the list."),
         invalid_value_message="Choose a trainer from the list.",
     )
     slot_id = SelectField(
         "Time",
         coerce=int,
         validate_choice=False,
-        validators=[InputRequired("Choose a time.")],
+        validators=_an_id("Choose a time from the list."),
         invalid_value_message="Choose a time from the list.",
     )
     cap_override_reason = TextAreaField(

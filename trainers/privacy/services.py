@@ -976,14 +976,15 @@ def erase_address(email: str, by: User, confirmation: str, now: datetime) -> Era
 
 
 def _other_active_office(user: User) -> bool:
-    # Locked, so two office members erasing each other at once cannot both pass.
-    others = db.session.scalars(
+    # Every active office row is locked, in one order: of two office members
+    # erasing each other at once, the second waits and then sees the first gone.
+    active = db.session.scalars(
         select(User.id)
-        .where(User.is_office, User.is_active, User.id != user.id)
+        .where(User.is_office, User.is_active)
         .order_by(User.id)
         .with_for_update()
     ).all()
-    return bool(others)
+    return any(user_id != user.id for user_id in active)
 
 
 def _sessions_to_come(user: User, now: datetime) -> int:

@@ -34,6 +34,8 @@ MAX_ADDRESS = 500
 MAX_ACCESSIBILITY = 1000
 MAX_NOTES = 2000
 MAX_REASON = 500
+# Nobody plans a workshop further ahead; later dates only break month arithmetic.
+MAX_YEARS_AHEAD = 2
 
 # A slot as typed on the form: a local date, start and end time, any of them empty.
 SlotRow = tuple[date | None, time | None, time | None]
@@ -153,6 +155,13 @@ def _parse_slot(
     if starts_at <= now:
         raise SlotError(
             row, "date", "This slot is in the past. Choose a time still to come."
+        )
+    if starts_at > now + timedelta(days=366 * MAX_YEARS_AHEAD):
+        raise SlotError(
+            row,
+            "date",
+            f"This slot is more than {MAX_YEARS_AHEAD} years away. Choose a nearer "
+            "date.",
         )
     longest = current_app.config["MAX_SLOT_HOURS"]
     if ends_at - starts_at > timedelta(hours=longest):
