@@ -89,7 +89,7 @@ class Plan:
     warm_seconds: float
 
 
-FULL = Plan(network.Sizes(), 300, 40, 10, 30, 2)
+FULL = Plan(network.Sizes(), 150, 40, 10, 30, 2)
 QUICK = Plan(network.Sizes().scaled(10, None), 40, 12, 3, 6, 1)
 
 
@@ -118,9 +118,26 @@ def main(argv: list[str] | None = None) -> int:
             _gunicorn("load:hello", BENCH, env, Path(folder) / "hello.log") as port,
         ):
             results = _drive(plan, people, app_port, port, args.clients, rng)
+        problems = _log_problems(Path(folder) / "app.log")
     _report(results)
+    _say("app_log_errors", len(problems))
+    for line in problems[:5]:
+        print(f"  {line}")
     _say("load_average_after", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
+
+
+def _log_problems(log: Path) -> list[str]:
+    """The app's and gunicorn's ERROR and CRITICAL lines, and tracebacks' last lines."""
+    lines = log.read_text(errors="replace").splitlines()
+    return [
+        line
+        for n, line in enumerate(lines)
+        if line.startswith(("ERROR", "CRITICAL"))
+        or " [ERROR] " in line
+        or " [CRITICAL] " in line  # gunicorn's own, e.g. a worker timing out
+        or (n > 0 and lines[n - 1].startswith("  ") and "Error" in line.split(":")[0])
+    ]
 
 
 def _say(name: str, value) -> None:
@@ -670,6 +687,9 @@ def _drive(
     hello.append(_phase(plan, hellos, clients, fixed("hello"), rng))
     for browser in browsers:
         browser.person.to_accept = for_mix[id(browser)]
+        # As their calendar would have by now: the bookings above changed feeds.
+        _, headers, _ = browser.send("GET", f"/calendar/{browser.person.feed}.ics")
+        browser.remember_feed(headers)
     mix = _run(browsers, clients, _mixed, plan.mix_seconds, rng)
     return Results(hello, pages, mix, sign_in)
 

@@ -23,7 +23,9 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
 
 def safe_next(target: str | None, default: str) -> str:
     """A `next` URL only if it stays on this site (no open redirects)."""
-    if not target:
+    if not target or any(char < " " or char == "\x7f" for char in target):
+        # Browsers drop tabs and newlines inside a URL ("/\t/evil.example" is
+        # "//evil.example"), and a newline cannot go into a header at all.
         return default
     parts = urlsplit(target)
     if (

@@ -32,7 +32,7 @@ def log(people):
         DAY + timedelta(days=2),
         people.office,
         services.LOOKED_UP,
-        detail=f"address {services.address_ref('bob@example.org')}: 1 items held",
+        detail=f"address {services.address_ref('bob@example.org')}; items held: 1",
     )
     entry(DAY + timedelta(days=3), None, "anonymised attendees", detail="anonymised 4")
     db.session.commit()
@@ -60,30 +60,28 @@ def test_entries_are_listed_newest_first_with_who_and_whose(log, client_for):
     assert f'href="/office/privacy/people/{log.alice.id}"' in text
 
 
-@pytest.mark.parametrize(
-    ("query", "wanted"),
-    [
-        # About her, or by her: by account number, address or name.
-        ({"person": "{alice}"}, [services.VIEWED, services.VIEWED]),
-        ({"person": "ALICE.example@example.org"}, [services.VIEWED, services.VIEWED]),
-        ({"person": "alice exam"}, [services.VIEWED, services.VIEWED]),
-        # An address without an account, by its fingerprint.
-        ({"person": "Bob@example.org"}, [services.LOOKED_UP]),
-        ({"person": "nobody@example.org"}, []),
-        ({"action": services.LOOKED_UP}, [services.LOOKED_UP]),
-        # London days, both ends included.
-        (
-            {"from": "2026-06-11", "to": "2026-06-12"},
-            [services.LOOKED_UP, services.VIEWED],
-        ),
-        ({"person": "{alice}", "to": "2026-06-10"}, [services.VIEWED]),
-    ],
-)
-def test_filters(log, client_for, query, wanted):
-    query = {k: v.format(alice=log.alice.id) for k, v in query.items()}
-    page = client_for(log.office).get("/office/privacy/audit", query_string=query)
-    assert page.status_code == 200
-    assert shown(page) == wanted
+FILTERS = [
+    # About her, or by her: by account number, address or name.
+    ({"person": "{alice}"}, [services.VIEWED, services.VIEWED]),
+    ({"person": "ALICE.example@example.org"}, [services.VIEWED, services.VIEWED]),
+    ({"person": "alice exam"}, [services.VIEWED, services.VIEWED]),
+    # An address without an account, by its fingerprint.
+    ({"person": "Bob@example.org"}, [services.LOOKED_UP]),
+    ({"person": "nobody@example.org"}, []),
+    ({"action": services.LOOKED_UP}, [services.LOOKED_UP]),
+    # London days, both ends included.
+    ({"from": "2026-06-11", "to": "2026-06-12"}, [services.LOOKED_UP, services.VIEWED]),
+    ({"person": "{alice}", "to": "2026-06-10"}, [services.VIEWED]),
+]
+
+
+def test_filters(log, client_for):
+    browser = client_for(log.office)
+    for query, wanted in FILTERS:
+        query = {k: v.format(alice=log.alice.id) for k, v in query.items()}
+        page = browser.get("/office/privacy/audit", query_string=query)
+        assert page.status_code == 200
+        assert shown(page) == wanted, query
 
 
 def test_looking_at_the_log_is_logged_without_naming_anyone(log, client_for):
@@ -123,19 +121,16 @@ def test_the_log_is_paged(log, client_for):
     assert "Previous page" in second.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
+def test_odd_filters_are_answered_not_crashed_on(log, client_for):
+    browser = client_for(log.office)
+    for query in (
         {"from": "0001-01-01"},
         {"to": "9999-12-31"},
         {"from": "yesterday"},
         {"action": "made up"},
         {"person": "x" * 300},
-        {"page": "-3"},
-    ],
-)
-def test_odd_filters_are_answered_not_crashed_on(log, client_for, query):
-    page = client_for(log.office).get("/office/privacy/audit", query_string=query)
-    assert page.status_code == 200
-    if "page" not in query:
-        assert 'class="error-message"' in page.get_data(as_text=True)
+    ):
+        page = browser.get("/office/privacy/audit", query_string=query)
+        assert page.status_code == 200, query
+        assert 'class="error-message"' in page.get_data(as_text=True), query
+    assert browser.get("/office/privacy/audit?page=-3").status_code == 200

@@ -184,8 +184,8 @@ def test_the_audit_log_keeps_its_entries_and_names_her_only_by_number(
     ]
     erased = about[-1]
     assert erased.actor_id == office.id
-    assert "1 roster entries anonymised" in erased.detail
-    assert "2 unsent emails deleted" in erased.detail
+    assert "roster entries anonymised: 1" in erased.detail
+    assert "unsent emails deleted: 2" in erased.detail
     assert db.session.scalar(
         select(func.count()).where(AuditEntry.actor_id == alice.id)
     )

@@ -3,7 +3,6 @@ written to the audit log; nobody else gets in."""
 
 import json
 
-import pytest
 from sqlalchemy import select
 
 from tests.privacy.conftest import EMAIL, NAME
@@ -171,7 +170,9 @@ def test_an_address_without_an_account_is_found_exported_and_erased(
         select(AuditEntry).where(AuditEntry.action == services.ERASED_ADDRESS)
     ).one()
     assert erased.actor_id == office.id
-    assert "1 roster entries anonymised" in erased.detail and "bob" not in erased.detail
+    assert (
+        "roster entries anonymised: 1" in erased.detail and "bob" not in erased.detail
+    )
 
 
 def test_an_account_address_points_to_the_person_and_is_not_erased_alone(
@@ -209,13 +210,13 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path"), PAGES)
-def test_only_the_office_gets_in(people, client, client_for, method, path):
-    path = path.format(id=people.alice.id)
+def test_only_the_office_gets_in(people, client, client_for):
     data = {"email": EMAIL, "confirmation": EMAIL}
-    assert client.open(path, method=method, data=data).status_code == 302
-    for someone in (people.organiser, people.trainer):
-        answer = client_for(someone).open(path, method=method, data=data)
-        assert answer.status_code == 403, someone.email
+    for method, path in PAGES:
+        path = path.format(id=people.alice.id)
+        assert client.open(path, method=method, data=data).status_code == 302, path
+        for someone in (people.organiser, people.trainer):
+            answer = client_for(someone).open(path, method=method, data=data)
+            assert answer.status_code == 403, (path, someone.email)
     assert db.session.scalar(select(AuditEntry.id)) is None
     assert db.session.get(type(people.alice), people.alice.id).erased_at is None

@@ -148,7 +148,7 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
         to_address="x@example.org", subject="x", kind="x", raw=b"x", status="failed"
     )
     db.session.add(failed_mail)
-    start_feed(trainer, now)
+    feed_token = start_feed(trainer, now)
     db.session.commit()
     assert pending.status == OfferStatus.PENDING
     assert unfilled.status == RequestStatus.UNFILLED
@@ -171,6 +171,7 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
             "message_id": failed_mail.id,
             "invitation_token": INVITATION_TOKEN,
             "reset_token": RESET_TOKEN,
+            "feed_token": feed_token,
         },
     )
 

@@ -22,6 +22,7 @@ NOT_CRAWLED = {"static", "calendar.feed", "calendar.session_file", "home.healthz
 TOKEN_PARAMS = {
     "auth.accept_invitation": "invitation_token",
     "auth.reset_password": "reset_token",
+    "calendar.feed": "feed_token",
 }
 # Query strings (filters, pages) make many URLs of one page: a few are enough.
 PAGES_PER_ENDPOINT = 4

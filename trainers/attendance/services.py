@@ -315,6 +315,7 @@ def _open_attendance(
 ) -> tuple[Attendance, bool]:
     """The session's attendance under the request's lock, made (and the session
     and request delivered) if this is the first recording; and whether it is."""
+    lock_request(training_session.training_request)
     db.session.refresh(training_session)
     problem = recording_problem(training_session, now)
     if problem:

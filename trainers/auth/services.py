@@ -4,7 +4,9 @@ Every function flushes and leaves the commit to the caller.
 """
 
 import logging
+import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import select
@@ -70,7 +72,10 @@ def authenticate(email: str, password: str, now: datetime) -> User:
         raise SignInRefused(_locked_message(throttle.locked_until, now))
 
     user = find_user_by_email(address)
-    if user and user.is_active and check_password_hash(user.password_hash, password):
+    # A hash is checked either way: an unknown address must take as long to
+    # refuse as a wrong password, or the delay tells which addresses exist.
+    stored = user.password_hash if user else _unknown_address_hash()
+    if check_password_hash(stored, password) and user and user.is_active:
         if throttle:
             db.session.delete(throttle)
         user.last_login_at = now
@@ -100,6 +105,11 @@ def authenticate(email: str, password: str, now: datetime) -> User:
     raise SignInRefused(
         "That email address and password do not match an active account."
     )
+
+
+@cache
+def _unknown_address_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(), method="scrypt")
 
 
 def _locked_message(until: datetime, now: datetime) -> str:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from trainers import mail
 from trainers.auth.models import User
@@ -14,6 +14,7 @@ from trainers.calendar import ical
 from trainers.calendar.models import CalendarFeed
 from trainers.extensions import db
 from trainers.links import absolute_url
+from trainers.network.models import group_organisers
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,9 @@ def feed_for_token(
 ) -> tuple[bytes, datetime | None] | None:
     """The feed behind a token and when it last changed; None for an unknown token."""
     feed = db.session.scalar(
-        select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(raw_token))
+        select(CalendarFeed)
+        .options(joinedload(CalendarFeed.user))
+        .where(CalendarFeed.token_hash == hash_token(raw_token))
     )
     if feed is None or not feed.user.is_active:
         return None
@@ -156,13 +159,15 @@ def feed_for_token(
 
 
 def _feed_sessions(user: User, now: datetime) -> list[TrainingSession]:
+    # Calendar clients poll feeds far more often than people open pages, and a 304
+    # costs this much too: few round trips (joins for the one-to-ones).
     query = (
         select(TrainingSession)
         .options(
-            selectinload(TrainingSession.trainer),
-            selectinload(TrainingSession.topic),
-            selectinload(TrainingSession.group),
-            selectinload(TrainingSession.shadows).selectinload(SessionShadow.trainer),
+            joinedload(TrainingSession.trainer),
+            joinedload(TrainingSession.topic),
+            joinedload(TrainingSession.group),
+            selectinload(TrainingSession.shadows).joinedload(SessionShadow.trainer),
         )
         .where(
             TrainingSession.starts_at >= now - FEED_HISTORY,
@@ -174,7 +179,9 @@ def _feed_sessions(user: User, now: datetime) -> list[TrainingSession]:
         .order_by(TrainingSession.starts_at, TrainingSession.id)
     )
     if not user.is_office:
-        group_ids = [group.id for group in user.groups]
+        group_ids = select(group_organisers.c.group_id).where(
+            group_organisers.c.user_id == user.id
+        )
         shadowed = select(SessionShadow.session_id).where(
             SessionShadow.trainer_id == user.id
         )

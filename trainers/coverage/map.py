@@ -41,7 +41,8 @@ def project(latitude: float, longitude: float) -> tuple[float, float]:
 
 
 def marker_id(bucket: Recency) -> str:
-    return "coverage-map-" + bucket.name.lower().replace("_", "-")
+    # Short: it is written once per group.
+    return f"cm{list(MARKERS).index(bucket)}"
 
 
 def marker_shape(bucket: Recency, size: float = 3.4) -> str:

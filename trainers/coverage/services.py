@@ -147,7 +147,7 @@ class MonthRow:
 
 @dataclass(frozen=True)
 class Spread:
-    """The middle and the 90th percentile of some durations, in seconds."""
+    """The middle and the 90th percentile of some durations, in hours."""
 
     count: int
     median: float
@@ -248,12 +248,12 @@ class CoverageReport:
         """Delivered sessions in the range and the people they trained, by region,
         topic and month."""
 
-        def month(n: int, opens: datetime, closes: datetime) -> Select:
+        def counted(month: ColumnElement[int], opens: datetime, closes: datetime):
             return (
                 select(
                     Group.region,
                     TrainingSession.topic_id,
-                    literal(n).label("month"),
+                    month.label("month"),
                     func.count().label("sessions"),
                     func.coalesce(func.sum(Attendance.people_count), 0).label("people"),
                 )
@@ -266,16 +266,17 @@ class CoverageReport:
                     *self._region_clause(),
                     *self._topic_clause(),
                 )
-                .group_by(Group.region, TrainingSession.topic_id)
+                .group_by(Group.region, TrainingSession.topic_id, month)
             )
 
-        return self._cells(self._by_month(month), ("sessions", "people"))
+        query = self._by_month(counted, TrainingSession.starts_at)
+        return self._cells(query, ("sessions", "people"))
 
     @cached_property
     def _request_cells(self) -> list[_Cell]:
         """Requests made in the range, by region, topic, month and present state."""
 
-        def month(n: int, opens: datetime, closes: datetime) -> Select:
+        def counted(month: ColumnElement[int], opens: datetime, closes: datetime):
             by_state = [
                 func.sum(
                     case((TrainingRequest.status == status.value, 1), else_=0)
@@ -286,7 +287,7 @@ class CoverageReport:
                 select(
                     Group.region,
                     TrainingRequest.topic_id,
-                    literal(n).label("month"),
+                    month.label("month"),
                     *by_state,
                 )
                 .join(Group, Group.id == TrainingRequest.group_id)
@@ -295,10 +296,11 @@ class CoverageReport:
                     TrainingRequest.created_at < closes,
                     *self._request_scope(),
                 )
-                .group_by(Group.region, TrainingRequest.topic_id)
+                .group_by(Group.region, TrainingRequest.topic_id, month)
             )
 
-        return self._cells(self._by_month(month), tuple(RequestStatus))
+        query = self._by_month(counted, TrainingRequest.created_at)
+        return self._cells(query, tuple(RequestStatus))
 
     @cached_property
     def _served_by_topic(self) -> dict[int, int]:
@@ -325,22 +327,18 @@ class CoverageReport:
         the range) to its first booking; None when none was booked."""
         hours = (
             select(
-                cast(
-                    _seconds_between(
-                        func.min(TrainingSession.created_at),
-                        TrainingRequest.created_at,
-                    )
-                    / 3600,
-                    Integer,
+                _whole_hours_between(
+                    func.min(TrainingSession.created_at), TrainingRequest.created_at
                 ).label("hours")
             )
             .select_from(TrainingRequest)
-            .join(Group, Group.id == TrainingRequest.group_id)
             .join(TrainingSession, TrainingSession.request_id == TrainingRequest.id)
             .where(*self._request_clause())
             .group_by(TrainingRequest.id)
-            .subquery()
         )
+        if self.filters.region:
+            hours = hours.join(Group, Group.id == TrainingRequest.group_id)
+        hours = hours.subquery()
         # Whole hours make a short histogram, so percentiles need no sort of
         # every request and no rows beyond a few hundred.
         histogram = db.session.execute(
@@ -640,16 +638,32 @@ class CoverageReport:
             *([TrainingRequest.topic_id == topic_id] if topic_id else []),
         ]
 
-    def _by_month(self, month: Callable[[int, datetime, datetime], Select]) -> Select:
-        """One statement gluing `month(n, opens, closes)` for each month of the range.
+    def _by_month(
+        self,
+        counted: Callable[[ColumnElement[int], datetime, datetime], Select],
+        moment: ColumnElement[datetime],
+    ) -> Select:
+        """One statement counting, by London month, what `counted(month, opens,
+        closes)` counts between two instants.
 
-        SQLite has no time zones, so the London month boundaries are worked out
-        here in UTC; a range scan per month also beats bucketing every row.
+        SQLite has no time zones, so the month boundaries are worked out here in
+        UTC. On SQLite a range scan per month (glued by UNION ALL) beats testing
+        every row against the boundaries; PostgreSQL would hash-join every month
+        again, so it buckets the rows of one pass.
         """
         edges = [m.starts_at for m in self.months] + [self.filters.ends_before]
-        return union_all(
-            *(month(n, edges[n], edges[n + 1]) for n in range(len(self.months)))
+        if db.session.get_bind().dialect.name == "sqlite":
+            return union_all(
+                *(
+                    counted(literal(n), edges[n], edges[n + 1])
+                    for n in range(len(self.months))
+                )
+            )
+        month = case(
+            *((moment < edge, n) for n, edge in enumerate(edges[1:-1])),
+            else_=len(self.months) - 1,
         )
+        return counted(month, edges[0], edges[-1])
 
     @staticmethod
     def _cells(query: Select, names: Sequence[str]) -> list[_Cell]:
@@ -659,11 +673,14 @@ class CoverageReport:
         ]
 
 
-def _seconds_between(later, earlier) -> ColumnElement[float]:
-    """`later - earlier` in seconds; SQLite keeps timestamps as text."""
+def _whole_hours_between(later, earlier) -> ColumnElement[int]:
+    """Whole hours (rounded down) from `earlier` to a `later` instant."""
     if db.session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-    return extract("epoch", later - earlier)
+        # SQLite keeps timestamps as text. Julian days carry float error, so
+        # round to whole seconds before an integer division into hours.
+        days = func.julianday(later) - func.julianday(earlier)
+        return cast(func.round(days * 86400), Integer).op("/")(3600)
+    return cast(func.floor(extract("epoch", later - earlier) / 3600), Integer)
 
 
 def _sum_by(cells: list[_Cell], key: Callable[[_Cell], object]) -> dict:
@@ -744,147 +761,12 @@ def _percent(share: float | None) -> str:
     return "n/a" if share is None else f"{share:.0%}"
 
 
-def _days(seconds: float) -> float:
-    return round(seconds / 86400, 2)
+def _days(hours: float) -> float:
+    return round(hours / 24, 2)
 
 
-def _duration(seconds: float) -> str:
+def _duration(hours: float) -> str:
     """'5 hours', '3.5 days': easy to read at a glance."""
-    hours = seconds / 3600
     if hours < 48:
         return f"{hours:.1f} hours" if hours < 10 else f"{hours:.0f} hours"
     return f"{hours / 24:.1f} days"
-
-
-@dataclass(frozen=True)
-class Export:
-    """A table as a CSV download: its columns, and its rows from a report."""
-
-    header: tuple[str, ...]
-    rows: Callable[[CoverageReport], Iterable[Sequence[object]]]
-
-
-def _area_rows(rows: list[AreaRow], with_groups: bool) -> Iterator[tuple]:
-    for row in rows:
-        groups = (row.groups, row.groups_served, _rounded(row.served_share))
-        yield (
-            row.name,
-            *(groups if with_groups else groups[1:2]),
-            row.sessions_delivered,
-            row.people_trained,
-            row.requests_made,
-            row.requests_unfilled,
-        )
-
-
-def _session_rows(report: CoverageReport) -> Iterator[tuple]:
-    for (
-        starts_at,
-        group,
-        region,
-        topic,
-        trainer,
-        people,
-        rating,
-    ) in report.delivered_sessions():
-        local = to_local(starts_at)
-        yield (
-            f"{local:%Y-%m-%d}",
-            f"{local:%H:%M}",
-            group,
-            region,
-            topic,
-            trainer,
-            people,
-            rating,
-        )
-
-
-def _rounded(share: float | None) -> float | None:
-    return None if share is None else round(share, 4)
-
-
-_AREA = ("Sessions delivered", "People trained", "Requests made", "Requests unfilled")
-EXPORTS: dict[str, Export] = {
-    "summary": Export(
-        ("Figure", "Value", "As shown", "How counted"),
-        lambda report: (
-            (f.label, f.value, f.text, f.how_counted) for f in report.figures
-        ),
-    ),
-    "states": Export(
-        ("State", "Requests"),
-        lambda report: report.requests_by_state,
-    ),
-    "regions": Export(
-        ("Nation or region", "Active groups", "Groups served", "Share served", *_AREA),
-        lambda report: _area_rows(report.regions, with_groups=True),
-    ),
-    "topics": Export(
-        ("Topic", "Groups served", *_AREA),
-        lambda report: _area_rows(report.topics, with_groups=False),
-    ),
-    "months": Export(
-        ("Month", "Requests made", "Sessions delivered", "People trained"),
-        lambda report: (
-            (
-                f"{row.month.first_day:%Y-%m}",
-                row.requests_made,
-                row.sessions_delivered,
-                row.people_trained,
-            )
-            for row in report.by_month
-        ),
-    ),
-    "map": Export(
-        ("Nation or region", *(bucket.value for bucket in Recency), "Groups"),
-        lambda report: (
-            (
-                region,
-                *(counts.get(bucket, 0) for bucket in Recency),
-                sum(counts.values()),
-            )
-            for region, counts in report.map_counts
-        ),
-    ),
-    "groups": Export(
-        (
-            "Group",
-            "Nation or region",
-            "Postcode district",
-            "Latitude",
-            "Longitude",
-            "Last trained",
-            "Last trained (bucket)",
-            "Sessions delivered in range",
-        ),
-        lambda report: (
-            (
-                group.name,
-                group.region,
-                group.district,
-                group.latitude,
-                group.longitude,
-                f"{to_local(group.last_trained_at):%Y-%m-%d}"
-                if group.last_trained_at
-                else "",
-                group.recency.value,
-                group.sessions_in_range,
-            )
-            for group in report.groups
-        ),
-    ),
-    "sessions": Export(
-        (
-            "Date",
-            "Start",
-            "Group",
-            "Nation or region",
-            "Topic",
-            "Trainer",
-            "People trained",
-            "Rating",
-        ),
-        _session_rows,
-    ),
-}

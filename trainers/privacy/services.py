@@ -121,7 +121,8 @@ class Erasure:
             "offers withdrawn": self.offers_withdrawn,
             **self.extra,
         }
-        return ", ".join(f"{n} {what}" for what, n in parts.items())
+        done = [f"{what}: {n}" for what, n in parts.items() if n]
+        return "; ".join(done) or "nothing was held"
 
 
 def display(value: object) -> str:
@@ -803,7 +804,7 @@ def record_access(by: User, data: PersonalData, exported: bool) -> None:
             by.id,
             action,
             subject_user_id=data.user.id if data.user else None,
-            detail=f"address {address_ref(data.email)}: {found} items held",
+            detail=f"address {address_ref(data.email)}; items held: {found}",
         )
     db.session.flush()
 
@@ -968,7 +969,7 @@ def erase_address(email: str, by: User, confirmation: str, now: datetime) -> Era
     audit.record(
         by.id,
         ERASED_ADDRESS,
-        detail=f"address {address_ref(address)}: {erasure.describe()}",
+        detail=f"address {address_ref(address)}; {erasure.describe()}",
     )
     db.session.flush()
     logger.info("An address was erased by user %s: %s", by.id, erasure.describe())

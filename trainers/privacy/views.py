@@ -87,7 +87,7 @@ def erase(user_id: int):
             show_error(form, error)
         else:
             db.session.commit()
-            flash(f"Erased. {erasure.describe().capitalize()}.", "success")
+            flash(f"Erased. {_sentence(erasure.describe())}", "success")
             return redirect(url_for(".person", user_id=user_id))
     if request.method == "POST":
         status = 400
@@ -126,14 +126,18 @@ def erase_address():
         else:
             db.session.commit()
             flash(
-                f"Erased what was held under that address. "
-                f"{erasure.describe().capitalize()}.",
+                "Erased what was held under that address. "
+                + _sentence(erasure.describe()),
                 "success",
             )
             return redirect(url_for(".index"))
     if not form.email.data:
         return render_template("privacy/index.html", form=LookupForm()), 400
     return _show_address(form.email.data, erase_form=form, status=400)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
 
 
 def _show_address(email: str, erase_form: EraseAddressForm | None = None, status=200):

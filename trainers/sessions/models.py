@@ -38,6 +38,33 @@ class TrainingSession(db.Model):
         Index("ix_training_sessions_trainer_id_starts_at", "trainer_id", "starts_at"),
         # Counting sessions in a period by state reads this index alone.
         Index("ix_training_sessions_starts_at_status", "starts_at", "status"),
+        # The coverage dashboard's figures, each read from an index alone:
+        # sessions in a period by topic and group,
+        Index(
+            "ix_training_sessions_status_starts_at_topic",
+            "status",
+            "starts_at",
+            "topic_id",
+            "group_id",
+        ),
+        # each group's last session and its sessions in a period,
+        Index(
+            "ix_training_sessions_group_status_starts_at",
+            "group_id",
+            "status",
+            "starts_at",
+            "topic_id",
+        ),
+        # each trainer's load in a period,
+        Index(
+            "ix_training_sessions_trainer_status_starts_at",
+            "trainer_id",
+            "status",
+            "starts_at",
+            "topic_id",
+        ),
+        # and when each request was first booked.
+        Index("ix_training_sessions_request_id_created_at", "request_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,168 @@
+"""No `next` parameter can send a visitor to another site, judged the way a
+browser reads the Location header, not the way Python splits a URL."""
+
+import re
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import PASSWORD
+from trainers.viewhelpers import safe_next
+
+OURS = "localhost"
+HOME = "/"
+# What browsers drop (WHATWG URL standard): C0 controls and spaces at either end,
+# and every tab and newline anywhere.
+ENDS = "".join(map(chr, range(0x21)))
+
+
+def browser_host(location: str, base_scheme: str = "https") -> str | None:
+    """The host a browser on our site goes to when told `location`; None for a
+    scheme that is no web page at all (javascript:, data:)."""
+    url = re.sub(r"[\t\n\r]", "", location.strip(ENDS))
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    if scheme:
+        name, rest = scheme.group(1).lower(), url[scheme.end() :]
+        if name not in ("http", "https"):
+            return None
+        if name == base_scheme and not rest.startswith(("/", "\\")):
+            return OURS  # "https:page" is a path on the same site
+        return _host(rest.lstrip("/\\"))
+    if re.match(r"[/\\]{2}", url):
+        return _host(url[2:])
+    return OURS
+
+
+def _host(authority_and_more: str) -> str:
+    authority = re.split(r"[/\\?#]", authority_and_more, maxsplit=1)[0]
+    return authority.rsplit("@", 1)[-1].split(":")[0].lower()
+
+
+OFF_SITE = [
+    "//evil.example",
+    "///evil.example",
+    "https://evil.example",
+    "http://evil.example/",
+    "HTTPS://evil.example",
+    "https:/evil.example",
+    "https:\\\\evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "\\/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "\x01//evil.example",
+    "%2F%2Fevil.example",
+    "%2f%5cevil.example",
+    "/%2F/evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "//localhost@evil.example",
+    "https://localhost.evil.example",
+    "/ /evil.example",
+    "/\x00/evil.example",
+    "/\x7f/evil.example",
+]
+ON_SITE = ["/office/groups", "/requests/?status=booked", "/requests/2#history"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE + ON_SITE)
+def test_safe_next_never_leaves_the_site(target):
+    location = safe_next(target, HOME)
+    assert browser_host(location) == OURS, f"{target!r} -> {location!r}"
+
+
+@pytest.mark.parametrize("target", ON_SITE)
+def test_safe_next_keeps_a_page_on_this_site(target):
+    assert safe_next(target, HOME) == target
+
+
+def test_the_browser_model_sees_the_attacks_it_should():
+    """The judge itself must tell an escape when it sees one."""
+    escapes = ["//evil.example", "/\t/evil.example", "\\/evil.example"]
+    assert {browser_host(u) for u in escapes} == {"evil.example"}
+    assert browser_host("javascript:alert(1)") is None
+    assert browser_host("https:page") == OURS
+
+
+PIECES = st.sampled_from(
+    ["/", "\\", "//", "\t", "\n", "\r", " ", "\x00", "\x0b", "\x1f", "\x7f", ":",
+     "@", ".", "..", "%2F", "%5C", "%09", "?", "#", "evil.example", "localhost",
+     "https:", "http:", "javascript:", "data:", "\u3002", "\uff0f", "\uff3c", "a"]
+)  # fmt: skip
+TARGETS = st.one_of(
+    st.lists(PIECES, max_size=8).map("".join),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(TARGETS)
+def test_no_next_value_leaves_the_site(target):
+    location = safe_next(target, HOME)
+    assert browser_host(location) == OURS, f"{target!r} -> {location!r}"
+    assert not re.search(r"[\x00-\x1f\x7f]", location), "no control characters"
+
+
+def sign_in(app, target: str):
+    return app.test_client().post(
+        "/login?next=" + quote(target, safe=""),
+        data={"email": "ann@example.org", "password": PASSWORD},
+    )
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_sign_in_never_redirects_off_site(app, make_user, target):
+    make_user("ann@example.org")
+    response = sign_in(app, target)
+    assert response.status_code in (302, 400)  # 400: a NUL is refused outright
+    if response.status_code == 302:
+        assert response.headers["Location"] == HOME
+
+
+def test_sign_in_follows_next_to_a_page_on_this_site(app, make_user):
+    make_user("ann@example.org", office=True)
+    assert sign_in(app, "/office/groups").headers["Location"] == "/office/groups"
+
+
+def test_a_newline_in_next_is_no_server_error(app, make_user):
+    """Regression: "/a\\nb" passed the check, then broke the Location header (500)."""
+    make_user("ann@example.org")
+    response = sign_in(app, "/a\r\nSet-Cookie: x=1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == HOME
+    assert "x=1" not in response.headers.get("Set-Cookie", "")
+
+
+def test_a_protected_page_brings_the_visitor_back_after_sign_in(app, make_user):
+    make_user("ann@example.org", office=True)
+    browser = app.test_client()
+    to_login = browser.get("/office/groups?region=London")
+    assert to_login.status_code == 302
+    login_url = to_login.headers["Location"]
+    response = browser.post(
+        login_url, data={"email": "ann@example.org", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/office/groups?region=London"
+
+
+def test_sign_in_with_any_next_stays_on_the_site(app, make_user):
+    make_user("ann@example.org")
+
+    # Each example signs in for real (a scrypt check), so there are few of them.
+    @settings(max_examples=15, deadline=None, derandomize=True, database=None)
+    @given(TARGETS)
+    def stays(target):
+        response = sign_in(app, target)
+        assert response.status_code in (302, 400)
+        if response.status_code == 302:
+            assert browser_host(response.headers["Location"]) == OURS
+
+    stays()
