@@ -49,6 +49,9 @@ class Config:
 
     INVITATION_DAYS = 7
     PASSWORD_RESET_HOURS = 2
+    # "Forgotten password" answers no sooner than this, known address or not,
+    # so its delay never tells which addresses have an account.
+    PASSWORD_RESET_ANSWER_SECONDS = 0.2
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
     SHORT_NOTICE_DAYS = 14

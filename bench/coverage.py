@@ -13,6 +13,7 @@ size. Prints `name: value` lines (bench/README.md).
 import argparse
 import logging
 import math
+import os
 import random
 import statistics
 import sys
@@ -114,6 +115,8 @@ def _run(sizes: Sizes, args, full: bool) -> int:
                 if not full:
                     return statements
                 _say("database", make_url(url).get_backend_name())
+                _say("cores", os.cpu_count())
+                _say("load_average_before", f"{os.getloadavg()[0]:.1f}")
                 for name in ("groups", "trainers", "sessions", "requests"):
                     _say(name, built[name])
                 _say("build_seconds", f"{build_seconds:.1f}")
@@ -121,6 +124,7 @@ def _run(sizes: Sizes, args, full: bool) -> int:
                 _say("dashboard_sql_statements", statements)
                 _time_exports(browser)
                 _time_cold_spots(now)
+                _say("load_average_after", f"{os.getloadavg()[0]:.1f}")
                 return statements
             finally:
                 db.session.remove()

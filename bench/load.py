@@ -49,7 +49,9 @@ for folder in (ROOT, BENCH):  # `config` and `trainers` at the root; `matching` 
         sys.path.insert(0, str(folder))
 
 import matching as network  # noqa: E402 - bench/matching.py builds the network
+import psycopg  # noqa: E402
 from sqlalchemy import func, insert, select, text, update  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from trainers import create_app  # noqa: E402
@@ -114,10 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         _say("build_seconds", f"{time.perf_counter() - started:.1f}")
         env = _server_env(url, Path(folder))
         with (
-            _gunicorn("wsgi:app", ROOT, env, Path(folder) / "app.log") as app_port,
-            _gunicorn("load:hello", BENCH, env, Path(folder) / "hello.log") as port,
+            _gunicorn("wsgi:app", ROOT, env, Path(folder) / "app.log", url) as app,
+            _gunicorn("load:hello", BENCH, env, Path(folder) / "hello.log") as hello,
         ):
-            results = _drive(plan, people, app_port, port, args.clients, rng)
+            results = _drive(plan, people, app, hello, args.clients, rng)
         problems = _log_problems(Path(folder) / "app.log")
     _report(results)
     _say("app_log_errors", len(problems))
@@ -364,9 +366,18 @@ def _server_env(url: str, folder: Path) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    cpu: Callable[[], float]  # CPU seconds its side has used so far
+
+
 @contextmanager
-def _gunicorn(target: str, folder: Path, env: dict, log: Path) -> Iterator[int]:
-    """`target` served by gunicorn with WORKERS sync workers on a free port."""
+def _gunicorn(
+    target: str, folder: Path, env: dict, log: Path, database_url: str | None = None
+) -> Iterator[Server]:
+    """`target` served by gunicorn with WORKERS sync workers on a free port; its
+    CPU counts gunicorn's processes and the database's backends, if any."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -390,7 +401,11 @@ def _gunicorn(target: str, folder: Path, env: dict, log: Path) -> Iterator[int]:
         )
     try:
         _wait_until_serving(port, process, log)
-        yield port
+        with _backends(database_url) as backends:
+            yield Server(
+                port,
+                lambda: _cpu([process.pid, *_children(process.pid)]) + _cpu(backends()),
+            )
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -398,6 +413,54 @@ def _gunicorn(target: str, folder: Path, env: dict, log: Path) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def _backends(database_url: str | None) -> Iterator[Callable[[], list[int]]]:
+    """A way to list the PostgreSQL backends serving the database (none without)."""
+    if database_url is None:
+        yield list
+        return
+    url = make_url(database_url)
+    with psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
+    ) as connection:
+        yield lambda: [
+            pid
+            for (pid,) in connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+        ]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _cpu(pids: list[int]) -> float:
+    """User and system CPU seconds of these processes (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_until_serving(port: int, process: subprocess.Popen, log: Path) -> None:
@@ -498,6 +561,13 @@ class Outcome:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     answers: Counter[str] = field(default_factory=Counter)
+    cpu_seconds: float = 0.0  # the server side's, during the phase
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server-side CPU per request: what the page costs without the load
+        generator's share or the machine's other work."""
+        return self.cpu_seconds / len(self.latencies) * 1000 if self.latencies else 0.0
 
     @property
     def per_second(self) -> float:
@@ -558,6 +628,7 @@ def _answer(page: str, status: int, headers: dict[str, str]) -> str | None:
 
 
 def _run(
+    server: Server,
     browsers: list[Browser],
     clients: int,
     choose: Callable[[Browser, random.Random], str],
@@ -598,7 +669,7 @@ def _run(
                 total.latencies += outcome.latencies
                 total.answers += outcome.answers
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), server.cpu()
     threads = [
         threading.Thread(target=work, args=(list(share), seed))
         for share, seed in zip(shares, seeds, strict=True)
@@ -607,9 +678,9 @@ def _run(
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, server.cpu() - cpu
     for outcome in outcomes.values():
-        outcome.seconds = elapsed
+        outcome.seconds, outcome.cpu_seconds = elapsed, cpu
     return outcomes
 
 
@@ -657,12 +728,12 @@ class Results:
 def _drive(
     plan: Plan,
     people: list[Person],
-    app_port: int,
-    hello_port: int,
+    app: Server,
+    hello_server: Server,
     clients: int,
     rng: random.Random,
 ) -> Results:
-    browsers = [Browser(app_port, person) for person in people]
+    browsers = [Browser(app.port, person) for person in people]
     sign_in = Outcome("sign_in")
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -674,23 +745,22 @@ def _drive(
         queue = browser.person.to_accept
         for _ in range(len(queue) // 3):
             for_mix[id(browser)].append(queue.pop())
-    hellos = [Browser(hello_port) for _ in range(clients * 4)]
-    fixed = _fixed
-    hello = [_phase(plan, hellos, clients, fixed("hello"), rng)]
+    hellos = [Browser(hello_server.port) for _ in range(clients * 4)]
+    hello = [_phase(plan, hello_server, hellos, clients, "hello", rng)]
     pages = []
     for page, role, target in PAGES:
         mine = [b for b in browsers if b.person.role == role and _has(page, b.person)]
-        pages.append((_phase(plan, mine, clients, fixed(page), rng), target))
+        pages.append((_phase(plan, app, mine, clients, page, rng), target))
     accept = [b for b in browsers if b.person.to_accept]
-    accepted = _run(accept, clients, fixed("accept_offer"), None, rng)
+    accepted = _run(app, accept, clients, _fixed("accept_offer"), None, rng)
     pages.append((accepted.get("accept_offer", Outcome("accept_offer")), None))
-    hello.append(_phase(plan, hellos, clients, fixed("hello"), rng))
+    hello.append(_phase(plan, hello_server, hellos, clients, "hello", rng))
     for browser in browsers:
         browser.person.to_accept = for_mix[id(browser)]
         # As their calendar would have by now: the bookings above changed feeds.
         _, headers, _ = browser.send("GET", f"/calendar/{browser.person.feed}.ics")
         browser.remember_feed(headers)
-    mix = _run(browsers, clients, _mixed, plan.mix_seconds, rng)
+    mix = _run(app, browsers, clients, _mixed, plan.mix_seconds, rng)
     return Results(hello, pages, mix, sign_in)
 
 
@@ -714,10 +784,12 @@ def _mixed(browser: Browser, rng: random.Random) -> str:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
-def _phase(plan, browsers, clients, choose, rng) -> Outcome:
+def _phase(plan, server, browsers, clients, page, rng) -> Outcome:
     """One page alone: a warm-up, then the timed run."""
-    _run(browsers, clients, choose, plan.warm_seconds, rng)
-    (outcome,) = _run(browsers, clients, choose, plan.seconds, rng).values()
+    _run(server, browsers, clients, _fixed(page), plan.warm_seconds, rng)
+    (outcome,) = _run(
+        server, browsers, clients, _fixed(page), plan.seconds, rng
+    ).values()
     return outcome
 
 
@@ -728,22 +800,25 @@ def _report(results: Results) -> None:
         "hello_per_s_before_after",
         " ".join(f"{rate:.0f}" for rate in hello_rates),
     )
+    hello_cpu = statistics.mean(outcome.cpu_ms for outcome in results.hello)
     rows = [(results.hello[0], None, "hello")]
     rows += [(outcome, target, None) for outcome, target in results.pages]
     print()
     print(
         f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'ratio_to_hello':>15} {'target':>7}  note"
+        f"{'ratio_to_hello':>15} {'target':>7} {'cpu ms':>7} {'cpu_ratio':>9}  note"
     )
     for outcome, target, name in rows:
         rate = hello_rate if name == "hello" else outcome.per_second
+        cpu = hello_cpu if name == "hello" else outcome.cpu_ms
         ratio = rate / hello_rate
         verdict = "" if target is None else ("ok" if ratio >= target else "MISSED")
         note = _answers(outcome) or verdict
         target_text = f">={target}" if target is not None else "-"
         print(
             f"{name or outcome.page:<18} {rate:>8.1f} {outcome.percentile(50):>8.1f} "
-            f"{outcome.percentile(95):>8.1f} {ratio:>15.2f} {target_text:>7}  {note}"
+            f"{outcome.percentile(95):>8.1f} {ratio:>15.2f} {target_text:>7} "
+            f"{cpu:>7.2f} {hello_cpu / cpu if cpu else 0:>9.2f}  {note}"
         )
     print()
     total = sum(len(o.latencies) for o in results.mix.values())

@@ -4,6 +4,7 @@ import logging
 
 from flask import Flask, abort, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from trainers.errors import NotFound
 from trainers.extensions import db, login_manager
@@ -15,6 +16,15 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a route: an id no 32-bit column can hold is 404 at once,
+    where PostgreSQL would otherwise fail the lookup with a server error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +45,8 @@ def init_app(app: Flask) -> None:
     from trainers.scheduler.views import bp as scheduler_bp
     from trainers.sessions.views import bp as sessions_bp
 
+    # Set before any route is added: each rule takes its converters when added.
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (
         home_bp,
         auth_bp,

@@ -161,6 +161,7 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
             "request_id": offered.id,
             "offer_id": pending.id,
             "session_id": training_session.id,
+            "booked_request_id": booked.id,
             "past_session_id": past.id,
             "user_id": trainer.id,
             "trainer_id": trainer.id,

@@ -261,6 +261,7 @@ def session_cookie(browser) -> str:
 def csrf_on(app):
     """Forms are sent as a browser sends them: with the token the page gave."""
     app.config["WTF_CSRF_ENABLED"] = True
+    app.config["PASSWORD_RESET_ANSWER_SECONDS"] = 0  # timing is tested elsewhere
     if db.engine.dialect.name == "sqlite":
         # Thousands of commits to a throwaway file: waiting for the disk is waste.
         event.listen(db.engine, "connect", _no_fsync)

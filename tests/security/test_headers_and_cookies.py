@@ -32,17 +32,19 @@ def policy(header: str) -> dict[str, list[str]]:
 def answers(browser, world) -> dict:
     """One answer of each kind: a page, a redirect, 404, 405, a refused form, a
     stylesheet, a calendar feed and a download."""
-    ids = world.ids
-    return {
+    found = {
         "page": browser.get("/about"),
         "redirect": browser.get("/"),
         "not found": browser.get("/no-such-page"),
         "wrong method": browser.get("/logout"),
         "refused form": browser.post("/password/forgot", data={"email": "x"}),
         "stylesheet": browser.get("/static/css/app.css"),
-        "feed": browser.get(f"/calendar/{ids['feed_token']}.ics"),
+        "feed": browser.get(f"/calendar/{world.ids['feed_token']}.ics"),
         "healthz": browser.get("/healthz"),
     }
+    for response in found.values():
+        response.close()  # a static file stays open until closed
+    return found
 
 
 def set_cookies(response) -> dict[str, dict]:
@@ -97,8 +99,9 @@ def test_production_adds_hsts_to_every_kind_of_answer(production, world):
         assert policy(response.headers["Content-Security-Policy"]) == POLICY, kind
 
 
-def test_development_session_cookie_is_httponly_and_lax(client):
-    cookie = set_cookies(client.get("/login"))["session"]
+def test_development_session_cookie_is_httponly_and_lax(app):
+    app.config["WTF_CSRF_ENABLED"] = True  # the form's token starts a session
+    cookie = set_cookies(app.test_client().get("/login"))["session"]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
     assert cookie["path"] == "/"
@@ -106,6 +109,7 @@ def test_development_session_cookie_is_httponly_and_lax(client):
 
 
 def test_production_session_cookie_is_also_secure(production):
+    production.config["WTF_CSRF_ENABLED"] = True
     cookie = set_cookies(production.test_client().get("/login"))["session"]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"

@@ -5,7 +5,14 @@ The rules live in the services; these forms only read what was sent.
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
@@ -32,10 +39,10 @@ class PersonForm(FlaskForm):
     """One person, named only with their consent."""
 
     name = StringField("Name", filters=[strip_whitespace])
-    email = StringField(
+    email = EmailField(
         "Email address (optional)",
         filters=[strip_whitespace],
-        render_kw={"type": "email", "autocomplete": "off"},
+        render_kw={"autocomplete": "off"},
     )
     consent = BooleanField(
         "They ticked \u201cmay we contact you?\u201d",

@@ -1,6 +1,16 @@
 """Sign in and out, accept an invitation, reset or change a password."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from trainers.auth import services
@@ -77,8 +87,12 @@ def accept_invitation(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        started = time.monotonic()
         services.request_password_reset(form.email.data, utcnow())
         db.session.commit()
+        # Emailing a known address takes longer than ignoring an unknown one.
+        floor = current_app.config["PASSWORD_RESET_ANSWER_SECONDS"]
+        time.sleep(max(0.0, floor - (time.monotonic() - started)))
         flash(
             "If that address has an account, we have emailed it a link to reset the "
             "password. Check your inbox (and spam folder).",

@@ -12,12 +12,13 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import aliased
 
 from trainers.auth.models import Invitation, User
+from trainers.coverage.coldspots import is_open_request
 from trainers.coverage.filters import CoverageFilters
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.profiles.models import AvailabilityWindow, TrainerProfile, TrainerTopic
-from trainers.requests.models import OPEN_STATUSES, TrainingRequest
+from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import to_local
 
@@ -110,7 +111,7 @@ def _stuck_requests(asked: QueueQuery) -> Select:
         .join(Group, Group.id == TrainingRequest.group_id)
         .join(Topic, Topic.id == TrainingRequest.topic_id)
         .where(
-            TrainingRequest.status.in_(sorted(OPEN_STATUSES)),
+            is_open_request(),
             TrainingRequest.status_changed_at
             < asked.now - timedelta(days=asked.stuck_days),
         )

@@ -112,6 +112,7 @@ class Erasure:
     extra: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
+        """The non-zero counts in words, for the office and the audit log."""
         parts = {
             "roster entries anonymised": self.roster_entries,
             "invitations deleted": self.invitations,
