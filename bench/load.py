@@ -11,7 +11,9 @@ service, then serves it with gunicorn (4 sync workers) and a hello-world app the
 same way. Each page is driven on its own by --clients threads, each thread a few
 signed-in people on keep-alive connections, for a fixed time (or, for accepting
 offers, a fixed number of offers); then a realistic mix runs. Prints req/s and
-p95 per page and `ratio_to_hello` (bench/README.md).
+p95 per page, `ratio_to_hello`, and the server side's CPU per request (gunicorn
+and PostgreSQL, from /proc), which the machine's other work does not change much
+(bench/README.md).
 """
 
 import argparse
@@ -302,7 +304,14 @@ def _people(count: int, rng: random.Random, now: datetime) -> list[Person]:
     extra = [t for t in busy if t not in accept]
     trainer_ids += rng.sample(extra, max(0, min(len(extra), count - len(trainer_ids))))
     organiser_ids = rng.sample(
-        list(db.session.scalars(select(group_organisers.c.user_id).distinct())), count
+        list(
+            db.session.scalars(
+                select(group_organisers.c.user_id)
+                .distinct()
+                .order_by(group_organisers.c.user_id)
+            )
+        ),
+        count,
     )
     people = []
     for user_id in trainer_ids:

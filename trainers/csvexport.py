@@ -5,7 +5,7 @@ import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
-from flask import Response
+from flask import Response, stream_with_context
 
 # A spreadsheet runs a cell starting with one of these as a formula; a leading
 # apostrophe makes it text (OWASP's advice on CSV injection).
@@ -39,8 +39,10 @@ def csv_response(
         yield "\ufeff"
         yield from csv_lines(header, rows)
 
+    # Rows are read from the database as the file streams out, after the view
+    # has returned: the request's context must stay open until the last row.
     return Response(
-        body(),
+        stream_with_context(body()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -160,6 +160,8 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
             "topic_id": topic.id,
             "request_id": offered.id,
             "offer_id": pending.id,
+            "slot_id": pending.slot_id,
+            "other_trainer_id": other_trainer.id,
             "session_id": training_session.id,
             "booked_request_id": booked.id,
             "past_session_id": past.id,

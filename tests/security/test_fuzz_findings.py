@@ -74,7 +74,11 @@ def test_an_id_past_32_bits_in_a_matching_form_is_refused(
 ):
     """The office's hidden and select ids went straight into a query: a 500."""
     office = client_for(world.people["office"])
-    data = {"trainer_id": world.ids["trainer_id"], "slot_id": 1, field: PAST_32_BITS}
+    data = {
+        "trainer_id": world.ids["other_trainer_id"],
+        "slot_id": world.ids["slot_id"],
+    }
+    data[field] = PAST_32_BITS
     before = dump()
     response = office.post(
         f"/requests/{world.ids['request_id']}/matching/{action}", data=data

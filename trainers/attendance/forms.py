@@ -10,16 +10,21 @@ from wtforms import (
     EmailField,
     IntegerField,
     RadioField,
+    SelectChoice,
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from trainers.attendance.services import MAX_COMMENT, MAX_HEADCOUNT, MAX_REPORT
+from trainers.attendance.services import (
+    HEADCOUNT_MESSAGE,
+    MAX_COMMENT,
+    MAX_HEADCOUNT,
+    MAX_REPORT,
+    RATING_MESSAGE,
+)
 from trainers.viewhelpers import strip_whitespace
 
-HEADCOUNT_MESSAGE = f"Enter how many people came, from 0 to {MAX_HEADCOUNT}."
 RATING_LABELS = ("1: poor", "2: fair", "3: good", "4: very good", "5: excellent")
 
 
@@ -38,7 +43,11 @@ class HeadcountForm(FlaskForm):
 class PersonForm(FlaskForm):
     """One person, named only with their consent."""
 
-    name = StringField("Name", filters=[strip_whitespace])
+    name = StringField(
+        "Name",
+        filters=[strip_whitespace],
+        description="Required: as they gave it, for example on the sign-in sheet.",
+    )
     email = EmailField(
         "Email address (optional)",
         filters=[strip_whitespace],
@@ -76,9 +85,9 @@ class RatingForm(FlaskForm):
             for value, label in enumerate(RATING_LABELS, 1)
         ],
         coerce=int,
-        validators=[InputRequired("Choose a rating from 1 to 5.")],
-        invalid_value_message="Choose a rating from 1 to 5.",
-        invalid_choice_message="Choose a rating from 1 to 5.",
+        validators=[InputRequired(RATING_MESSAGE)],
+        invalid_value_message=RATING_MESSAGE,
+        invalid_choice_message=RATING_MESSAGE,
     )
     comment = TextAreaField(
         "Comment (optional)",

@@ -33,6 +33,8 @@ MAX_HEADCOUNT = 500  # also the most people a roster holds
 MAX_COMMENT = 2000
 MAX_REPORT = 4000
 RATINGS = range(1, 6)
+HEADCOUNT_MESSAGE = f"Enter how many people came, from 0 to {MAX_HEADCOUNT}."
+RATING_MESSAGE = "Choose a rating from 1 to 5."
 NO_CONSENT = (
     "Only name someone who agreed that we may contact them. Without their "
     "consent, count them in the headcount instead."
@@ -101,9 +103,7 @@ def attendance_of(session_id: int) -> Attendance | None:
     return db.session.get(Attendance, session_id)
 
 
-def outcome(
-    training_session: TrainingSession, viewer: User, now: datetime
-) -> Outcome:
+def outcome(training_session: TrainingSession, viewer: User, now: datetime) -> Outcome:
     """The session's attendance in figures, whether it can be recorded now, and
     whether `viewer` may rate it or report on it."""
     attendance = attendance_of(training_session.id)
@@ -125,9 +125,7 @@ def record_attendance(
     Raises DomainError for a bad headcount or a session not open to recording.
     """
     if headcount is None or not 0 <= headcount <= MAX_HEADCOUNT:
-        raise DomainError(
-            f"Enter how many people came, from 0 to {MAX_HEADCOUNT}.", field="headcount"
-        )
+        raise DomainError(HEADCOUNT_MESSAGE, field="headcount")
     attendance, is_first = _open_attendance(training_session, by, now)
     if is_first or attendance.headcount != headcount:
         before = attendance.headcount
@@ -274,7 +272,7 @@ def rate_session(
         raise NotFound()
     attendance = _delivered(training_session, "rate")
     if rating not in RATINGS:
-        raise DomainError("Choose a rating from 1 to 5.", field="rating")
+        raise DomainError(RATING_MESSAGE, field="rating")
     attendance.rating = rating
     attendance.rating_comment = _text(comment, MAX_COMMENT, "comment")
     attendance.rated_by_id, attendance.rated_at = by.id, now

@@ -31,13 +31,14 @@ def organizer() -> ical.Person:
 
 
 def participants(training_session: TrainingSession) -> list[User]:
-    """Everyone on the session: trainer, the group's organisers, shadowing trainers."""
+    """Everyone on the session with a working account: trainer, the group's
+    organisers, shadowing trainers (deactivated or erased accounts get no mail)."""
     people = [
         training_session.trainer,
         *training_session.group.organisers,
         *(shadow.trainer for shadow in training_session.shadows),
     ]
-    unique = {person.id: person for person in people}
+    unique = {person.id: person for person in people if person.is_active}
     return list(unique.values())
 
 

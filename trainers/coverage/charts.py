@@ -67,7 +67,7 @@ def bar_chart(
     chart_id: str, title: str, rows: Sequence[tuple[str, float]], unit: str = ""
 ) -> Markup:
     """Horizontal bars, one per (label, value), each value written at its end."""
-    label_width, plot_width, row_height, top = 190, 330, 26, 24
+    label_width, plot_width, row_height, top = 230, 320, 26, 24
     width = label_width + plot_width + 70
     height = top + row_height * len(rows) + 8
     most = nice_maximum(max((value for _, value in rows), default=0))
@@ -79,7 +79,7 @@ def bar_chart(
         parts.append(
             element(
                 "text",
-                _shorten(label, 28),
+                _shorten(label, 30),
                 x=label_width - 8,
                 y=y + 17,
                 text_anchor="end",
