@@ -76,6 +76,8 @@ class Config:
     FOLLOW_UP_HOURS_AFTER = (2, 72)  # asking for attendance, then again
     ATTENDANCE_UNKNOWN_DAYS = 14
     # A roster uploaded as CSV (name,email,consent): at most this many people and bytes.
+    # Any request body above this is refused before it is read (a 413 page).
+    MAX_CONTENT_LENGTH = 1024 * 1024
     ROSTER_UPLOAD_MAX_ROWS = 500
     ROSTER_UPLOAD_MAX_BYTES = 200 * 1024
     URGENT_DAYS = 7

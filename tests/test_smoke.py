@@ -51,3 +51,9 @@ def test_anonymous_home_goes_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
+
+
+def test_a_body_over_the_size_limit_is_refused_with_a_page(client):
+    response = client.post("/login", data={"email": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert b"too big to send" in response.data

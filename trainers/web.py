@@ -124,6 +124,15 @@ def _init_errors(app: Flask) -> None:
             404, "Page not found", "There is nothing here, or it is not yours to see."
         )
 
+    @app.errorhandler(413)
+    def too_large(error):
+        megabytes = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return page(
+            413,
+            "That was too big to send",
+            f"Nothing was saved. Files and forms can be at most {megabytes} MB.",
+        )
+
     @app.errorhandler(405)
     def method_not_allowed(error):
         return page(405, "Not allowed", "That page cannot be used that way.")

@@ -257,10 +257,12 @@ def crawl(app: Flask, browser, ids: dict) -> Crawl:
             found.errors.append(f"{url}: {error!r}")
             continue
         found.pages[url] = response.status_code
+        page = response.get_data(as_text=True)
+        response.close()  # a streamed download holds its request open until closed
         if response.status_code >= 500 or response.mimetype != "text/html":
             continue
         parser = PageParser()
-        parser.feed(response.get_data(as_text=True))
+        parser.feed(page)
         found.inline += [f"{url}: {what}" for what in parser.inline]
         for raw in parser.forms:
             form = _resolve(app, url, raw)

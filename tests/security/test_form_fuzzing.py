@@ -212,6 +212,8 @@ class Fuzzer:
                 response = browser.get(form.action, query_string=data)
             else:
                 response = browser.open(form.action, method=form.method, data=data)
+            response.get_data()
+            response.close()  # a streamed download holds its request open until closed
         except Exception as error:  # under TESTING the app raises, not answers 500
             raise AssertionError(f"{error!r} from {where}") from error
         finally:

@@ -21,7 +21,6 @@ from sqlalchemy import (
     cast,
     distinct,
     exists,
-    extract,
     func,
     literal,
     select,
@@ -682,7 +681,9 @@ def _whole_hours_between(later, earlier) -> ColumnElement[int]:
         # round to whole seconds before an integer division into hours.
         days = func.julianday(later) - func.julianday(earlier)
         return cast(func.round(days * 86400), Integer).op("/")(3600)
-    return cast(func.floor(extract("epoch", later - earlier) / 3600), Integer)
+    # date_part gives a double; EXTRACT's numeric is several times slower.
+    seconds = func.date_part("epoch", later - earlier)
+    return cast(func.floor(seconds / 3600), Integer)
 
 
 def _sum_by(cells: list[_Cell], key: Callable[[_Cell], object]) -> dict:

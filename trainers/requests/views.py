@@ -34,7 +34,7 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
-from trainers.sessions.services import booked_session_of
+from trainers.sessions.services import booked_session_of, delivered_session_of
 from trainers.timeutil import format_datetime, format_time, utcnow
 from trainers.viewhelpers import show_error
 
@@ -124,6 +124,7 @@ def show(request_id: int):
         is_urgent=training_request.is_urgent(now, current_app.config["URGENT_DAYS"]),
         can_cancel=training_request.status in CANCELLABLE_STATUSES,
         training_session=booked_session_of(training_request.id),
+        delivered_session=delivered_session_of(training_request.id),
     )
 
 

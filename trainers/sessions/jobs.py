@@ -112,7 +112,14 @@ def follow_up(now: datetime) -> str:
 
 def _ask_for_attendance(training_session: TrainingSession, again: bool) -> None:
     link = absolute_url("attendance.show", session_id=training_session.id)
-    for person in calendar.participants(training_session):
+    # Only those who may record it are asked: not shadowing trainers.
+    recorders = [
+        person
+        for person in calendar.participants(training_session)
+        if person.id == training_session.trainer_id
+        or training_session.group in person.groups
+    ]
+    for person in recorders:
         mail.send_email(
             person.email,
             "attendance_request",

@@ -91,11 +91,22 @@ def cancel_session(
 
 def booked_session_of(request_id: int) -> TrainingSession | None:
     """The request's live booked session, if it has one."""
+    return _session_of(request_id, SessionStatus.BOOKED)
+
+
+def delivered_session_of(request_id: int) -> TrainingSession | None:
+    """The session that delivered the request, once attendance is recorded."""
+    return _session_of(request_id, SessionStatus.DELIVERED)
+
+
+def _session_of(request_id: int, status: SessionStatus) -> TrainingSession | None:
     return db.session.scalar(
-        select(TrainingSession).where(
-            TrainingSession.request_id == request_id,
-            TrainingSession.status == SessionStatus.BOOKED,
+        select(TrainingSession)
+        .where(
+            TrainingSession.request_id == request_id, TrainingSession.status == status
         )
+        .order_by(TrainingSession.id.desc())
+        .limit(1)
     )
 
 
