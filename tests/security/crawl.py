@@ -120,7 +120,7 @@ class PageParser(HTMLParser):
                 self._add_choice(
                     name, kind, attrs.get("value", "on"), "checked" in attrs
                 )
-            elif kind not in ("submit", "button", "reset", "image", "file"):
+            elif kind not in ("submit", "button", "reset", "image"):
                 self._add(Field(name, kind, attrs.get("value", "")))
         elif tag == "button" and name:
             self._add_choice(name, "submit", attrs.get("value", ""), False)

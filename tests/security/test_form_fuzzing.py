@@ -7,6 +7,7 @@ control characters, huge numbers, impossible dates, missing and repeated fields.
 Deterministic by default, so a failure in CI reproduces; FUZZ_EXPLORE=1 draws
 fresh random input and ten times the examples."""
 
+import io
 import os
 import re
 from datetime import timedelta
@@ -44,7 +45,16 @@ EDGES = {
     "time": ["25:61"],
     "text": ["\x00", "A" * 5_000, "\u202e🙂\u200b\r\n"],
     "choice": ["not-an-option"],
+    "file": [
+        "\udcff\udcfe\x00\x01 not text at all",
+        "name,email,consent\r\n" + "Ann,ann@example.org,yes\r\n" * 5_000,
+        'name,email,consent\n"unterminated,x@example.org,yes\n',
+        '=HYPERLINK("http://evil.example"),@SUM(1),yes\n',
+        "\ufeffname;email;consent\nAnn;ann@example.org;yes\n",
+    ],
 }
+# The one upload today takes a roster; any other still meets the hostile files.
+UPLOAD = "name,email,consent\r\nAnn Example,ann@example.org,yes\r\n"
 STRANGE = st.sampled_from(
     [
         "",
@@ -104,6 +114,7 @@ def typed(field: Field, index: int) -> str:
         "datetime-local": "2031-06-17T18:30",
         "number": "10",
         "password": PASSWORD,
+        "file": UPLOAD,
     }
     return by_kind.get(field.kind, "TN34" if "postcode" in field.name else "Fuzz")
 
@@ -115,7 +126,7 @@ def edge_kind(field: Field) -> str:
         field.kind in ("hidden", "select", "radio") and any(v.isdigit() for v in values)
     ):
         return "number"
-    if field.kind in ("date", "time"):
+    if field.kind in ("date", "time", "file"):
         return field.kind
     if field.options:
         return "choice"
@@ -174,6 +185,11 @@ def submissions(draw, form: Form) -> list[tuple[str, str]]:
     return with_token(form, pairs)
 
 
+def as_file(content: str) -> tuple[io.BytesIO, str]:
+    """An uploaded file; lone surrogates stand for bytes that are not UTF-8."""
+    return io.BytesIO(content.encode("utf-8", "surrogateescape")), "upload.csv"
+
+
 def refused(response, browser) -> bool:
     """The app said no: a 4xx, a page showing errors, or a redirect with one."""
     if 400 <= response.status_code < 500:
@@ -205,7 +221,11 @@ class Fuzzer:
     def send(self, form: Form, pairs: list[tuple[str, str]]) -> None:
         browser = self.app.test_client()
         browser.set_cookie("session", self.cookie)
-        data = MultiDict(pairs)
+        uploads = {field.name for field in form.fields if field.kind == "file"}
+        data = MultiDict(
+            (name, as_file(value) if name in uploads else value)
+            for name, value in pairs
+        )
         where = f"{form.label} with {shown(pairs)}"
         try:
             if form.method == "GET":

@@ -26,23 +26,11 @@ from trainers.attendance.forms import (
 from trainers.attendance.roster_csv import InvalidPerson, RosterFileError
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.home.services import trainer_tallies
 from trainers.sessions.services import get_session_for
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import show_error
 
 bp = Blueprint("attendance", __name__, url_prefix="/sessions")
-
-
-# The session page and the home page belong to other features; they ask this one
-# for its figures (never for names) through these template functions.
-@bp.app_template_global()
-def attendance_outcome(training_session) -> services.Outcome:
-    """Counts, rating and report of a session, and what the visitor may do."""
-    return services.outcome(training_session, current_user, utcnow())
-
-
-bp.add_app_template_global(trainer_tallies)
 
 
 @bp.route("/<int:session_id>/attendance")

@@ -138,6 +138,7 @@ def paired_columns(
     parts.append(_horizontal_grid(most, left, width - 12, top, plot_height))
     column = (slot - 6) / 2
     every = math.ceil(len(labels) / 14)  # keep month labels from overlapping
+    shown_below = None
     for n, label in enumerate(labels):
         x = left + n * slot + 3
         for k, (name, values) in enumerate(series):
@@ -155,13 +156,19 @@ def paired_columns(
                     stroke=HATCH if k == 0 else None,
                 )
             )
-        if n % every == 0:
+        # "Mar 2026" is written "Mar", with the year beneath where it changes.
+        first_line, _, second_line = label.partition(" ")
+        lines = [(first_line, 16)] if n % every == 0 else []
+        if second_line != shown_below:
+            lines.append((second_line, 30))
+            shown_below = second_line
+        for text, below in lines:
             parts.append(
                 element(
                     "text",
-                    label,
+                    text,
                     x=f"{x + column:.1f}",
-                    y=top + plot_height + 16,
+                    y=top + plot_height + below,
                     text_anchor="middle",
                     font_size=11,
                     fill=INK,

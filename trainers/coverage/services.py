@@ -550,8 +550,9 @@ class CoverageReport:
                 _duration(delay.median) if delay else "none booked",
                 "For requests made in the range that were ever booked: from the "
                 "request to its first booking (a trainer accepting, or the office "
-                "assigning). Half took less, half more. Requests made late in the "
-                "range may not be booked yet, and are left out until they are.",
+                "assigning), in whole hours. Half took less, half more. Requests "
+                "made late in the range may not be booked yet, and are left out "
+                "until they are.",
             ),
             Figure(
                 "booking_p90_days",
@@ -559,7 +560,8 @@ class CoverageReport:
                 _days(delay.p90) if delay else None,
                 _duration(delay.p90) if delay else "none booked",
                 "Nine in ten of those bookings came at least this quickly. Both "
-                "percentiles interpolate between the nearest two requests.",
+                "percentiles interpolate between the nearest two requests (as "
+                "PostgreSQL's percentile_cont does).",
             ),
             Figure(
                 "unfilled_rate",

@@ -40,6 +40,7 @@ def index():
         context.update(
             profile_gaps=profile_gaps(current_user.trainer_profile),
             offers=services.pending_offers(current_user),
+            tallies=services.trainer_tallies(current_user),
         )
     return render_template("home/index.html", **context)
 

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from trainers.attendance import services as attendance
 from trainers.auth.access import office_required
 from trainers.errors import DomainError
 from trainers.extensions import db
@@ -44,6 +45,7 @@ def _page(session_id: int, drop_out_form=None, shadow_form=None, status: int = 2
             is_organiser=training_session.group in current_user.groups,
             drop_out_form=drop_out_form or DropOutForm(),
             shadow_form=shadow_form,
+            outcome=attendance.outcome(training_session, current_user, now),
         ),
         status,
     )
