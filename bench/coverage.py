@@ -1,7 +1,7 @@
 """Coverage benchmark: a national network's history in a fresh database, then the
 office's dashboard and every export rendered through the app, and the cold spots.
 
-    python bench/coverage.py [--small] [--database-url URL] [--seed N]
+    python bench/coverage.py [--small] [--database-url URL] [--seed N] [--samples N]
 
 Without --database-url it uses temporary SQLite files. With a PostgreSQL URL it
 creates databases of its own on that server and drops them afterwards, so the
@@ -87,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", action="store_true", help="20x smaller")
     parser.add_argument("--database-url", help="PostgreSQL server (default SQLite)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--samples", type=int, default=Sizes.samples)
     args = parser.parse_args(argv)
-    sizes = Sizes().divided(20) if args.small else Sizes()
+    sizes = replace(
+        Sizes().divided(20) if args.small else Sizes(), samples=args.samples
+    )
     logging.getLogger("trainers").setLevel(logging.WARNING)
     tenth = _run(sizes.divided(10), args, full=False)
     _say("dashboard_sql_statements_at_tenth", tenth)
@@ -136,10 +139,13 @@ def _say(name: str, value) -> None:
 
 
 def _get(browser, path: str) -> bytes:
-    response = browser.get(path)
-    if response.status_code != 200:
-        raise SystemExit(f"{path} answered {response.status_code}")
-    return response.get_data()
+    """The page as a browser would get it: each request in an app context (and
+    so a database session) of its own, the signed-in user loaded afresh."""
+    with browser.application.app_context():
+        response = browser.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        return response.get_data()
 
 
 def _count_statements(browser) -> int:

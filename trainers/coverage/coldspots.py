@@ -160,7 +160,8 @@ def cold_spots(filters: CoverageFilters, now: datetime) -> ColdSpotReport:
 @dataclass(frozen=True)
 class _Demand:
     requests: list[tuple[int, int, bool, datetime]]  # group, topic, online, made
-    groups: dict[int, tuple[str, str, str, float, float]]  # name, region, place
+    # name, region, postcode district, latitude, longitude
+    groups: dict[int, tuple[str, str, str, float, float]]
     topics: dict[int, str]
 
 

@@ -423,8 +423,8 @@ class CoverageReport:
         """One row per nation or region (just the chosen one, if filtered)."""
         groups = Counter(group.region for group in self.groups)
         served = Counter(g.region for g in self.groups if g.sessions_in_range)
-        sessions = _sum_by(self._session_cells, lambda c: c.region)
-        requests = _sum_by(self._request_cells, lambda c: c.region)
+        sessions = self._session_sums["region"]
+        requests = self._request_sums["region"]
         return [
             AreaRow(
                 name=region,
@@ -441,8 +441,8 @@ class CoverageReport:
     @cached_property
     def topics(self) -> list[AreaRow]:
         """One row per topic (just the chosen one, if filtered), by name."""
-        sessions = _sum_by(self._session_cells, lambda c: c.topic_id)
-        requests = _sum_by(self._request_cells, lambda c: c.topic_id)
+        sessions = self._session_sums["topic"]
+        requests = self._request_sums["topic"]
         chosen = self.filters.topic_id
         return [
             AreaRow(
@@ -461,8 +461,8 @@ class CoverageReport:
     @cached_property
     def by_month(self) -> list[MonthRow]:
         """Requested against delivered, one row per London month of the range."""
-        sessions = _sum_by(self._session_cells, lambda c: c.month)
-        requests = _sum_by(self._request_cells, lambda c: c.month)
+        sessions = self._session_sums["month"]
+        requests = self._request_sums["month"]
         return [
             MonthRow(
                 month=month,
@@ -476,7 +476,7 @@ class CoverageReport:
     @cached_property
     def requests_by_state(self) -> list[tuple[RequestStatus, int]]:
         """Requests made in the range, by the state they are in now."""
-        totals = _sum_by(self._request_cells, lambda c: None)[None]
+        totals = self._request_sums["all"][None]
         return [(status, totals[status]) for status in RequestStatus]
 
     @cached_property
@@ -495,7 +495,7 @@ class CoverageReport:
         """The headline numbers, each with how it was counted."""
         groups = len(self.groups)
         served = sum(1 for group in self.groups if group.sessions_in_range)
-        delivered = _sum_by(self._session_cells, lambda c: None)[None]
+        delivered = self._session_sums["all"][None]
         sessions, people = delivered["sessions"], delivered["people"]
         states = dict(self.requests_by_state)
         decided = sum(states[status] for status in DECIDED)
@@ -668,10 +668,20 @@ class CoverageReport:
         )
         return counted(month, edges[0], edges[-1])
 
+    @cached_property
+    def _session_sums(self) -> dict[str, dict]:
+        return _rollup(self._session_cells)
+
+    @cached_property
+    def _request_sums(self) -> dict[str, dict]:
+        return _rollup(self._request_cells)
+
     @staticmethod
     def _cells(query: Select, names: Sequence[str]) -> list[_Cell]:
         return [
-            _Cell(*row[:3], {name: int(row._mapping[name] or 0) for name in names})
+            _Cell(
+                *row[:3], dict(zip(names, (int(n or 0) for n in row[3:]), strict=True))
+            )
             for row in db.session.execute(query)
         ]
 
@@ -688,11 +698,20 @@ def _whole_hours_between(later, earlier) -> ColumnElement[int]:
     return cast(func.floor(seconds / 3600), Integer)
 
 
-def _sum_by(cells: list[_Cell], key: Callable[[_Cell], object]) -> dict:
-    totals: dict[object, Counter] = {}
+def _rollup(cells: list[_Cell]) -> dict[str, dict]:
+    """The cells' counts summed by region, topic, month and in all (key None), in
+    one pass: {"region": {"Wales": {"sessions": 3, ...}, ...}, ...}."""
+    rolled = {"region": _Zeros(), "topic": _Zeros(), "month": _Zeros(), "all": _Zeros()}
     for cell in cells:
-        totals.setdefault(key(cell), Counter()).update(cell.counts)
-    return _Zeros(totals)
+        keys = (cell.region, cell.topic_id, cell.month, None)
+        for totals, key in zip(rolled.values(), keys, strict=True):
+            found = totals.get(key)
+            if found is None:
+                totals[key] = Counter(cell.counts)
+            else:
+                for name, count in cell.counts.items():
+                    found[name] += count
+    return rolled
 
 
 class _Zeros(dict):
