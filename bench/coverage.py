@@ -306,9 +306,16 @@ def _insert(*tables) -> None:
     for model, rows in tables:
         network._insert(model, rows)
     db.session.commit()
-    # As autovacuum would soon after such a load: the planner needs statistics.
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    # As autovacuum would soon after such a load: the planner needs statistics,
+    # and PostgreSQL's index-only scans need the visibility map a vacuum sets.
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 def _history(sizes, rng, trainers, groups, now) -> dict[str, list[dict]]:
@@ -368,6 +375,7 @@ def _history(sizes, rng, trainers, groups, now) -> dict[str, list[dict]]:
             "expected_attendance": rng.randint(5, 40),
             "created_at": requested_at,
             "status_changed_at": booked_at,
+            "first_booked_at": booked_at,
         }
         rows["requests"].append(request)
         session = {

@@ -4,6 +4,7 @@ import logging
 
 from flask import Flask, abort, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import IntegerConverter
 
 from trainers.errors import NotFound
@@ -85,7 +86,14 @@ def _init_login() -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        # The navigation on every page asks for the roles: load them with the user.
+        user = db.session.get(
+            User,
+            int(user_id),
+            options=[selectinload(User.groups), joinedload(User.trainer_profile)],
+        )
         return user if user is not None and user.is_active else None
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 
 from tests.security.crawl import FOUND
 from trainers.auth.models import Invitation, PasswordReset, User
@@ -38,6 +39,22 @@ def pytest_terminal_summary(terminalreporter) -> None:
 INVITATION_TOKEN = "security-invitation-token"
 RESET_TOKEN = "security-reset-token"
 TUESDAY = 1
+
+
+@pytest.fixture
+def fuzz_app(app: Flask) -> Flask:
+    """Forms are sent as a browser sends them: with the token the page gave."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.config["PASSWORD_RESET_ANSWER_SECONDS"] = 0  # timed in its own test
+    if db.engine.dialect.name == "sqlite":
+        # Thousands of commits to a throwaway file: waiting for the disk is waste.
+        event.listen(db.engine, "connect", _no_fsync)
+        db.engine.dispose()
+    return app
+
+
+def _no_fsync(connection, _record) -> None:
+    connection.execute("PRAGMA synchronous = OFF")
 
 
 @dataclass
@@ -105,6 +122,8 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
         "office": make_user("office@example.org", office=True, name="Olu Office"),
     }
     make_user("gone@example.org", active=False)  # for the office's reactivate form
+    # The address forms are filled in with, so signing in with it works.
+    make_user("fuzz@example.org")
     for each in trainers:
         add_availability(each.trainer_profile, TUESDAY, time(18), time(21))
     trainer.trainer_profile.days_off.append(

@@ -268,7 +268,7 @@ class CoverageReport:
                 .group_by(Group.region, TrainingSession.topic_id, month)
             )
 
-        query = self._by_month(counted, TrainingSession.starts_at)
+        query = self._by_month(counted, TrainingSession.starts_at, one_pass=True)
         return self._cells(query, ("sessions", "people"))
 
     @cached_property
@@ -324,27 +324,19 @@ class CoverageReport:
     def booking_delay(self) -> Spread | None:
         """Median and 90th percentile of the whole hours from a request (made in
         the range) to its first booking; None when none was booked."""
-        hours = (
-            select(
-                _whole_hours_between(
-                    func.min(TrainingSession.created_at), TrainingRequest.created_at
-                ).label("hours")
-            )
-            .select_from(TrainingRequest)
-            .join(TrainingSession, TrainingSession.request_id == TrainingRequest.id)
-            .where(*self._request_clause())
-            .group_by(TrainingRequest.id)
+        # Each request keeps when it was first booked, so this is one scan of
+        # the requests made in the range, with no look-up of their sessions.
+        hours = _whole_hours_between(
+            TrainingRequest.first_booked_at, TrainingRequest.created_at
+        ).label("hours")
+        query = select(hours, func.count()).where(
+            TrainingRequest.first_booked_at.is_not(None), *self._request_clause()
         )
         if self.filters.region:
-            hours = hours.join(Group, Group.id == TrainingRequest.group_id)
-        hours = hours.subquery()
+            query = query.join(Group, Group.id == TrainingRequest.group_id)
         # Whole hours make a short histogram, so percentiles need no sort of
         # every request and no rows beyond a few hundred.
-        histogram = db.session.execute(
-            select(hours.c.hours, func.count())
-            .group_by(hours.c.hours)
-            .order_by(hours.c.hours)
-        ).all()
+        histogram = db.session.execute(query.group_by(hours).order_by(hours)).all()
         count = sum(n for _, n in histogram)
         if not count:
             return None
@@ -643,19 +635,23 @@ class CoverageReport:
         self,
         counted: Callable[[ColumnElement[int], datetime, datetime], Select],
         moment: ColumnElement[datetime],
+        one_pass: bool = False,
     ) -> Select:
         """One statement counting, by London month, what `counted(month, opens,
         closes)` counts between two instants.
 
         SQLite has no time zones, so the month boundaries are worked out here in
-        UTC. On SQLite a range scan per month (glued by UNION ALL) beats testing
-        every row against the boundaries; PostgreSQL would hash-join every month
-        again, so it buckets the rows of one pass.
+        UTC. A range scan per month (glued by UNION ALL) beats testing every row
+        against the boundaries: each month's few groups hash in memory, where
+        PostgreSQL sorts (and spills to disk) a year's rows keyed by a CASE.
+        Only where a month's scan would repeat a large hash join (PostgreSQL
+        joining attendances) is `one_pass` cheaper: the rows of one scan
+        bucketed by month.
         """
         edges = [m.starts_at for m in self.months] + [self.filters.ends_before]
         if len(self.months) == 1:
             return counted(literal(0), edges[0], edges[1])
-        if db.session.get_bind().dialect.name == "sqlite":
+        if not one_pass or db.session.get_bind().dialect.name == "sqlite":
             return union_all(
                 *(
                     counted(literal(n), edges[n], edges[n + 1])

@@ -34,13 +34,15 @@ class TrainingRequest(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
         CheckConstraint("expected_attendance > 0", name="attendance"),
-        # The coverage dashboard counts requests made in a period from this alone.
+        # The coverage dashboard counts requests made in a period, and times
+        # their first booking, from this alone.
         Index(
             "ix_training_requests_created_at_topic",
             "created_at",
             "topic_id",
             "group_id",
             "status",
+            "first_booked_at",
         ),
     )
 
@@ -63,6 +65,9 @@ class TrainingRequest(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When its first session was booked (set by book_session), kept here so the
+    # dashboard's time to booking needs no look-up of every request's sessions.
+    first_booked_at: Mapped[datetime | None]
 
     group = relationship("Group")
     topic = relationship("Topic")
