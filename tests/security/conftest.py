@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
-from tests.security.crawl import FOUND
+from tests.security.crawl import FOUND, UNREACHED
+from trainers.attendance.services import add_attendee, record_attendance
 from trainers.auth.models import Invitation, PasswordReset, User
 from trainers.auth.tokens import hash_token
 from trainers.calendar.services import start_feed
@@ -34,6 +35,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(f"{visitor} ({len(labels)}):")
         for label in labels:
             terminalreporter.write_line(f"  {label}")
+    if UNREACHED:
+        terminalreporter.write_line(
+            "POST routes no form in the test world reaches: " + ", ".join(UNREACHED)
+        )
 
 
 INVITATION_TOKEN = "security-invitation-token"
@@ -143,7 +148,19 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
     unfilled = _request(group, rare_topic, organiser, _tuesday_after(now, 50), now)
     offer_request(unfilled, now)
 
-    past = _past_session(group, topic, trainer, organiser, now)
+    past = _past_session(group, topic, trainer, organiser, now, days_ago=7)
+    # One delivered, with a named attendee, so rating, report and roster forms show.
+    delivered = _past_session(group, topic, trainer, organiser, now, days_ago=14)
+    record_attendance(delivered, 14, trainer, now)
+    add_attendee(
+        delivered,
+        "Rosa Roster",
+        "rosa@example.org",
+        consent=True,
+        is_walk_in=False,
+        by=trainer,
+        now=now,
+    )
     db.session.add(
         Invitation(
             email="new-trainer@example.org",
@@ -184,6 +201,7 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
             "session_id": training_session.id,
             "booked_request_id": booked.id,
             "past_session_id": past.id,
+            "delivered_session_id": delivered.id,
             "user_id": trainer.id,
             "trainer_id": trainer.id,
             "organiser_id": organiser.id,
@@ -198,9 +216,11 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
     )
 
 
-def _past_session(group, topic, trainer, organiser, now) -> TrainingSession:
-    """A session that took place last week, its attendance not yet recorded."""
-    day = to_local(now - timedelta(days=7)).date()
+def _past_session(
+    group, topic, trainer, organiser, now, days_ago: int
+) -> TrainingSession:
+    """A session that took place, its attendance not yet recorded."""
+    day = to_local(now - timedelta(days=days_ago)).date()
     starts_at = local_to_utc(day, time(18, 30))
     ends_at = local_to_utc(day, time(20, 30))
     past = TrainingRequest(
@@ -226,7 +246,7 @@ def _past_session(group, topic, trainer, organiser, now) -> TrainingSession:
         venue_postcode=group.postcode_district,
         venue_latitude=group.latitude,
         venue_longitude=group.longitude,
-        ical_uid="past@security.test",
+        ical_uid=f"past-{days_ago}@security.test",
     )
     db.session.add(training_session)
     db.session.flush()

@@ -2,6 +2,7 @@
 map and the links on them, and collects every form with its fields, options and
 hidden values, so forms added later are found without being listed anywhere."""
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ PAGES_PER_ENDPOINT = 4
 MAX_PAGES = 250
 # The forms each visitor's fuzz test covered, for the summary at the end of a run.
 FOUND: dict[str, list[str]] = {}
+# State-changing routes that no form on any crawled page posts to.
+UNREACHED: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -194,25 +197,33 @@ class PageParser(HTMLParser):
         self._option = None
 
 
-def fill(rule: str, endpoint: str, ids: dict) -> str | None:
-    """The rule's path with the world's ids, or None if it needs one the world lacks."""
+def fill(rule: str, endpoint: str, ids: dict) -> list[str]:
+    """The rule's paths with the world's ids: for `session_id`, every world id
+    named so or ending so (`past_session_id`). None if the world lacks one."""
     names = re.findall(r"<(?:\w+:)?(\w+)>", rule)
-    values = {}
+    choices = []
     for name in names:
-        key = TOKEN_PARAMS.get(endpoint, name) if name == "token" else name
-        if key not in ids:
-            return None
-        values[name] = ids[key]
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
+        if name == "token":
+            keys = [TOKEN_PARAMS.get(endpoint, name)]
+        else:
+            keys = [key for key in ids if key == name or key.endswith(f"_{name}")]
+        values = [ids[key] for key in keys if key in ids]
+        if not values:
+            return []
+        choices.append(values)
+    return [_put(rule, combo) for combo in itertools.product(*choices)]
+
+
+def _put(rule: str, values: tuple) -> str:
+    given = iter(values)
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda _: str(next(given)), rule)
 
 
 def seeds(app: Flask, ids: dict) -> Iterator[str]:
     """Every GET page of the URL map the world has ids for."""
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint not in NOT_CRAWLED:
-            path = fill(rule.rule, rule.endpoint, ids)
-            if path is not None:
-                yield path
+            yield from fill(rule.rule, rule.endpoint, ids)
 
 
 def endpoint_of(url_map: Map, path: str, method: str) -> str | None:

@@ -43,6 +43,7 @@ EDGES = {
         'name,email,consent\n"unterminated,x@example.org,yes\n',
         '=HYPERLINK("http://evil.example"),@SUM(1),yes\n',
         "\ufeffname;email;consent\nAnn;ann@example.org;yes\n",
+        "name,email,consent\r\nA\x00nn \u202eRTL,ann@example.org,yes\r\n",
     ],
 }
 # The one upload today takes a roster; any other still meets the hostile files.

@@ -44,6 +44,8 @@ TAKING_TIME = (SessionStatus.BOOKED, SessionStatus.DELIVERED)
 # A request whose matching is over, one way or the other.
 DECIDED = (RequestStatus.BOOKED, RequestStatus.DELIVERED, RequestStatus.UNFILLED)
 RECENT_DAYS, YEAR_DAYS = 90, 365
+# What the session cells count, in their query's order.
+_SESSION_COUNTS = ("sessions", "people")
 
 
 class Recency(StrEnum):
@@ -186,7 +188,7 @@ class _Cell:
     region: str
     topic_id: int
     month: int
-    counts: dict[str, int]
+    counts: tuple[int, ...]  # in the order of the names its query counts
 
 
 def topic_names() -> dict[int, str]:
@@ -269,7 +271,7 @@ class CoverageReport:
             )
 
         query = self._by_month(counted, TrainingSession.starts_at, one_pass=True)
-        return self._cells(query, ("sessions", "people"))
+        return self._cells(query)
 
     @cached_property
     def _request_cells(self) -> list[_Cell]:
@@ -299,7 +301,7 @@ class CoverageReport:
             )
 
         query = self._by_month(counted, TrainingRequest.created_at)
-        return self._cells(query, tuple(RequestStatus))
+        return self._cells(query)
 
     @cached_property
     def _served_by_topic(self) -> dict[int, int]:
@@ -666,18 +668,16 @@ class CoverageReport:
 
     @cached_property
     def _session_sums(self) -> dict[str, dict]:
-        return _rollup(self._session_cells)
+        return _rollup(self._session_cells, _SESSION_COUNTS)
 
     @cached_property
     def _request_sums(self) -> dict[str, dict]:
-        return _rollup(self._request_cells)
+        return _rollup(self._request_cells, tuple(RequestStatus))
 
     @staticmethod
-    def _cells(query: Select, names: Sequence[str]) -> list[_Cell]:
+    def _cells(query: Select) -> list[_Cell]:
         return [
-            _Cell(
-                *row[:3], dict(zip(names, (int(n or 0) for n in row[3:]), strict=True))
-            )
+            _Cell(*row[:3], tuple(int(n or 0) for n in row[3:]))
             for row in db.session.execute(query)
         ]
 
@@ -694,20 +694,29 @@ def _whole_hours_between(later, earlier) -> ColumnElement[int]:
     return cast(func.floor(seconds / 3600), Integer)
 
 
-def _rollup(cells: list[_Cell]) -> dict[str, dict]:
-    """The cells' counts summed by region, topic, month and in all (key None), in
-    one pass: {"region": {"Wales": {"sessions": 3, ...}, ...}, ...}."""
-    rolled = {"region": _Zeros(), "topic": _Zeros(), "month": _Zeros(), "all": _Zeros()}
+def _rollup(cells: list[_Cell], names: Sequence[str]) -> dict[str, dict]:
+    """The cells' counts (named `names`, in order) summed by region, topic, month
+    and in all (key None), in one pass: {"region": {"Wales": {"sessions": 3, ...},
+    ...}, ...}."""
+    # Summed as plain lists and named once at the end: a page rolls up
+    # thousands of cells, and Counter arithmetic per cell cost more than its query.
+    rolled: dict[str, dict] = {"region": {}, "topic": {}, "month": {}, "all": {}}
     for cell in cells:
         keys = (cell.region, cell.topic_id, cell.month, None)
         for totals, key in zip(rolled.values(), keys, strict=True):
             found = totals.get(key)
             if found is None:
-                totals[key] = Counter(cell.counts)
+                totals[key] = list(cell.counts)
             else:
-                for name, count in cell.counts.items():
-                    found[name] += count
-    return rolled
+                for n, count in enumerate(cell.counts):
+                    found[n] += count
+    return {
+        by: _Zeros(
+            (key, Counter(dict(zip(names, sums, strict=True))))
+            for key, sums in totals.items()
+        )
+        for by, totals in rolled.items()
+    }
 
 
 class _Zeros(dict):
