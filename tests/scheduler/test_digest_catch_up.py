@@ -50,7 +50,7 @@ def runs_from(app, started_at: datetime, until: datetime) -> list[datetime]:
 def test_the_digest_is_an_interval_job_so_a_new_leader_runs_it_at_once(app):
     job = scheduler.job_by_id("weekly-digest")
     # run_forever starts every interval job at start-up.
-    assert job.when == {"seconds": "SCHEDULER_DIGEST_SECONDS"}
+    assert job.every == "SCHEDULER_DIGEST_SECONDS"
     trigger = scheduler.trigger(job, app.config)
     first = trigger.get_next_fire_time(None, MONDAY)
     second = trigger.get_next_fire_time(first, first + SECOND)

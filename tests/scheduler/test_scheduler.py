@@ -44,9 +44,7 @@ def test_a_failing_job_is_recorded_and_does_not_raise(app):
     def broken(now):
         raise RuntimeError("mail server on fire")
 
-    job = scheduler.Job(
-        "broken", "Broken", broken, {"seconds": "SCHEDULER_OUTBOX_SECONDS"}
-    )
+    job = scheduler.Job("broken", "Broken", broken, "SCHEDULER_OUTBOX_SECONDS")
     record = scheduler.run_job(job, utcnow())
     assert record.last_ok is False
     assert "mail server on fire" in record.last_outcome

@@ -672,9 +672,7 @@ def test_two_first_runs_of_a_job_at_once_both_run_and_are_recorded(app):
 
 def test_a_run_reports_its_own_outcome_when_another_run_finishes_after_it(app):
     def job(outcome: str) -> scheduler.Job:
-        return scheduler.Job(
-            "expire-offers", "Expire", lambda now: outcome, {"seconds": "X"}
-        )
+        return scheduler.Job("expire-offers", "Expire", lambda now: outcome, "X")
 
     mine = scheduler.run_job(job("0 offers expired"), NOW)
     # Another process's run of the job finishes before `run-job` prints `mine`.

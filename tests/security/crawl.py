@@ -18,8 +18,8 @@ from trainers.extensions import db
 
 # Pages that are not HTML or that a crawler should not open.
 NOT_CRAWLED = {"static", "calendar.feed", "calendar.session_file", "home.healthz"}
-# The URL map's name for a path parameter, and the world's id it takes. A route
-# whose parameters the world cannot fill is still reached through links.
+# The world's token for each route's `<token>`. A route whose parameters the
+# world cannot fill is still reached through the links on other pages.
 TOKEN_PARAMS = {
     "auth.accept_invitation": "invitation_token",
     "auth.reset_password": "reset_token",
@@ -42,7 +42,6 @@ class Field:
     kind: str
     value: str = ""
     options: tuple[str, ...] = ()
-    multiple: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,8 +85,6 @@ class PageParser(HTMLParser):
         self._select: dict | None = None
         self._option: dict | None = None
         self._textarea: dict | None = None
-        self._script_has_src = False
-        self._in_script = False
 
     def handle_starttag(self, tag, attrs):
         attrs = {name: value or "" for name, value in attrs}
@@ -100,10 +97,8 @@ class PageParser(HTMLParser):
                 self.inline.append(f"<a href={attrs['href']!r}>")
         elif tag == "style":
             self.inline.append("<style> element")
-        elif tag == "script":
-            self._in_script, self._script_has_src = True, bool(attrs.get("src"))
-            if not self._script_has_src:
-                self.inline.append("inline <script>")
+        elif tag == "script" and not attrs.get("src"):
+            self.inline.append("inline <script>")
         elif tag == "form":
             self._form = _OpenForm(
                 method=(attrs.get("method") or "get").upper(),
@@ -128,12 +123,7 @@ class PageParser(HTMLParser):
         elif tag == "button" and name:
             self._add_choice(name, "submit", attrs.get("value", ""), False)
         elif tag == "select" and name:
-            self._select = {
-                "name": name,
-                "options": [],
-                "value": None,
-                "multiple": "multiple" in attrs,
-            }
+            self._select = {"name": name, "options": [], "value": None}
         elif tag == "option" and self._select is not None:
             self._option = {
                 "value": attrs.get("value"),
@@ -150,16 +140,13 @@ class PageParser(HTMLParser):
         known = self._form.fields.get(name)
         options = (*known.options, value) if known else (value,)
         chosen = value if checked else (known.value if known else "")
-        multiple = kind == "checkbox" and len(options) > 1
-        self._form.fields[name] = Field(name, kind, chosen, options, multiple)
+        self._form.fields[name] = Field(name, kind, chosen, options)
 
     def handle_data(self, data):
         if self._option is not None:
             self._option["text"] += data
         if self._textarea is not None:
             self._textarea["text"] += data
-        if self._in_script and not self._script_has_src and data.strip():
-            self.inline.append("inline script text")
 
     def handle_endtag(self, tag):
         if tag == "option" and self._option is not None:
@@ -170,9 +157,7 @@ class PageParser(HTMLParser):
             select_ = self._select
             options = tuple(select_["options"])
             value = select_["value"] or (options[0] if options else "")
-            self._add(
-                Field(select_["name"], "select", value, options, select_["multiple"])
-            )
+            self._add(Field(select_["name"], "select", value, options))
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
             self._add(
@@ -181,8 +166,6 @@ class PageParser(HTMLParser):
                 )
             )
             self._textarea = None
-        elif tag == "script":
-            self._in_script = False
         elif tag == "form":
             self._form = None
 

@@ -104,12 +104,12 @@ def typed(field: Field, index: int) -> str:
     """What a person might type into an empty field; each date a different day."""
     if field.options:
         return next((option for option in field.options if option), "")
-    if field.kind == "date":
-        return to_local(utcnow() + timedelta(days=60 + index)).date().isoformat()
+    day = to_local(utcnow() + timedelta(days=60 + index)).date().isoformat()
     by_kind = {
+        "date": day,
+        "datetime-local": f"{day}T18:30",
         "email": "fuzz@example.org",
         "time": "20:30" if "end" in field.name else "18:30",
-        "datetime-local": "2031-06-17T18:30",
         "number": "10",
         "password": PASSWORD,
         "file": UPLOAD,
@@ -132,7 +132,7 @@ def edge_kind(field: Field) -> str:
 
 
 def sent(field: Field, value: str) -> list[tuple[str, str]]:
-    # An unticked box or unchosen radio is not sent at all.
+    """The field as a browser sends it: an unticked box is not sent at all."""
     unsent = field.kind in ("checkbox", "radio", "submit") and value == ""
     return [] if unsent else [(field.name, value)]
 
@@ -146,6 +146,7 @@ def filled(form: Form, fill_in: bool) -> list[str]:
 
 
 def with_token(form: Form, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The submission with the CSRF token the page gave, first as a browser sends it."""
     return ([("csrf_token", form.csrf_token)] if form.csrf_token else []) + pairs
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -31,7 +30,7 @@ from trainers.privacy.jobs import anonymise_attendees
 from trainers.scheduler.leader import LeaderLock, process_name
 from trainers.scheduler.models import SchedulerJob, SchedulerLeader
 from trainers.sessions.jobs import follow_up, send_reminders
-from trainers.timeutil import LONDON, utcnow
+from trainers.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +40,8 @@ class Job:
     id: str
     title: str
     run: Callable[[datetime], object]
-    # {"seconds": CONFIG_KEY} runs it every that many seconds; {"cron": "mon 08:00"}
-    # weekly at that Europe/London time.
-    when: dict[str, str]
+    # The setting that says every how many seconds it runs (and once at start-up).
+    every: str
 
 
 def _deliver_outbox(now: datetime) -> str:
@@ -56,31 +54,31 @@ JOBS = (
         "deliver-outbox",
         "Deliver email",
         _deliver_outbox,
-        {"seconds": "SCHEDULER_OUTBOX_SECONDS"},
+        "SCHEDULER_OUTBOX_SECONDS",
     ),
     Job(
         "nudge-offers",
         "Nudge trainers about waiting offers",
         nudge_offers,
-        {"seconds": "SCHEDULER_OFFERS_SECONDS"},
+        "SCHEDULER_OFFERS_SECONDS",
     ),
     Job(
         "expire-offers",
         "Expire unanswered offers",
         expire,
-        {"seconds": "SCHEDULER_OFFERS_SECONDS"},
+        "SCHEDULER_OFFERS_SECONDS",
     ),
     Job(
         "remind-sessions",
         "Remind people before sessions",
         send_reminders,
-        {"seconds": "SCHEDULER_SESSIONS_SECONDS"},
+        "SCHEDULER_SESSIONS_SECONDS",
     ),
     Job(
         "follow-up-sessions",
         "Ask for attendance after sessions",
         follow_up,
-        {"seconds": "SCHEDULER_SESSIONS_SECONDS"},
+        "SCHEDULER_SESSIONS_SECONDS",
     ),
     Job(
         "weekly-digest",
@@ -88,13 +86,13 @@ JOBS = (
         weekly_digest,
         # Checked often (and at start-up), not a Monday 08:00 cron: a week with
         # no leader at 08:00 (a deploy, a failover) still gets its digest, once.
-        {"seconds": "SCHEDULER_DIGEST_SECONDS"},
+        "SCHEDULER_DIGEST_SECONDS",
     ),
     Job(
         "anonymise-attendees",
         "Anonymise attendees after the retention period",
         anonymise_attendees,
-        {"seconds": "SCHEDULER_PRIVACY_SECONDS"},
+        "SCHEDULER_PRIVACY_SECONDS",
     ),
 )
 
@@ -159,10 +157,13 @@ def run_forever(app: Flask) -> None:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # we log each run
     for job in JOBS:
-        # Interval jobs run once at start-up too: a restarted leader catches up.
-        first = {"next_run_time": utcnow()} if "seconds" in job.when else {}
+        # Each job runs once at start-up too: a restarted leader catches up.
         scheduler.add_job(
-            _in_app(app, job), trigger(job, config), id=job.id, name=job.id, **first
+            _in_app(app, job),
+            trigger(job, config),
+            id=job.id,
+            name=job.id,
+            next_run_time=utcnow(),
         )
     scheduler.add_job(
         _heartbeat(app, lock),
@@ -217,12 +218,8 @@ def _claim_leadership(process: str, now: datetime) -> None:
 
 
 def trigger(job: Job, config) -> BaseTrigger:
-    """When the job runs: every N seconds from now, or weekly on the London clock."""
-    if "cron" in job.when:
-        day, clock = job.when["cron"].split()
-        hour, minute = clock.split(":")
-        return CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=LONDON)
-    return IntervalTrigger(seconds=config[job.when["seconds"]], start_date=utcnow())
+    """When the job runs: every so many seconds (its setting) from now."""
+    return IntervalTrigger(seconds=config[job.every], start_date=utcnow())
 
 
 def _record_next_run(job: Job) -> None:
