@@ -197,6 +197,9 @@ def test_every_request_state_appears_and_obeys_the_matching_rules(loaded):
         statuses, its_sessions = offer_statuses[r.id], sessions_of[r.id]
         assert 1 <= len(r.slots) <= 5
         assert r.events[0].action == "submitted"
+        # Coverage's time to booking reads this; every booking sets it.
+        first_booked = min((s.created_at for s in sessions_of[r.id]), default=None)
+        assert r.first_booked_at == first_booked, r.id
         assert [e.at for e in r.events] == sorted(e.at for e in r.events)
         assert r.events[-1].at < now
         assert r.status_changed_at == r.events[-1].at

@@ -1,5 +1,6 @@
-"""No `next` parameter can send a visitor to another site, judged the way a
-browser reads the Location header, not the way Python splits a URL."""
+"""No `next` (or any other "go back to") parameter can send a visitor to another
+site, judged the way a browser reads the Location header, not the way Python
+splits a URL."""
 
 import re
 from dataclasses import replace
@@ -29,7 +30,7 @@ HOME = "/"
 ENDS = "".join(map(chr, range(0x21)))
 
 
-def browser_host(location: str, base_scheme: str = "https") -> str | None:
+def browser_host(location: str) -> str | None:
     """The host a browser on our site goes to when told `location`; None for a
     scheme that is no web page at all (javascript:, data:)."""
     url = re.sub(r"[\t\n\r]", "", location.strip(ENDS))
@@ -38,7 +39,7 @@ def browser_host(location: str, base_scheme: str = "https") -> str | None:
         name, rest = scheme.group(1).lower(), url[scheme.end() :]
         if name not in ("http", "https"):
             return None
-        if name == base_scheme and not rest.startswith(("/", "\\")):
+        if name == "https" and not rest.startswith(("/", "\\")):
             return OURS  # "https:page" is a path on the same site
         return _host(rest.lstrip("/\\"))
     if re.match(r"[/\\]{2}", url):
