@@ -32,11 +32,12 @@ MAY_CHANGE_WHEN_REFUSED = {
 
 # The values most likely to break each kind of field, each tried on every field.
 EDGES = {
-    "number": ["2147483648", "-2147483649", "99999999999999999999", "1e309"],
+    "number": ["2147483648", "-2147483649", "99999999999999999999", "1e309", " "],
     "date": ["9999-12-31", "0001-01-01"],
     "time": ["25:61"],
-    "text": ["\x00", "A" * 5_000, "\u202e🙂\u200b\r\n"],
-    "choice": ["not-an-option"],
+    # Text boxes hold ids and counts too (a "person" filter): a number past 32 bits.
+    "text": ["\x00", "A" * 5_000, "\u202e🙂\u200b\r\n", "2147483648"],
+    "choice": ["not-an-option", " "],
     "file": [
         "\udcff\udcfe\x00\x01 not text at all",
         "name,email,consent\r\n" + "Ann,ann@example.org,yes\r\n" * 5_000,

@@ -108,3 +108,24 @@ def test_an_id_past_32_bits_in_any_path_is_not_found(make_user, client_for):
             # 405 when a sibling route on the same path takes another method.
             status = office.open(url, method=method).status_code
             assert status in (404, 405), f"{method} {url}: {status}"
+
+
+# Found in code other helpers were still building; reported, not fixed here.
+
+
+@pytest.mark.parametrize(
+    "page", ["/office/coverage/", "/office/cold-spots", "/office/data-quality"]
+)
+def test_a_blank_topic_filter_is_no_server_error(world, client_for, page):
+    """topic=" " passed the form, then int(" ") failed: a 500."""
+    office = client_for(world.people["office"])
+    assert office.get(page, query_string={"topic": " "}).status_code < 500
+
+
+def test_an_audit_log_person_past_32_bits_is_no_server_error(world, client_for):
+    """person=2147483648 went into the query: PostgreSQL failed it, a 500."""
+    office = client_for(world.people["office"])
+    response = office.get(
+        "/office/privacy/audit", query_string={"person": PAST_32_BITS}
+    )
+    assert response.status_code < 500

@@ -135,5 +135,6 @@ def filters_from_form(form: CoverageFilterForm, today: date) -> CoverageFilters:
         form.from_.data or default.first_day,
         form.to.data or default.last_day,
         form.region.data or None,
-        int(form.topic.data) if form.topic.data else None,
+        # A blank choice passes the Optional validator untouched: spaces mean "all".
+        int(topic) if (topic := (form.topic.data or "").strip()) else None,
     )

@@ -37,6 +37,7 @@ from trainers.timeutil import format_date, format_datetime
 logger = logging.getLogger(__name__)
 
 ERASED_NAME = "Erased person"
+MAX_ACCOUNT_NUMBER = 2**31 - 1
 ERASED_ADDRESS_TEXT = "[erased address]"
 # ".invalid" can never be delivered to (RFC 2606); the id keeps users.email unique.
 ERASED_DOMAIN = "erased.invalid"
@@ -843,8 +844,9 @@ def audit_entries(
 
 def _about_or_by(person: str):
     number = person.removeprefix("#")
-    if number.isdigit():
-        accounts = [int(number)]
+    if number.isascii() and number.isdigit():
+        # No account number is beyond a database integer (PostgreSQL would refuse it).
+        accounts = [int(number)] if int(number) <= MAX_ACCOUNT_NUMBER else []
     else:
         accounts = select(User.id).where(
             or_(
