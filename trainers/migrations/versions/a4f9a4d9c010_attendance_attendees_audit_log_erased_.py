@@ -80,6 +80,8 @@ def upgrade():
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('group_organisers', schema=None) as batch_op:
+        batch_op.create_index('ix_group_organisers_user_id', ['user_id'], unique=False)
 
     # The coverage dashboard's indexes (bench/coverage.py measures them).
     with op.batch_alter_table('training_sessions', schema=None) as batch_op:
@@ -113,6 +115,9 @@ def downgrade():
         batch_op.drop_index('ix_training_sessions_trainer_status_starts_at')
         batch_op.drop_index('ix_training_sessions_group_status_starts_at')
         batch_op.drop_index('ix_training_sessions_status_starts_at_topic')
+
+    with op.batch_alter_table('group_organisers', schema=None) as batch_op:
+        batch_op.drop_index('ix_group_organisers_user_id')
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('erased_at')
