@@ -1,13 +1,12 @@
 """Cold spots and where to recruit, checked against hand-built places and answers."""
 
-import csv
-import io
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
 from sqlalchemy import event
 
+from tests.coverage.downloads import fetch, rows_of
 from trainers.coverage.coldspots import cold_spots
 from trainers.coverage.filters import make_filters
 from trainers.extensions import db
@@ -335,20 +334,6 @@ def test_ties_go_to_more_waiting_requests(make_topic, group_at, ask):
 @pytest.fixture
 def office(make_user, client_for):
     return client_for(make_user("office@example.org", office=True))
-
-
-def fetch(browser, path: str):
-    """A response read to its end: a download streams, and must be read before
-    the next request."""
-    response = browser.get(path)
-    response.get_data()
-    return response
-
-
-def rows_of(response) -> list[list[str]]:
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
 
 
 def test_the_page_and_every_export_show_the_filtered_cold_spots(

@@ -1,7 +1,5 @@
 """The dashboard page, its filters, its CSV exports and who may see them."""
 
-import csv
-import io
 import re
 from datetime import timedelta
 
@@ -9,6 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.coverage.coverage_world import ATTENDEE, INJECTED, at, build_world
+from tests.coverage.downloads import rows_of
 from trainers.coverage.services import EXPORTS
 from trainers.extensions import db
 from trainers.network.models import Group
@@ -26,14 +25,6 @@ def world(make_group, make_topic, make_trainer):
 @pytest.fixture
 def office(client_for, make_user, world):
     return client_for(make_user("office@example.org", office=True))
-
-
-def rows_of(response) -> list[list[str]]:
-    assert response.status_code == 200
-    assert response.mimetype == "text/csv"
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
 
 
 def test_the_dashboard_shows_the_figures_charts_map_and_tables(office):

@@ -1,13 +1,12 @@
 """Data-quality queues: who is in each, at the boundaries, and their pages and exports."""
 
-import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 
 import pytest
 from sqlalchemy import event
 
+from tests.coverage.downloads import fetch, rows_of
 from trainers.auth.models import Invitation
 from trainers.coverage.filters import make_filters
 from trainers.coverage.quality import QueueQuery, queue_export, queue_pages
@@ -203,20 +202,6 @@ def test_pages_hold_the_first_rows_and_the_total(make_request):
 @pytest.fixture
 def office(make_user, client_for):
     return client_for(make_user("office@example.org", office=True))
-
-
-def fetch(browser, path: str):
-    """A response read to its end: a download streams, and must be read before
-    the next request."""
-    response = browser.get(path)
-    response.get_data()
-    return response
-
-
-def rows_of(response) -> list[list[str]]:
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
 
 
 def test_the_page_lists_each_queue_with_links_and_the_days_chosen(
