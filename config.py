@@ -85,6 +85,7 @@ class Config:
     # Attendees' names and emails are removed this many calendar months after
     # their session ended (they reveal political opinion); checked daily.
     ATTENDEE_RETENTION_MONTHS = int(os.environ.get("ATTENDEE_RETENTION_MONTHS", "12"))
+    SCHEDULER_COVERAGE_SECONDS = int(os.environ.get("SCHEDULER_COVERAGE_SECONDS", "60"))
     SCHEDULER_PRIVACY_SECONDS = int(
         os.environ.get("SCHEDULER_PRIVACY_SECONDS", "86400")
     )

@@ -2,6 +2,7 @@
 into an empty database (or with --reset), all or nothing, the same for a seed."""
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -200,6 +201,9 @@ def test_every_request_state_appears_and_obeys_the_matching_rules(loaded):
         # Coverage's time to booking reads this; every booking sets it.
         first_booked = min((s.created_at for s in sessions_of[r.id]), default=None)
         assert r.first_booked_at == first_booked, r.id
+        if first_booked is not None:
+            hours = (first_booked - r.created_at) // timedelta(hours=1)
+            assert r.hours_to_booking == hours, r.id
         assert [e.at for e in r.events] == sorted(e.at for e in r.events)
         assert r.events[-1].at < now
         assert r.status_changed_at == r.events[-1].at

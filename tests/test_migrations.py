@@ -72,4 +72,13 @@ def test_upgrading_a_database_that_holds_data_keeps_it(empty_database_url):
                 text("SELECT updated_at FROM training_sessions")
             )
             assert stamped.scalar_one() is not None
+            booked = connection.execute(
+                text("SELECT first_booked_at, hours_to_booking FROM training_requests")
+            )
+            assert booked.one()[1] == 0  # booked when it was made
+            # The coverage counts start from what the database already holds.
+            kept = connection.execute(
+                text("SELECT month, region, requests_booked FROM coverage_months")
+            )
+            assert [(str(m), r, n) for m, r, n in kept] == [("2026-01-01", "London", 1)]
         db.engine.dispose()

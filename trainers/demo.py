@@ -1113,7 +1113,7 @@ class _Builder:
         )
         for offer in offers[1:]:
             offer.status = OfferStatus.WITHDRAWN
-        training_request.first_booked_at = accepted.responded_at
+        training_request.record_booking(accepted.responded_at)
         story.session = TrainingSession(
             training_request=training_request,
             trainer=chosen.user,

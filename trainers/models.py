@@ -3,6 +3,7 @@
 from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.calendar.models import CalendarFeed
+from trainers.coverage.models import CoverageChange, CoverageMonth
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.outbox.models import OutboxMessage
@@ -23,6 +24,8 @@ __all__ = [
     "AuditEntry",
     "AvailabilityWindow",
     "CalendarFeed",
+    "CoverageChange",
+    "CoverageMonth",
     "DayOff",
     "Group",
     "Invitation",

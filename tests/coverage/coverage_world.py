@@ -139,8 +139,7 @@ def build_world(make_group, make_topic, make_trainer) -> World:
         )
         db.session.add(held)
         # As book_session records it: the request's first booking.
-        if made.first_booked_at is None or at(booked) < made.first_booked_at:
-            made.first_booked_at = at(booked)
+        made.record_booking(at(booked))
         if people is not None:
             db.session.flush()
             db.session.add(

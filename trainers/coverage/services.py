@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
+    String,
     and_,
     case,
     cast,
-    distinct,
     exists,
     func,
     literal,
@@ -30,6 +30,7 @@ from sqlalchemy.sql import Select
 
 from trainers.attendance.models import Attendance
 from trainers.auth.models import User
+from trainers.coverage import summary
 from trainers.coverage.filters import CoverageFilters
 from trainers.extensions import db
 from trainers.geo import REGIONS
@@ -104,10 +105,10 @@ def months_in(filters: CoverageFilters) -> list[Month]:
     return months
 
 
-@dataclass(frozen=True)
-class GroupCoverage:
+class GroupCoverage(NamedTuple):
     """An active group, where it is, and when it was last trained."""
 
+    # A tuple, not a dataclass: a page makes one for each of thousands of groups.
     id: int
     name: str
     region: str
@@ -115,8 +116,12 @@ class GroupCoverage:
     latitude: float
     longitude: float
     last_trained_at: datetime | None
-    sessions_in_range: int
+    topic_ids: tuple[int, ...]  # of each delivered session in the range
     recency: Recency
+
+    @property
+    def sessions_in_range(self) -> int:
+        return len(self.topic_ids)
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,12 @@ class CoverageReport:
             *self._topic_clause(),
         )
         last = select(func.max(TrainingSession.starts_at)).where(delivered)
-        in_range = select(func.count()).where(delivered, *self._range_clause())
+        # The topic of each session in the range, in one string: their number
+        # is the group's sessions, and the distinct ones are the topics it was
+        # served on, with no second scan of the range's sessions.
+        topics = select(
+            func.aggregate_strings(cast(TrainingSession.topic_id, String), ",")
+        ).where(delivered, *self._range_clause())
         query = (
             select(
                 Group.id,
@@ -234,14 +244,58 @@ class CoverageReport:
                 Group.latitude,
                 Group.longitude,
                 last.scalar_subquery(),
-                in_range.scalar_subquery(),
+                topics.scalar_subquery(),
             )
             .where(Group.is_active, *self._region_clause())
             .order_by(Group.region, Group.name, Group.id)
         )
+        now = self.now
         return [
-            GroupCoverage(*row, recency=recency(row[6], self.now))
+            GroupCoverage(
+                *row[:7],
+                topic_ids=tuple(map(int, row[7].split(","))) if row[7] else (),
+                recency=recency(row[6], now),
+            )
             for row in db.session.execute(query).tuples()
+        ]
+
+    @cached_property
+    def _summarised(self) -> dict[date, int]:
+        """The range's months the kept monthly counts answer (first day: index):
+        each the range covers from its first day to its last, or up to now, as
+        nothing is made, nor delivered, later than now."""
+        last = len(self.months) - 1
+        covered = {}
+        for n, month in enumerate(self.months):
+            from_first_day = n > 0 or self.filters.first_day == month.first_day
+            to_last_day = (
+                n < last or month.fraction == 1 or self.filters.ends_before >= self.now
+            )
+            if from_first_day and to_last_day:
+                covered[month.first_day] = n
+        return covered
+
+    @cached_property
+    def _kept_cells(self) -> list[tuple]:
+        """The kept counts of the summarised months: (region, topic, month
+        index, *COUNTS) rows."""
+        if not self._summarised:
+            return []
+        query = summary.monthly_counts(
+            list(self._summarised), self.filters.region, self.filters.topic_id
+        )
+        return [
+            (region, topic_id, self._summarised[month], *map(int, counts))
+            for month, region, topic_id, *counts in db.session.execute(query)
+        ]
+
+    @cached_property
+    def _counted_months(self) -> list[int]:
+        """The range's months counted from the sessions and requests themselves."""
+        return [
+            n
+            for n, month in enumerate(self.months)
+            if month.first_day not in self._summarised
         ]
 
     @cached_property
@@ -249,12 +303,12 @@ class CoverageReport:
         """Delivered sessions in the range and the people they trained, by region,
         topic and month."""
 
-        def counted(month: ColumnElement[int], opens: datetime, closes: datetime):
+        def counted(month: int, opens: datetime, closes: datetime):
             return (
                 select(
                     Group.region,
                     TrainingSession.topic_id,
-                    month.label("month"),
+                    literal(month).label("month"),
                     func.count().label("sessions"),
                     func.coalesce(func.sum(Attendance.people_count), 0).label("people"),
                 )
@@ -267,17 +321,17 @@ class CoverageReport:
                     *self._region_clause(),
                     *self._topic_clause(),
                 )
-                .group_by(Group.region, TrainingSession.topic_id, month)
+                .group_by(Group.region, TrainingSession.topic_id)
             )
 
-        query = self._by_month(counted, TrainingSession.starts_at, one_pass=True)
-        return self._cells(query)
+        kept = [_Cell(*row[:3], row[3:5]) for row in self._kept_cells]
+        return kept + self._count(counted)
 
     @cached_property
     def _request_cells(self) -> list[_Cell]:
         """Requests made in the range, by region, topic, month and present state."""
 
-        def counted(month: ColumnElement[int], opens: datetime, closes: datetime):
+        def counted(month: int, opens: datetime, closes: datetime):
             by_state = [
                 func.sum(
                     case((TrainingRequest.status == status.value, 1), else_=0)
@@ -288,7 +342,7 @@ class CoverageReport:
                 select(
                     Group.region,
                     TrainingRequest.topic_id,
-                    month.label("month"),
+                    literal(month).label("month"),
                     *by_state,
                 )
                 .join(Group, Group.id == TrainingRequest.group_id)
@@ -297,42 +351,30 @@ class CoverageReport:
                     TrainingRequest.created_at < closes,
                     *self._request_scope(),
                 )
-                .group_by(Group.region, TrainingRequest.topic_id, month)
+                .group_by(Group.region, TrainingRequest.topic_id)
             )
 
-        query = self._by_month(counted, TrainingRequest.created_at)
-        return self._cells(query)
+        kept = [_Cell(*row[:3], row[5:]) for row in self._kept_cells]
+        return kept + self._count(counted)
 
     @cached_property
     def _served_by_topic(self) -> dict[int, int]:
         """Active groups with a delivered session on each topic in the range."""
-        query = (
-            select(
-                TrainingSession.topic_id, func.count(distinct(TrainingSession.group_id))
-            )
-            .join(Group, Group.id == TrainingSession.group_id)
-            .where(
-                TrainingSession.status == SessionStatus.DELIVERED,
-                Group.is_active,
-                *self._range_clause(),
-                *self._region_clause(),
-                *self._topic_clause(),
-            )
-            .group_by(TrainingSession.topic_id)
-        )
-        return dict(db.session.execute(query).all())
+        served = Counter()
+        for group in self.groups:
+            served.update(set(group.topic_ids))
+        return served
 
     @cached_property
     def booking_delay(self) -> Spread | None:
         """Median and 90th percentile of the whole hours from a request (made in
         the range) to its first booking; None when none was booked."""
-        # Each request keeps when it was first booked, so this is one scan of
-        # the requests made in the range, with no look-up of their sessions.
-        hours = _whole_hours_between(
-            TrainingRequest.first_booked_at, TrainingRequest.created_at
-        ).label("hours")
+        # Each request keeps the whole hours to its first booking, so this is
+        # one scan of the requests made in the range, with no look-up of their
+        # sessions and no arithmetic on their times.
+        hours = TrainingRequest.hours_to_booking
         query = select(hours, func.count()).where(
-            TrainingRequest.first_booked_at.is_not(None), *self._request_clause()
+            hours.is_not(None), *self._request_clause()
         )
         if self.filters.region:
             query = query.join(Group, Group.id == TrainingRequest.group_id)
@@ -633,38 +675,18 @@ class CoverageReport:
             *([TrainingRequest.topic_id == topic_id] if topic_id else []),
         ]
 
-    def _by_month(
-        self,
-        counted: Callable[[ColumnElement[int], datetime, datetime], Select],
-        moment: ColumnElement[datetime],
-        one_pass: bool = False,
-    ) -> Select:
-        """One statement counting, by London month, what `counted(month, opens,
-        closes)` counts between two instants.
-
-        SQLite has no time zones, so the month boundaries are worked out here in
-        UTC. A range scan per month (glued by UNION ALL) beats testing every row
-        against the boundaries: each month's few groups hash in memory, where
-        PostgreSQL sorts (and spills to disk) a year's rows keyed by a CASE.
-        Only where a month's scan would repeat a large hash join (PostgreSQL
-        joining attendances) is `one_pass` cheaper: the rows of one scan
-        bucketed by month.
-        """
+    def _count(
+        self, counted: Callable[[int, datetime, datetime], Select]
+    ) -> list[_Cell]:
+        """Cells that `counted(month, opens, closes)` counts between two instants,
+        for each month the kept counts do not answer (at most the range's first
+        and last): one range scan each, glued by UNION ALL."""
         edges = [m.starts_at for m in self.months] + [self.filters.ends_before]
-        if len(self.months) == 1:
-            return counted(literal(0), edges[0], edges[1])
-        if not one_pass or db.session.get_bind().dialect.name == "sqlite":
-            return union_all(
-                *(
-                    counted(literal(n), edges[n], edges[n + 1])
-                    for n in range(len(self.months))
-                )
-            )
-        month = case(
-            *((moment < edge, n) for n, edge in enumerate(edges[1:-1])),
-            else_=len(self.months) - 1,
-        )
-        return counted(month, edges[0], edges[-1])
+        scans = [counted(n, edges[n], edges[n + 1]) for n in self._counted_months]
+        if not scans:
+            return []
+        query = scans[0] if len(scans) == 1 else union_all(*scans)
+        return self._cells(query)
 
     @cached_property
     def _session_sums(self) -> dict[str, dict]:
@@ -680,18 +702,6 @@ class CoverageReport:
             _Cell(*row[:3], tuple(int(n or 0) for n in row[3:]))
             for row in db.session.execute(query)
         ]
-
-
-def _whole_hours_between(later, earlier) -> ColumnElement[int]:
-    """Whole hours (rounded down) from `earlier` to a `later` instant."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite keeps timestamps as text. Julian days carry float error, so
-        # round to whole seconds before an integer division into hours.
-        days = func.julianday(later) - func.julianday(earlier)
-        return cast(func.round(days * 86400), Integer).op("/")(3600)
-    # date_part gives a double; EXTRACT's numeric is several times slower.
-    seconds = func.date_part("epoch", later - earlier)
-    return cast(func.floor(seconds / 3600), Integer)
 
 
 def _rollup(cells: list[_Cell], names: Sequence[str]) -> dict[str, dict]:

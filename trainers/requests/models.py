@@ -42,7 +42,7 @@ class TrainingRequest(db.Model):
             "topic_id",
             "group_id",
             "status",
-            "first_booked_at",
+            "hours_to_booking",
         ),
     )
 
@@ -65,9 +65,11 @@ class TrainingRequest(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # When its first session was booked (set by book_session), kept here so the
-    # dashboard's time to booking needs no look-up of every request's sessions.
+    # When its first session was booked, and the whole hours from the request
+    # to it: kept so the dashboard's time to booking needs no look-up of every
+    # request's sessions, nor arithmetic on every request's times.
     first_booked_at: Mapped[datetime | None]
+    hours_to_booking: Mapped[int | None]
 
     group = relationship("Group")
     topic = relationship("Topic")
@@ -84,6 +86,12 @@ class TrainingRequest(db.Model):
         order_by="(RequestEvent.at, RequestEvent.id)",
         back_populates="training_request",
     )
+
+    def record_booking(self, at: datetime) -> None:
+        """Note a session booked at `at`: the first booking is the earliest."""
+        if self.first_booked_at is None or at < self.first_booked_at:
+            self.first_booked_at = at
+            self.hours_to_booking = (at - self.created_at) // timedelta(hours=1)
 
     @property
     def is_open(self) -> bool:

@@ -22,6 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
 from trainers.matching.jobs import expire, nudge_offers
 from trainers.network.jobs import weekly_digest
@@ -93,6 +94,12 @@ JOBS = (
         "Anonymise attendees after the retention period",
         anonymise_attendees,
         "SCHEDULER_PRIVACY_SECONDS",
+    ),
+    Job(
+        "fold-coverage",
+        "Fold coverage changes into the monthly counts",
+        fold_coverage,
+        "SCHEDULER_COVERAGE_SECONDS",
     ),
 )
 

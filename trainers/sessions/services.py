@@ -47,11 +47,7 @@ def book_session(
     )
     db.session.add(training_session)
     # The first booking, whatever becomes of it: time to booking counts from it.
-    if (
-        training_request.first_booked_at is None
-        or now < training_request.first_booked_at
-    ):
-        training_request.first_booked_at = now
+    training_request.record_booking(now)
     db.session.flush()
     logger.info(
         "Session %s booked: request %s, trainer %s, %s",
