@@ -11,6 +11,7 @@ size. Prints `name: value` lines (bench/README.md).
 """
 
 import argparse
+import gc
 import logging
 import math
 import os
@@ -114,6 +115,9 @@ def _run(sizes: Sizes, args, full: bool) -> int:
                 built = _build(sizes, random.Random(args.seed), now)
                 build_seconds = time.perf_counter() - started
                 office = db.session.get(User, built["office_id"])
+                # As wsgi.py does in each server process once the app is loaded.
+                gc.collect()
+                gc.freeze()
                 browser = app.test_client(user=office)
                 statements = _count_statements(browser)
                 if not full:
@@ -131,6 +135,7 @@ def _run(sizes: Sizes, args, full: bool) -> int:
                 _say("load_average_after", f"{os.getloadavg()[0]:.1f}")
                 return statements
             finally:
+                gc.unfreeze()
                 db.session.remove()
                 db.engine.dispose()
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tests.coverage.kept import kept, recounted
 from trainers import create_app, demo
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -322,6 +323,8 @@ def test_reset_reloads_the_same_data_for_the_same_seed(loaded, run_demo, make_us
     reloaded = run_demo("--reset")
     assert reloaded.exit_code == 0, reloaded.output
     assert snapshot() == first
+    # The deletions were logged too: the coverage counts are the new data's alone.
+    assert kept() == recounted() != {}
 
     other = run_demo("--reset", "--seed", "7")
     assert other.exit_code == 0, other.output

@@ -10,33 +10,17 @@ import pytest
 from sqlalchemy import delete, exists, func, select, update
 
 from tests.coverage.coverage_world import NOW, build_world
+from tests.coverage.kept import kept, recounted
 from tests.coverage.test_coverage_figures import report
 from trainers.attendance.models import Attendance
-from trainers.coverage.models import CoverageChange, CoverageMonth
-from trainers.coverage.summary import fold_changes, monthly_counts, rebuild
+from trainers.coverage.models import CoverageChange
+from trainers.coverage.summary import fold_changes
 from trainers.extensions import db
 from trainers.geo import locate
 from trainers.network.models import Group
 from trainers.requests.models import RequestStatus, TrainingRequest
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import to_local
-
-
-def kept() -> dict[tuple, tuple[int, ...]]:
-    """Every cell's counts as the dashboard reads them (folded plus logged),
-    leaving out cells that add up to nothing."""
-    months = db.session.scalars(
-        select(CoverageMonth.month).union(select(CoverageChange.month))
-    ).all()
-    rows = db.session.execute(monthly_counts(months, None, None))
-    cells = {tuple(row[:3]): tuple(int(n) for n in row[3:]) for row in rows}
-    return {key: counts for key, counts in cells.items() if any(counts)}
-
-
-def recounted() -> dict[tuple, tuple[int, ...]]:
-    """The cells as a rebuild from the requests and sessions counts them."""
-    rebuild(db.session)
-    return kept()
 
 
 def london_month(moment: datetime):

@@ -116,12 +116,9 @@ class GroupCoverage(NamedTuple):
     latitude: float
     longitude: float
     last_trained_at: datetime | None
-    topic_ids: tuple[int, ...]  # of each delivered session in the range
+    sessions_in_range: int
+    topic_ids: frozenset[int]  # of its sessions in the range
     recency: Recency
-
-    @property
-    def sessions_in_range(self) -> int:
-        return len(self.topic_ids)
 
 
 @dataclass(frozen=True)
@@ -250,14 +247,19 @@ class CoverageReport:
             .order_by(Group.region, Group.name, Group.id)
         )
         now = self.now
-        return [
-            GroupCoverage(
-                *row[:7],
-                topic_ids=tuple(map(int, row[7].split(","))) if row[7] else (),
-                recency=recency(row[6], now),
+        groups = []
+        for *group, last_trained_at, topics in db.session.execute(query).tuples():
+            each = topics.split(",") if topics else ()
+            groups.append(
+                GroupCoverage(
+                    *group,
+                    last_trained_at,
+                    len(each),
+                    frozenset(map(int, set(each))),
+                    recency(last_trained_at, now),
+                )
             )
-            for row in db.session.execute(query).tuples()
-        ]
+        return groups
 
     @cached_property
     def _summarised(self) -> dict[date, int]:
@@ -362,7 +364,7 @@ class CoverageReport:
         """Active groups with a delivered session on each topic in the range."""
         served = Counter()
         for group in self.groups:
-            served.update(set(group.topic_ids))
+            served.update(group.topic_ids)
         return served
 
     @cached_property
