@@ -4,6 +4,7 @@ fold, and on the London month either side of each clock change."""
 
 import random
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -281,4 +282,66 @@ def test_changes_committed_while_folding_are_never_lost(app, make_group, make_to
     assert requests == db.session.scalar(
         select(func.count()).select_from(TrainingRequest)
     )
+    assert kept() == recounted()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("first", ["move", "request"])
+def test_a_request_made_while_its_group_moves_is_counted_where_the_group_ends_up(
+    app, make_group, make_topic, first
+):
+    """Whichever of the two transactions writes first, the other waits for it,
+    so the new request lands in the group's new region."""
+    group, topic_id = make_group("Movers", "TN34"), make_topic().id
+    group_id, wales = group.id, locate("CF10")
+    db.session.commit()
+    written, errors = threading.Event(), []
+
+    def move() -> None:
+        with app.app_context():
+            try:
+                if first == "request":
+                    written.wait(10)
+                db.session.execute(
+                    update(Group)
+                    .where(Group.id == group_id)
+                    .values(region=wales.region, postcode_district=wales.district)
+                )
+                if first == "move":
+                    written.set()
+                    time.sleep(0.5)  # the request's trigger waits for this commit
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    def request() -> None:
+        with app.app_context():
+            try:
+                if first == "move":
+                    written.wait(10)
+                db.session.add(
+                    TrainingRequest(
+                        group_id=group_id,
+                        topic_id=topic_id,
+                        expected_attendance=5,
+                        created_at=NOW,
+                        status_changed_at=NOW,
+                    )
+                )
+                db.session.flush()
+                if first == "request":
+                    written.set()
+                    time.sleep(0.5)  # the move waits for this commit
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=move), threading.Thread(target=request)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert {region for (_, region, _) in kept()} == {"Wales"}
     assert kept() == recounted()

@@ -74,8 +74,14 @@ class Trigger:
     changed: tuple[str, ...] = ()  # for UPDATE: fire only when one of these differs
 
 
-def _region_of(row: str) -> str:
-    return f"(SELECT region FROM groups WHERE groups.id = {row}.group_id)"
+def _region_of(dialect: str, row: str) -> str:
+    """SQL for the region of the row's group."""
+    if dialect != "postgresql":
+        return f"(SELECT region FROM groups WHERE groups.id = {row}.group_id)"
+    # FOR SHARE waits for a move of the group still uncommitted, and holds off
+    # one until this commits (when the move's trigger will see this row): either
+    # way the change is counted in the region the group ends up in.
+    return f"(SELECT region FROM groups WHERE groups.id = {row}.group_id FOR SHARE)"
 
 
 def _request_change(dialect: str, row: str, sign: str) -> str:
@@ -86,7 +92,9 @@ def _request_change(dialect: str, row: str, sign: str) -> str:
         for status in RequestStatus
     }
     month = london_month(dialect, f"{row}.created_at")
-    return append(columns, month, _region_of(row), f"{row}.topic_id", "WHERE 1 = 1")
+    return append(
+        columns, month, _region_of(dialect, row), f"{row}.topic_id", "WHERE 1 = 1"
+    )
 
 
 def _session_change(dialect: str, row: str, sign: str) -> str:
@@ -100,7 +108,7 @@ def _session_change(dialect: str, row: str, sign: str) -> str:
     return append(
         columns,
         month,
-        _region_of(row),
+        _region_of(dialect, row),
         f"{row}.topic_id",
         f"WHERE {row}.status = {DELIVERED}",
     )
@@ -111,7 +119,7 @@ def _people_change(dialect: str, people: str, row: str) -> str:
     return append(
         {"people_trained": people},
         london_month(dialect, "s.starts_at"),
-        _region_of("s"),
+        _region_of(dialect, "s"),
         "s.topic_id",
         f"FROM training_sessions AS s WHERE s.id = {row}.session_id "
         f"AND s.status = {DELIVERED}",
