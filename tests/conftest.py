@@ -21,6 +21,7 @@ from werkzeug.security import generate_password_hash
 
 from trainers import create_app
 from trainers.auth.models import User
+from trainers.demo import delete_everything
 from trainers.extensions import db
 from trainers.geo import locate
 from trainers.network.models import Group, Topic
@@ -131,9 +132,8 @@ def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
         db.session.remove()
         if POSTGRES_URL:
             # DELETE beats TRUNCATE on a few rows: no table files are rewritten.
-            with db.engine.begin() as connection:
-                for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
+            delete_everything()
+            db.session.commit()
         db.engine.dispose()
 
 

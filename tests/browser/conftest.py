@@ -30,6 +30,7 @@ from config import ROOT
 from tests.conftest import POSTGRES_URL, Mailbox
 from tests.outbox.conftest import SmtpServer
 from trainers import create_app
+from trainers.demo import delete_everything
 from trainers.extensions import db
 from trainers.outbox.services import deliver_outbox
 from trainers.timeutil import utcnow
@@ -111,9 +112,8 @@ def site_app(
     with app.app_context():
         if POSTGRES_URL:
             # Leave the shared scratch database empty, as every other test does.
-            with db.engine.begin() as connection:
-                for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
+            delete_everything()
+            db.session.commit()
         db.engine.dispose()
 
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from trainers.auth.models import User
+from trainers.demo import delete_everything
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.geo import distance_km
@@ -481,8 +482,7 @@ answers = st.lists(
 
 def empty_database() -> None:
     db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
+    delete_everything()
     db.session.commit()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 
+from trainers.coverage.models import CoverageChange, CoverageMonth
 from trainers.extensions import db
 
 # Pages that are not HTML or that a crawler should not open.
@@ -328,5 +329,11 @@ def restore(rows: dict[str, list[dict]]) -> None:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
         for table in db.metadata.sorted_tables:
+            if rows[table.name]:
+                connection.execute(table.insert(), rows[table.name])
+        # The coverage triggers logged all that deleting and inserting: their
+        # log goes back to the dump's rows too.
+        for table in (CoverageChange.__table__, CoverageMonth.__table__):
+            connection.execute(table.delete())
             if rows[table.name]:
                 connection.execute(table.insert(), rows[table.name])
