@@ -1,4 +1,5 @@
-"""Command-line commands: `demo` and `scheduler run|status|run-job`."""
+"""Command-line commands: `demo`, `scheduler run|status|run-job` and
+`coverage rebuild`."""
 
 import click
 from flask import Flask, current_app
@@ -6,6 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
 from trainers import demo, scheduler
+from trainers.coverage.summary import rebuild
 from trainers.extensions import db
 from trainers.timeutil import utcnow
 
@@ -14,6 +16,7 @@ def register_commands(app: Flask) -> None:
     """Add the project's commands to `flask`."""
     app.cli.add_command(demo_command)
     app.cli.add_command(scheduler_group)
+    app.cli.add_command(coverage_group)
 
 
 @click.group("scheduler")
@@ -63,6 +66,21 @@ def scheduler_run_job(job_id: str) -> None:
     )
     if not record.last_ok:
         raise SystemExit(1)
+
+
+@click.group("coverage")
+def coverage_group() -> None:
+    """The coverage counts kept by month, region and topic."""
+
+
+@coverage_group.command("rebuild")
+@with_appcontext
+def coverage_rebuild() -> None:
+    """Count every request and delivered session afresh (after editing the
+    database by hand, or a restore of some tables only)."""
+    rebuild(db.session)
+    db.session.commit()
+    click.echo("Coverage counts rebuilt.")
 
 
 @click.command("demo")

@@ -345,3 +345,17 @@ def test_a_request_made_while_its_group_moves_is_counted_where_the_group_ends_up
     assert errors == []
     assert {region for (_, region, _) in kept()} == {"Wales"}
     assert kept() == recounted()
+
+
+def test_the_rebuild_command_recounts_counts_edited_by_hand(app, world):
+    logged = kept()
+    db.session.execute(delete(CoverageChange))
+    db.session.commit()
+    assert kept() == {}
+
+    result = app.test_cli_runner().invoke(args=["coverage", "rebuild"])
+
+    assert result.exit_code == 0, result.output
+    assert "rebuilt" in result.output
+    db.session.expire_all()
+    assert kept() == logged
