@@ -1,5 +1,6 @@
 """Small helpers every blueprint's views share."""
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import flash
@@ -42,3 +43,10 @@ def safe_next(target: str | None, default: str) -> str:
 def strip_whitespace(value: str | None) -> str | None:
     """A WTForms filter: surrounding spaces pasted with an address are not errors."""
     return value.strip() if isinstance(value, str) else value
+
+
+def read_only(view: Callable) -> Callable:
+    """Mark a view whose GET requests only read: they run without a transaction
+    (see web.py). Put it right under the route, above every other decorator."""
+    view.is_read_only = True
+    return view

@@ -1,11 +1,26 @@
 """Calendar invites by email, private feeds and downloads for sessions."""
 
+import functools
+import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from flask import current_app
-from sqlalchemy import or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import (
+    JSON,
+    Row,
+    ScalarSelect,
+    Select,
+    bindparam,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from trainers import mail
 from trainers.auth.models import User
@@ -14,7 +29,7 @@ from trainers.calendar import ical
 from trainers.calendar.models import CalendarFeed
 from trainers.extensions import db
 from trainers.links import absolute_url
-from trainers.network.models import group_organisers
+from trainers.network.models import Group, Topic, group_organisers
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -46,26 +61,46 @@ def session_event(
     training_session: TrainingSession, with_attendees: bool = True
 ) -> ical.SessionEvent:
     """The calendar view of a session as it is now (feeds leave attendees out)."""
+    return _drawn(
+        training_session,
+        topic=training_session.topic.name,
+        group=training_session.group.name,
+        trainer=training_session.trainer.name,
+        shadows=tuple(s.trainer.name for s in training_session.shadows),
+        attendees=tuple(
+            ical.Person(p.name, p.email) for p in participants(training_session)
+        )
+        if with_attendees
+        else (),
+    )
+
+
+def _drawn(
+    training_session,
+    topic: str,
+    group: str,
+    trainer: str,
+    shadows: tuple[str, ...],
+    attendees: tuple[ical.Person, ...] = (),
+) -> ical.SessionEvent:
+    # `training_session` is a TrainingSession or a feed row carrying the same
+    # names: every session column an event shows is read here, and only here.
     return ical.SessionEvent(
         uid=training_session.ical_uid,
         sequence=training_session.ical_sequence,
         stamp=training_session.updated_at,
         starts_at=training_session.starts_at,
         ends_at=training_session.ends_at,
-        topic=training_session.topic.name,
-        group=training_session.group.name,
-        trainer=training_session.trainer.name,
-        shadows=tuple(s.trainer.name for s in training_session.shadows),
+        topic=topic,
+        group=group,
+        trainer=trainer,
+        shadows=shadows,
         is_online=training_session.is_online,
         address=training_session.venue_address or "",
         postcode=training_session.venue_postcode,
         link=absolute_url("sessions.show", session_id=training_session.id),
         is_cancelled=training_session.status == SessionStatus.CANCELLED,
-        attendees=tuple(
-            ical.Person(p.name, p.email) for p in participants(training_session)
-        )
-        if with_attendees
-        else (),
+        attendees=attendees,
     )
 
 
@@ -139,58 +174,201 @@ def has_feed(user: User) -> bool:
     return db.session.get(CalendarFeed, user.id) is not None
 
 
+# Part of every feed's ETag: change it when ical.py or _drawn draw feeds anew,
+# so that clients holding an old ETag fetch the new drawing.
+FEED_DRAWING = "1"
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """Everything a feed's body is drawn from, read in one statement, and the
+    validators that stand for it: a poll is answered 304 from these alone."""
+
+    user_id: int
+    name: str
+    rows: tuple[Row, ...]  # one per session, in the feed's order
+    etag: str
+    changed: datetime | None  # the last change to any session in the feed
+
+
+def feed_version(raw_token: str, now: datetime) -> FeedVersion | None:
+    """The feed behind a token as it stands, without drawing it; None for an
+    unknown token or a deactivated account."""
+    digest = hash_token(raw_token)
+    params = {
+        "digest": digest,
+        "history_from": now - FEED_HISTORY,
+        "cancelled_from": now - CANCELLED_KEPT,
+    }
+    rows = db.session.execute(_feed_statement(everything=False), params).all()
+    if rows and rows[0].is_office:
+        # The office's feed is every session in the network: a statement of
+        # its own, as a branch for it in everyone's statement makes PostgreSQL
+        # cost every poll as a read of every session, and plan it afresh each
+        # time rather than keep one plan for the connection.
+        rows = db.session.execute(_feed_statement(everything=True), params).all()
+    if not rows or not rows[0].is_active:
+        return None
+    owner = rows[0]
+    # Sorted here, not in SQL: the office's sort of every session would be
+    # costed high enough for PostgreSQL to JIT-compile it on each poll.
+    found = tuple(
+        sorted(
+            (row for row in rows if row.id is not None),
+            key=attrgetter("starts_at", "id"),
+        )
+    )
+    name = "Trainers' Network" + ("" if owner.is_office else f": {owner.name}")
+    # Every value the body is drawn from, the drawing's settings and version,
+    # and the token, so a rotated link starts afresh.
+    drawn_from = (
+        FEED_DRAWING,
+        digest,
+        name,
+        organizer(),
+        current_app.config["BASE_URL"],
+        [{**row._asdict(), "shadows": _shadow_names(row)} for row in found],
+    )
+    return FeedVersion(
+        user_id=owner.user_id,
+        name=name,
+        rows=found,
+        etag=hashlib.sha256(repr(drawn_from).encode()).hexdigest(),
+        changed=max((row.updated_at for row in found), default=None),
+    )
+
+
+def feed_body(version: FeedVersion) -> bytes:
+    """The .ics body of a feed version (METHOD:PUBLISH, no attendees)."""
+    events = [
+        _drawn(
+            row,
+            topic=row.topic,
+            group=row.group,
+            trainer=row.trainer,
+            shadows=_shadow_names(row),
+        )
+        for row in version.rows
+    ]
+    return ical.feed(
+        version.name, f"feed-{version.user_id}@trainers-network", events, organizer()
+    )
+
+
 def feed_for_token(
     raw_token: str, now: datetime
 ) -> tuple[bytes, datetime | None] | None:
     """The feed behind a token and when it last changed; None for an unknown token."""
-    feed = db.session.scalar(
-        select(CalendarFeed)
-        .options(joinedload(CalendarFeed.user))
-        .where(CalendarFeed.token_hash == hash_token(raw_token))
-    )
-    if feed is None or not feed.user.is_active:
+    version = feed_version(raw_token, now)
+    if version is None:
         return None
-    user = feed.user
-    found = _feed_sessions(user, now)
-    events = [session_event(s, with_attendees=False) for s in found]
-    name = "Trainers' Network" + ("" if user.is_office else f": {user.name}")
-    body = ical.feed(name, f"feed-{user.id}@trainers-network", events, organizer())
-    changed = max((s.updated_at for s in found), default=None)
-    return body, changed
+    return feed_body(version), version.changed
 
 
-def _feed_sessions(user: User, now: datetime) -> list[TrainingSession]:
-    # Calendar clients poll feeds far more often than people open pages, and a 304
-    # costs this much too: few round trips (joins for the one-to-ones).
-    query = (
-        select(TrainingSession)
-        .options(
-            joinedload(TrainingSession.trainer),
-            joinedload(TrainingSession.topic),
-            joinedload(TrainingSession.group),
-            selectinload(TrainingSession.shadows).joinedload(SessionShadow.trainer),
-        )
-        .where(
-            TrainingSession.starts_at >= now - FEED_HISTORY,
-            or_(
-                TrainingSession.status != SessionStatus.CANCELLED,
-                TrainingSession.cancelled_at >= now - CANCELLED_KEPT,
-            ),
-        )
-        .order_by(TrainingSession.starts_at, TrainingSession.id)
+def _shadow_names(row: Row) -> tuple[str, ...]:
+    # Neither database promises the order of an aggregate's input.
+    return tuple(sorted(name for name in row.shadows or () if name is not None))
+
+
+class _json_list(FunctionElement):
+    """An aggregate: the values as a JSON list (NULL or [] for none)."""
+
+    type = JSON()
+    inherit_cache = True
+
+
+@compiles(_json_list, "postgresql")
+def _json_agg(element, compiler, **kw) -> str:
+    return f"json_agg({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_json_list, "sqlite")
+def _json_group_array(element, compiler, **kw) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@functools.cache
+def _feed_statement(everything: bool) -> Select:
+    # Calendar clients poll feeds far more often than people open pages, and
+    # most polls find nothing new: one Core statement, built once, reads the
+    # owner and every session of their feed (every session at all with
+    # `everything`) with the names drawn into it. An unknown token gives no
+    # row; a feed with no sessions one row of NULLs. Names come from
+    # subqueries, not joins, which cost more to plan.
+    feeds, users = CalendarFeed.__table__, User.__table__
+    sessions, shadows = TrainingSession.__table__, SessionShadow.__table__
+    digest = bindparam("digest")
+    owner = (
+        select(feeds.c.user_id).where(feeds.c.token_hash == digest).scalar_subquery()
     )
-    if not user.is_office:
-        # One indexed lookup for each way a session can be theirs: an OR across
-        # them makes PostgreSQL scan every session in the network.
-        theirs = union_all(
-            select(TrainingSession.id).where(TrainingSession.trainer_id == user.id),
-            select(TrainingSession.id)
+    # One indexed lookup for each way a session can be theirs: an OR across
+    # them makes PostgreSQL scan every session in the network.
+    shadowing = shadows.alias("shadowing")
+    theirs = sessions.c.id.in_(
+        union_all(
+            select(sessions.c.id).where(sessions.c.trainer_id == owner),
+            select(sessions.c.id)
             .join(
                 group_organisers,
-                group_organisers.c.group_id == TrainingSession.group_id,
+                group_organisers.c.group_id == sessions.c.group_id,
             )
-            .where(group_organisers.c.user_id == user.id),
-            select(SessionShadow.session_id).where(SessionShadow.trainer_id == user.id),
+            .where(group_organisers.c.user_id == owner),
+            select(shadowing.c.session_id).where(shadowing.c.trainer_id == owner),
         )
-        query = query.where(TrainingSession.id.in_(theirs))
-    return list(db.session.scalars(query))
+    )
+
+    def name_of(table, key) -> ScalarSelect:
+        return select(table.c.name).where(table.c.id == key).scalar_subquery()
+
+    shadow = users.alias("shadow")
+    found = (
+        select(
+            # The session columns an event is drawn from (see _drawn).
+            *(
+                sessions.c[name]
+                for name in (
+                    "id",
+                    "ical_uid",
+                    "ical_sequence",
+                    "updated_at",
+                    "starts_at",
+                    "ends_at",
+                    "status",
+                    "is_online",
+                    "venue_address",
+                    "venue_postcode",
+                )
+            ),
+            name_of(Topic.__table__, sessions.c.topic_id).label("topic"),
+            name_of(Group.__table__, sessions.c.group_id).label("group"),
+            name_of(users, sessions.c.trainer_id).label("trainer"),
+            select(_json_list(shadow.c.name))
+            .select_from(shadows)
+            .join(shadow, shadow.c.id == shadows.c.trainer_id)
+            .where(shadows.c.session_id == sessions.c.id)
+            .scalar_subquery()
+            .label("shadows"),
+        )
+        .where(
+            true() if everything else theirs,
+            sessions.c.starts_at >= bindparam("history_from"),
+            or_(
+                sessions.c.status != SessionStatus.CANCELLED,
+                sessions.c.cancelled_at >= bindparam("cancelled_from"),
+            ),
+        )
+        .subquery()
+    )
+    return (
+        select(
+            feeds.c.user_id,
+            users.c.name,
+            users.c.is_office,
+            users.c.is_active,
+            *found.c,
+        )
+        .select_from(feeds)
+        .join(users, users.c.id == feeds.c.user_id)
+        .outerjoin(found, true())
+        .where(feeds.c.token_hash == digest)
+    )

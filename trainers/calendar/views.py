@@ -1,7 +1,5 @@
 """Private calendar feeds, the page to manage one's link, and .ics downloads."""
 
-import hashlib
-
 from flask import Blueprint, abort, make_response, render_template, request
 from flask_login import current_user, login_required
 
@@ -10,6 +8,7 @@ from trainers.extensions import db
 from trainers.links import absolute_url
 from trainers.sessions.services import get_session_for
 from trainers.timeutil import utcnow
+from trainers.viewhelpers import read_only
 
 bp = Blueprint("calendar", __name__)
 
@@ -17,19 +16,23 @@ ICS = "text/calendar; charset=utf-8"
 
 
 @bp.route("/calendar/<token>.ics")
+@read_only
 def feed(token: str):
-    found = services.feed_for_token(token, utcnow())
-    if found is None:
+    version = services.feed_version(token, utcnow())
+    if version is None:
         abort(404)
-    body, changed = found
-    response = make_response(body)
+    response = make_response(b"")
     response.content_type = ICS
-    response.set_etag(hashlib.sha256(body).hexdigest())
-    if changed is not None:
-        response.last_modified = changed
+    response.set_etag(version.etag)
+    if version.changed is not None:
+        response.last_modified = version.changed
     response.cache_control.private = True
     response.cache_control.max_age = 300
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    if response.status_code == 200:
+        # Drawn only for a client whose copy is stale: most polls end at 304.
+        response.set_data(services.feed_body(version))
+    return response
 
 
 @bp.route("/account/calendar", methods=["GET", "POST"])

@@ -1,16 +1,19 @@
 """What each person's home page shows: read-only summaries across features."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from trainers.attendance.models import Attendance
 from trainers.auth.models import Invitation, User
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
 from trainers.network.models import Group, Topic, group_organisers
+from trainers.profiles.models import TrainerProfile, TrainerTopic
+from trainers.profiles.services import profile_gaps
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
     OPEN_STATUSES,
@@ -21,10 +24,15 @@ from trainers.requests.models import (
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
 
-# What a list of requests shows: loaded with it, never one query a row.
+# What a list of requests shows: loaded with it, never one query a row (the
+# one-to-ones joined, which costs less than a query each).
+#
+# The statements every home page runs are built once (the functools.cache'd
+# builders below) and given their values as parameters: building a statement
+# and working out its cache key costs more than running it from the cache.
 LISTED = (
-    selectinload(TrainingRequest.group),
-    selectinload(TrainingRequest.topic),
+    joinedload(TrainingRequest.group),
+    joinedload(TrainingRequest.topic),
     selectinload(TrainingRequest.slots),
 )
 
@@ -81,21 +89,23 @@ def waiting_invitations(now: datetime) -> int:
 
 def pending_offers(trainer: User) -> list[Offer]:
     """Offers waiting for this trainer's answer, soonest slot first."""
-    return list(
-        db.session.scalars(
-            select(Offer)
-            .options(
-                selectinload(Offer.slot),
-                selectinload(Offer.training_request).selectinload(
-                    TrainingRequest.group
-                ),
-                selectinload(Offer.training_request).selectinload(
-                    TrainingRequest.topic
-                ),
-            )
-            .where(Offer.trainer_id == trainer.id, Offer.status == OfferStatus.PENDING)
-            .order_by(Offer.created_at)
+    return list(db.session.scalars(_pending_offers(), {"trainer_id": trainer.id}))
+
+
+@functools.cache
+def _pending_offers() -> Select:
+    return (
+        select(Offer)
+        .options(
+            joinedload(Offer.slot),
+            joinedload(Offer.training_request).joinedload(TrainingRequest.group),
+            joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
         )
+        .where(
+            Offer.trainer_id == bindparam("trainer_id"),
+            Offer.status == OfferStatus.PENDING,
+        )
+        .order_by(Offer.created_at)
     )
 
 
@@ -104,25 +114,33 @@ def upcoming_sessions(
 ) -> list[TrainingSession]:
     """Booked sessions still to come that this person trains or whose group they organise."""
     group_ids = [group.id for group in user.groups]
-    mine = TrainingSession.trainer_id == user.id
-    if group_ids:
-        mine = mine | TrainingSession.group_id.in_(group_ids)
     return list(
         db.session.scalars(
-            select(TrainingSession)
-            .options(
-                selectinload(TrainingSession.group),
-                selectinload(TrainingSession.topic),
-                selectinload(TrainingSession.trainer),
-            )
-            .where(
-                mine,
-                TrainingSession.status == SessionStatus.BOOKED,
-                TrainingSession.ends_at > now,
-            )
-            .order_by(TrainingSession.starts_at)
-            .limit(limit)
+            _upcoming_sessions(organises=bool(group_ids)),
+            {"user_id": user.id, "group_ids": group_ids, "now": now, "limit": limit},
         )
+    )
+
+
+@functools.cache
+def _upcoming_sessions(organises: bool) -> Select:
+    mine = TrainingSession.trainer_id == bindparam("user_id")
+    if organises:
+        mine |= TrainingSession.group_id.in_(bindparam("group_ids", expanding=True))
+    return (
+        select(TrainingSession)
+        .options(
+            joinedload(TrainingSession.group),
+            joinedload(TrainingSession.topic),
+            joinedload(TrainingSession.trainer),
+        )
+        .where(
+            mine,
+            TrainingSession.status == SessionStatus.BOOKED,
+            TrainingSession.ends_at > bindparam("now"),
+        )
+        .order_by(TrainingSession.starts_at)
+        .limit(bindparam("limit"))
     )
 
 
@@ -133,15 +151,22 @@ def open_group_requests(user: User, limit: int = 20) -> list[TrainingRequest]:
         return []
     return list(
         db.session.scalars(
-            select(TrainingRequest)
-            .options(*LISTED)
-            .where(
-                TrainingRequest.group_id.in_(group_ids),
-                TrainingRequest.status.in_(CANCELLABLE_STATUSES),
-            )
-            .order_by(TrainingRequest.created_at.desc())
-            .limit(limit)
+            _open_group_requests(), {"group_ids": group_ids, "limit": limit}
         )
+    )
+
+
+@functools.cache
+def _open_group_requests() -> Select:
+    return (
+        select(TrainingRequest)
+        .options(*LISTED)
+        .where(
+            TrainingRequest.group_id.in_(bindparam("group_ids", expanding=True)),
+            TrainingRequest.status.in_(CANCELLABLE_STATUSES),
+        )
+        .order_by(TrainingRequest.created_at.desc())
+        .limit(bindparam("limit"))
     )
 
 
@@ -205,26 +230,59 @@ class TrainerTallies:
 
 def trainer_tallies(trainer: User) -> TrainerTallies:
     """The trainer's delivered sessions, people trained (attendance's people_count),
-    groups reached and topics taught, in two aggregate queries."""
+    groups reached and topics taught, in one aggregate query: a row per topic,
+    each carrying the count of groups."""
+    rows = db.session.execute(_trainer_tallies(), {"trainer_id": trainer.id}).all()
+    return TrainerTallies(
+        sessions=sum(row.sessions for row in rows),
+        people=sum(row.people for row in rows),
+        groups=rows[0].groups if rows else 0,
+        topics=[(row.name, row.sessions) for row in rows],
+    )
+
+
+@functools.cache
+def _trainer_tallies() -> Select:
     delivered = (
-        TrainingSession.trainer_id == trainer.id,
+        TrainingSession.trainer_id == bindparam("trainer_id"),
         TrainingSession.status == SessionStatus.DELIVERED,
     )
-    sessions, people, groups = db.session.execute(
-        select(
-            func.count(TrainingSession.id),
-            func.coalesce(func.sum(Attendance.people_count), 0),
-            func.count(TrainingSession.group_id.distinct()),
-        )
-        .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
-        .where(*delivered)
-    ).one()
     taught = func.count(TrainingSession.id)
-    topics = db.session.execute(
-        select(Topic.name, taught)
+    return (
+        select(
+            Topic.name,
+            taught.label("sessions"),
+            func.coalesce(func.sum(Attendance.people_count), 0).label("people"),
+            select(func.count(TrainingSession.group_id.distinct()))
+            .where(*delivered)
+            .scalar_subquery()
+            .label("groups"),
+        )
         .join(TrainingSession, TrainingSession.topic_id == Topic.id)
+        .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
         .where(*delivered)
         .group_by(Topic.id, Topic.name)
         .order_by(taught.desc(), Topic.name)
     )
-    return TrainerTallies(sessions, people, groups, [tuple(row) for row in topics])
+
+
+def trainer_profile_gaps(trainer: User) -> list[str]:
+    """profile_gaps for the trainer, the profile's topics and weekly windows
+    loaded with it in one statement (lazily they take one each, and one more
+    for each topic)."""
+    profile = (
+        db.session.scalars(_trainer_profile(), {"user_id": trainer.id}).unique().one()
+    )
+    return profile_gaps(profile)
+
+
+@functools.cache
+def _trainer_profile() -> Select:
+    return (
+        select(TrainerProfile)
+        .options(
+            joinedload(TrainerProfile.topics).joinedload(TrainerTopic.topic),
+            joinedload(TrainerProfile.availability),
+        )
+        .where(TrainerProfile.user_id == bindparam("user_id"))
+    )

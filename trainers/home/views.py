@@ -11,14 +11,15 @@ from trainers.extensions import db
 from trainers.geo import ATTRIBUTION
 from trainers.home import services
 from trainers.matching.lifecycle import ready_to_qualify
-from trainers.profiles.services import profile_gaps
 from trainers.timeutil import utcnow
+from trainers.viewhelpers import read_only
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
+@read_only
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
@@ -38,7 +39,7 @@ def index():
         context["group_requests"] = services.open_group_requests(current_user)
     if current_user.is_trainer:
         context.update(
-            profile_gaps=profile_gaps(current_user.trainer_profile),
+            profile_gaps=services.trainer_profile_gaps(current_user),
             offers=services.pending_offers(current_user),
             tallies=services.trainer_tallies(current_user),
         )
@@ -46,6 +47,7 @@ def index():
 
 
 @bp.route("/about")
+@read_only
 def about():
     return render_template("home/about.html", attribution=ATTRIBUTION)
 

@@ -6,12 +6,13 @@ calendar is checked, and a request moves to booked only through a conditional
 UPDATE that exactly one transaction can win; a partial unique index backs it up.
 """
 
+import functools
 import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from trainers import mail
 from trainers.auth.models import User
@@ -231,10 +232,25 @@ def _make_offer(
 
 def get_offer_for(trainer: User, offer_id: int) -> Offer:
     """An offer made to this trainer (the office may see any). Raises NotFound."""
-    offer = db.session.get(Offer, offer_id)
+    offer = db.session.scalar(_offer_for_page(), {"offer_id": offer_id})
     if offer is None or not (trainer.is_office or offer.trainer_id == trainer.id):
         raise NotFound()
     return offer
+
+
+@functools.cache
+def _offer_for_page() -> Select:
+    # With what the offer page shows rather than a query for each; built once,
+    # as building a statement costs more than running it from the cache.
+    return (
+        select(Offer)
+        .options(
+            joinedload(Offer.slot),
+            joinedload(Offer.training_request).joinedload(TrainingRequest.group),
+            joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
+        )
+        .where(Offer.id == bindparam("offer_id"))
+    )
 
 
 def _lock_trainer(trainer_id: int, now: datetime) -> None:

@@ -17,12 +17,13 @@ from trainers.matching.forms import (
 from trainers.matching.models import OfferStatus
 from trainers.requests.services import get_request_for
 from trainers.timeutil import format_datetime, utcnow
-from trainers.viewhelpers import show_error
+from trainers.viewhelpers import read_only, show_error
 
 bp = Blueprint("matching", __name__)
 
 
 @bp.route("/offers/<int:offer_id>")
+@read_only
 @login_required
 def offer(offer_id: int):
     found = services.get_offer_for(current_user, offer_id)

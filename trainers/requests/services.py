@@ -378,6 +378,9 @@ def get_request_for(user: User, request_id: int) -> TrainingRequest:
 
 def groups_for(user: User, *, active_only: bool = True) -> list[Group]:
     """The groups `user` may ask for training for (office: every group), by name."""
+    if not user.is_office:
+        # An organiser's own groups come with the account, by name.
+        return [group for group in user.groups if group.is_active or not active_only]
     return list(db.session.scalars(_group_scope(user, active_only)))
 
 

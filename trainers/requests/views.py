@@ -34,9 +34,9 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
-from trainers.sessions.services import booked_session_of, delivered_session_of
+from trainers.sessions.services import booked_session_of, sessions_of
 from trainers.timeutil import format_datetime, format_time, utcnow
-from trainers.viewhelpers import show_error
+from trainers.viewhelpers import read_only, show_error
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -45,6 +45,7 @@ organiser_or_office = role_required("organiser", "office")
 
 
 @bp.route("/")
+@read_only
 @organiser_or_office
 def index():
     groups = services.groups_for(current_user, active_only=False)
@@ -113,18 +114,20 @@ def new():
 
 
 @bp.route("/<int:request_id>")
+@read_only
 @organiser_or_office
 def show(request_id: int):
     training_request = services.get_request_for(current_user, request_id)
     now = utcnow()
+    training_session, delivered_session = sessions_of(training_request.id)
     return render_template(
         "requests/show.html",
         training_request=training_request,
         is_short_notice=services.is_short_notice(training_request, now),
         is_urgent=training_request.is_urgent(now, current_app.config["URGENT_DAYS"]),
         can_cancel=training_request.status in CANCELLABLE_STATUSES,
-        training_session=booked_session_of(training_request.id),
-        delivered_session=delivered_session_of(training_request.id),
+        training_session=training_session,
+        delivered_session=delivered_session,
     )
 
 

@@ -116,7 +116,10 @@ class SessionShadow(db.Model):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True
     )
-    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # Indexed on its own too: every poll of a trainer's feed looks up what they shadow.
+    trainer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id"), primary_key=True, index=True
+    )
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     training_session = relationship("TrainingSession", back_populates="shadows")

@@ -4,12 +4,13 @@ Every function flushes and leaves the commit to the caller. The calendar event's
 UID is made once here; every change raises its SEQUENCE.
 """
 
+import functools
 import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from trainers.auth.models import User
 from trainers.errors import NotFound
@@ -93,36 +94,32 @@ def cancel_session(
 
 def booked_session_of(request_id: int) -> TrainingSession | None:
     """The request's live booked session, if it has one."""
-    return _session_of(request_id, SessionStatus.BOOKED)
-
-
-def delivered_session_of(request_id: int) -> TrainingSession | None:
-    """The session that delivered the request, once attendance is recorded."""
-    return _session_of(request_id, SessionStatus.DELIVERED)
-
-
-def _session_of(request_id: int, status: SessionStatus) -> TrainingSession | None:
     return db.session.scalar(
         select(TrainingSession)
         .where(
-            TrainingSession.request_id == request_id, TrainingSession.status == status
+            TrainingSession.request_id == request_id,
+            TrainingSession.status == SessionStatus.BOOKED,
         )
         .order_by(TrainingSession.id.desc())
         .limit(1)
     )
 
 
+def sessions_of(
+    request_id: int,
+) -> tuple[TrainingSession | None, TrainingSession | None]:
+    """The request's live booked session and the session that delivered it (once
+    attendance is recorded), each the latest if several, with their trainers."""
+    found = db.session.scalars(_sessions_of(), {"request_id": request_id})
+    latest = {}
+    for training_session in found:
+        latest.setdefault(training_session.status, training_session)
+    return latest.get(SessionStatus.BOOKED), latest.get(SessionStatus.DELIVERED)
+
+
 def get_session_for(user: User, session_id: int) -> TrainingSession:
     """A session its trainer, its group's organisers or the office may see. Raises NotFound."""
-    training_session = db.session.scalar(
-        select(TrainingSession)
-        .options(
-            selectinload(TrainingSession.group),
-            selectinload(TrainingSession.topic),
-            selectinload(TrainingSession.trainer),
-        )
-        .where(TrainingSession.id == session_id)
-    )
+    training_session = db.session.scalar(_session_for(), {"session_id": session_id})
     if training_session is None or not (
         user.is_office
         or training_session.trainer_id == user.id
@@ -130,3 +127,34 @@ def get_session_for(user: User, session_id: int) -> TrainingSession:
     ):
         raise NotFound()
     return training_session
+
+
+@functools.cache
+def _sessions_of() -> Select:
+    # Built once, like _session_for: building a statement and its cache key
+    # costs more than running it from the cache.
+    return (
+        select(TrainingSession)
+        .options(joinedload(TrainingSession.trainer))
+        .where(
+            TrainingSession.request_id == bindparam("request_id"),
+            TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
+        )
+        .order_by(TrainingSession.id.desc())
+    )
+
+
+@functools.cache
+def _session_for() -> Select:
+    # Joined, not a query each: the page, its calendar file and its emails
+    # all show the group, topic and trainer. Built once: building a statement
+    # and its cache key costs more than running it from the cache.
+    return (
+        select(TrainingSession)
+        .options(
+            joinedload(TrainingSession.group),
+            joinedload(TrainingSession.topic),
+            joinedload(TrainingSession.trainer),
+        )
+        .where(TrainingSession.id == bindparam("session_id"))
+    )

@@ -13,12 +13,13 @@ from trainers.matching.forms import DropOutForm, ShadowForm
 from trainers.sessions import services
 from trainers.sessions.models import SessionStatus
 from trainers.timeutil import utcnow
-from trainers.viewhelpers import show_error
+from trainers.viewhelpers import read_only, show_error
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
 
 @bp.route("/<int:session_id>")
+@read_only
 @login_required
 def show(session_id: int):
     return _page(session_id)
