@@ -11,6 +11,7 @@ from trainers.attendance.models import Attendance
 from trainers.auth.models import Invitation, User
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
+from trainers.matching.services import offers_as_shown
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.profiles.services import profile_gaps
@@ -95,12 +96,7 @@ def pending_offers(trainer: User) -> list[Offer]:
 @functools.cache
 def _pending_offers() -> Select:
     return (
-        select(Offer)
-        .options(
-            joinedload(Offer.slot),
-            joinedload(Offer.training_request).joinedload(TrainingRequest.group),
-            joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
-        )
+        offers_as_shown()
         .where(
             Offer.trainer_id == bindparam("trainer_id"),
             Offer.status == OfferStatus.PENDING,

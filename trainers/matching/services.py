@@ -242,14 +242,16 @@ def get_offer_for(trainer: User, offer_id: int) -> Offer:
 def _offer_for_page() -> Select:
     # With what the offer page shows rather than a query for each; built once,
     # as building a statement costs more than running it from the cache.
-    return (
-        select(Offer)
-        .options(
-            joinedload(Offer.slot),
-            joinedload(Offer.training_request).joinedload(TrainingRequest.group),
-            joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
-        )
-        .where(Offer.id == bindparam("offer_id"))
+    return offers_as_shown().where(Offer.id == bindparam("offer_id"))
+
+
+def offers_as_shown() -> Select:
+    """Offers with what every offer card and page shows: the slot, and the
+    request's group and topic, joined rather than fetched one by one."""
+    return select(Offer).options(
+        joinedload(Offer.slot),
+        joinedload(Offer.training_request).joinedload(TrainingRequest.group),
+        joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
     )
 
 
