@@ -23,7 +23,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'trainers.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: trainers/pooling.py pings a pooled connection only when
+    # it may be dead, not on every request.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     # How many reverse proxies stand in front of gunicorn and set X-Forwarded-For
     # and X-Forwarded-Proto (0: none, trust no such header; 1: nginx or the like).

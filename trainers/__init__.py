@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
+from trainers import pooling
 from trainers.extensions import csrf, db, login_manager, migrate
 
 
@@ -41,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from trainers import models  # noqa: F401 - every table on the metadata
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            pooling.ping_when_in_doubt(engine)
     migrate.init_app(app, db, directory=str(ROOT / "trainers" / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

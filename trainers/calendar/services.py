@@ -200,13 +200,16 @@ def feed_version(raw_token: str, now: datetime) -> FeedVersion | None:
         "history_from": now - FEED_HISTORY,
         "cancelled_from": now - CANCELLED_KEPT,
     }
-    rows = db.session.execute(_feed_statement(everything=False), params).all()
+    # Core rows on the session's connection: the ORM's execute adds nothing here
+    # but a tenth of a poll's cost.
+    connection = db.session.connection()
+    rows = connection.execute(_feed_statement(everything=False), params).all()
     if rows and rows[0].is_office:
         # The office's feed is every session in the network: a statement of
         # its own, as a branch for it in everyone's statement makes PostgreSQL
         # cost every poll as a read of every session, and plan it afresh each
         # time rather than keep one plan for the connection.
-        rows = db.session.execute(_feed_statement(everything=True), params).all()
+        rows = connection.execute(_feed_statement(everything=True), params).all()
     if not rows or not rows[0].is_active:
         return None
     owner = rows[0]

@@ -1,7 +1,8 @@
 """Private calendar feeds, the page to manage one's link, and .ics downloads."""
 
-from flask import Blueprint, abort, make_response, render_template, request
+from flask import Blueprint, Response, abort, make_response, render_template, request
 from flask_login import current_user, login_required
+from werkzeug.http import http_date, is_resource_modified, quote_etag
 
 from trainers.calendar import services
 from trainers.extensions import db
@@ -13,6 +14,8 @@ from trainers.viewhelpers import read_only
 bp = Blueprint("calendar", __name__)
 
 ICS = "text/calendar; charset=utf-8"
+# Calendar clients may keep a feed five minutes; it is this person's alone.
+FEED_CACHING = "private, max-age=300"
 
 
 @bp.route("/calendar/<token>.ics")
@@ -21,18 +24,17 @@ def feed(token: str):
     version = services.feed_version(token, utcnow())
     if version is None:
         abort(404)
-    response = make_response(b"")
-    response.content_type = ICS
-    response.set_etag(version.etag)
+    # Headers given whole, not set one by one on a response: most polls end
+    # at 304, and there Werkzeug's header bookkeeping is a fifth of the cost.
+    headers = {"ETag": quote_etag(version.etag), "Cache-Control": FEED_CACHING}
     if version.changed is not None:
-        response.last_modified = version.changed
-    response.cache_control.private = True
-    response.cache_control.max_age = 300
-    response.make_conditional(request)
-    if response.status_code == 200:
-        # Drawn only for a client whose copy is stale: most polls end at 304.
-        response.set_data(services.feed_body(version))
-    return response
+        headers["Last-Modified"] = http_date(version.changed)
+    if not is_resource_modified(
+        request.environ, etag=version.etag, last_modified=version.changed
+    ):
+        return Response(status=304, headers=headers)
+    # Drawn only for a client whose copy is stale.
+    return Response(services.feed_body(version), headers=headers, content_type=ICS)
 
 
 @bp.route("/account/calendar", methods=["GET", "POST"])
