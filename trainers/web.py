@@ -3,7 +3,15 @@
 import functools
 import logging
 
-from flask import Flask, abort, current_app, render_template, request
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
@@ -74,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
     app.before_request(_read_only_without_transaction)
     app.after_request(_security_headers)
+    app.context_processor(_site_links)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_time, "time")
@@ -168,6 +177,44 @@ def _init_errors(app: Flask) -> None:
             "Nothing you sent was half-saved. Please try again in a moment; if it "
             "keeps happening, tell the national office.",
         )
+
+
+# The links every page's header and footer carry (endpoint, then any values).
+SITE_LINKS = (
+    ("static", {"filename": "css/app.css"}),
+    ("static", {"filename": "coverage.css"}),
+    ("home.index", {}),
+    ("home.about", {}),
+    ("requests.index", {}),
+    ("profiles.show", {}),
+    ("network.groups", {}),
+    ("network.topics", {}),
+    ("network.people", {}),
+    ("matching.plan", {}),
+    ("coverage.dashboard", {}),
+    ("recruiting.cold_spots", {}),
+    ("recruiting.data_quality", {}),
+    ("outbox.index", {}),
+    ("calendar.manage", {}),
+    ("auth.change_password", {}),
+    ("auth.logout", {}),
+)
+
+
+def _site_links() -> dict:
+    # The same on every page, so built once per mount point rather than by a
+    # dozen url_for calls each time a page is drawn. Mail is drawn outside any
+    # request and has no use for them.
+    if not has_request_context():
+        return {}
+    built = current_app.extensions.setdefault("site_links", {})
+    root = request.script_root
+    if root not in built:
+        built[root] = {
+            values.get("filename", endpoint): url_for(endpoint, **values)
+            for endpoint, values in SITE_LINKS
+        }
+    return {"site": built[root]}
 
 
 def _refuse_nul_characters():
