@@ -1,6 +1,7 @@
 """Offers, the office's matching page, session pages, reschedule and drop-out, through
 the web as each person uses them."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -158,6 +159,57 @@ def test_only_the_offered_trainer_and_the_office_see_an_offer(world, client_for,
     assert offer.status == "pending"
 
 
+def main(page: str) -> str:
+    return page.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_the_offer_page_shows_what_the_trainer_needs_to_answer(world, client_for):
+    training_request = submit(world, client_for)
+    training_request.accessibility_needs = "Step-free\nHearing loop"
+    training_request.notes = "Bring <leaflets> & badges"
+    db.session.commit()
+    trainer = world["trainers"][0]
+    offer = db.session.scalar(select(Offer).where(Offer.trainer_id == trainer.id))
+    page = client_for(trainer).get(f"/offers/{offer.id}").get_data(as_text=True)
+    assert "<h1>Door-knocking and canvassing for Hastings Action</h1>" in page
+    assert "Tue 15 Jun 2027, 18:30–20:30 (UK time)" in page
+    assert "<dd>TN34 1AA</dd>" in page and "About 12 people" in page
+    assert "; ".join(offer.reasons) in page
+    assert "Step-free<br>Hearing loop" in page
+    assert "Bring &lt;leaflets&gt; &amp; badges" in page
+    assert f'action="/offers/{offer.id}/accept"' in page
+    assert f'action="/offers/{offer.id}/decline"' in page
+
+    too_long = client_for(trainer).post(
+        f"/offers/{offer.id}/decline", data={"reason": "x" * 501}
+    )
+    assert too_long.status_code == 200
+    shown = too_long.get_data(as_text=True)
+    assert "Keep it under 500 characters." in shown and 'aria-invalid="true"' in shown
+    db.session.refresh(offer)
+    assert offer.status == "pending"
+    client_for(trainer).post(f"/offers/{offer.id}/decline", data={"reason": "Away"})
+    answered = client_for(trainer).get(f"/offers/{offer.id}").get_data(as_text=True)
+    assert "This offer is declined" in answered and "<form" not in main(answered)
+
+
+def test_the_offer_pages_forms_carry_a_working_token(app, world, client_for):
+    submit(world, client_for)
+    first, second = world["trainers"]
+    offers = {o.trainer_id: o.id for o in db.session.scalars(select(Offer))}
+    app.config["WTF_CSRF_ENABLED"] = True
+    for trainer, action in ((second, "decline"), (first, "accept")):
+        browser = client_for(trainer)
+        page = browser.get(f"/offers/{offers[trainer.id]}").get_data(as_text=True)
+        form = page.split(f'action="/offers/{offers[trainer.id]}/{action}"', 1)[1]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        response = browser.post(
+            f"/offers/{offers[trainer.id]}/{action}", data={"csrf_token": token}
+        )
+        assert response.status_code == 302, action
+    assert db.session.scalar(select(func.count()).select_from(TrainingSession)) == 1
+
+
 def test_anonymous_is_sent_to_sign_in_for_offers(world, client_for, client):
     submit(world, client_for)
     offer = db.session.scalar(select(Offer))
@@ -292,6 +344,31 @@ def test_session_page_is_for_its_people(world, client_for, who, status):
         client_for(world[who]).get(f"/sessions/{training_session.id}").status_code
         == status
     )
+
+
+def test_session_page_shows_its_people_and_what_each_may_do(world, client_for):
+    _, training_session = book(world, client_for)
+    world["organiser"].name = "Olive <Organiser>"
+    shadow = world["trainers"][1]
+    db.session.add(SessionShadow(session_id=training_session.id, trainer=shadow))
+    db.session.commit()
+    path = f"/sessions/{training_session.id}"
+    request_link = f'href="/requests/{training_session.request_id}"'
+    pages = {
+        who: client_for(world[who]).get(path).get_data(as_text=True)
+        for who in ("organiser", "office")
+    }
+    pages["trainer"] = client_for(world["trainers"][0]).get(path).get_data(as_text=True)
+    for who, page in pages.items():
+        assert f"<dt>Shadowing</dt><dd>{shadow.name}</dd>" in page
+        assert "Olive &lt;Organiser&gt; &lt;org@example.org&gt;" in page
+        assert (" (you)" in page) == (who == "trainer")
+        assert (request_link in page) == (who != "trainer")
+        assert ("Drop out of this session" in page) == (who == "trainer")
+        assert ("Add a shadowing trainer" in page) == (who == "office")
+        assert f'href="{path}/calendar.ics"' in page
+        # Attendance is recorded once the session has started, not before.
+        assert "Record attendance" not in page
 
 
 def test_reschedule_keeps_a_trainer_who_is_free(world, client_for, mailbox):

@@ -508,6 +508,103 @@ def test_organisers_see_their_groups_requests_and_the_office_sees_all(
         services.get_request_for(organiser, theirs.id)
 
 
+def test_the_list_page_reads_what_each_person_may_see_as_rows(
+    submit, make_group, make_user, organiser
+):
+    other_group = make_group("Rye Rising", "TN31")
+    ours = submit([(date(2027, 1, 20), time(18), time(20)), (JUNE, time(10), time(12))])
+    theirs = submit(group=other_group)
+    office = make_user("office@example.org", office=True)
+
+    def listed(user, page=1, per_page=50, **filters):
+        filters = {"status": None, "group_id": None} | filters
+        return services.list_page(
+            user, **filters, page=page, per_page=per_page, now=NOW
+        )
+
+    page = listed(organiser)
+    assert [row.id for row in page.items] == [ours.id] and page.total == 1
+    (row,) = page.items
+    assert (row.topic_name, row.group_name) == (ours.topic.name, "Hastings Action")
+    assert row.first_slot_starts_at == utc(2027, 1, 20, 18)
+    assert row.is_short_notice and not row.is_urgent
+    assert listed(organiser, group_id=other_group.id).items == []
+    assert [row.id for row in listed(office).items] == [theirs.id, ours.id]
+    assert [row.id for row in listed(office, group_id=other_group.id).items] == [
+        theirs.id
+    ]
+    services.cancel_request(ours, "Venue closed", organiser, NOW)
+    assert [row.id for row in listed(office, status="cancelled").items] == [ours.id]
+    assert not listed(office, status="cancelled").items[0].is_short_notice
+
+
+def test_the_list_page_counts_every_request_whatever_the_page(submit, make_user):
+    for _ in range(5):
+        submit()
+    office = make_user("office@example.org", office=True)
+
+    def page(number: int) -> services.RequestListPage:
+        return services.list_page(
+            office, status=None, group_id=None, page=number, per_page=2, now=NOW
+        )
+
+    assert [(len(page(n).items), page(n).total) for n in (1, 2, 3, 4)] == [
+        (2, 5),
+        (2, 5),
+        (1, 5),
+        (0, 5),
+    ]
+    first = page(0)
+    assert (first.page, first.pages, first.has_prev, first.has_next) == (
+        1,
+        3,
+        False,
+        True,
+    )
+    assert page(3).has_prev and not page(3).has_next
+
+
+def test_a_request_is_shown_with_its_slots_and_history(
+    submit, make_group, make_user, organiser
+):
+    shown_request = submit(
+        [(JUNE, time(10), time(12)), (date(2027, 1, 15), time(18), time(20))]
+    )
+    services.cancel_request(shown_request, "Venue closed", organiser, NOW)
+    shown_request.events.append(
+        RequestEvent(at=NOW + timedelta(hours=1), action="noted", detail="By itself")
+    )
+    theirs = submit(group=make_group("Rye Rising", "TN31"))
+    office = make_user("office@example.org", office=True)
+
+    shown = services.request_as_shown(organiser, shown_request.id, NOW)
+
+    assert shown.request.id == shown_request.id
+    assert shown.request.group_name == "Hastings Action"
+    assert shown.request.created_by_name == organiser.name
+    assert shown.request.venue_address == "Hastings Library\n13 Brassey Road"
+    assert shown.slots == [
+        (utc(2027, 1, 15, 18), utc(2027, 1, 15, 20)),
+        (utc(2027, 6, 15, 9), utc(2027, 6, 15, 11)),
+    ]
+    assert [(e.action, e.actor_name) for e in shown.events] == [
+        ("submitted", organiser.name),
+        ("cancelled", organiser.name),
+        ("noted", None),
+    ]
+    assert not (shown.is_open or shown.can_cancel or shown.is_short_notice)
+    assert services.request_as_shown(office, theirs.id, NOW).is_open
+    with pytest.raises(NotFound):
+        services.request_as_shown(organiser, theirs.id, NOW)
+
+
+def test_an_open_request_close_to_its_first_slot_is_shown_urgent(submit, organiser):
+    soon = submit([(date(2027, 1, 15), time(18), time(20))])
+    shown = services.request_as_shown(organiser, soon.id, NOW)
+    assert shown.is_open and shown.can_cancel
+    assert shown.is_short_notice and shown.is_urgent
+
+
 def test_an_organiser_may_ask_only_for_their_own_active_groups(
     make_group, make_user, organiser, group
 ):

@@ -550,6 +550,62 @@ def test_the_list_loads_in_a_fixed_number_of_queries(
     assert queries() == few
 
 
+def test_the_filters_keep_what_was_chosen_and_mark_what_was_wrong(
+    client_for, office, group, other_group
+):
+    text = page_text(
+        client_for(office).get(f"/requests/?status=lost&group_id={other_group.id}")
+    )
+    assert '<label for="status">Status</label>' in text
+    assert '<select aria-invalid="true" id="status" name="status">' in text
+    assert '<option value="">Any status</option><option value="submitted">' in text
+    assert (
+        '<select id="group_id" name="group_id"><option value="">Any group</option>'
+        in text
+    )
+    assert f'<option selected value="{other_group.id}">Rye Rising</option>' in text
+
+
+def test_a_request_page_loads_in_a_fixed_number_of_queries(
+    as_organiser, organiser, group, make_request
+):
+    training_request = make_request(group)
+
+    def queries() -> int:
+        statements = []
+
+        def record(*args):
+            statements.append(args)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = as_organiser.get(f"/requests/{training_request.id}")
+            assert response.status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return len(statements)
+
+    few = queries()
+    services.update_request(
+        training_request,
+        training_request.topic,
+        services.parse_slots(
+            [(date(2027, 6, day), time(10), time(12)) for day in (15, 16, 17)],
+            utcnow(),
+        ),
+        is_online=False,
+        venue_postcode="TN34 1AA",
+        venue_address="Hastings Library",
+        expected_attendance=20,
+        accessibility_needs="",
+        notes="",
+        by=organiser,
+        now=utcnow(),
+    )
+    db.session.commit()
+    assert queries() == few
+
+
 # Who may open what
 
 

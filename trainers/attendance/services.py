@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from trainers.attendance import roster_csv
 from trainers.attendance.models import Attendance, Attendee
@@ -45,7 +45,7 @@ NO_CONSENT = (
 class Outcome:
     """What a session's page shows of its attendance: no names, only counts."""
 
-    attendance: Attendance | None
+    attendance: Attendance | Row | None  # a row where the session page read it
     named: int
     # Why attendance cannot be recorded now; None when it can.
     problem: str | None
@@ -66,14 +66,15 @@ def may_see_roster(user: User, training_session: TrainingSession) -> bool:
     )
 
 
-def may_rate(user: User, training_session: TrainingSession) -> bool:
-    """Only the group's organisers rate a session, never the one who trained it."""
-    return (
-        training_session.group in user.groups and training_session.trainer_id != user.id
+def may_rate(user: User, training_session: TrainingSession | Row) -> bool:
+    """Only the group's organisers rate a session, never the one who trained it.
+    The session may be a row with its group_id and trainer_id."""
+    return training_session.trainer_id != user.id and any(
+        group.id == training_session.group_id for group in user.groups
     )
 
 
-def may_report(user: User, training_session: TrainingSession) -> bool:
+def may_report(user: User, training_session: TrainingSession | Row) -> bool:
     """Only the session's trainer writes its report."""
     return training_session.trainer_id == user.id
 
@@ -86,8 +87,11 @@ def session_for_roster(user: User, session_id: int) -> TrainingSession:
     return training_session
 
 
-def recording_problem(training_session: TrainingSession, now: datetime) -> str | None:
-    """Why attendance cannot be recorded for the session now, or None when it can."""
+def recording_problem(
+    training_session: TrainingSession | Row, now: datetime
+) -> str | None:
+    """Why attendance cannot be recorded for the session now, or None when it can.
+    The session may be a row with its status and starts_at."""
     if training_session.status == SessionStatus.CANCELLED:
         return "This session was cancelled, so there is no attendance to record."
     if training_session.starts_at > now:
@@ -103,13 +107,18 @@ def attendance_of(session_id: int) -> Attendance | None:
     return db.session.get(Attendance, session_id)
 
 
-def outcome(training_session: TrainingSession, viewer: User, now: datetime) -> Outcome:
+def outcome(
+    training_session: Row,
+    attendance: Attendance | Row | None,
+    named: int,
+    viewer: User,
+    now: datetime,
+) -> Outcome:
     """The session's attendance in figures, whether it can be recorded now, and
-    whether `viewer` may rate it or report on it."""
-    attendance = attendance_of(training_session.id)
+    whether `viewer` may rate it or report on it, from the session's page's rows."""
     return Outcome(
         attendance=attendance,
-        named=_roster_size(training_session.id) if attendance else 0,
+        named=named,
         problem=recording_problem(training_session, now),
         may_rate=may_rate(viewer, training_session),
         may_report=may_report(viewer, training_session),

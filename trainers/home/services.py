@@ -4,17 +4,14 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, literal, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from trainers.attendance.models import Attendance
 from trainers.auth.models import Invitation, User
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
-from trainers.matching.services import offers_as_shown
 from trainers.network.models import Group, Topic, group_organisers
-from trainers.profiles.models import TrainerProfile, TrainerTopic
-from trainers.profiles.services import profile_gaps
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
     OPEN_STATUSES,
@@ -36,6 +33,12 @@ LISTED = (
     joinedload(TrainingRequest.topic),
     selectinload(TrainingRequest.slots),
 )
+
+
+def _rows(statement: Select, params: dict) -> list[Row]:
+    # Core rows on the session's connection: for a statement of columns the
+    # ORM's execute adds nothing but its own cost, a third of a small query's.
+    return db.session.connection().execute(statement, params).all()
 
 
 def request_counts() -> dict[str, int]:
@@ -88,15 +91,29 @@ def waiting_invitations(now: datetime) -> int:
     )
 
 
-def pending_offers(trainer: User) -> list[Offer]:
-    """Offers waiting for this trainer's answer, soonest slot first."""
-    return list(db.session.scalars(_pending_offers(), {"trainer_id": trainer.id}))
+def pending_offers(trainer: User) -> list[Row]:
+    """Offers waiting for this trainer's answer, oldest first, as rows of what
+    each card shows (id, topic_name, group_name, starts_at, ends_at, reasons,
+    notes)."""
+    return _rows(_pending_offers(), {"trainer_id": trainer.id})
 
 
 @functools.cache
 def _pending_offers() -> Select:
     return (
-        offers_as_shown()
+        select(
+            Offer.id,
+            Topic.name.label("topic_name"),
+            Group.name.label("group_name"),
+            RequestSlot.starts_at,
+            RequestSlot.ends_at,
+            Offer.reasons,
+            TrainingRequest.notes,
+        )
+        .join(RequestSlot, RequestSlot.id == Offer.slot_id)
+        .join(TrainingRequest, TrainingRequest.id == Offer.request_id)
+        .join(Group, Group.id == TrainingRequest.group_id)
+        .join(Topic, Topic.id == TrainingRequest.topic_id)
         .where(
             Offer.trainer_id == bindparam("trainer_id"),
             Offer.status == OfferStatus.PENDING,
@@ -105,60 +122,86 @@ def _pending_offers() -> Select:
     )
 
 
-def upcoming_sessions(
-    user: User, now: datetime, limit: int = 10
-) -> list[TrainingSession]:
-    """Booked sessions still to come that this person trains or whose group they organise."""
-    group_ids = [group.id for group in user.groups]
-    return list(
-        db.session.scalars(
-            _upcoming_sessions(organises=bool(group_ids)),
-            {"user_id": user.id, "group_ids": group_ids, "now": now, "limit": limit},
-        )
-    )
+def upcoming_sessions(user: User, now: datetime, limit: int = 10) -> list[Row]:
+    """Booked sessions still to come that this person trains or whose group they
+    organise, soonest first, as rows of what the table shows (id, starts_at,
+    ends_at, topic_name, group_name, trainer_id, trainer_name, is_online,
+    venue_postcode)."""
+    return _rows(_upcoming_sessions(), {"user_id": user.id, "now": now, "limit": limit})
 
 
 @functools.cache
-def _upcoming_sessions(organises: bool) -> Select:
-    mine = TrainingSession.trainer_id == bindparam("user_id")
-    if organises:
-        mine |= TrainingSession.group_id.in_(bindparam("group_ids", expanding=True))
+def _upcoming_sessions() -> Select:
+    # PostgreSQL plans this prepared statement once only if the plan it makes
+    # for any parameters costs no more than the one for the values at hand, else
+    # it re-plans on every call, which cost it more than running the statement.
+    # So the person's groups are joined by user id (a list of group ids ORed
+    # with the trainer was re-planned), and the status is written into the
+    # statement: a fifth of sessions are booked, and "any status" was costed
+    # as half of them.
+    ahead = (
+        TrainingSession.status == literal(SessionStatus.BOOKED, literal_execute=True),
+        TrainingSession.ends_at > bindparam("now"),
+    )
+    theirs = union(
+        select(TrainingSession.id).where(
+            TrainingSession.trainer_id == bindparam("user_id"), *ahead
+        ),
+        select(TrainingSession.id)
+        .join(group_organisers, group_organisers.c.group_id == TrainingSession.group_id)
+        .where(group_organisers.c.user_id == bindparam("user_id"), *ahead),
+    )
     return (
-        select(TrainingSession)
-        .options(
-            joinedload(TrainingSession.group),
-            joinedload(TrainingSession.topic),
-            joinedload(TrainingSession.trainer),
+        select(
+            TrainingSession.id,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            Topic.name.label("topic_name"),
+            Group.name.label("group_name"),
+            TrainingSession.trainer_id,
+            User.name.label("trainer_name"),
+            TrainingSession.is_online,
+            TrainingSession.venue_postcode,
         )
-        .where(
-            mine,
-            TrainingSession.status == SessionStatus.BOOKED,
-            TrainingSession.ends_at > bindparam("now"),
-        )
+        .join(Topic, Topic.id == TrainingSession.topic_id)
+        .join(Group, Group.id == TrainingSession.group_id)
+        .join(User, User.id == TrainingSession.trainer_id)
+        .where(TrainingSession.id.in_(theirs))
         .order_by(TrainingSession.starts_at)
         .limit(bindparam("limit"))
     )
 
 
-def open_group_requests(user: User, limit: int = 20) -> list[TrainingRequest]:
-    """Open and booked requests of the organiser's groups, newest first."""
-    group_ids = [group.id for group in user.groups]
-    if not group_ids:
-        return []
-    return list(
-        db.session.scalars(
-            _open_group_requests(), {"group_ids": group_ids, "limit": limit}
-        )
-    )
+def open_group_requests(user: User, limit: int = 20) -> list[Row]:
+    """Open and booked requests of the organiser's groups, newest first, as rows
+    of what the table shows (id, topic_name, group_name, first_slot_starts_at,
+    status)."""
+    return _rows(_open_group_requests(), {"user_id": user.id, "limit": limit})
 
 
 @functools.cache
 def _open_group_requests() -> Select:
+    # Joined to the organiser's groups by user id rather than given their ids,
+    # so PostgreSQL plans the prepared statement once (see _upcoming_sessions).
+    first_slot = (
+        select(func.min(RequestSlot.starts_at))
+        .where(RequestSlot.request_id == TrainingRequest.id)
+        .correlate(TrainingRequest)
+        .scalar_subquery()
+    )
     return (
-        select(TrainingRequest)
-        .options(*LISTED)
+        select(
+            TrainingRequest.id,
+            Topic.name.label("topic_name"),
+            Group.name.label("group_name"),
+            first_slot.label("first_slot_starts_at"),
+            TrainingRequest.status,
+        )
+        .join(Topic, Topic.id == TrainingRequest.topic_id)
+        .join(Group, Group.id == TrainingRequest.group_id)
+        .join(group_organisers, group_organisers.c.group_id == TrainingRequest.group_id)
         .where(
-            TrainingRequest.group_id.in_(bindparam("group_ids", expanding=True)),
+            group_organisers.c.user_id == bindparam("user_id"),
             TrainingRequest.status.in_(CANCELLABLE_STATUSES),
         )
         .order_by(TrainingRequest.created_at.desc())
@@ -228,7 +271,7 @@ def trainer_tallies(trainer: User) -> TrainerTallies:
     """The trainer's delivered sessions, people trained (attendance's people_count),
     groups reached and topics taught, in one aggregate query: a row per topic,
     each carrying the count of groups."""
-    rows = db.session.execute(_trainer_tallies(), {"trainer_id": trainer.id}).all()
+    rows = _rows(_trainer_tallies(), {"trainer_id": trainer.id})
     return TrainerTallies(
         sessions=sum(row.sessions for row in rows),
         people=sum(row.people for row in rows),
@@ -259,26 +302,4 @@ def _trainer_tallies() -> Select:
         .where(*delivered)
         .group_by(Topic.id, Topic.name)
         .order_by(taught.desc(), Topic.name)
-    )
-
-
-def trainer_profile_gaps(trainer: User) -> list[str]:
-    """profile_gaps for the trainer, the profile's topics and weekly windows
-    loaded with it in one statement (lazily they take one each, and one more
-    for each topic)."""
-    profile = (
-        db.session.scalars(_trainer_profile(), {"user_id": trainer.id}).unique().one()
-    )
-    return profile_gaps(profile)
-
-
-@functools.cache
-def _trainer_profile() -> Select:
-    return (
-        select(TrainerProfile)
-        .options(
-            joinedload(TrainerProfile.topics).joinedload(TrainerTopic.topic),
-            joinedload(TrainerProfile.availability),
-        )
-        .where(TrainerProfile.user_id == bindparam("user_id"))
     )

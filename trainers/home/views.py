@@ -11,6 +11,7 @@ from trainers.extensions import db
 from trainers.geo import ATTRIBUTION
 from trainers.home import services
 from trainers.matching.lifecycle import ready_to_qualify
+from trainers.profiles.services import trainer_gaps
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import read_only
 
@@ -39,7 +40,7 @@ def index():
         context["group_requests"] = services.open_group_requests(current_user)
     if current_user.is_trainer:
         context.update(
-            profile_gaps=services.trainer_profile_gaps(current_user),
+            profile_gaps=trainer_gaps(current_user.id),
             offers=services.pending_offers(current_user),
             tallies=services.trainer_tallies(current_user),
         )

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from trainers import mail
@@ -35,6 +35,7 @@ from trainers.matching.facts import (
 )
 from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.rules import broken_rules
+from trainers.network.models import Group, Topic
 from trainers.profiles.models import TrainerProfile
 from trainers.requests.models import (
     OPEN_STATUSES,
@@ -232,26 +233,70 @@ def _make_offer(
 
 def get_offer_for(trainer: User, offer_id: int) -> Offer:
     """An offer made to this trainer (the office may see any). Raises NotFound."""
-    offer = db.session.scalar(_offer_for_page(), {"offer_id": offer_id})
+    offer = db.session.scalar(_offer_with_request(), {"offer_id": offer_id})
     if offer is None or not (trainer.is_office or offer.trainer_id == trainer.id):
         raise NotFound()
     return offer
 
 
 @functools.cache
-def _offer_for_page() -> Select:
-    # With what the offer page shows rather than a query for each; built once,
-    # as building a statement costs more than running it from the cache.
-    return offers_as_shown().where(Offer.id == bindparam("offer_id"))
+def _offer_with_request() -> Select:
+    # With the slot, group and topic that answering an offer reads and mails,
+    # rather than a query for each; built once, as building a statement costs
+    # more than running it from the cache.
+    return (
+        select(Offer)
+        .options(
+            joinedload(Offer.slot),
+            joinedload(Offer.training_request).joinedload(TrainingRequest.group),
+            joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
+        )
+        .where(Offer.id == bindparam("offer_id"))
+    )
 
 
-def offers_as_shown() -> Select:
-    """Offers with what every offer card and page shows: the slot, and the
-    request's group and topic, joined rather than fetched one by one."""
-    return select(Offer).options(
-        joinedload(Offer.slot),
-        joinedload(Offer.training_request).joinedload(TrainingRequest.group),
-        joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
+def offer_as_shown(trainer: User, offer_id: int) -> Row:
+    """The offer made to this trainer (the office may see any) as its page shows
+    it, read as a row rather than entities: its id, trainer_id, status and
+    reasons, slot_starts_at and slot_ends_at, topic_name and group_name, and the
+    request's is_online, venue_postcode, expected_attendance,
+    accessibility_needs and notes. Raises NotFound otherwise."""
+    # A Core row on the session's connection: the ORM's execute adds nothing
+    # here but its own cost.
+    found = (
+        db.session.connection()
+        .execute(_offer_shown(), {"offer_id": offer_id})
+        .one_or_none()
+    )
+    if found is None or not (trainer.is_office or found.trainer_id == trainer.id):
+        raise NotFound()
+    return found
+
+
+@functools.cache
+def _offer_shown() -> Select:
+    # Built once, as building a statement costs more than running it.
+    return (
+        select(
+            Offer.id,
+            Offer.trainer_id,
+            Offer.status,
+            Offer.reasons,
+            RequestSlot.starts_at.label("slot_starts_at"),
+            RequestSlot.ends_at.label("slot_ends_at"),
+            Topic.name.label("topic_name"),
+            Group.name.label("group_name"),
+            TrainingRequest.is_online,
+            TrainingRequest.venue_postcode,
+            TrainingRequest.expected_attendance,
+            TrainingRequest.accessibility_needs,
+            TrainingRequest.notes,
+        )
+        .join(Offer.slot)
+        .join(Offer.training_request)
+        .join(TrainingRequest.topic)
+        .join(TrainingRequest.group)
+        .where(Offer.id == bindparam("offer_id"))
     )
 
 

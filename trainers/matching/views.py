@@ -26,13 +26,18 @@ bp = Blueprint("matching", __name__)
 @read_only
 @login_required
 def offer(offer_id: int):
-    found = services.get_offer_for(current_user, offer_id)
+    return _offer_page(offer_id)
+
+
+def _offer_page(offer_id: int, decline_form: DeclineForm | None = None):
+    found = services.offer_as_shown(current_user, offer_id)
+    is_pending = found.status == OfferStatus.PENDING
     return render_template(
         "matching/offer.html",
         offer=found,
-        accept_form=AcceptForm(),
-        decline_form=DeclineForm(),
-        is_pending=found.status == OfferStatus.PENDING,
+        # Only a pending offer has its forms (accepting needs only the token).
+        decline_form=(decline_form or DeclineForm()) if is_pending else None,
+        is_pending=is_pending,
     )
 
 
@@ -71,14 +76,7 @@ def decline(offer_id: int):
             db.session.commit()
             flash("Thanks for letting us know. We'll ask someone else.", "success")
             return redirect(url_for("home.index"))
-    found = services.get_offer_for(current_user, offer_id)
-    return render_template(
-        "matching/offer.html",
-        offer=found,
-        accept_form=AcceptForm(),
-        decline_form=form,
-        is_pending=found.status == OfferStatus.PENDING,
-    )
+    return _offer_page(offer_id, form)
 
 
 @bp.route("/requests/<int:request_id>/matching")

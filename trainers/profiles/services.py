@@ -4,14 +4,18 @@ availability and days off.
 Every function flushes and leaves the commit to the caller.
 """
 
+import functools
 import logging
 from datetime import date, time
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
+
+from sqlalchemy import Select, bindparam, select
 
 from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.geo import UnknownPostcode, locate
+from trainers.network.models import Topic
 from trainers.network.services import active_topics
 from trainers.profiles.models import (
     LEVELS,
@@ -234,23 +238,74 @@ def _own_row(rows: list[Row], row_id: int) -> Row:
     raise NotFound()
 
 
+class ProfileFacts(NamedTuple):
+    """What a profile's gaps are decided from."""
+
+    has_home: bool
+    teaches: bool  # an active topic, at any level
+    qualified: bool  # qualified in an active topic
+    has_availability: bool
+    monthly_cap: int
+
+
 def profile_gaps(profile: TrainerProfile) -> list[str]:
     """What stops this trainer being offered sessions, as sentences to show them."""
+    taught = [row for row in profile.topics if row.topic.is_active]
+    return gaps_from(
+        ProfileFacts(
+            has_home=profile.home_district is not None,
+            teaches=bool(taught),
+            qualified=any(row.level == "qualified" for row in taught),
+            has_availability=bool(profile.availability),
+            monthly_cap=profile.monthly_cap,
+        )
+    )
+
+
+def trainer_gaps(trainer_id: int) -> list[str]:
+    """profile_gaps for a trainer, read as one row rather than as the profile
+    with its topics and windows (a third of the trainer's home page's cost)."""
+    facts = db.session.connection().execute(
+        _profile_facts(), {"trainer_id": trainer_id}
+    )
+    return gaps_from(ProfileFacts(*facts.one()))
+
+
+@functools.cache
+def _profile_facts() -> Select:
+    taught = (
+        select(TrainerTopic.topic_id)
+        .join(Topic, Topic.id == TrainerTopic.topic_id)
+        .where(TrainerTopic.trainer_id == TrainerProfile.user_id, Topic.is_active)
+    )
+    windows = select(AvailabilityWindow.id).where(
+        AvailabilityWindow.trainer_id == TrainerProfile.user_id
+    )
+    return select(
+        TrainerProfile.home_district.is_not(None),
+        taught.exists(),
+        taught.where(TrainerTopic.level == "qualified").exists(),
+        windows.exists(),
+        TrainerProfile.monthly_cap,
+    ).where(TrainerProfile.user_id == bindparam("trainer_id"))
+
+
+def gaps_from(facts: ProfileFacts) -> list[str]:
+    """The sentences for a profile's gaps, from its facts."""
     gaps = []
-    if profile.home_district is None:
+    if not facts.has_home:
         gaps.append(
             "Add your home postcode district so we can offer you sessions nearby."
         )
-    taught = [row for row in profile.topics if row.topic.is_active]
-    if not taught:
+    if not facts.teaches:
         gaps.append("Choose the topics you teach.")
-    elif not any(row.level == "qualified" for row in taught):
+    elif not facts.qualified:
         gaps.append(
             "You are shadowing every topic you chose: you will be offered sessions "
             "once you are qualified in one."
         )
-    if not profile.availability:
+    if not facts.has_availability:
         gaps.append("Add the times in the week you are usually free.")
-    if profile.monthly_cap == 0:
+    if facts.monthly_cap == 0:
         gaps.append("Your monthly cap is 0, so you won't be offered sessions.")
     return gaps

@@ -99,12 +99,7 @@ class TrainingRequest(db.Model):
 
     def is_urgent(self, now: datetime, urgent_days: int) -> bool:
         """Still unbooked though its first slot is close."""
-        first = self.first_slot_starts_at
-        return (
-            self.is_open
-            and first is not None
-            and now < first <= now + timedelta(days=urgent_days)
-        )
+        return is_urgent_at(self.status, self.first_slot_starts_at, now, urgent_days)
 
     @property
     def first_slot_starts_at(self) -> datetime | None:
@@ -112,6 +107,18 @@ class TrainingRequest(db.Model):
 
     def __repr__(self) -> str:
         return f"<TrainingRequest {self.id} {self.status}>"
+
+
+def is_urgent_at(
+    status: str, first_slot_starts_at: datetime | None, now: datetime, urgent_days: int
+) -> bool:
+    """Whether a request in `status` whose first slot starts then is still unbooked
+    though that slot is within `urgent_days` of now: for pages that read rows."""
+    return (
+        status in OPEN_STATUSES
+        and first_slot_starts_at is not None
+        and now < first_slot_starts_at <= now + timedelta(days=urgent_days)
+    )
 
 
 class RequestSlot(db.Model):

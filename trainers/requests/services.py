@@ -3,13 +3,17 @@
 Every function that changes something flushes and leaves the commit to the caller.
 """
 
+import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
+from math import ceil
 from operator import attrgetter
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Row, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from trainers.auth.models import User
@@ -19,10 +23,12 @@ from trainers.geo import UnknownPostcode, format_postcode, locate
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
+    OPEN_STATUSES,
     RequestEvent,
     RequestSlot,
     RequestStatus,
     TrainingRequest,
+    is_urgent_at,
 )
 from trainers.timeutil import LocalTimeError, local_to_utc
 
@@ -335,9 +341,237 @@ def ensure_cancellable(training_request: TrainingRequest) -> None:
 
 def is_short_notice(training_request: TrainingRequest, now: datetime) -> bool:
     """Whether an open request's first slot starts within SHORT_NOTICE_DAYS of now."""
-    first = training_request.first_slot_starts_at
-    notice = timedelta(days=current_app.config["SHORT_NOTICE_DAYS"])
-    return training_request.is_open and first is not None and first - now < notice
+    return _is_short_notice_at(
+        training_request.status,
+        training_request.first_slot_starts_at,
+        now,
+        current_app.config["SHORT_NOTICE_DAYS"],
+    )
+
+
+def _is_short_notice_at(
+    status: str, first_slot_starts_at: datetime | None, now: datetime, days: int
+) -> bool:
+    return (
+        status in OPEN_STATUSES
+        and first_slot_starts_at is not None
+        and first_slot_starts_at - now < timedelta(days=days)
+    )
+
+
+class ListedRequest(NamedTuple):
+    """One line of the request list."""
+
+    # The columns of _listed's rows, in their order, then the badges.
+    id: int
+    status: str
+    created_at: datetime
+    topic_name: str
+    group_name: str
+    first_slot_starts_at: datetime | None
+    is_short_notice: bool
+    is_urgent: bool
+
+
+@dataclass(frozen=True)
+class RequestListPage:
+    """One page of the request list, with what its links to other pages need."""
+
+    items: list[ListedRequest]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return ceil(self.total / self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def list_page(
+    user: User,
+    *,
+    status: str | None,
+    group_id: int | None,
+    page: int,
+    per_page: int,
+    now: datetime,
+) -> RequestListPage:
+    """Page `page` (from 1; less counts as 1) of the requests `user` may see, as
+    visible_requests filters and orders them, read as rows rather than entities."""
+    page = max(page, 1)
+    rows, count = _listed(user.is_office, status is not None, group_id is not None)
+    params = {"user_id": user.id, "status": status, "group_id": group_id}
+    offset = (page - 1) * per_page
+    # Core rows on the session's connection: the ORM's execute adds nothing
+    # here but its own cost (a page that reads has nothing pending to flush).
+    connection = db.session.connection()
+    found = connection.execute(
+        rows, {**params, "limit": per_page, "offset": offset}
+    ).all()
+    if len(found) < per_page and (found or page == 1):
+        # The last page, so its rows tell the total: most lists fit on one page.
+        total = offset + len(found)
+    else:
+        total = connection.execute(count, params).scalar_one()
+    notice_days = current_app.config["SHORT_NOTICE_DAYS"]
+    urgent_days = current_app.config["URGENT_DAYS"]
+    return RequestListPage(
+        items=[
+            ListedRequest(
+                *row,
+                _is_short_notice_at(
+                    row.status, row.first_slot_starts_at, now, notice_days
+                ),
+                is_urgent_at(row.status, row.first_slot_starts_at, now, urgent_days),
+            )
+            for row in found
+        ],
+        page=page,
+        per_page=per_page,
+        total=total,
+    )
+
+
+@functools.cache
+def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, Select]:
+    # The list's rows and their count, built once for each kind of filter:
+    # building a statement and its cache key costs more than running it.
+    scope = []
+    if not is_office:
+        scope.append(TrainingRequest.group_id.in_(_own_group_ids(bindparam("user_id"))))
+    if by_status:
+        scope.append(TrainingRequest.status == bindparam("status"))
+    if by_group:
+        scope.append(TrainingRequest.group_id == bindparam("group_id"))
+    first_slot = (
+        select(func.min(RequestSlot.starts_at))
+        .where(RequestSlot.request_id == TrainingRequest.id)
+        .scalar_subquery()
+    )
+    rows = (
+        select(
+            TrainingRequest.id,
+            TrainingRequest.status,
+            TrainingRequest.created_at,
+            Topic.name.label("topic_name"),
+            Group.name.label("group_name"),
+            first_slot.label("first_slot_starts_at"),
+        )
+        .join(TrainingRequest.topic)
+        .join(TrainingRequest.group)
+        .where(*scope)
+        .order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    count = select(func.count()).select_from(TrainingRequest).where(*scope)
+    return rows, count
+
+
+@dataclass(frozen=True)
+class ShownRequest:
+    """A request as its page shows it, read as rows rather than entities."""
+
+    request: Row  # its columns, with topic_name, group_name and created_by_name
+    slots: list[tuple[datetime, datetime]]  # (starts_at, ends_at), earliest first
+    events: Sequence[Row]  # at, action, detail, is_flagged, actor_name; oldest first
+    is_open: bool
+    can_cancel: bool
+    is_short_notice: bool
+    is_urgent: bool
+
+
+def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest:
+    """The request `user` may see (as get_request_for) as its page shows it.
+
+    Raises NotFound otherwise.
+    """
+    request_and_slots, history = _shown(user.is_office)
+    # Core rows on the session's connection, as in list_page.
+    connection = db.session.connection()
+    found = connection.execute(
+        request_and_slots, {"request_id": request_id, "user_id": user.id}
+    ).all()
+    if not found:
+        raise NotFound()
+    details = found[0]
+    slots = [
+        (row.slot_starts_at, row.slot_ends_at)
+        for row in found
+        if row.slot_starts_at is not None
+    ]
+    first = slots[0][0] if slots else None
+    return ShownRequest(
+        request=details,
+        slots=slots,
+        events=connection.execute(history, {"request_id": request_id}).all(),
+        is_open=details.status in OPEN_STATUSES,
+        can_cancel=details.status in CANCELLABLE_STATUSES,
+        is_short_notice=_is_short_notice_at(
+            details.status, first, now, current_app.config["SHORT_NOTICE_DAYS"]
+        ),
+        is_urgent=is_urgent_at(
+            details.status, first, now, current_app.config["URGENT_DAYS"]
+        ),
+    )
+
+
+@functools.cache
+def _shown(is_office: bool) -> tuple[Select, Select]:
+    # Built once, as building a statement costs more than running it. The
+    # request's columns come once per proposed slot (at most MAX_SLOTS): a row
+    # more costs less than a statement more.
+    request_and_slots = (
+        select(
+            TrainingRequest.id,
+            TrainingRequest.status,
+            TrainingRequest.is_online,
+            TrainingRequest.venue_postcode,
+            TrainingRequest.venue_address,
+            TrainingRequest.expected_attendance,
+            TrainingRequest.accessibility_needs,
+            TrainingRequest.notes,
+            TrainingRequest.cancel_reason,
+            TrainingRequest.created_at,
+            TrainingRequest.status_changed_at,
+            Topic.name.label("topic_name"),
+            Group.name.label("group_name"),
+            User.name.label("created_by_name"),
+            RequestSlot.starts_at.label("slot_starts_at"),
+            RequestSlot.ends_at.label("slot_ends_at"),
+        )
+        .join(TrainingRequest.topic)
+        .join(TrainingRequest.group)
+        .outerjoin(TrainingRequest.created_by)
+        .outerjoin(TrainingRequest.slots)
+        .where(TrainingRequest.id == bindparam("request_id"))
+        .order_by(RequestSlot.starts_at)
+    )
+    if not is_office:
+        request_and_slots = request_and_slots.where(
+            TrainingRequest.group_id.in_(_own_group_ids(bindparam("user_id")))
+        )
+    history = (
+        select(
+            RequestEvent.at,
+            RequestEvent.action,
+            RequestEvent.detail,
+            RequestEvent.is_flagged,
+            User.name.label("actor_name"),
+        )
+        .outerjoin(RequestEvent.actor)
+        .where(RequestEvent.request_id == bindparam("request_id"))
+        .order_by(RequestEvent.at, RequestEvent.id)
+    )
+    return request_and_slots, history
 
 
 def visible_requests(
@@ -345,7 +579,7 @@ def visible_requests(
 ) -> Select:
     """The requests `user` may see (office: all; organiser: own groups'), newest first.
 
-    Loads the group, topic and slots the list shows.
+    Loads the group, topic and slots their pages show.
     """
     query = select(TrainingRequest).options(
         joinedload(TrainingRequest.group),
@@ -353,7 +587,7 @@ def visible_requests(
         selectinload(TrainingRequest.slots),
     )
     if not user.is_office:
-        query = query.where(TrainingRequest.group_id.in_(_own_group_ids(user)))
+        query = query.where(TrainingRequest.group_id.in_(_own_group_ids(user.id)))
     if status is not None:
         query = query.where(TrainingRequest.status == status)
     if group_id is not None:
@@ -405,13 +639,13 @@ def _group_scope(user: User, active_only: bool) -> Select:
     if active_only:
         query = query.where(Group.is_active)
     if not user.is_office:
-        query = query.where(Group.id.in_(_own_group_ids(user)))
+        query = query.where(Group.id.in_(_own_group_ids(user.id)))
     return query
 
 
-def _own_group_ids(user: User) -> Select:
+def _own_group_ids(user_id: int | BindParameter[int]) -> Select:
     return select(group_organisers.c.group_id).where(
-        group_organisers.c.user_id == user.id
+        group_organisers.c.user_id == user_id
     )
 
 

@@ -30,7 +30,6 @@ from trainers.requests.forms import (
     request_form_data,
 )
 from trainers.requests.models import (
-    CANCELLABLE_STATUSES,
     RequestStatus,
     TrainingRequest,
 )
@@ -56,11 +55,12 @@ def index():
         "status": (form.status.data or None) if is_valid else None,
         "group_id": form.group_id.data if is_valid else None,
     }
-    page = db.paginate(
-        services.visible_requests(current_user, **filters),
+    page = services.list_page(
+        current_user,
+        **filters,
         page=request.args.get("page", 1, type=int),
         per_page=PER_PAGE,
-        error_out=False,
+        now=utcnow(),
     )
     return render_template(
         "requests/index.html",
@@ -68,8 +68,6 @@ def index():
         page=page,
         filters={name: value for name, value in filters.items() if value},
         show_group_filter=len(groups) > 1,
-        now=utcnow(),
-        is_short_notice=services.is_short_notice,
     )
 
 
@@ -117,15 +115,11 @@ def new():
 @read_only
 @organiser_or_office
 def show(request_id: int):
-    training_request = services.get_request_for(current_user, request_id)
-    now = utcnow()
-    training_session, delivered_session = sessions_of(training_request.id)
+    shown = services.request_as_shown(current_user, request_id, utcnow())
+    training_session, delivered_session = sessions_of(request_id)
     return render_template(
         "requests/show.html",
-        training_request=training_request,
-        is_short_notice=services.is_short_notice(training_request, now),
-        is_urgent=training_request.is_urgent(now, current_app.config["URGENT_DAYS"]),
-        can_cancel=training_request.status in CANCELLABLE_STATUSES,
+        shown=shown,
         training_session=training_session,
         delivered_session=delivered_session,
     )

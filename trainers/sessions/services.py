@@ -7,15 +7,27 @@ UID is made once here; every change raises its SEQUENCE.
 import functools
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import (
+    Row,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
+from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import User
 from trainers.errors import NotFound
 from trainers.extensions import db
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.network.models import Group, Topic, group_organisers
+from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
 
@@ -105,12 +117,11 @@ def booked_session_of(request_id: int) -> TrainingSession | None:
     )
 
 
-def sessions_of(
-    request_id: int,
-) -> tuple[TrainingSession | None, TrainingSession | None]:
+def sessions_of(request_id: int) -> tuple[Row | None, Row | None]:
     """The request's live booked session and the session that delivered it (once
-    attendance is recorded), each the latest if several, with their trainers."""
-    found = db.session.scalars(_sessions_of(), {"request_id": request_id})
+    attendance is recorded), each the latest if several: rows of the id, status,
+    times and trainer_name, as the request's page shows them."""
+    found = db.session.connection().execute(_sessions_of(), {"request_id": request_id})
     latest = {}
     for training_session in found:
         latest.setdefault(training_session.status, training_session)
@@ -120,13 +131,60 @@ def sessions_of(
 def get_session_for(user: User, session_id: int) -> TrainingSession:
     """A session its trainer, its group's organisers or the office may see. Raises NotFound."""
     training_session = db.session.scalar(_session_for(), {"session_id": session_id})
-    if training_session is None or not (
-        user.is_office
-        or training_session.trainer_id == user.id
-        or training_session.group in user.groups
+    if training_session is None or not _may_see(
+        user, training_session.trainer_id, training_session.group_id
     ):
         raise NotFound()
     return training_session
+
+
+def _may_see(user: User, trainer_id: int, group_id: int) -> bool:
+    return user.is_office or trainer_id == user.id or _organises(user, group_id)
+
+
+def _organises(user: User, group_id: int) -> bool:
+    # By id: the user's groups come with them, the session's group need not.
+    return any(group.id == group_id for group in user.groups)
+
+
+@dataclass(frozen=True)
+class ShownSession:
+    """A session as its page shows it, read as rows rather than entities."""
+
+    # Its columns, with topic_name, group_name and trainer_name.
+    session: Row
+    # The same row when attendance is recorded (headcount, people_count, rating,
+    # rating_comment, went_well, follow_up_requested, rated_at, reported_at and
+    # `named`, the roster's size), else None.
+    attendance: Row | None
+    shadows: list[str]  # the shadowing trainers' names
+    # The group's organisers, by name: person_name and person_email.
+    organisers: list[Row]
+    is_organiser: bool  # whether the viewer organises the session's group
+
+
+def session_as_shown(user: User, session_id: int) -> ShownSession:
+    """The session `user` may see (as get_session_for) as its page shows it.
+
+    Raises NotFound otherwise.
+    """
+    # Core rows on the session's connection: the ORM's execute adds nothing
+    # here but its own cost.
+    found = db.session.connection().execute(_shown(), {"session_id": session_id}).all()
+    if not found or not _may_see(user, found[0].trainer_id, found[0].group_id):
+        raise NotFound()
+    details = found[0]
+    return ShownSession(
+        session=details,
+        attendance=details if details.headcount is not None else None,
+        shadows=[
+            row.person_name
+            for row in found
+            if row.person_name is not None and not row.is_organiser
+        ],
+        organisers=[row for row in found if row.is_organiser],
+        is_organiser=_organises(user, details.group_id),
+    )
 
 
 @functools.cache
@@ -134,13 +192,86 @@ def _sessions_of() -> Select:
     # Built once, like _session_for: building a statement and its cache key
     # costs more than running it from the cache.
     return (
-        select(TrainingSession)
-        .options(joinedload(TrainingSession.trainer))
+        select(
+            TrainingSession.id,
+            TrainingSession.status,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            User.name.label("trainer_name"),
+        )
+        .join(TrainingSession.trainer)
         .where(
             TrainingSession.request_id == bindparam("request_id"),
             TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
         )
         .order_by(TrainingSession.id.desc())
+    )
+
+
+@functools.cache
+def _shown() -> Select:
+    # One statement, built once like _session_for. The page shows the
+    # session's attendance, so its columns come joined (headcount is NOT NULL:
+    # None means none yet). The session's columns come once for each
+    # shadowing trainer and organiser (a handful): a row more costs less than
+    # a statement more.
+    people = union_all(
+        select(
+            literal(False).label("is_organiser"),
+            User.name.label("person_name"),
+            User.email.label("person_email"),
+        )
+        .join(SessionShadow, SessionShadow.trainer_id == User.id)
+        .where(SessionShadow.session_id == bindparam("session_id")),
+        select(literal(True), User.name, User.email)
+        .join(group_organisers, group_organisers.c.user_id == User.id)
+        .where(
+            group_organisers.c.group_id
+            == select(TrainingSession.group_id)
+            .where(TrainingSession.id == bindparam("session_id"))
+            .scalar_subquery()
+        ),
+    ).subquery("people")
+    return (
+        select(
+            TrainingSession.id,
+            TrainingSession.request_id,
+            TrainingSession.trainer_id,
+            TrainingSession.group_id,
+            TrainingSession.status,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            TrainingSession.is_online,
+            TrainingSession.venue_postcode,
+            TrainingSession.venue_address,
+            TrainingSession.cancelled_at,
+            TrainingSession.cancel_reason,
+            Topic.name.label("topic_name"),
+            Group.name.label("group_name"),
+            User.name.label("trainer_name"),
+            Attendance.headcount,
+            Attendance.people_count,
+            Attendance.rating,
+            Attendance.rating_comment,
+            Attendance.went_well,
+            Attendance.follow_up_requested,
+            Attendance.rated_at,
+            Attendance.reported_at,
+            select(func.count())
+            .where(Attendee.session_id == TrainingSession.id)
+            .scalar_subquery()
+            .label("named"),
+            people.c.is_organiser,
+            people.c.person_name,
+            people.c.person_email,
+        )
+        .join(TrainingSession.topic)
+        .join(TrainingSession.group)
+        .join(TrainingSession.trainer)
+        .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
+        .outerjoin(people, true())
+        .where(TrainingSession.id == bindparam("session_id"))
+        .order_by(people.c.is_organiser, people.c.person_name)
     )
 
 

@@ -11,7 +11,7 @@ from trainers.extensions import db
 from trainers.matching import lifecycle
 from trainers.matching.forms import DropOutForm, ShadowForm
 from trainers.sessions import services
-from trainers.sessions.models import SessionStatus
+from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import read_only, show_error
 
@@ -26,30 +26,47 @@ def show(session_id: int):
 
 
 def _page(session_id: int, drop_out_form=None, shadow_form=None, status: int = 200):
-    training_session = services.get_session_for(current_user, session_id)
+    shown = services.session_as_shown(current_user, session_id)
+    training_session = shown.session
     now = utcnow()
     is_upcoming = (
         training_session.status == SessionStatus.BOOKED
         and training_session.ends_at > now
     )
-    shadow_form = shadow_form or ShadowForm()
-    if current_user.is_office:
-        shadow_form.trainer_id.choices = [
-            SelectChoice(str(u.id), u.name)
-            for u in lifecycle.shadow_choices(training_session)
-        ]
+    is_trainer = training_session.trainer_id == current_user.id
+    # Each form only where the page shows it.
+    if is_upcoming and is_trainer:
+        drop_out_form = drop_out_form or DropOutForm()
+    if is_upcoming and current_user.is_office:
+        shadow_form = shadow_form or ShadowForm()
+        shadow_form.trainer_id.choices = _shadow_choices(
+            services.get_session_for(current_user, session_id)
+        )
     return (
         render_template(
             "sessions/show.html",
-            training_session=training_session,
+            shown=shown,
             is_upcoming=is_upcoming,
-            is_organiser=training_session.group in current_user.groups,
-            drop_out_form=drop_out_form or DropOutForm(),
+            is_trainer=is_trainer,
+            drop_out_form=drop_out_form,
             shadow_form=shadow_form,
-            outcome=attendance.outcome(training_session, current_user, now),
+            outcome=attendance.outcome(
+                training_session,
+                shown.attendance,
+                shown.attendance.named if shown.attendance else 0,
+                current_user,
+                now,
+            ),
         ),
         status,
     )
+
+
+def _shadow_choices(training_session: TrainingSession) -> list[SelectChoice]:
+    return [
+        SelectChoice(str(u.id), u.name)
+        for u in lifecycle.shadow_choices(training_session)
+    ]
 
 
 @bp.route("/<int:session_id>/drop-out", methods=["POST"])
@@ -87,10 +104,7 @@ def drop_out(session_id: int):
 def add_shadow(session_id: int):
     form = ShadowForm()
     training_session = services.get_session_for(current_user, session_id)
-    form.trainer_id.choices = [
-        SelectChoice(str(u.id), u.name)
-        for u in lifecycle.shadow_choices(training_session)
-    ]
+    form.trainer_id.choices = _shadow_choices(training_session)
     if form.validate_on_submit():
         try:
             shadow = lifecycle.add_shadow(
