@@ -13,8 +13,8 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy.orm import with_expression
 from werkzeug.routing import IntegerConverter
 
 from trainers.errors import NotFound
@@ -91,20 +91,31 @@ def init_app(app: Flask) -> None:
 
 def _init_login() -> None:
     from trainers.auth.models import User
+    from trainers.network.models import group_organisers
+    from trainers.profiles.models import TrainerProfile
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
-    # The navigation on every page asks for the roles: load them with the
-    # user, in one statement (a second for the groups costs more than the
-    # join's extra row for a second group), built once (building it and its
-    # cache key on every request costs more than running it).
+    # The navigation on every page asks for the roles: read with the account
+    # as two flags, not by loading the groups and profile (as objects they cost
+    # more than the rest of the lookup), in one statement built once (building
+    # it and its cache key on every request costs more than running it).
     @functools.cache
     def with_roles() -> Select:
         return (
             select(User)
-            .options(joinedload(User.groups), joinedload(User.trainer_profile))
+            .options(
+                with_expression(
+                    User.organises_a_group,
+                    exists().where(group_organisers.c.user_id == User.id),
+                ),
+                with_expression(
+                    User.has_trainer_profile,
+                    exists().where(TrainerProfile.user_id == User.id),
+                ),
+            )
             .where(User.id == bindparam("user_id"))
         )
 
@@ -112,11 +123,7 @@ def _init_login() -> None:
     def load_user(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        user = (
-            db.session.scalars(with_roles(), {"user_id": int(user_id)})
-            .unique()
-            .one_or_none()
-        )
+        user = db.session.scalars(with_roles(), {"user_id": int(user_id)}).first()
         return user if user is not None and user.is_active else None
 
 

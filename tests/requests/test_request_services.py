@@ -617,5 +617,9 @@ def test_an_organiser_may_ask_only_for_their_own_active_groups(
     group.is_active = False
     with pytest.raises(NotFound):
         services.group_for(organiser, group.id)
-    assert services.groups_for(office) == [other_group]
-    assert services.groups_for(organiser, active_only=False) == [group]
+    db.session.flush()
+    assert services.groups_for(office) == [(other_group.id, "Rye Rising")]
+    assert services.groups_for(organiser, active_only=False) == [
+        (group.id, group.name)
+    ]
+    assert services.groups_for(organiser) == []

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from trainers.extensions import db
 from trainers.timeutil import utcnow
@@ -39,13 +39,24 @@ class User(UserMixin, db.Model):
         "TrainerProfile", back_populates="user", uselist=False
     )
 
+    # Whether they organise a group and have a trainer profile, read with the
+    # signed-in account (web.py) so that every page's navigation loads neither
+    # relationship. None when not read, and again once the account is expired
+    # (after a commit), when the relationships are asked instead.
+    organises_a_group: Mapped[bool | None] = query_expression()
+    has_trainer_profile: Mapped[bool | None] = query_expression()
+
     @property
     def is_organiser(self) -> bool:
-        return bool(self.groups)
+        if self.organises_a_group is None or "groups" in self.__dict__:
+            return bool(self.groups)
+        return self.organises_a_group
 
     @property
     def is_trainer(self) -> bool:
-        return self.trainer_profile is not None
+        if self.has_trainer_profile is None or "trainer_profile" in self.__dict__:
+            return self.trainer_profile is not None
+        return self.has_trainer_profile
 
     @property
     def roles(self) -> list[str]:

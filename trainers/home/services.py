@@ -91,6 +91,26 @@ def waiting_invitations(now: datetime) -> int:
     )
 
 
+def organised_groups(organiser: User) -> list[Row]:
+    """The organiser's groups by name, as rows of what their cards show (id,
+    name, postcode_district, region, is_active)."""
+    return _rows(_organised_groups(), {"user_id": organiser.id})
+
+
+@functools.cache
+def _organised_groups() -> Select:
+    # Rows, not the account's groups: the signed-in account comes without
+    # them, and loading them as objects costs more than this statement.
+    return (
+        select(
+            Group.id, Group.name, Group.postcode_district, Group.region, Group.is_active
+        )
+        .join(group_organisers, group_organisers.c.group_id == Group.id)
+        .where(group_organisers.c.user_id == bindparam("user_id"))
+        .order_by(Group.name)
+    )
+
+
 def pending_offers(trainer: User) -> list[Row]:
     """Offers waiting for this trainer's answer, oldest first, as rows of what
     each card shows (id, topic_name, group_name, starts_at, ends_at, reasons,

@@ -37,7 +37,10 @@ def index():
             ready_to_qualify=ready_to_qualify(now),
         )
     if current_user.is_organiser:
-        context["group_requests"] = services.open_group_requests(current_user)
+        context.update(
+            groups=services.organised_groups(current_user),
+            group_requests=services.open_group_requests(current_user),
+        )
     if current_user.is_trainer:
         context.update(
             profile_gaps=trainer_gaps(current_user.id),

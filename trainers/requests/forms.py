@@ -1,6 +1,9 @@
 """Forms to make, edit, cancel and filter training requests."""
 
+from collections.abc import Sequence
+
 from flask_wtf import FlaskForm
+from sqlalchemy import Row
 from wtforms import (
     BooleanField,
     DateField,
@@ -41,8 +44,11 @@ def _is_online(value) -> bool:
     return value is True or value == "online"
 
 
-def choices(items: list[Group] | list[Topic], placeholder: str) -> list[SelectChoice]:
-    """Select options for groups or topics, after an empty first option."""
+def choices(
+    items: Sequence[Group | Topic | Row], placeholder: str
+) -> list[SelectChoice]:
+    """Select options for groups or topics (or rows of their id and name), after
+    an empty first option."""
     return [SelectChoice("", placeholder)] + [
         SelectChoice(str(item.id), item.name) for item in items
     ]

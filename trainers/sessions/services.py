@@ -14,6 +14,7 @@ from sqlalchemy import (
     Row,
     Select,
     bindparam,
+    exists,
     func,
     literal,
     select,
@@ -170,10 +171,18 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
     """
     # Core rows on the session's connection: the ORM's execute adds nothing
     # here but its own cost.
-    found = db.session.connection().execute(_shown(), {"session_id": session_id}).all()
-    if not found or not _may_see(user, found[0].trainer_id, found[0].group_id):
+    found = (
+        db.session.connection()
+        .execute(_shown(), {"session_id": session_id, "user_id": user.id})
+        .all()
+    )
+    if not found:
         raise NotFound()
     details = found[0]
+    if not (
+        user.is_office or details.trainer_id == user.id or details.viewer_organises
+    ):
+        raise NotFound()
     return ShownSession(
         session=details,
         attendance=details if details.headcount is not None else None,
@@ -183,7 +192,7 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
             if row.person_name is not None and not row.is_organiser
         ],
         organisers=[row for row in found if row.is_organiser],
-        is_organiser=_organises(user, details.group_id),
+        is_organiser=details.viewer_organises,
     )
 
 
@@ -261,6 +270,14 @@ def _shown() -> Select:
             .where(Attendee.session_id == TrainingSession.id)
             .scalar_subquery()
             .label("named"),
+            # Whether the viewer organises its group, asked here rather than
+            # of their groups, which the signed-in account comes without.
+            exists()
+            .where(
+                group_organisers.c.group_id == TrainingSession.group_id,
+                group_organisers.c.user_id == bindparam("user_id"),
+            )
+            .label("viewer_organises"),
             people.c.is_organiser,
             people.c.person_name,
             people.c.person_email,
