@@ -619,7 +619,5 @@ def test_an_organiser_may_ask_only_for_their_own_active_groups(
         services.group_for(organiser, group.id)
     db.session.flush()
     assert services.groups_for(office) == [(other_group.id, "Rye Rising")]
-    assert services.groups_for(organiser, active_only=False) == [
-        (group.id, group.name)
-    ]
+    assert services.groups_for(organiser, active_only=False) == [(group.id, group.name)]
     assert services.groups_for(organiser) == []
