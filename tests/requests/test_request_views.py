@@ -96,6 +96,21 @@ def page_text(response) -> str:
     return response.get_data(as_text=True)
 
 
+def statements_to_show(browser, path: str) -> int:
+    """How many SQL statements showing the page took."""
+    statements = []
+
+    def record(*args):
+        statements.append(args)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert browser.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
 # Making a request
 
 
@@ -529,25 +544,11 @@ def test_the_list_loads_in_a_fixed_number_of_queries(
     client_for, office, group, other_group, make_request
 ):
     browser = client_for(office)
-
-    def queries() -> int:
-        statements = []
-
-        def record(*args):
-            statements.append(args)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            assert browser.get("/requests/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
-
     make_request(group)
-    few = queries()
+    few = statements_to_show(browser, "/requests/")
     for target in (group, other_group) * 3:
         make_request(target)
-    assert queries() == few
+    assert statements_to_show(browser, "/requests/") == few
 
 
 def test_the_filters_keep_what_was_chosen_and_mark_what_was_wrong(
@@ -570,22 +571,8 @@ def test_a_request_page_loads_in_a_fixed_number_of_queries(
     as_organiser, organiser, group, make_request
 ):
     training_request = make_request(group)
-
-    def queries() -> int:
-        statements = []
-
-        def record(*args):
-            statements.append(args)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            response = as_organiser.get(f"/requests/{training_request.id}")
-            assert response.status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
-
-    few = queries()
+    page = f"/requests/{training_request.id}"
+    few = statements_to_show(as_organiser, page)
     services.update_request(
         training_request,
         training_request.topic,
@@ -603,7 +590,7 @@ def test_a_request_page_loads_in_a_fixed_number_of_queries(
         now=utcnow(),
     )
     db.session.commit()
-    assert queries() == few
+    assert statements_to_show(as_organiser, page) == few
 
 
 # Who may open what
