@@ -11,7 +11,8 @@ from trainers.matching import lifecycle
 from trainers.matching.models import Offer
 from trainers.requests import services
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
-from trainers.sessions.models import TrainingSession
+from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.services import book_session
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -596,6 +597,41 @@ def test_a_request_is_shown_with_its_slots_and_history(
     assert services.request_as_shown(office, theirs.id, NOW).is_open
     with pytest.raises(NotFound):
         services.request_as_shown(organiser, theirs.id, NOW)
+
+
+def test_a_request_is_shown_with_the_session_that_took_it(
+    submit, make_trainer, organiser, topic
+):
+    training_request = submit()
+    shown = services.request_as_shown(organiser, training_request.id, NOW)
+    assert shown.booked is None and shown.delivered is None
+    trainer = make_trainer(topics=[topic])
+    (slot,) = training_request.slots
+    cancelled = book_session(
+        training_request, trainer.id, slot.starts_at, slot.ends_at, NOW
+    )
+    cancelled.status = SessionStatus.CANCELLED
+    taken = book_session(
+        training_request, trainer.id, slot.starts_at, slot.ends_at, NOW
+    )
+    db.session.flush()
+
+    shown = services.request_as_shown(organiser, training_request.id, NOW)
+    assert shown.booked == (
+        taken.id,
+        SessionStatus.BOOKED,
+        slot.starts_at,
+        slot.ends_at,
+        trainer.name,
+    )
+    assert shown.delivered is None
+    assert len(shown.slots) == 1  # one row a slot still, the session beside it
+
+    taken.status = SessionStatus.DELIVERED
+    db.session.flush()
+    shown = services.request_as_shown(organiser, training_request.id, NOW)
+    assert shown.booked is None
+    assert shown.delivered.id == taken.id
 
 
 def test_an_open_request_close_to_its_first_slot_is_shown_urgent(submit, organiser):

@@ -13,8 +13,8 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import BindParameter, Row, Select, bindparam, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import BindParameter, Row, Select, bindparam, case, func, select, true
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
@@ -30,6 +30,7 @@ from trainers.requests.models import (
     TrainingRequest,
     is_urgent_at,
 )
+from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import LocalTimeError, local_to_utc
 
 logger = logging.getLogger(__name__)
@@ -476,6 +477,16 @@ def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, S
     return rows, count
 
 
+class TakingSession(NamedTuple):
+    """The session that took a request, as its page shows it."""
+
+    id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    trainer_name: str
+
+
 @dataclass(frozen=True)
 class ShownRequest:
     """A request as its page shows it, read as rows rather than entities."""
@@ -487,6 +498,10 @@ class ShownRequest:
     can_cancel: bool
     is_short_notice: bool
     is_urgent: bool
+    # The session that took it: its booked one, else the one that delivered it
+    # (the latest, if several); at most one of the two.
+    booked: TakingSession | None
+    delivered: TakingSession | None
 
 
 def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest:
@@ -509,6 +524,7 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
         if row.slot_starts_at is not None
     ]
     first = slots[0][0] if slots else None
+    taken = _session_taking(details)
     return ShownRequest(
         request=details,
         slots=slots,
@@ -521,14 +537,50 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
         is_urgent=is_urgent_at(
             details.status, first, now, current_app.config["URGENT_DAYS"]
         ),
+        booked=taken if taken and taken.status == SessionStatus.BOOKED else None,
+        delivered=taken if taken and taken.status == SessionStatus.DELIVERED else None,
+    )
+
+
+def _session_taking(details: Row) -> TakingSession | None:
+    if details.session_id is None:
+        return None
+    return TakingSession(
+        details.session_id,
+        details.session_status,
+        details.session_starts_at,
+        details.session_ends_at,
+        details.session_trainer_name,
     )
 
 
 @functools.cache
 def _shown(is_office: bool) -> tuple[Select, Select]:
     # Built once, as building a statement costs more than running it. The
-    # request's columns come once per proposed slot (at most MAX_SLOTS): a row
-    # more costs less than a statement more.
+    # request's columns come once per proposed slot (at most MAX_SLOTS), and
+    # with them the session that took it: a row more, or columns more, cost
+    # less than a statement more.
+    trainer = aliased(User)
+    taking = (
+        select(
+            TrainingSession.id,
+            TrainingSession.status,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            trainer.name.label("trainer_name"),
+        )
+        .join(trainer, trainer.id == TrainingSession.trainer_id)
+        .where(
+            TrainingSession.request_id == bindparam("request_id"),
+            TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
+        )
+        .order_by(
+            case((TrainingSession.status == SessionStatus.BOOKED, 0), else_=1),
+            TrainingSession.id.desc(),
+        )
+        .limit(1)
+        .subquery("taking")
+    )
     request_and_slots = (
         select(
             TrainingRequest.id,
@@ -547,11 +599,17 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
             User.name.label("created_by_name"),
             RequestSlot.starts_at.label("slot_starts_at"),
             RequestSlot.ends_at.label("slot_ends_at"),
+            taking.c.id.label("session_id"),
+            taking.c.status.label("session_status"),
+            taking.c.starts_at.label("session_starts_at"),
+            taking.c.ends_at.label("session_ends_at"),
+            taking.c.trainer_name.label("session_trainer_name"),
         )
         .join(TrainingRequest.topic)
         .join(TrainingRequest.group)
         .outerjoin(TrainingRequest.created_by)
         .outerjoin(TrainingRequest.slots)
+        .outerjoin(taking, true())
         .where(TrainingRequest.id == bindparam("request_id"))
         .order_by(RequestSlot.starts_at)
     )

@@ -33,7 +33,7 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
-from trainers.sessions.services import booked_session_of, sessions_of
+from trainers.sessions.services import booked_session_of
 from trainers.timeutil import format_datetime, format_time, utcnow
 from trainers.viewhelpers import read_only, show_error
 
@@ -116,13 +116,7 @@ def new():
 @organiser_or_office
 def show(request_id: int):
     shown = services.request_as_shown(current_user, request_id, utcnow())
-    training_session, delivered_session = sessions_of(request_id)
-    return render_template(
-        "requests/show.html",
-        shown=shown,
-        training_session=training_session,
-        delivered_session=delivered_session,
-    )
+    return render_template("requests/show.html", shown=shown)
 
 
 @bp.route("/<int:request_id>/reschedule", methods=["GET", "POST"])

@@ -118,17 +118,6 @@ def booked_session_of(request_id: int) -> TrainingSession | None:
     )
 
 
-def sessions_of(request_id: int) -> tuple[Row | None, Row | None]:
-    """The request's live booked session and the session that delivered it (once
-    attendance is recorded), each the latest if several: rows of the id, status,
-    times and trainer_name, as the request's page shows them."""
-    found = db.session.connection().execute(_sessions_of(), {"request_id": request_id})
-    latest = {}
-    for training_session in found:
-        latest.setdefault(training_session.status, training_session)
-    return latest.get(SessionStatus.BOOKED), latest.get(SessionStatus.DELIVERED)
-
-
 def get_session_for(user: User, session_id: int) -> TrainingSession:
     """A session its trainer, its group's organisers or the office may see. Raises NotFound."""
     training_session = db.session.scalar(_session_for(), {"session_id": session_id})
@@ -193,27 +182,6 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
         ],
         organisers=[row for row in found if row.is_organiser],
         is_organiser=details.viewer_organises,
-    )
-
-
-@functools.cache
-def _sessions_of() -> Select:
-    # Built once, like _session_for: building a statement and its cache key
-    # costs more than running it from the cache.
-    return (
-        select(
-            TrainingSession.id,
-            TrainingSession.status,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            User.name.label("trainer_name"),
-        )
-        .join(TrainingSession.trainer)
-        .where(
-            TrainingSession.request_id == bindparam("request_id"),
-            TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
-        )
-        .order_by(TrainingSession.id.desc())
     )
 
 
