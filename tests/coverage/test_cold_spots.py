@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import event
 
 from tests.coverage.downloads import fetch, rows_of
+from tests.statements import statements_to_show
 from trainers.coverage.coldspots import cold_spots
 from trainers.coverage.filters import make_filters
 from trainers.extensions import db
@@ -398,20 +398,6 @@ def test_only_the_office_sees_cold_spots(client, client_for, make_user, make_gro
         assert client_for(trainer).get(path).status_code == 403
 
 
-def count_statements(browser, path: str) -> int:
-    statements = []
-
-    def record(*args):
-        statements.append(args)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert browser.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 def test_the_page_makes_as_many_statements_for_five_groups_as_for_one(
     office, make_topic, group_at, trainer_at, ask
 ):
@@ -424,8 +410,8 @@ def test_the_page_makes_as_many_statements_for_five_groups_as_for_one(
             ask(group_at(f"Group {n}", north_of(HOME, 30 * n)), topic, made=made)
 
     add_groups(0, 1)
-    one = count_statements(office, "/office/cold-spots")
+    one = statements_to_show(office, "/office/cold-spots")
     add_groups(1, 5)
-    five = count_statements(office, "/office/cold-spots")
+    five = statements_to_show(office, "/office/cold-spots")
 
     assert one == five

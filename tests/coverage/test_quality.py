@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import event
 
 from tests.coverage.downloads import fetch, rows_of
+from tests.statements import statements_to_show
 from trainers.auth.models import Invitation
 from trainers.coverage.filters import make_filters
 from trainers.coverage.quality import QueueQuery, queue_export, queue_pages
@@ -290,20 +290,6 @@ def test_only_the_office_sees_the_queues(client, client_for, make_user, make_gro
         assert client_for(trainer).get(path).status_code == 403
 
 
-def count_statements(browser, path: str) -> int:
-    statements = []
-
-    def record(*args):
-        statements.append(args)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert browser.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 def test_the_page_makes_as_many_statements_for_five_rows_as_for_one(
     office, make_request, make_session, make_trainer, make_group
 ):
@@ -316,9 +302,9 @@ def test_the_page_makes_as_many_statements_for_five_rows_as_for_one(
         make_group(f"Orphans {n}", "SK1")
 
     add(0)
-    one = count_statements(office, "/office/data-quality")
+    one = statements_to_show(office, "/office/data-quality")
     for n in range(1, 5):
         add(n)
-    five = count_statements(office, "/office/data-quality")
+    five = statements_to_show(office, "/office/data-quality")
 
     assert one == five

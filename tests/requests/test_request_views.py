@@ -4,8 +4,9 @@ open each. Slots lie in 2027 so the real clock never makes them past."""
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from tests.statements import statements_to_show
 from trainers.extensions import db
 from trainers.requests import services
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
@@ -94,21 +95,6 @@ def make_request(topic, organiser):
 
 def page_text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def statements_to_show(browser, path: str) -> int:
-    """How many SQL statements showing the page took."""
-    statements = []
-
-    def record(*args):
-        statements.append(args)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert browser.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 # Making a request
@@ -538,6 +524,18 @@ def test_the_list_is_paginated_fifty_a_page_newest_first(
     text = page_text(browser.get("/requests/?page=2"))
     assert text.count('data-label="Topic"') == 1
     assert f'href="/requests/{first.id}"' in text
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "9223372036854775807"])
+def test_a_page_number_past_any_end_shows_an_empty_page(
+    client_for, office, group, make_request, page
+):
+    make_request(group)
+    response = client_for(office).get(f"/requests/?page={page}")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert 'data-label="Topic"' not in text
+    assert "1 request." in text
 
 
 def test_the_list_loads_in_a_fixed_number_of_queries(

@@ -360,6 +360,10 @@ def _is_short_notice_at(
     )
 
 
+# Far past any real list's end, and small enough for an offset to stay in range.
+LAST_PAGE = 1_000_000
+
+
 class ListedRequest(NamedTuple):
     """One line of the request list."""
 
@@ -405,9 +409,12 @@ def list_page(
     per_page: int,
     now: datetime,
 ) -> RequestListPage:
-    """Page `page` (from 1; less counts as 1) of the requests `user` may see, as
-    visible_requests filters and orders them, read as rows rather than entities."""
-    page = max(page, 1)
+    """Page `page` (from 1; less counts as 1, more than LAST_PAGE as LAST_PAGE)
+    of the requests `user` may see, as visible_requests filters and orders
+    them, read as rows rather than entities."""
+    # A page number typed into the address can be any size; its offset must
+    # still fit the databases' 64-bit integers.
+    page = min(max(page, 1), LAST_PAGE)
     rows, count = _listed(user.is_office, status is not None, group_id is not None)
     params = {"user_id": user.id, "status": status, "group_id": group_id}
     offset = (page - 1) * per_page
