@@ -189,8 +189,14 @@ def _build(url: str, plan: Plan, rng: random.Random) -> list[Person]:
             _advance_sequences()
             offered = _offer(plan.offered_requests, rng, now)
             _say("offers_pending", offered)
-            db.session.execute(text("ANALYZE"))
             db.session.commit()
+            # As autovacuum soon would after such a load (bench/coverage.py does
+            # the same): statistics for the planner, and the visibility map that
+            # PostgreSQL's index-only scans need.
+            with db.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as connection:
+                connection.execute(text("VACUUM ANALYZE"))
             people = _people(plan.browsers, rng, now)
             db.session.commit()
             return people

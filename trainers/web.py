@@ -226,8 +226,14 @@ def _site_links() -> dict:
 
 def _refuse_nul_characters():
     # Nobody types a NUL character, and PostgreSQL cannot store one: a form
-    # holding one would otherwise fail half-way through saving.
-    for values in (request.args, request.form):
+    # holding one would otherwise fail half-way through saving. Only what was
+    # sent is parsed: most requests are GETs with neither query nor form.
+    sent = []
+    if request.query_string:
+        sent.append(request.args)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sent.append(request.form)
+    for values in sent:
         for name, value in values.items(multi=True):
             if "\x00" in name or "\x00" in value:
                 abort(400, "That form held a character that cannot be stored.")

@@ -11,7 +11,7 @@ from trainers.attendance import services
 from trainers.attendance.models import Attendance, Attendee
 from trainers.calendar.services import start_feed
 from trainers.extensions import db
-from trainers.home.services import trainer_tallies
+from trainers.home.services import trainer_standing
 from trainers.privacy.models import AuditEntry
 from trainers.requests.models import RequestStatus, TrainingRequest
 from trainers.sessions import jobs
@@ -415,7 +415,7 @@ def test_tallies_count_only_the_trainers_delivered_sessions(
     services.record_attendance(other, 30, net.other_trainer, utcnow())
     db.session.commit()
 
-    tallies = trainer_tallies(net.trainer)
+    tallies = trainer_standing(net.trainer).tallies
     assert (tallies.sessions, tallies.people, tallies.groups) == (4, 21, 2)
     assert tallies.topics == [
         ("Door-knocking and canvassing", 3),
@@ -430,7 +430,7 @@ def test_tallies_count_only_the_trainers_delivered_sessions(
         "Door-knocking and canvassing (3), Phone banking (1)",
     ):
         assert figure in home
-    assert trainer_tallies(net.shadow) == type(tallies)(0, 0, 0, [])
+    assert trainer_standing(net.shadow).tallies == type(tallies)(0, 0, 0, [])
     assert (
         db.session.scalar(
             select(func.count()).where(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
+from trainers.home.services import trainer_standing
 from trainers.profiles import services
 from trainers.profiles.models import TrainerTopic
 
@@ -22,7 +23,7 @@ def gaps(profile) -> list[str]:
     """The profile's gaps: read from its objects, and read as one row for the
     home page, they must agree."""
     found = services.profile_gaps(profile)
-    assert services.trainer_gaps(profile.user_id) == found
+    assert trainer_standing(profile.user).gaps == found
     return found
 
 

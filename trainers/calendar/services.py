@@ -230,7 +230,7 @@ def feed_version(raw_token: str, now: datetime) -> FeedVersion | None:
         name,
         organizer(),
         current_app.config["BASE_URL"],
-        [{**row._asdict(), "shadows": _shadow_names(row)} for row in found],
+        [(tuple(row), _shadow_names(row)) for row in found],
     )
     return FeedVersion(
         user_id=owner.user_id,

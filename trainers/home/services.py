@@ -4,7 +4,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, bindparam, func, literal, select, union
+from sqlalchemy import Row, Select, bindparam, func, literal, select, true, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from trainers.attendance.models import Attendance
@@ -12,6 +12,7 @@ from trainers.auth.models import Invitation, User
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
 from trainers.network.models import Group, Topic, group_organisers
+from trainers.profiles.services import ProfileFacts, gaps_from, profile_facts
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
     OPEN_STATUSES,
@@ -287,30 +288,45 @@ class TrainerTallies:
     topics: list[tuple[str, int]]  # each topic taught, with its session count
 
 
-def trainer_tallies(trainer: User) -> TrainerTallies:
-    """The trainer's delivered sessions, people trained (attendance's people_count),
-    groups reached and topics taught, in one aggregate query: a row per topic,
-    each carrying the count of groups."""
-    rows = _rows(_trainer_tallies(), {"trainer_id": trainer.id})
-    return TrainerTallies(
-        sessions=sum(row.sessions for row in rows),
-        people=sum(row.people for row in rows),
-        groups=rows[0].groups if rows else 0,
-        topics=[(row.name, row.sessions) for row in rows],
+@dataclass(frozen=True)
+class TrainerStanding:
+    """What a trainer's home page says of them: what stops them being offered
+    sessions (profile_gaps), and what they have delivered."""
+
+    gaps: list[str]
+    tallies: TrainerTallies
+
+
+def trainer_standing(trainer: User) -> TrainerStanding:
+    """The trainer's profile gaps and tallies (delivered sessions, people trained
+    from attendance's people_count, groups reached, topics taught) in one
+    statement: the profile's facts beside a row per topic taught. The trainer
+    must have a profile."""
+    rows = _rows(_trainer_standing(), {"trainer_id": trainer.id})
+    taught = [row for row in rows if row.name is not None]
+    return TrainerStanding(
+        gaps=gaps_from(ProfileFacts(*rows[0][: len(ProfileFacts._fields)])),
+        tallies=TrainerTallies(
+            sessions=sum(row.sessions for row in taught),
+            people=sum(row.people for row in taught),
+            groups=taught[0].groups if taught else 0,
+            topics=[(row.name, row.sessions) for row in taught],
+        ),
     )
 
 
 @functools.cache
-def _trainer_tallies() -> Select:
+def _trainer_standing() -> Select:
+    # One statement rather than one for the facts and one for the tallies: on
+    # the page every trainer lands on, a statement costs more than its rows.
     delivered = (
         TrainingSession.trainer_id == bindparam("trainer_id"),
         TrainingSession.status == SessionStatus.DELIVERED,
     )
-    taught = func.count(TrainingSession.id)
-    return (
+    tallies = (
         select(
             Topic.name,
-            taught.label("sessions"),
+            func.count(TrainingSession.id).label("sessions"),
             func.coalesce(func.sum(Attendance.people_count), 0).label("people"),
             select(func.count(TrainingSession.group_id.distinct()))
             .where(*delivered)
@@ -321,5 +337,12 @@ def _trainer_tallies() -> Select:
         .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
         .where(*delivered)
         .group_by(Topic.id, Topic.name)
-        .order_by(taught.desc(), Topic.name)
+        .subquery("tallies")
+    )
+    facts = profile_facts().subquery("facts")
+    return (
+        select(*facts.c, *tallies.c)
+        .select_from(facts)
+        .outerjoin(tallies, true())
+        .order_by(tallies.c.sessions.desc(), tallies.c.name)
     )

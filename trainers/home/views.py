@@ -11,7 +11,6 @@ from trainers.extensions import db
 from trainers.geo import ATTRIBUTION
 from trainers.home import services
 from trainers.matching.lifecycle import ready_to_qualify
-from trainers.profiles.services import trainer_gaps
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import read_only
 
@@ -42,10 +41,11 @@ def index():
             group_requests=services.open_group_requests(current_user),
         )
     if current_user.is_trainer:
+        standing = services.trainer_standing(current_user)
         context.update(
-            profile_gaps=trainer_gaps(current_user.id),
+            profile_gaps=standing.gaps,
             offers=services.pending_offers(current_user),
-            tallies=services.trainer_tallies(current_user),
+            tallies=standing.tallies,
         )
     return render_template("home/index.html", **context)
 

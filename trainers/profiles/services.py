@@ -262,17 +262,10 @@ def profile_gaps(profile: TrainerProfile) -> list[str]:
     )
 
 
-def trainer_gaps(trainer_id: int) -> list[str]:
-    """profile_gaps for a trainer, read as one row rather than as the profile
-    with its topics and windows (a third of the trainer's home page's cost)."""
-    facts = db.session.connection().execute(
-        _profile_facts(), {"trainer_id": trainer_id}
-    )
-    return gaps_from(ProfileFacts(*facts.one()))
-
-
 @functools.cache
-def _profile_facts() -> Select:
+def profile_facts() -> Select:
+    """The statement of one trainer's ProfileFacts (parameter `trainer_id`), for
+    a page that reads them beside other things rather than loading the profile."""
     taught = (
         select(TrainerTopic.topic_id)
         .join(Topic, Topic.id == TrainerTopic.topic_id)
