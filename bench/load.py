@@ -190,19 +190,25 @@ def _build(url: str, plan: Plan, rng: random.Random) -> list[Person]:
             offered = _offer(plan.offered_requests, rng, now)
             _say("offers_pending", offered)
             db.session.commit()
-            # As autovacuum soon would after such a load (bench/coverage.py does
-            # the same): statistics for the planner, and the visibility map that
-            # PostgreSQL's index-only scans need.
-            with db.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as connection:
-                connection.execute(text("VACUUM ANALYZE"))
             people = _people(plan.browsers, rng, now)
             db.session.commit()
+            _settle()
             return people
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def _settle() -> None:
+    """The database as it stands once autovacuum has been by after such a load
+    (bench/coverage.py does the same): statistics for the planner, and the
+    visibility map that PostgreSQL's index-only scans need. Then a checkpoint,
+    so that the load's writes are not flushed to disk while pages are timed."""
+    with db.engine.connect().execution_options(
+        isolation_level="AUTOCOMMIT"
+    ) as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+        connection.execute(text("CHECKPOINT"))
 
 
 def _add_organisers(rng: random.Random) -> int:

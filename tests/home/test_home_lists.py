@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from trainers.extensions import db
+from trainers.home.services import organiser_desk
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.services import book_session
 from trainers.timeutil import format_datetime, utcnow
@@ -88,6 +89,54 @@ def test_a_trainer_who_organises_the_group_sees_the_session_once(world, client_f
         session.id for session in world["sessions"].values()
     )
     assert home.count("(you)") == 2
+
+
+def test_an_organiser_of_two_groups_sees_each_group_and_request_once(
+    world, make_group, client_for
+):
+    organiser, ours = world["organiser"], world["ours"]
+    theirs = next(group for group in world["sessions"] if group is not ours)
+    closed, empty = make_group("Rye Action"), make_group("Bexhill Action")
+    closed.is_active = False
+    organiser.groups.extend([theirs, closed, empty])
+    db.session.commit()
+
+    desk = organiser_desk(organiser)
+    assert [group.name for group in desk.groups] == [
+        "Bexhill Action",
+        "Hastings Action",
+        "Rye Action",
+        "Stockport Action",
+    ]
+    assert [group.is_active for group in desk.groups] == [True, True, False, True]
+    # Both groups' booked and submitted requests, each once, newest first.
+    in_progress = (
+        db.session.query(TrainingRequest)
+        .filter(TrainingRequest.group_id.in_([ours.id, theirs.id]))
+        .order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
+        .all()
+    )
+    assert len(in_progress) == 4
+    assert [r.id for r in desk.requests] == [r.id for r in in_progress]
+    assert [r.group_name for r in desk.requests] == [r.group.name for r in in_progress]
+    assert [r.id for r in organiser_desk(organiser, limit=1).requests] == [
+        in_progress[0].id
+    ]
+    home = client_for(organiser).get("/").get_data(as_text=True)
+    assert home.count("<h3>Bexhill Action</h3>") == 1
+    assert "ask the national office to reactivate it" in home
+    assert _linked("requests", home) == [r.id for r in in_progress]
+
+
+def test_an_organiser_with_nothing_in_progress_still_sees_their_group(
+    make_group, make_user
+):
+    group = make_group("Bexhill Action")
+    organiser = make_user("quiet@example.org", "Quiet Organiser", groups=[group])
+    db.session.commit()
+    desk = organiser_desk(organiser)
+    assert [(g.id, g.name) for g in desk.groups] == [(group.id, "Bexhill Action")]
+    assert desk.requests == []
 
 
 def _linked(prefix: str, home: str) -> list[int]:

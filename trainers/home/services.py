@@ -3,8 +3,9 @@
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Row, Select, bindparam, func, literal, select, true, union
+from sqlalchemy import Row, Select, and_, bindparam, func, literal, select, true, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from trainers.attendance.models import Attendance
@@ -92,26 +93,6 @@ def waiting_invitations(now: datetime) -> int:
     )
 
 
-def organised_groups(organiser: User) -> list[Row]:
-    """The organiser's groups by name, as rows of what their cards show (id,
-    name, postcode_district, region, is_active)."""
-    return _rows(_organised_groups(), {"user_id": organiser.id})
-
-
-@functools.cache
-def _organised_groups() -> Select:
-    # Rows, not the account's groups: the signed-in account comes without
-    # them, and loading them as objects costs more than this statement.
-    return (
-        select(
-            Group.id, Group.name, Group.postcode_district, Group.region, Group.is_active
-        )
-        .join(group_organisers, group_organisers.c.group_id == Group.id)
-        .where(group_organisers.c.user_id == bindparam("user_id"))
-        .order_by(Group.name)
-    )
-
-
 def pending_offers(trainer: User) -> list[Row]:
     """Offers waiting for this trainer's answer, oldest first, as rows of what
     each card shows (id, topic_name, group_name, starts_at, ends_at, reasons,
@@ -193,40 +174,106 @@ def _upcoming_sessions() -> Select:
     )
 
 
-def open_group_requests(user: User, limit: int = 20) -> list[Row]:
-    """Open and booked requests of the organiser's groups, newest first, as rows
-    of what the table shows (id, topic_name, group_name, first_slot_starts_at,
-    status)."""
-    return _rows(_open_group_requests(), {"user_id": user.id, "limit": limit})
+class OrganisedGroup(NamedTuple):
+    """A card on the organiser's home: one of their groups."""
+
+    id: int
+    name: str
+    postcode_district: str
+    region: str
+    is_active: bool
+
+
+class OpenRequest(NamedTuple):
+    """A line of the organiser's requests in progress."""
+
+    id: int
+    topic_name: str
+    group_name: str
+    first_slot_starts_at: datetime | None
+    status: str
+
+
+@dataclass(frozen=True)
+class OrganiserDesk:
+    """What an organiser's home shows of their groups: the groups by name, and
+    their open and booked requests, newest first."""
+
+    groups: list[OrganisedGroup]
+    requests: list[OpenRequest]
+
+
+def organiser_desk(organiser: User, limit: int = 20) -> OrganiserDesk:
+    """The organiser's groups and up to `limit` of their requests in progress,
+    in one statement: each group's row beside every request (an organiser has
+    one group or two), so the requests are read off the first group's rows."""
+    rows = _rows(_organiser_desk(), {"user_id": organiser.id, "limit": limit})
+    groups = {row.group_id: OrganisedGroup(*row[:5]) for row in rows}
+    first = next(iter(groups), None)
+    return OrganiserDesk(
+        groups=list(groups.values()),
+        requests=[
+            OpenRequest(*row[5:10])
+            for row in rows
+            if row.group_id == first and row.request_id is not None
+        ],
+    )
 
 
 @functools.cache
-def _open_group_requests() -> Select:
+def _organiser_desk() -> Select:
+    # One statement rather than one for the groups and one for the requests: on
+    # the page every organiser lands on, a statement costs more than its rows.
     # Joined to the organiser's groups by user id rather than given their ids,
     # so PostgreSQL plans the prepared statement once (see _upcoming_sessions).
+    own_group = (
+        group_organisers.c.user_id == bindparam("user_id"),
+        group_organisers.c.group_id == Group.id,
+    )
+    groups = (
+        select(
+            Group.id.label("group_id"),
+            Group.name,
+            Group.postcode_district,
+            Group.region,
+            Group.is_active,
+        )
+        .join(group_organisers, and_(*own_group))
+        .subquery("own_groups")
+    )
     first_slot = (
         select(func.min(RequestSlot.starts_at))
         .where(RequestSlot.request_id == TrainingRequest.id)
         .correlate(TrainingRequest)
         .scalar_subquery()
     )
-    return (
+    requests = (
         select(
-            TrainingRequest.id,
+            TrainingRequest.id.label("request_id"),
             Topic.name.label("topic_name"),
             Group.name.label("group_name"),
             first_slot.label("first_slot_starts_at"),
             TrainingRequest.status,
+            TrainingRequest.created_at,
         )
         .join(Topic, Topic.id == TrainingRequest.topic_id)
         .join(Group, Group.id == TrainingRequest.group_id)
-        .join(group_organisers, group_organisers.c.group_id == TrainingRequest.group_id)
-        .where(
-            group_organisers.c.user_id == bindparam("user_id"),
-            TrainingRequest.status.in_(CANCELLABLE_STATUSES),
-        )
+        .join(group_organisers, and_(*own_group))
+        .where(TrainingRequest.status.in_(CANCELLABLE_STATUSES))
         .order_by(TrainingRequest.created_at.desc())
         .limit(bindparam("limit"))
+        .subquery("open_requests")
+    )
+    return (
+        select(groups, requests)
+        .select_from(groups)
+        .outerjoin(requests, true())
+        .order_by(
+            groups.c.name,
+            groups.c.group_id,
+            requests.c.created_at.desc(),
+            requests.c.request_id.desc(),
+        )
     )
 
 

@@ -36,10 +36,8 @@ def index():
             ready_to_qualify=ready_to_qualify(now),
         )
     if current_user.is_organiser:
-        context.update(
-            groups=services.organised_groups(current_user),
-            group_requests=services.open_group_requests(current_user),
-        )
+        desk = services.organiser_desk(current_user)
+        context.update(groups=desk.groups, group_requests=desk.requests)
     if current_user.is_trainer:
         standing = services.trainer_standing(current_user)
         context.update(
