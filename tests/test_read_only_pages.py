@@ -4,7 +4,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+from trainers.calendar.services import start_feed
 from trainers.extensions import db
+from trainers.timeutil import utcnow
 
 
 @contextmanager
@@ -27,6 +29,19 @@ def test_a_read_only_page_reads_in_autocommit(make_user, make_group, client_for)
     browser = client_for(organiser)
     with isolation_levels() as seen:
         assert browser.get("/requests/").status_code == 200
+    assert seen and set(seen) == {"AUTOCOMMIT"}
+
+
+def test_a_feed_poll_reads_in_autocommit(make_user, make_group, client):
+    organiser = make_user("org@example.org", groups=[make_group()])
+    token = start_feed(organiser, utcnow())
+    db.session.commit()
+    with isolation_levels() as seen:
+        first = client.get(f"/calendar/{token}.ics")
+        again = client.get(
+            f"/calendar/{token}.ics", headers={"If-None-Match": first.headers["ETag"]}
+        )
+    assert (first.status_code, again.status_code) == (200, 304)
     assert seen and set(seen) == {"AUTOCOMMIT"}
 
 

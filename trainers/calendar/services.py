@@ -10,6 +10,7 @@ from operator import attrgetter
 from flask import current_app
 from sqlalchemy import (
     JSON,
+    Connection,
     Row,
     ScalarSelect,
     Select,
@@ -191,18 +192,20 @@ class FeedVersion:
     changed: datetime | None  # the last change to any session in the feed
 
 
-def feed_version(raw_token: str, now: datetime) -> FeedVersion | None:
+def feed_version(
+    raw_token: str, now: datetime, connection: Connection | None = None
+) -> FeedVersion | None:
     """The feed behind a token as it stands, without drawing it; None for an
-    unknown token or a deactivated account."""
+    unknown token or a deactivated account. Read on `connection`, by default
+    the session's."""
     digest = hash_token(raw_token)
     params = {
         "digest": digest,
         "history_from": now - FEED_HISTORY,
         "cancelled_from": now - CANCELLED_KEPT,
     }
-    # Core rows on the session's connection: the ORM's execute adds nothing here
-    # but a tenth of a poll's cost.
-    connection = db.session.connection()
+    # Core rows: the ORM's execute adds nothing here but a tenth of a poll's cost.
+    connection = connection or db.session.connection()
     rows = connection.execute(_feed_statement(everything=False), params).all()
     if rows and rows[0].is_office:
         # The office's feed is every session in the network: a statement of
