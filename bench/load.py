@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             results = _drive(plan, people, app, hello, args.clients, rng)
         problems = _log_problems(Path(folder) / "app.log")
     _report(results)
+    print()
+    _mix_report(results)
     _say("app_log_errors", len(problems))
     for line in problems[:5]:
         print(f"  {line}")
@@ -770,16 +772,19 @@ def _drive(
         queue = browser.person.to_accept
         for _ in range(len(queue) // 3):
             for_mix[id(browser)].append(queue.pop())
+    # The hello-world runs before the first page and after each one: a page is
+    # compared with the runs either side of it, as the machine's pace drifts
+    # over a run (by up to a fifth between its start and its end).
     hellos = [Browser(hello_server.port) for _ in range(clients * 4)]
     hello = [_phase(plan, hello_server, hellos, clients, "hello", rng)]
     pages = []
     for page, role, target in PAGES:
         mine = [b for b in browsers if b.person.role == role and _has(page, b.person)]
         pages.append((_phase(plan, app, mine, clients, page, rng), target))
+        hello.append(_phase(plan, hello_server, hellos, clients, "hello", rng))
     accept = [b for b in browsers if b.person.to_accept]
     accepted = _run(app, accept, clients, _fixed("accept_offer"), None, rng)
     pages.append((accepted.get("accept_offer", Outcome("accept_offer")), None))
-    hello.append(_phase(plan, hello_server, hellos, clients, "hello", rng))
     for browser in browsers:
         browser.person.to_accept = for_mix[id(browser)]
         # As their calendar would have by now: the bookings above changed feeds.
@@ -819,33 +824,47 @@ def _phase(plan, server, browsers, clients, page, rng) -> Outcome:
 
 
 def _report(results: Results) -> None:
-    hello_rates = [outcome.per_second for outcome in results.hello]
-    hello_rate = statistics.mean(hello_rates)
-    _say(
-        "hello_per_s_before_after",
-        " ".join(f"{rate:.0f}" for rate in hello_rates),
-    )
-    hello_cpu = statistics.mean(outcome.cpu_ms for outcome in results.hello)
-    rows = [(results.hello[0], None, "hello")]
-    rows += [(outcome, target, None) for outcome, target in results.pages]
+    _say("hello_per_s", " ".join(f"{o.per_second:.0f}" for o in results.hello))
     print()
     print(
-        f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'hello/s':>8} "
         f"{'ratio_to_hello':>15} {'target':>7} {'cpu ms':>7} {'cpu_ratio':>9}  note"
     )
-    for outcome, target, name in rows:
-        rate = hello_rate if name == "hello" else outcome.per_second
-        cpu = hello_cpu if name == "hello" else outcome.cpu_ms
-        ratio = rate / hello_rate
-        verdict = "" if target is None else ("ok" if ratio >= target else "MISSED")
-        note = _answers(outcome) or verdict
-        target_text = f">={target}" if target is not None else "-"
-        print(
-            f"{name or outcome.page:<18} {rate:>8.1f} {outcome.percentile(50):>8.1f} "
-            f"{outcome.percentile(95):>8.1f} {ratio:>15.2f} {target_text:>7} "
-            f"{cpu:>7.2f} {hello_cpu / cpu if cpu else 0:>9.2f}  {note}"
-        )
-    print()
+    _row("hello", results.hello[0], results.hello, None, is_hello=True)
+    for n, (outcome, target) in enumerate(results.pages):
+        # The hello-world runs either side of the page; all of them for a page
+        # timed after the last.
+        either_side = results.hello[n : n + 2]
+        if len(either_side) < 2:
+            either_side = results.hello
+        _row(outcome.page, outcome, either_side, target)
+
+
+def _row(
+    name: str,
+    outcome: Outcome,
+    hellos: list[Outcome],
+    target: float | None,
+    is_hello: bool = False,
+) -> None:
+    """One line of the table: a page against the mean of the hello-world runs
+    in `hellos`, or with `is_hello` that mean itself."""
+    hello_rate = statistics.mean(o.per_second for o in hellos)
+    hello_cpu = statistics.mean(o.cpu_ms for o in hellos)
+    rate = hello_rate if is_hello else outcome.per_second
+    cpu = hello_cpu if is_hello else outcome.cpu_ms
+    ratio = rate / hello_rate
+    verdict = "" if target is None else ("ok" if ratio >= target else "MISSED")
+    target_text = f">={target}" if target is not None else "-"
+    print(
+        f"{name:<18} {rate:>8.1f} {outcome.percentile(50):>8.1f} "
+        f"{outcome.percentile(95):>8.1f} {hello_rate:>8.0f} {ratio:>15.2f} "
+        f"{target_text:>7} {cpu:>7.2f} {hello_cpu / cpu if cpu else 0:>9.2f}  "
+        f"{_answers(outcome) or verdict}"
+    )
+
+
+def _mix_report(results: Results) -> None:
     total = sum(len(o.latencies) for o in results.mix.values())
     seconds = max((o.seconds for o in results.mix.values()), default=0)
     _say("mix_requests", total)
