@@ -1,11 +1,20 @@
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from trainers.extensions import db
 from trainers.network.models import Topic
-from trainers.timeutil import LocalTimeError, format_datetime, local_to_utc, to_local
+from trainers.timeutil import (
+    LocalTimeError,
+    format_date,
+    format_datetime,
+    format_time,
+    local_to_utc,
+    to_local,
+)
 
 
 def test_winter_times_are_gmt_and_summer_times_bst():
@@ -62,3 +71,12 @@ def test_utc_columns_round_trip_aware_and_refuse_naive(app):
     with pytest.raises(Exception, match="naive datetime"):
         db.session.commit()
     db.session.rollback()
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), timezones=st.just(UTC)))
+def test_dates_read_as_strftime_writes_them_in_english(moment):
+    local = to_local(moment)
+    assert format_datetime(moment) == local.strftime("%a %-d %b %Y, %H:%M")
+    assert format_date(moment) == local.strftime("%a %-d %b %Y")
+    assert format_date(local.date()) == local.strftime("%a %-d %b %Y")
+    assert format_time(moment) == local.strftime("%H:%M")
