@@ -14,7 +14,9 @@ from sqlalchemy import (
     Row,
     ScalarSelect,
     Select,
+    Text,
     bindparam,
+    func,
     or_,
     select,
     true,
@@ -182,14 +184,18 @@ FEED_DRAWING = "1"
 
 @dataclass(frozen=True)
 class FeedVersion:
-    """Everything a feed's body is drawn from, read in one statement, and the
-    validators that stand for it: a poll is answered 304 from these alone."""
+    """A feed as it stands, without its sessions: whose it is, and validators
+    standing for everything its body is drawn from, read in one statement that
+    hashes the sessions in the database. A poll is answered 304 from these
+    alone; only a stale client's reads the sessions themselves (feed_body)."""
 
     user_id: int
     name: str
-    rows: tuple[Row, ...]  # one per session, in the feed's order
+    is_office: bool  # the office's feed is every session in the network
+    sessions: int
     etag: str
     changed: datetime | None  # the last change to any session in the feed
+    params: dict  # the statements' parameters: the token's digest, the window
 
 
 def feed_version(
@@ -206,46 +212,48 @@ def feed_version(
     }
     # Core rows: the ORM's execute adds nothing here but a tenth of a poll's cost.
     connection = connection or db.session.connection()
-    rows = connection.execute(_feed_statement(everything=False), params).all()
-    if rows and rows[0].is_office:
+    found = connection.execute(_version_statement(everything=False), params).first()
+    if found is not None and found.is_office:
         # The office's feed is every session in the network: a statement of
         # its own, as a branch for it in everyone's statement makes PostgreSQL
         # cost every poll as a read of every session, and plan it afresh each
         # time rather than keep one plan for the connection.
-        rows = connection.execute(_feed_statement(everything=True), params).all()
-    if not rows or not rows[0].is_active:
+        found = connection.execute(_version_statement(everything=True), params).first()
+    if found is None or not found.is_active:
         return None
-    owner = rows[0]
-    # Sorted here, not in SQL: the office's sort of every session would be
-    # costed high enough for PostgreSQL to JIT-compile it on each poll.
-    found = tuple(
-        sorted(
-            (row for row in rows if row.id is not None),
-            key=attrgetter("starts_at", "id"),
-        )
-    )
-    name = "Trainers' Network" + ("" if owner.is_office else f": {owner.name}")
-    # Every value the body is drawn from, the drawing's settings and version,
-    # and the token, so a rotated link starts afresh.
+    name = "Trainers' Network" + ("" if found.is_office else f": {found.name}")
+    # The sessions' hash, the drawing's settings and version, and the token,
+    # so a rotated link starts afresh.
     drawn_from = (
         FEED_DRAWING,
         digest,
         name,
         organizer(),
         current_app.config["BASE_URL"],
-        [(tuple(row), _shadow_names(row)) for row in found],
+        found.drawn,
     )
     return FeedVersion(
-        user_id=owner.user_id,
+        user_id=found.user_id,
         name=name,
-        rows=found,
+        is_office=found.is_office,
+        sessions=found.sessions,
         etag=hashlib.sha256(repr(drawn_from).encode()).hexdigest(),
-        changed=max((row.updated_at for row in found), default=None),
+        changed=found.changed,
+        params=params,
     )
 
 
-def feed_body(version: FeedVersion) -> bytes:
-    """The .ics body of a feed version (METHOD:PUBLISH, no attendees)."""
+def feed_body(version: FeedVersion, connection: Connection | None = None) -> bytes:
+    """The .ics body of a feed version (METHOD:PUBLISH, no attendees), its
+    sessions read on `connection`, by default the session's."""
+    connection = connection or db.session.connection()
+    rows = connection.execute(_feed_statement(version.is_office), version.params)
+    # Sorted here, not in SQL: the office's sort of every session would be
+    # costed high enough for PostgreSQL to JIT-compile it on each poll.
+    found = sorted(
+        (row for row in rows if row.id is not None),
+        key=attrgetter("starts_at", "id"),
+    )
     events = [
         _drawn(
             row,
@@ -254,7 +262,7 @@ def feed_body(version: FeedVersion) -> bytes:
             trainer=row.trainer,
             shadows=_shadow_names(row),
         )
-        for row in version.rows
+        for row in found
     ]
     return ical.feed(
         version.name, f"feed-{version.user_id}@trainers-network", events, organizer()
@@ -277,7 +285,8 @@ def _shadow_names(row: Row) -> tuple[str, ...]:
 
 
 class _json_list(FunctionElement):
-    """An aggregate: the values as a JSON list (NULL or [] for none)."""
+    """An aggregate: the values as a JSON list (NULL or [] for none), in order
+    on PostgreSQL; SQLite keeps the order it reads them in."""
 
     type = JSON()
     inherit_cache = True
@@ -285,12 +294,74 @@ class _json_list(FunctionElement):
 
 @compiles(_json_list, "postgresql")
 def _json_agg(element, compiler, **kw) -> str:
-    return f"json_agg({compiler.process(element.clauses, **kw)})"
+    values = compiler.process(element.clauses, **kw)
+    return f"json_agg({values} ORDER BY {values})"
 
 
 @compiles(_json_list, "sqlite")
 def _json_group_array(element, compiler, **kw) -> str:
     return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+class _drawn_text(FunctionElement):
+    """A row's values as the text of a JSON array, NULLs told apart from text."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_drawn_text, "postgresql")
+def _json_build_array(element, compiler, **kw) -> str:
+    return f"CAST(json_build_array({compiler.process(element.clauses, **kw)}) AS TEXT)"
+
+
+@compiles(_drawn_text, "sqlite")
+def _json_array(element, compiler, **kw) -> str:
+    return f"json_array({compiler.process(element.clauses, **kw)})"
+
+
+class _joined_in_order(FunctionElement):
+    """An aggregate: the first argument's texts joined with commas, in the order
+    of the other arguments on PostgreSQL; SQLite (before 3.44) cannot order an
+    aggregate, and joins them in the order its input is sorted in."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_joined_in_order, "postgresql")
+def _string_agg(element, compiler, **kw) -> str:
+    value, *order = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"string_agg({value}, ',' ORDER BY {', '.join(order)})"
+
+
+@compiles(_joined_in_order, "sqlite")
+def _group_concat(element, compiler, **kw) -> str:
+    value = compiler.process(next(iter(element.clauses)), **kw)
+    return f"group_concat({value}, ',')"
+
+
+# The owner's columns at the head of every row of _feed_statement.
+OWNER = ("user_id", "name", "is_office", "is_active")
+
+
+@functools.cache
+def _version_statement(everything: bool) -> Select:
+    # One row for a feed: its owner, how many sessions, when one last changed,
+    # and an MD5 hash of every value drawn from them, computed where they are,
+    # so a poll reads one row rather than every session's. The feed's rows in
+    # their order, which SQLite's aggregate follows.
+    feed = _feed_statement(everything).order_by("starts_at", "id").subquery("feed")
+    drawn = [column for column in feed.c if column.key not in OWNER]
+    owner = [feed.c[key] for key in OWNER]
+    return select(
+        *owner,
+        func.count(feed.c.id).label("sessions"),
+        func.max(feed.c.updated_at).label("changed"),
+        func.md5(
+            _joined_in_order(_drawn_text(*drawn), feed.c.starts_at, feed.c.id)
+        ).label("drawn"),
+    ).group_by(*owner)
 
 
 @functools.cache

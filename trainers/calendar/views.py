@@ -19,26 +19,27 @@ FEED_CACHING = "private, max-age=300"
 
 @bp.route("/calendar/<token>.ics")
 def feed(token: str):
-    # Polled far more often than any page is opened, and one statement: read
-    # on a pooled connection in autocommit, without the ORM session around it
-    # (read_only's way), which cost a twentieth of a poll.
+    # Polled far more often than any page is opened, and most polls are one
+    # statement: read on a pooled connection in autocommit, without the ORM
+    # session around it (read_only's way), which cost a twentieth of a poll.
     with db.engine.connect().execution_options(
         isolation_level="AUTOCOMMIT"
     ) as connection:
         version = services.feed_version(token, utcnow(), connection)
-    if version is None:
-        abort(404)
-    # Headers given whole, not set one by one on a response: most polls end
-    # at 304, and there Werkzeug's header bookkeeping is a fifth of the cost.
-    headers = {"ETag": quote_etag(version.etag), "Cache-Control": FEED_CACHING}
-    if version.changed is not None:
-        headers["Last-Modified"] = http_date(version.changed)
-    if not is_resource_modified(
-        request.environ, etag=version.etag, last_modified=version.changed
-    ):
-        return Response(status=304, headers=headers)
-    # Drawn only for a client whose copy is stale.
-    return Response(services.feed_body(version), headers=headers, content_type=ICS)
+        if version is None:
+            abort(404)
+        # Headers given whole, not set one by one on a response: most polls end
+        # at 304, and there Werkzeug's header bookkeeping is a fifth of the cost.
+        headers = {"ETag": quote_etag(version.etag), "Cache-Control": FEED_CACHING}
+        if version.changed is not None:
+            headers["Last-Modified"] = http_date(version.changed)
+        if not is_resource_modified(
+            request.environ, etag=version.etag, last_modified=version.changed
+        ):
+            return Response(status=304, headers=headers)
+        # Drawn only for a client whose copy is stale.
+        body = services.feed_body(version, connection)
+    return Response(body, headers=headers, content_type=ICS)
 
 
 @bp.route("/account/calendar", methods=["GET", "POST"])
