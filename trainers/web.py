@@ -14,7 +14,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import with_expression
 from werkzeug.routing import IntegerConverter
 
@@ -112,17 +112,20 @@ def _init_login() -> None:
     login_manager.login_message_category = "info"
 
     # The navigation on every page asks for the roles: read with the account
-    # as two flags, not by loading the groups and profile (as objects they cost
-    # more than the rest of the lookup), in one statement built once (building
-    # it and its cache key on every request costs more than running it).
+    # as a count and a flag, not by loading the groups and profile (as objects
+    # they cost more than the rest of the lookup), in one statement built once
+    # (building it and its cache key on every request costs more than running
+    # it).
     @functools.cache
     def with_roles() -> Select:
         return (
             select(User)
             .options(
                 with_expression(
-                    User.organises_a_group,
-                    exists().where(group_organisers.c.user_id == User.id),
+                    User.groups_organised,
+                    select(func.count())
+                    .where(group_organisers.c.user_id == User.id)
+                    .scalar_subquery(),
                 ),
                 with_expression(
                     User.has_trainer_profile,

@@ -509,6 +509,25 @@ def test_the_list_filters_by_status_and_group(
     assert "Choose a status from the list." in text and "2 requests." in text
 
 
+def test_only_an_organiser_of_several_groups_is_offered_the_group_filter(
+    client_for, make_user, organiser, group, other_group, make_request
+):
+    make_request(group)
+    make_request(other_group)
+    text = page_text(client_for(organiser).get("/requests/"))
+    assert 'name="group_id"' not in text and "1 request." in text
+    # A group filter is no use to them: one in the address is refused.
+    text = page_text(client_for(organiser).get(f"/requests/?group_id={group.id}"))
+    assert "Choose a group from the list." in text and "1 request." in text
+
+    both = make_user("both@example.org", groups=[group, other_group])
+    browser = client_for(both)
+    text = page_text(browser.get("/requests/"))
+    assert 'name="group_id"' in text and "2 requests." in text
+    text = page_text(browser.get(f"/requests/?group_id={other_group.id}"))
+    assert "1 request matching." in text and "Rye Rising</td>" in text
+
+
 def test_the_list_is_paginated_fifty_a_page_newest_first(
     client_for, office, group, make_request
 ):

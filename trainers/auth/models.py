@@ -39,18 +39,22 @@ class User(UserMixin, db.Model):
         "TrainerProfile", back_populates="user", uselist=False
     )
 
-    # Whether they organise a group and have a trainer profile, read with the
-    # signed-in account (web.py) so that every page's navigation loads neither
-    # relationship. None when not read, and again once the account is expired
-    # (after a commit), when the relationships are asked instead.
-    organises_a_group: Mapped[bool | None] = query_expression()
+    # How many groups they organise and whether they have a trainer profile,
+    # read with the signed-in account (web.py) so that every page's navigation
+    # loads neither relationship. None when not read, and again once the
+    # account is expired (after a commit), when the relationships are asked.
+    groups_organised: Mapped[int | None] = query_expression()
     has_trainer_profile: Mapped[bool | None] = query_expression()
 
     @property
+    def organised_group_count(self) -> int:
+        if self.groups_organised is None or "groups" in self.__dict__:
+            return len(self.groups)
+        return self.groups_organised
+
+    @property
     def is_organiser(self) -> bool:
-        if self.organises_a_group is None or "groups" in self.__dict__:
-            return bool(self.groups)
-        return self.organises_a_group
+        return self.organised_group_count > 0
 
     @property
     def is_trainer(self) -> bool:

@@ -47,7 +47,12 @@ organiser_or_office = role_required("organiser", "office")
 @read_only
 @organiser_or_office
 def index():
-    groups = services.groups_for(current_user, active_only=False)
+    # The group filter is for the office and organisers of several groups: an
+    # organiser of one is offered none, and spared reading their groups for it.
+    if current_user.is_office or current_user.organised_group_count > 1:
+        groups = services.groups_for(current_user, active_only=False)
+    else:
+        groups = []
     form = RequestFilterForm(formdata=request.args)
     form.group_id.choices = choices(groups, "Any group")
     is_valid = form.validate()
