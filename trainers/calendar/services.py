@@ -280,7 +280,7 @@ def feed_for_token(
 
 
 def _shadow_names(row: Row) -> tuple[str, ...]:
-    # Neither database promises the order of an aggregate's input.
+    # SQLite does not promise the order of an aggregate's input.
     return tuple(sorted(name for name in row.shadows or () if name is not None))
 
 
