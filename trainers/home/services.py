@@ -21,6 +21,7 @@ from trainers.requests.models import (
     RequestSlot,
     RequestStatus,
     TrainingRequest,
+    first_slot_start,
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
 
@@ -241,12 +242,7 @@ def _organiser_desk() -> Select:
         .join(group_organisers, and_(*own_group))
         .subquery("own_groups")
     )
-    first_slot = (
-        select(func.min(RequestSlot.starts_at))
-        .where(RequestSlot.request_id == TrainingRequest.id)
-        .correlate(TrainingRequest)
-        .scalar_subquery()
-    )
+    first_slot = first_slot_start()
     requests = (
         select(
             TrainingRequest.id.label("request_id"),
@@ -279,12 +275,7 @@ def _organiser_desk() -> Select:
 
 def urgent_requests(now: datetime, days: int, limit: int = 20) -> list[TrainingRequest]:
     """Open requests whose first proposed slot is within `days`, soonest first."""
-    first_slot = (
-        select(func.min(RequestSlot.starts_at))
-        .where(RequestSlot.request_id == TrainingRequest.id)
-        .correlate(TrainingRequest)
-        .scalar_subquery()
-    )
+    first_slot = first_slot_start()
     return list(
         db.session.scalars(
             select(TrainingRequest)

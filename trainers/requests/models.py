@@ -3,7 +3,17 @@
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    ScalarSelect,
+    String,
+    Text,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
@@ -135,6 +145,17 @@ class RequestSlot(db.Model):
     ends_at: Mapped[datetime]
 
     training_request = relationship("TrainingRequest", back_populates="slots")
+
+
+def first_slot_start() -> ScalarSelect:
+    """A request's first proposed start in SQL, for statements that read requests
+    as rows (first_slot_starts_at is the same on a loaded request)."""
+    return (
+        select(func.min(RequestSlot.starts_at))
+        .where(RequestSlot.request_id == TrainingRequest.id)
+        .correlate(TrainingRequest)
+        .scalar_subquery()
+    )
 
 
 class RequestEvent(db.Model):

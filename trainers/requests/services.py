@@ -28,6 +28,7 @@ from trainers.requests.models import (
     RequestSlot,
     RequestStatus,
     TrainingRequest,
+    first_slot_start,
     is_urgent_at,
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
@@ -459,11 +460,7 @@ def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, S
         scope.append(TrainingRequest.status == bindparam("status"))
     if by_group:
         scope.append(TrainingRequest.group_id == bindparam("group_id"))
-    first_slot = (
-        select(func.min(RequestSlot.starts_at))
-        .where(RequestSlot.request_id == TrainingRequest.id)
-        .scalar_subquery()
-    )
+    first_slot = first_slot_start()
     rows = (
         select(
             TrainingRequest.id,
