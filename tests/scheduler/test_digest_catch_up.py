@@ -39,8 +39,8 @@ def runs_from(app, started_at: datetime, until: datetime) -> list[datetime]:
     """When a scheduler started at `started_at` runs the digest: at start-up,
     then on its trigger."""
     job = scheduler.job_by_id("weekly-digest")
-    trigger = scheduler.trigger(job, app.config)
-    times, at = [started_at], trigger.get_next_fire_time(None, started_at)
+    trigger = scheduler.trigger(job, app.config, started_at)
+    times, at = [started_at], trigger.get_next_fire_time(started_at, started_at)
     while at < until:
         times.append(at)
         at = trigger.get_next_fire_time(at, at + SECOND)
@@ -51,7 +51,7 @@ def test_the_digest_is_an_interval_job_so_a_new_leader_runs_it_at_once(app):
     job = scheduler.job_by_id("weekly-digest")
     # run_forever starts every interval job at start-up.
     assert job.every == "SCHEDULER_DIGEST_SECONDS"
-    trigger = scheduler.trigger(job, app.config)
+    trigger = scheduler.trigger(job, app.config, MONDAY)
     first = trigger.get_next_fire_time(None, MONDAY)
     second = trigger.get_next_fire_time(first, first + SECOND)
     assert second - first == timedelta(seconds=app.config["SCHEDULER_DIGEST_SECONDS"])

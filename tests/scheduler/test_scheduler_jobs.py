@@ -846,7 +846,7 @@ def test_the_digest_fires_on_monday_at_0800_london_time(app, after, fires_at):
     app.config["SCHEDULER_DIGEST_SECONDS"] = 3600  # hourly keeps the walk short
     every = timedelta(hours=1)
     job = scheduler.job_by_id("weekly-digest")
-    trigger = scheduler.trigger(job, app.config)
+    trigger = scheduler.trigger(job, app.config, after)
     job.run(after)  # a scheduler running all along has sent any digest due by now
     sent_at, run_at = [], trigger.get_next_fire_time(None, after)
     for _ in range(24 * 15):  # every run for two weeks, at most
@@ -876,6 +876,9 @@ def test_the_digest_run_at_its_trigger_time_is_for_that_monday(app, office, mail
 
 def test_interval_jobs_run_every_configured_number_of_seconds(app):
     app.config["SCHEDULER_SESSIONS_SECONDS"] = 7
-    trigger = scheduler.trigger(scheduler.job_by_id("remind-sessions"), app.config)
-    first = trigger.get_next_fire_time(None, datetime.now(UTC))
+    started_at = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)  # the clocks go forward
+    job = scheduler.job_by_id("remind-sessions")
+    trigger = scheduler.trigger(job, app.config, started_at)
+    first = trigger.get_next_fire_time(None, started_at)
+    assert first == started_at
     assert trigger.get_next_fire_time(first, first) == first + timedelta(seconds=7)

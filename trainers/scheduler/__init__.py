@@ -162,15 +162,16 @@ def run_forever(app: Flask) -> None:
     scheduler = BlockingScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
+    started_at = utcnow()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # we log each run
     for job in JOBS:
         # Each job runs once at start-up too: a restarted leader catches up.
         scheduler.add_job(
             _in_app(app, job),
-            trigger(job, config),
+            trigger(job, config, started_at),
             id=job.id,
             name=job.id,
-            next_run_time=utcnow(),
+            next_run_time=started_at,
         )
     scheduler.add_job(
         _heartbeat(app, lock),
@@ -224,15 +225,16 @@ def _claim_leadership(process: str, now: datetime) -> None:
     db.session.commit()
 
 
-def trigger(job: Job, config) -> BaseTrigger:
-    """When the job runs: every so many seconds (its setting) from now."""
-    return IntervalTrigger(seconds=config[job.every], start_date=utcnow())
+def trigger(job: Job, config, start: datetime) -> BaseTrigger:
+    """When the job runs: every so many seconds (its setting) from `start`."""
+    return IntervalTrigger(seconds=config[job.every], start_date=start)
 
 
 def _record_next_run(job: Job) -> None:
+    now = utcnow()
     record = db.session.get(SchedulerJob, job.id)
-    record.next_run_at = trigger(job, current_app.config).get_next_fire_time(
-        None, utcnow() + timedelta(seconds=1)
+    record.next_run_at = trigger(job, current_app.config, now).get_next_fire_time(
+        None, now + timedelta(seconds=1)
     )
     db.session.commit()
 
