@@ -110,7 +110,7 @@ MATRIX = {
     "requests.reschedule": "LKHFFK",
     "requests.show": "LKHFFK",
     "sessions.add_shadow": OFFICE_ONLY,
-    "sessions.drop_out": "LHHKHH",
+    "sessions.hand_back": "LHHKHH",
     "sessions.show": "LKHKHK",
     "attendance.show": "LKHKHK",
     "attendance.record": "LKHKHK",

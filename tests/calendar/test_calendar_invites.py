@@ -181,9 +181,9 @@ def test_reschedule_then_cancel_update_the_same_event(booked, mailbox, app):
     )
 
 
-def test_a_trainer_who_drops_out_gets_a_cancel(booked, mailbox):
+def test_a_trainer_who_hands_back_gets_a_cancel(booked, mailbox):
     training_session = db.session.get(TrainingSession, booked["session"].id)
-    lifecycle.drop_out(
+    lifecycle.hand_back(
         training_session, booked["trainer"], "Ill", NOW + timedelta(days=1)
     )
     db.session.commit()

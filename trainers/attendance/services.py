@@ -20,7 +20,8 @@ from trainers.attendance.roster_csv import InvalidPerson, RosterRow, person_key
 from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
-from trainers.matching.services import lock_request, record
+from trainers.matching.locks import lock_request
+from trainers.matching.services import record
 from trainers.privacy import audit
 from trainers.requests.models import RequestStatus
 from trainers.sessions.models import SessionStatus, TrainingSession

@@ -3,7 +3,7 @@
 import functools
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
 
@@ -51,11 +51,25 @@ def organizer() -> ical.Person:
 def participants(training_session: TrainingSession) -> list[User]:
     """Everyone on the session with a working account: trainer, the group's
     organisers, shadowing trainers (deactivated or erased accounts get no mail)."""
-    people = [
-        training_session.trainer,
-        *training_session.group.organisers,
-        *(shadow.trainer for shadow in training_session.shadows),
-    ]
+    return _reachable([*trainers_of(training_session), *organisers(training_session)])
+
+
+def trainers_of(training_session: TrainingSession) -> list[User]:
+    """The session's trainer and shadowing trainers with a working account."""
+    return _reachable(
+        [
+            training_session.trainer,
+            *(shadow.trainer for shadow in training_session.shadows),
+        ]
+    )
+
+
+def organisers(training_session: TrainingSession) -> list[User]:
+    """The organisers of the session's group with a working account."""
+    return _reachable(training_session.group.organisers)
+
+
+def _reachable(people: list[User]) -> list[User]:
     unique = {person.id: person for person in people if person.is_active}
     return list(unique.values())
 
@@ -111,17 +125,21 @@ def send_invites(
     training_session: TrainingSession,
     template: str,
     people: list[User] | None = None,
+    *,
+    removed: bool = False,
     **context,
 ) -> None:
     """Email each person (default: every participant) its own message with the invite.
 
     A cancelled session sends METHOD:CANCEL, anything else METHOD:REQUEST, always
-    with the session's one UID and its current SEQUENCE.
+    with the session's one UID and its current SEQUENCE. `removed` people are
+    taken off a session that goes on: they get a CANCEL of it.
     """
-    method = (
-        "CANCEL" if training_session.status == SessionStatus.CANCELLED else "REQUEST"
-    )
-    ics = ical.invite(session_event(training_session), method, organizer())
+    event = session_event(training_session)
+    if removed:
+        event = replace(event, is_cancelled=True)
+    method = "CANCEL" if event.is_cancelled else "REQUEST"
+    ics = ical.invite(event, method, organizer())
     link = absolute_url("sessions.show", session_id=training_session.id)
     for person in people if people is not None else participants(training_session):
         mail.send_email(

@@ -80,7 +80,7 @@ def find_candidates(
     it, trainers with no weekly window for any slot are dropped in SQL, unread.
     """
     venue = request_venue(training_request)
-    slots = [s for s in (slots or training_request.slots) if s.starts_at > now]
+    slots = [s for s in (slots or training_request.matching_slots) if s.starts_at > now]
     if not slots:
         return CandidateList()
     free_at = None if explain else [(slot.starts_at, slot.ends_at) for slot in slots]

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    union_all,
+)
 
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -28,7 +39,7 @@ from trainers.profiles.models import (
     TrainerProfile,
     TrainerTopic,
 )
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 from trainers.timeutil import local_to_utc, to_local
 
 KM_PER_DEGREE = 111.2
@@ -208,17 +219,27 @@ def load_trainer_facts(
         )
         for start, end in (around or [(starts_at, ends_at)])
     ]
-    for row in db.session.execute(
-        select(
-            TrainingSession.id,
-            TrainingSession.trainer_id,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            TrainingSession.is_online,
-            TrainingSession.venue_latitude,
-            TrainingSession.venue_longitude,
-        ).where(*occupying, or_(*near))
-    ):
+    when_and_where = (
+        TrainingSession.starts_at,
+        TrainingSession.ends_at,
+        TrainingSession.is_online,
+        TrainingSession.venue_latitude,
+        TrainingSession.venue_longitude,
+    )
+    # Sessions they run, and sessions they shadow: both take their time.
+    led = select(TrainingSession.id, TrainingSession.trainer_id, *when_and_where).where(
+        *occupying, or_(*near)
+    )
+    shadowed = (
+        select(TrainingSession.id, SessionShadow.trainer_id, *when_and_where)
+        .join(SessionShadow, SessionShadow.session_id == TrainingSession.id)
+        .where(
+            one_of(SessionShadow.trainer_id, ids),
+            *occupying[1:],
+            or_(*near),
+        )
+    )
+    for row in db.session.execute(union_all(led, shadowed)):
         facts[row.trainer_id].bookings.append(
             Booking(
                 row.starts_at,

@@ -70,7 +70,7 @@ class AssignForm(FlaskForm):
     )
 
 
-class DropOutForm(FlaskForm):
+class HandBackForm(FlaskForm):
     reason = TextAreaField(
         "Why can't you do it?",
         validators=[

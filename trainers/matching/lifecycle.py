@@ -1,15 +1,13 @@
 """A request's life across features: submitted and offered, edited and offered
-again, and a booked session rescheduled, dropped or cancelled.
+again, and a booked session rescheduled, handed back or cancelled.
 
 Each function is the one service a view calls; it flushes and the view commits,
 so a failure anywhere leaves nothing half done.
 """
 
 import logging
-from datetime import datetime, timedelta
-
-from flask import current_app
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from datetime import datetime
 
 from trainers import mail
 from trainers.auth.models import User
@@ -17,38 +15,28 @@ from trainers.calendar import services as calendar
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.links import absolute_url
-from trainers.matching.candidates import request_venue, slot_facts
-from trainers.matching.facts import load_trainer_facts, travel_settings
+from trainers.matching import booking
+from trainers.matching.booking import Verdict, session_venue
+from trainers.matching.locks import lock_request
 from trainers.matching.models import OfferStatus
-from trainers.matching.rules import Venue, broken_rules
+from trainers.matching.notice import check_notice, flag, tell_office
 from trainers.matching.services import (
-    lock_request,
     offer_request,
     record,
+    set_status,
     withdraw_pending_offers,
 )
-from trainers.network.models import Topic
-from trainers.profiles.models import TrainerTopic
 from trainers.requests import services as requests
-from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
+from trainers.requests.models import (
+    RequestSlot,
+    RequestStatus,
+    TrainingRequest,
+)
 from trainers.sessions import services as sessions
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import format_datetime
 
 logger = logging.getLogger(__name__)
-
-
-class NeedsConfirmation(DomainError):
-    """A change inside the notice window: the person must confirm it first."""
-
-    def __init__(self, starts_at: datetime):
-        hours = current_app.config["NOTICE_WINDOW_HOURS"]
-        super().__init__(
-            f"This session starts within {hours} hours. Tick the box to confirm the "
-            "change; the national office will be told.",
-            field="confirm",
-        )
-        self.starts_at = starts_at
 
 
 def submit_request(
@@ -74,6 +62,7 @@ def change_request(
     """Edit an open request; waiting offers are withdrawn and it is offered afresh.
 
     Everyone may be asked again: the times or place changed since they answered.
+    A time settled on earlier no longer binds matching.
     """
     lock_request(training_request)
     changes = requests.update_request(
@@ -81,8 +70,10 @@ def change_request(
     )
     if changes:
         withdraw_pending_offers(training_request, now, tell_trainers=True)
-        training_request.status = RequestStatus.SUBMITTED
-        training_request.status_changed_at = now
+        for slot in training_request.slots:
+            slot.is_settled = False
+        _end_wait_unless_at(training_request, slots, now)
+        set_status(training_request, RequestStatus.SUBMITTED, now)
         db.session.flush()
         offer_request(
             training_request,
@@ -90,21 +81,6 @@ def change_request(
             skip_statuses=(OfferStatus.PENDING, OfferStatus.ACCEPTED),
         )
     return changes
-
-
-def _within_notice(
-    training_session: TrainingSession | None, now: datetime, *others
-) -> bool:
-    window = timedelta(hours=current_app.config["NOTICE_WINDOW_HOURS"])
-    starts = [
-        s for s in (training_session and training_session.starts_at, *others) if s
-    ]
-    return any(start - now < window for start in starts)
-
-
-def _check_notice(is_short: bool, confirmed: bool, starts_at: datetime) -> None:
-    if is_short and not confirmed:
-        raise NeedsConfirmation(starts_at)
 
 
 def cancel_training_request(
@@ -118,17 +94,112 @@ def cancel_training_request(
     everyone involved told. Inside the notice window it needs `confirmed`."""
     lock_request(training_request)
     training_session = sessions.booked_session_of(training_request.id)
-    is_short = training_session is not None and _within_notice(training_session, now)
-    if training_session is not None:
-        _check_notice(is_short, confirmed, training_session.starts_at)
+    is_short = training_session is not None and check_notice(
+        now, confirmed, training_session.starts_at
+    )
     requests.cancel_request(training_request, reason, by, now)
     withdraw_pending_offers(training_request, now, tell_trainers=True)
     if training_session is not None:
         sessions.cancel_session(training_session, training_request.cancel_reason, now)
-        _tell_people(training_session, "session_cancelled", by=by)
+        calendar.send_invites(training_session, "session_cancelled", by=by)
+    _end_wait_unless_at(training_request, [], now)
     if is_short:
-        _flag(training_request, "Cancelled inside the notice window", by, now)
+        flag(training_request, "flagged", "Cancelled inside the notice window", by, now)
     return training_request
+
+
+def _end_wait_unless_at(
+    training_request: TrainingRequest, times: list[tuple[datetime, datetime]], now
+) -> None:
+    """A handed-back session's event, kept in the group's calendars for the next
+    trainer, is cancelled there once its time is no longer one of `times`."""
+    awaited = sessions.awaited_session_of(training_request.id)
+    if awaited is not None and (awaited.starts_at, awaited.ends_at) not in times:
+        sessions.stop_awaiting(awaited, now)
+        calendar.send_invites(
+            awaited, "session_cancelled", people=calendar.organisers(awaited)
+        )
+
+
+@dataclass(frozen=True)
+class TimeChoice:
+    """A time a booked session could move to, and whether its trainer can do it."""
+
+    slot_id: int | None  # one of the request's proposed times, or None: a new one
+    starts_at: datetime
+    ends_at: datetime
+    verdict: Verdict
+
+
+def reschedule_choices(
+    training_request: TrainingRequest,
+    training_session: TrainingSession,
+    now: datetime,
+    new_time: tuple[datetime, datetime] | None = None,
+) -> list[TimeChoice]:
+    """The request's other proposed times still to come (and `new_time`, if
+    given), each with whether the booked trainer can do it, and why not."""
+    times = [
+        (slot.id, slot.starts_at, slot.ends_at)
+        for slot in training_request.slots
+        if slot.starts_at > now
+        and (slot.starts_at, slot.ends_at)
+        != (training_session.starts_at, training_session.ends_at)
+    ]
+    if new_time is not None:
+        times.append((None, *new_time))
+    return [
+        TimeChoice(
+            slot_id,
+            starts_at,
+            ends_at,
+            _trainer_verdict(training_request, training_session, starts_at, ends_at),
+        )
+        for slot_id, starts_at, ends_at in times
+    ]
+
+
+def _trainer_verdict(
+    training_request: TrainingRequest,
+    training_session: TrainingSession,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> Verdict:
+    trainer_id = training_session.trainer_id
+    return booking.judge(
+        training_request,
+        [trainer_id],
+        starts_at,
+        ends_at,
+        venue=session_venue(training_session),
+        moving_session_id=training_session.id,
+    )[trainer_id]
+
+
+class TrainerCannotMakeIt(DomainError):
+    """The booked trainer can't do the new time: moving there releases them,
+    which the person must confirm, knowing it."""
+
+    def __init__(self, verdict: Verdict, starts_at: datetime):
+        super().__init__(
+            f"{verdict.name} can't do {format_datetime(starts_at)} "
+            f"({verdict.reasons}): they will be released and we will look for "
+            "another trainer. Tick the box to go ahead, or choose another time.",
+            field="release",
+        )
+        self.verdict = verdict
+
+
+@dataclass(frozen=True)
+class Rescheduled:
+    """How a reschedule ended: the trainer kept, or released and the request
+    offered to others (or unfilled)."""
+
+    training_session: TrainingSession
+    kept_trainer: bool
+    trainer_name: str
+    request_status: str
+    offers_made: int
 
 
 def reschedule(
@@ -137,278 +208,205 @@ def reschedule(
     ends_at: datetime,
     by: User,
     now: datetime,
+    *,
+    reason: str = "",
     confirmed: bool = False,
-) -> TrainingSession | None:
-    """Move a booked request to new times (one of its slots or a new one).
+    release: bool = False,
+) -> Rescheduled:
+    """Move a booked request to new times (one of its proposed times or a new one).
 
-    The same trainer keeps it if they are still free then, and the session is
-    updated; otherwise it is cancelled and matching re-opens for the new time.
-    Returns the moved session, or None when matching re-opened.
+    The trainer keeps it if they can do the new time, through the booking gate.
+    If not, it raises TrainerCannotMakeIt unless `release` confirms that they
+    are released: the session is cancelled and matching re-opens for the new
+    time. The new time becomes the one the group settled on; no proposed time
+    is removed. Inside the notice window it needs `confirmed`.
     """
-    lock_request(training_request)
-    if training_request.status != RequestStatus.BOOKED:
+    training_session = sessions.booked_session_of(training_request.id)
+    if training_session is None:
         raise DomainError(
             "Only a booked session can be rescheduled; edit the request instead."
         )
-    training_session = sessions.booked_session_of(training_request.id)
+    shadow_ids = [shadow.trainer_id for shadow in training_session.shadows]
+    booking.hold(training_request, [training_session.trainer_id, *shadow_ids], now)
+    db.session.refresh(training_session)
+    if (
+        training_request.status != RequestStatus.BOOKED
+        or training_session.status != SessionStatus.BOOKED
+    ):
+        raise DomainError(
+            "This session changed while you were choosing. Reload the page to see "
+            "it as it is now."
+        )
     if starts_at <= now:
         raise DomainError("Choose a time in the future.", field="slot")
     if (starts_at, ends_at) == (training_session.starts_at, training_session.ends_at):
         raise DomainError("That is the time it is already booked for.", field="slot")
-    is_short = _within_notice(training_session, now, starts_at)
-    _check_notice(is_short, confirmed, training_session.starts_at)
-    _replace_slots(training_request, starts_at, ends_at)
-    slot = training_request.slots[0]
-    facts, _ = load_trainer_facts(
-        [training_session.trainer_id],
-        training_request.topic_id,
-        starts_at,
-        ends_at,
-        ignore_session_id=training_session.id,
-    )
-    broken = broken_rules(
-        facts[training_session.trainer_id],
-        slot_facts(slot, request_venue(training_request)),
-        travel_settings(),
-        ignore_session_id=training_session.id,
-    )
-    when = format_datetime(starts_at)
-    if not broken:
+    reason = reason.strip()
+    is_short = check_notice(now, confirmed, training_session.starts_at, starts_at)
+    verdict = _trainer_verdict(training_request, training_session, starts_at, ends_at)
+    if not verdict.is_free and not release:
+        raise TrainerCannotMakeIt(verdict, starts_at)
+    _settle(training_request, starts_at, ends_at)
+    moved = f"Moved from {format_datetime(training_session.starts_at)} to "
+    moved += format_datetime(starts_at)
+    why = f": {reason}" if reason else ""
+    if verdict.is_free:
         sessions.move_session(training_session, starts_at, ends_at, now)
+        record(training_request, "rescheduled", moved + why, by, now, is_short)
+        _drop_shadows_not_free(training_request, training_session, by, now)
+        calendar.send_invites(training_session, "session_moved", by=by, reason=reason)
+        made = []
+    else:
+        sessions.cancel_session(training_session, moved + why, now)
+        set_status(training_request, RequestStatus.SUBMITTED, now)
         record(
             training_request,
             "rescheduled",
-            f"Moved to {when}",
+            f"{moved}{why}. {verdict.name} can't do it ({verdict.reasons}), so was "
+            "released and matching re-opened",
             by,
             now,
-            is_flagged=is_short,
+            is_short,
         )
-        _tell_people(training_session, "session_moved", by=by)
-        if is_short:
-            _tell_office(training_request, f"Rescheduled at short notice to {when}")
-        return training_session
-    trainer = training_session.trainer
-    sessions.cancel_session(training_session, f"Rescheduled to {when}", now)
-    _tell_people(training_session, "session_cancelled", by=by)
-    training_request.status = RequestStatus.SUBMITTED
-    training_request.status_changed_at = now
-    record(
-        training_request,
-        "rescheduled",
-        f"Moved to {when}; {trainer.name} cannot make it ({'; '.join(broken)}), so "
-        "matching re-opened",
-        by,
-        now,
-        is_flagged=is_short,
-    )
-    db.session.flush()
-    offer_request(training_request, now, skip_statuses=(OfferStatus.PENDING,))
+        db.session.flush()
+        made = offer_request(training_request, now, skip_statuses=())
+        # After matching, so the group is told what it found.
+        calendar.send_invites(training_session, "session_cancelled", by=by)
     if is_short:
-        _tell_office(training_request, f"Rescheduled at short notice to {when}")
-    return None
+        tell_office(training_request, f"Rescheduled at short notice: {moved}")
+    return Rescheduled(
+        training_session,
+        kept_trainer=verdict.is_free,
+        trainer_name=verdict.name,
+        request_status=training_request.status,
+        offers_made=len(made),
+    )
 
 
-def _replace_slots(
-    training_request: TrainingRequest, starts_at: datetime, ends_at: datetime
+def _drop_shadows_not_free(
+    training_request: TrainingRequest,
+    training_session: TrainingSession,
+    by: User,
+    now: datetime,
 ) -> None:
-    for slot in list(training_request.slots):
-        if (slot.starts_at, slot.ends_at) != (starts_at, ends_at):
-            training_request.slots.remove(slot)
-    if not training_request.slots:
-        training_request.slots.append(RequestSlot(starts_at=starts_at, ends_at=ends_at))
+    """Shadowing trainers who can't join the session at its new time come off it,
+    with a CANCEL of its event; they were held with its trainer."""
+    verdicts = booking.judge(
+        training_request,
+        [shadow.trainer_id for shadow in training_session.shadows],
+        training_session.starts_at,
+        training_session.ends_at,
+        venue=session_venue(training_session),
+        moving_session_id=training_session.id,
+        shadowing=True,
+    )
+    for shadow in list(training_session.shadows):
+        verdict = verdicts[shadow.trainer_id]
+        if verdict.is_free:
+            continue
+        calendar.send_invites(
+            training_session,
+            "shadow_removed",
+            people=[shadow.trainer],
+            removed=True,
+            reasons=verdict.reasons,
+        )
+        training_session.shadows.remove(shadow)
+        record(
+            training_request,
+            "shadow removed",
+            f"{verdict.name} can't shadow at the new time ({verdict.reasons})",
+            by,
+            now,
+        )
     db.session.flush()
 
 
-def drop_out(
+def _settle(training_request: TrainingRequest, starts_at: datetime, ends_at) -> None:
+    """Make this time the request's settled one, adding it if it was not proposed."""
+    settled = None
+    for slot in training_request.slots:
+        slot.is_settled = False
+        if (slot.starts_at, slot.ends_at) == (starts_at, ends_at):
+            settled = slot
+    # Unset before set: one settled time per request, checked row by row.
+    db.session.flush()
+    if settled is None:
+        settled = RequestSlot(starts_at=starts_at, ends_at=ends_at)
+        training_request.slots.append(settled)
+    settled.is_settled = True
+    db.session.flush()
+
+
+def hand_back(
     training_session: TrainingSession,
     trainer: User,
     reason: str,
     now: datetime,
+    *,
     confirmed: bool = False,
+    by: User | None = None,
 ) -> TrainingSession:
-    """A trainer gives up a booked session: it is cancelled, matching re-opens
-    without them, and the office is alerted."""
+    """A trainer gives a booked session back (`by` the office on their behalf):
+    they get a CANCEL, the group is told at once and keeps the event in its
+    calendars, matching re-opens for the same time, and the next trainer booked
+    then gets an invite for the same event. Inside the notice window it needs
+    `confirmed`. Raises NotFound when it is not their session."""
+    by = by or trainer
     if training_session.trainer_id != trainer.id:
         raise NotFound()
-    lock_request(training_session.training_request)
+    training_request = lock_request(training_session.training_request)
     db.session.refresh(training_session)
     if training_session.status != SessionStatus.BOOKED:
         raise DomainError(
-            f"This session is {training_session.status}; there is nothing to drop."
+            f"This session is {training_session.status}; there is nothing to hand back."
         )
     reason = reason.strip()
     if not reason:
         raise DomainError("Say why you can no longer do it.", field="reason")
-    is_short = _within_notice(training_session, now)
-    _check_notice(is_short, confirmed, training_session.starts_at)
-    training_request = training_session.training_request
-    sessions.cancel_session(
-        training_session, f"{trainer.name} dropped out: {reason}", now
+    check_notice(now, confirmed, training_session.starts_at)
+    sessions.hand_back_session(
+        training_session, f"{trainer.name} handed it back: {reason}", now
     )
-    training_request.status = RequestStatus.SUBMITTED
-    training_request.status_changed_at = now
-    record(
+    calendar.send_invites(
+        training_session,
+        "session_cancelled",
+        people=[
+            person
+            for person in calendar.participants(training_session)
+            if person not in calendar.organisers(training_session)
+        ],
+        by=by,
+    )
+    _settle(training_request, training_session.starts_at, training_session.ends_at)
+    set_status(training_request, RequestStatus.SUBMITTED, now)
+    flag(
         training_request,
-        "dropped out",
-        f"{trainer.name}: {reason}",
-        trainer,
-        now,
-        is_flagged=True,
-    )
-    db.session.flush()
-    _tell_people(training_session, "session_cancelled", by=trainer)
-    _tell_office(training_request, f"{trainer.name} dropped out: {reason}")
-    offer_request(training_request, now)
-    return training_session
-
-
-def add_shadow(
-    training_session: TrainingSession, trainer_id: int, by: User, now: datetime
-) -> SessionShadow:
-    """The office adds a trainer who is shadowing the topic as second trainer."""
-    if (
-        training_session.status != SessionStatus.BOOKED
-        or training_session.ends_at <= now
-    ):
-        raise DomainError("Only a session still to come can take a shadowing trainer.")
-    if trainer_id == training_session.trainer_id or any(
-        s.trainer_id == trainer_id for s in training_session.shadows
-    ):
-        raise DomainError(
-            "That trainer is already on this session.", field="trainer_id"
-        )
-    level = db.session.scalar(
-        select(TrainerTopic.level).where(
-            TrainerTopic.trainer_id == trainer_id,
-            TrainerTopic.topic_id == training_session.topic_id,
-        )
-    )
-    if level != "shadowing":
-        raise DomainError(
-            "Only a trainer shadowing this topic can be added.", field="trainer_id"
-        )
-    facts, names = load_trainer_facts(
-        [trainer_id],
-        training_session.topic_id,
-        training_session.starts_at,
-        training_session.ends_at,
-    )
-    slot = slot_facts(training_session, _session_venue(training_session))
-    clash = [
-        rule
-        for rule in broken_rules(facts[trainer_id], slot, travel_settings())
-        if rule.startswith(("clashes", "on a day off", "account"))
-    ]
-    if clash:
-        raise DomainError(
-            f"{names[trainer_id]} cannot join: {'; '.join(clash)}.", field="trainer_id"
-        )
-    shadow = SessionShadow(
-        session_id=training_session.id, trainer_id=trainer_id, added_at=now
-    )
-    db.session.add(shadow)
-    db.session.flush()
-    record(
-        training_session.training_request,
-        "shadow added",
-        f"{names[trainer_id]} will shadow",
+        "handed back",
+        f"{trainer.name} handed back the session on "
+        f"{format_datetime(training_session.starts_at)}: {reason}",
         by,
         now,
     )
-    db.session.refresh(training_session)
-    _tell_people(training_session, "shadow_added", by=by, only=[shadow.trainer])
-    return shadow
-
-
-def _session_venue(training_session: TrainingSession) -> Venue:
-    return Venue(
-        training_session.is_online,
-        training_session.venue_latitude,
-        training_session.venue_longitude,
-    )
-
-
-def ready_to_qualify(now: datetime) -> list[tuple[User, Topic, int]]:
-    """Shadowing trainers who have shadowed enough past sessions of a topic."""
-    needed = current_app.config["SHADOWED_SESSIONS_TO_QUALIFY"]
-    shadowed = func.count(SessionShadow.session_id)
-    rows = db.session.execute(
-        select(User, Topic, shadowed)
-        .join(SessionShadow, SessionShadow.trainer_id == User.id)
-        .join(TrainingSession, TrainingSession.id == SessionShadow.session_id)
-        .join(Topic, Topic.id == TrainingSession.topic_id)
-        .join(
-            TrainerTopic,
-            (TrainerTopic.trainer_id == User.id) & (TrainerTopic.topic_id == Topic.id),
-        )
-        .where(
-            TrainerTopic.level == "shadowing",
-            TrainingSession.status != SessionStatus.CANCELLED,
-            TrainingSession.ends_at < now,
-        )
-        .group_by(User.id, Topic.id)
-        .having(shadowed >= needed)
-        .order_by(User.name, Topic.name)
-    )
-    return [tuple(row) for row in rows]
-
-
-def mark_qualified(trainer_id: int, topic_id: int) -> TrainerTopic:
-    """The office marks a shadowing trainer qualified for a topic."""
-    trainer_topic = db.session.get(TrainerTopic, (trainer_id, topic_id))
-    if trainer_topic is None:
-        raise NotFound()
-    trainer_topic.level = "qualified"
     db.session.flush()
-    logger.info("Trainer %s qualified for topic %s", trainer_id, topic_id)
-    return trainer_topic
+    made = offer_request(training_request, now)
+    _tell_group_handed_back(training_session, trainer, reason, len(made))
+    logger.info("Session %s handed back by trainer %s", training_session.id, trainer.id)
+    return training_session
 
 
-def _flag(
-    training_request: TrainingRequest, detail: str, by: User, now: datetime
+def _tell_group_handed_back(
+    training_session: TrainingSession, trainer: User, reason: str, offers: int
 ) -> None:
-    record(training_request, "flagged", detail, by, now, is_flagged=True)
-    _tell_office(training_request, detail)
-
-
-def _tell_office(training_request: TrainingRequest, what: str) -> None:
-    link = absolute_url("requests.show", request_id=training_request.id)
-    for person in db.session.scalars(
-        select(User).where(User.is_office, User.is_active)
-    ):
+    link = absolute_url("requests.show", request_id=training_session.request_id)
+    for person in calendar.organisers(training_session):
         mail.send_email(
             person.email,
-            "office_alert",
+            "session_handed_back",
             person=person,
-            training_request=training_request,
-            what=what,
+            training_session=training_session,
+            trainer=trainer,
+            reason=reason,
+            offers=offers,
             link=link,
         )
-
-
-def _tell_people(
-    training_session: TrainingSession, template: str, by: User, only=None
-) -> None:
-    calendar.send_invites(training_session, template, people=only, by=by)
-
-
-def shadow_choices(training_session: TrainingSession) -> list[User]:
-    """Active trainers shadowing the session's topic who are not on it yet."""
-    on_it = {
-        training_session.trainer_id,
-        *(s.trainer_id for s in training_session.shadows),
-    }
-    return [
-        user
-        for user in db.session.scalars(
-            select(User)
-            .join(TrainerTopic, TrainerTopic.trainer_id == User.id)
-            .where(
-                User.is_active,
-                TrainerTopic.topic_id == training_session.topic_id,
-                TrainerTopic.level == "shadowing",
-            )
-            .order_by(User.name)
-        )
-        if user.id not in on_it
-    ]

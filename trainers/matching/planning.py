@@ -86,7 +86,12 @@ from trainers.matching.rules import (
 from trainers.matching.services import offer_to_trainer
 from trainers.network.models import Group, Topic
 from trainers.profiles.models import TrainerTopic
-from trainers.requests.models import OPEN_STATUSES, RequestSlot, TrainingRequest
+from trainers.requests.models import (
+    OPEN_STATUSES,
+    RequestSlot,
+    TrainingRequest,
+    matching_slot,
+)
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import to_local
 
@@ -358,7 +363,11 @@ def _open_requests(now: datetime) -> list[_Request]:
             TrainingRequest.venue_longitude,
         )
         .join(TrainingRequest, TrainingRequest.id == RequestSlot.request_id)
-        .where(TrainingRequest.status.in_(OPEN_STATUSES), RequestSlot.starts_at > now)
+        .where(
+            TrainingRequest.status.in_(OPEN_STATUSES),
+            RequestSlot.starts_at > now,
+            matching_slot(),
+        )
         .order_by(
             TrainingRequest.created_at,
             TrainingRequest.id,

@@ -20,23 +20,22 @@ from trainers.calendar import services as calendar
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.links import absolute_url
+from trainers.matching import booking
+from trainers.matching.booking import CAP_RULE_PREFIX, TrainerNotFree
 from trainers.matching.candidates import (
     CandidateList,
     find_candidates,
     request_venue,
     score_trainer,
-    slot_facts,
 )
 from trainers.matching.facts import (
     load_load_facts,
     load_trainer_facts,
     network_recent_average,
-    travel_settings,
 )
+from trainers.matching.locks import lock_request
 from trainers.matching.models import Offer, OfferStatus
-from trainers.matching.rules import broken_rules
 from trainers.network.models import Group, Topic
-from trainers.profiles.models import TrainerProfile
 from trainers.requests.models import (
     OPEN_STATUSES,
     RequestEvent,
@@ -46,10 +45,10 @@ from trainers.requests.models import (
 )
 from trainers.sessions import services as sessions
 from trainers.sessions.models import TrainingSession
+from trainers.timeutil import format_datetime
 
 logger = logging.getLogger(__name__)
 
-CAP_RULE_PREFIX = "at their monthly cap"
 # Marks an offer the office took back on purpose: that trainer is not asked again.
 WITHDRAWN_BY_OFFICE = "Withdrawn by the national office"
 
@@ -89,7 +88,8 @@ def record(
     )
 
 
-def _set_status(training_request: TrainingRequest, status: str, now: datetime) -> None:
+def set_status(training_request: TrainingRequest, status: str, now: datetime) -> None:
+    """Move the request to `status`, noting when, if it is not there already."""
     if training_request.status != status:
         training_request.status = status
         training_request.status_changed_at = now
@@ -152,13 +152,13 @@ def offer_request(
                 )
             )
     if made or pending:
-        _set_status(training_request, RequestStatus.OFFERED, now)
+        set_status(training_request, RequestStatus.OFFERED, now)
         if made:
             names = ", ".join(offer.trainer.name for offer in made)
             record(training_request, "offered", f"Offered to {names}", by, now)
     else:
         was = training_request.status
-        _set_status(training_request, RequestStatus.UNFILLED, now)
+        set_status(training_request, RequestStatus.UNFILLED, now)
         if was != RequestStatus.UNFILLED:
             record(
                 training_request,
@@ -300,34 +300,6 @@ def _offer_shown() -> Select:
     )
 
 
-def _lock_trainer(trainer_id: int, now: datetime) -> None:
-    # An UPDATE takes the row lock on PostgreSQL and the write lock on SQLite,
-    # so one trainer's bookings are decided one at a time on either database.
-    db.session.execute(
-        update(TrainerProfile)
-        .where(TrainerProfile.user_id == trainer_id)
-        .values(updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def lock_request(training_request: TrainingRequest) -> TrainingRequest:
-    """Hold the request's row until commit and reload it as it is now.
-
-    Every change to a request or its offers takes this lock first (after the
-    trainer's, when a trainer is involved), so concurrent changes queue up
-    instead of each acting on a stale copy, and never deadlock.
-    """
-    db.session.execute(
-        update(TrainingRequest)
-        .where(TrainingRequest.id == training_request.id)
-        .values(status_changed_at=TrainingRequest.status_changed_at)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(training_request)
-    return training_request
-
-
 def _claim_request(
     training_request: TrainingRequest, from_statuses, now: datetime
 ) -> None:
@@ -353,61 +325,56 @@ def _claim_request(
     training_request.status_changed_at = now
 
 
-def _rules_broken_now(
-    trainer_id: int, training_request: TrainingRequest, slot: RequestSlot
-) -> list[str]:
-    facts, _ = load_trainer_facts(
-        [trainer_id], training_request.topic_id, slot.starts_at, slot.ends_at
-    )
-    if trainer_id not in facts:
-        return ["not a trainer"]
-    return broken_rules(
-        facts[trainer_id],
-        slot_facts(slot, request_venue(training_request)),
-        travel_settings(),
-    )
-
-
-def accept_offer(offer_id: int, trainer: User, now: datetime) -> TrainingSession:
-    """Book the session for the trainer who accepts first.
+def accept_offer(
+    offer_id: int, trainer: User, now: datetime, slot_id: int | None = None
+) -> TrainingSession:
+    """Book the session for the trainer who accepts first, at the offered time or
+    (`slot_id`) another of the request's proposed times they can do.
 
     Raises NotFound (not their offer), OfferUnavailable (answered, expired or
-    withdrawn), OfferAlreadyTaken (someone was quicker) or DomainError (no longer
-    free then). Withdraws the other pending offers and tells their trainers.
+    withdrawn, or the time has passed), OfferAlreadyTaken (someone was quicker)
+    or DomainError (not free then, or not one of the times). Withdraws the other
+    pending offers and tells their trainers.
     """
-    _lock_trainer(trainer.id, now)
-    offer = db.session.get(Offer, offer_id, populate_existing=True)
+    offer = db.session.get(Offer, offer_id)
     if offer is None or offer.trainer_id != trainer.id:
         raise NotFound()
     _ensure_pending(offer)
-    training_request = db.session.get(
-        TrainingRequest, offer.request_id, populate_existing=True
-    )
-    if training_request.status != RequestStatus.OFFERED:
-        raise OfferAlreadyTaken()
-    if offer.slot.starts_at <= now:
+    training_request = offer.training_request
+    slot = offer.slot if slot_id is None else _other_time(training_request, slot_id)
+    if slot.starts_at <= now:
         raise OfferUnavailable("This session's time has already passed.")
-    broken = _rules_broken_now(trainer.id, training_request, offer.slot)
-    if broken:
+    try:
+        booking.admit(training_request, trainer.id, slot.starts_at, slot.ends_at, now)
+    except TrainerNotFree as error:
         raise DomainError(
-            "You can no longer take this session: " + "; ".join(broken) + ". "
-            "Update your profile, or decline the offer so it can go to someone else."
-        )
-    _claim_request(training_request, (RequestStatus.OFFERED,), now)
-    # Holding the request now: the trainer may have declined it meanwhile.
+            f"You can no longer take this session: {error.verdict.reasons}. Update "
+            "your profile, or decline the offer so it can go to someone else."
+        ) from None
+    # Holding the request now: the trainer may have answered meanwhile.
     db.session.refresh(offer)
     _ensure_pending(offer)
+    if training_request.status != RequestStatus.OFFERED:
+        raise OfferAlreadyTaken()
+    _claim_request(training_request, (RequestStatus.OFFERED,), now)
     offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
-    training_session = _book(training_request, offer.slot, trainer.id, now)
-    record(
-        training_request,
-        "booked",
-        f"{trainer.name} accepted and is booked",
-        trainer,
-        now,
-    )
+    detail = f"{trainer.name} accepted and is booked"
+    if slot.id != offer.slot_id:
+        offer.slot_id = slot.id
+        detail += f" for {format_datetime(slot.starts_at)}, another proposed time"
+    training_session = _book(training_request, slot, trainer.id, now)
+    record(training_request, "booked", detail, trainer, now)
     db.session.flush()
     return training_session
+
+
+def _other_time(training_request: TrainingRequest, slot_id: int) -> RequestSlot:
+    slot = next((s for s in training_request.matching_slots if s.id == slot_id), None)
+    if slot is None:
+        raise DomainError(
+            "Choose one of the request's proposed times.", field="slot_id"
+        )
+    return slot
 
 
 def _ensure_pending(offer: Offer) -> None:
@@ -551,11 +518,11 @@ def offer_to_trainer(
         )
     ):
         raise DomainError("That trainer already has an offer for this request waiting.")
-    broken = _rules_broken_now(trainer_id, training_request, slot)
-    if broken:
-        raise DomainError(
-            "That trainer cannot take this slot: " + "; ".join(broken) + "."
-        )
+    verdict = booking.judge(
+        training_request, [trainer_id], slot.starts_at, slot.ends_at
+    )[trainer_id]
+    if not verdict.is_free:
+        raise DomainError(f"That trainer cannot take this slot: {verdict.reasons}.")
     facts, names = load_trainer_facts(
         [trainer_id], training_request.topic_id, slot.starts_at, slot.ends_at
     )
@@ -567,7 +534,7 @@ def offer_to_trainer(
         network_recent_average(now),
     )
     offer = _make_offer(training_request, trainer_id, slot, score, reasons, now)
-    _set_status(training_request, RequestStatus.OFFERED, now)
+    set_status(training_request, RequestStatus.OFFERED, now)
     record(
         training_request,
         "offered",
@@ -590,29 +557,30 @@ def assign_trainer(
     """The office books a trainer directly. Every rule applies; only the monthly cap
     may be overridden, and only with a reason."""
     slot = _slot_of(training_request, slot_id, now)
-    _lock_trainer(trainer_id, now)
-    lock_request(training_request)
-    if training_request.status not in OPEN_STATUSES:
-        raise DomainError(
-            f"This request is already {training_request.status}; reschedule or "
-            "cancel it from its page instead."
+    _ensure_assignable(training_request)
+    try:
+        verdict = booking.admit(
+            training_request,
+            trainer_id,
+            slot.starts_at,
+            slot.ends_at,
+            now,
+            may_pass_cap=True,
         )
-    broken = _rules_broken_now(trainer_id, training_request, slot)
-    overridable = [rule for rule in broken if rule.startswith(CAP_RULE_PREFIX)]
-    hard = [rule for rule in broken if rule not in overridable]
-    if hard:
+    except TrainerNotFree as error:
+        hard = [r for r in error.verdict.broken if not r.startswith(CAP_RULE_PREFIX)]
         raise DomainError(
             "That trainer cannot take this slot: " + "; ".join(hard) + "."
-        )
+        ) from None
+    _ensure_assignable(training_request)
     reason = cap_override_reason.strip()
-    if overridable and not reason:
+    if verdict.broken and not reason:
         raise DomainError(
-            f"That trainer is {overridable[0]}. To book them anyway, give a reason for "
-            "going over their cap.",
+            f"That trainer is {verdict.broken[0]}. To book them anyway, give a reason "
+            "for going over their cap.",
             field="cap_override_reason",
         )
     _claim_request(training_request, tuple(OPEN_STATUSES), now)
-    trainer = db.session.get(User, trainer_id)
     # A trainer who was offered it accepts their own offer, rather than being told
     # it was taken by someone else.
     own = next(
@@ -623,6 +591,7 @@ def assign_trainer(
         own = Offer(
             request_id=training_request.id,
             trainer_id=trainer_id,
+            slot_id=slot.id,
             reasons=["assigned by the national office"],
             created_at=now,
         )
@@ -630,12 +599,20 @@ def assign_trainer(
     own.slot_id, own.status, own.responded_at = slot.id, OfferStatus.ACCEPTED, now
     db.session.flush()
     training_session = _book(training_request, slot, trainer_id, now)
-    detail = f"{trainer.name} assigned by the office"
-    if overridable:
+    detail = f"{verdict.name} assigned by the office"
+    if verdict.broken:
         detail += f" over their monthly cap: {reason}"
-    record(training_request, "booked", detail, by, now, is_flagged=bool(overridable))
+    record(training_request, "booked", detail, by, now, is_flagged=bool(verdict.broken))
     db.session.flush()
     return training_session
+
+
+def _ensure_assignable(training_request: TrainingRequest) -> None:
+    if training_request.status not in OPEN_STATUSES:
+        raise DomainError(
+            f"This request is already {training_request.status}; reschedule or "
+            "cancel it from its page instead."
+        )
 
 
 def withdraw_offer(offer_id: int, by: User, now: datetime) -> Offer:
@@ -669,7 +646,7 @@ def withdraw_offer(offer_id: int, by: User, now: datetime) -> Offer:
         not pending_offers(training_request)
         and training_request.status == RequestStatus.OFFERED
     ):
-        _set_status(training_request, RequestStatus.SUBMITTED, now)
+        set_status(training_request, RequestStatus.SUBMITTED, now)
     db.session.flush()
     return offer
 

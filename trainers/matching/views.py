@@ -7,7 +7,7 @@ from wtforms import SelectChoice
 from trainers.auth.access import office_required
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.matching import lifecycle, planning, services
+from trainers.matching import planning, services, shadowing
 from trainers.matching.forms import (
     AcceptForm,
     AssignForm,
@@ -232,7 +232,7 @@ def apply_plan():
 )
 @office_required
 def qualify(trainer_id: int, topic_id: int):
-    lifecycle.mark_qualified(trainer_id, topic_id)
+    shadowing.mark_qualified(trainer_id, topic_id)
     db.session.commit()
     flash(
         "Marked qualified: they can now be offered sessions on that topic.", "success"

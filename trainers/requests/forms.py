@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     Field,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -229,7 +230,21 @@ class RescheduleForm(FlaskForm):
         format=["%H:%M", "%H:%M:%S"],
         invalid_value_message="Enter a time on the 24-hour clock, such as 18:30.",
     )
+    reason = TextAreaField(
+        "Why is it moving? (optional)",
+        validators=[
+            Length(
+                max=MAX_REASON,
+                message=f"Keep the reason under {MAX_REASON} characters.",
+            )
+        ],
+        description="Everyone on the session is told, and it goes in the history.",
+    )
     confirm = BooleanField(CONFIRM_LABEL)
+    # Ticked only once the page has said what releasing the trainer means, for
+    # the time in `release_for`: a different time must be confirmed afresh.
+    release = BooleanField("Yes, move it and release the trainer")
+    release_for = HiddenField()
 
     def new_row(self) -> SlotRow:
         return (self.new_date.data, self.new_start.data, self.new_end.data)

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     ScalarSelect,
@@ -12,9 +13,11 @@ from sqlalchemy import (
     Text,
     false,
     func,
+    or_,
     select,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from trainers.extensions import db
 from trainers.timeutil import utcnow
@@ -69,10 +72,16 @@ class TrainingRequest(db.Model):
     venue_address: Mapped[str] = mapped_column(Text, default="")
     venue_latitude: Mapped[float | None]
     venue_longitude: Mapped[float | None]
+    # An online session's meeting address (https), if the group has one yet.
+    meeting_url: Mapped[str | None] = mapped_column(Text)
     expected_attendance: Mapped[int]
     accessibility_needs: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # The request form's one-time key: the same form sent twice makes one request.
+    submission_key: Mapped[str | None] = mapped_column(
+        String(64), unique=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When its first session was booked, and the whole hours from the request
@@ -112,6 +121,12 @@ class TrainingRequest(db.Model):
         return is_urgent_at(self.status, self.first_slot_starts_at, now, urgent_days)
 
     @property
+    def matching_slots(self) -> list["RequestSlot"]:
+        """The proposed times matching may offer: the settled one, else all."""
+        settled = [slot for slot in self.slots if slot.is_settled]
+        return settled or list(self.slots)
+
+    @property
     def first_slot_starts_at(self) -> datetime | None:
         return self.slots[0].starts_at if self.slots else None
 
@@ -135,7 +150,16 @@ class RequestSlot(db.Model):
     """One proposed time for a request, stored in UTC."""
 
     __tablename__ = "request_slots"
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="order"),)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="order"),
+        Index(
+            "uq_request_slots_settled_per_request",
+            "request_id",
+            unique=True,
+            sqlite_where=text("is_settled"),
+            postgresql_where=text("is_settled"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -143,6 +167,9 @@ class RequestSlot(db.Model):
     )
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    # The time the group settled on when a booked session was moved or handed
+    # back: matching offers only this one until the request is edited.
+    is_settled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     training_request = relationship("TrainingRequest", back_populates="slots")
 
@@ -176,3 +203,15 @@ class RequestEvent(db.Model):
 
     training_request = relationship("TrainingRequest", back_populates="events")
     actor = relationship("User")
+
+
+def matching_slot() -> ColumnElement[bool]:
+    """SQL: this slot is one matching may offer (TrainingRequest.matching_slots):
+    it is settled, or no slot of its request is."""
+    settled = aliased(RequestSlot)
+    return or_(
+        RequestSlot.is_settled,
+        ~select(settled.id)
+        .where(settled.request_id == RequestSlot.request_id, settled.is_settled)
+        .exists(),
+    )

@@ -136,42 +136,46 @@ def reschedule(request_id: int):
         )
         return redirect(url_for(".show", request_id=request_id))
     form = RescheduleForm()
+    now = utcnow()
+    new_time, new_time_error = None, None
+    if form.is_submitted() and form.slot.data == NEW_TIME:
+        new_time, new_time_error = _typed_time(form, now)
+    choices = lifecycle.reschedule_choices(
+        training_request, training_session, now, new_time
+    )
     form.slot.choices = [
-        SelectChoice(
-            str(slot.id),
-            f"{format_datetime(slot.starts_at)}–{format_time(slot.ends_at)}",
-        )
-        for slot in training_request.slots
-        if slot.starts_at != training_session.starts_at
-    ] + [SelectChoice(NEW_TIME, "A new time")]
-    if form.validate_on_submit():
-        now = utcnow()
+        SelectChoice(str(choice.slot_id), _choice_label(choice))
+        for choice in choices
+        if choice.slot_id is not None
+    ] + [SelectChoice(NEW_TIME, "A new time (below)")]
+    is_valid = form.validate_on_submit()
+    if new_time_error is not None:
+        show_error(form, new_time_error)
+    elif is_valid:
+        chosen = _chosen(form, choices)
+        key = _time_key(chosen)
         try:
-            starts_at, ends_at = _chosen_time(form, training_request, now)
-            moved = lifecycle.reschedule(
+            outcome = lifecycle.reschedule(
                 training_request,
-                starts_at,
-                ends_at,
+                chosen.starts_at,
+                chosen.ends_at,
                 current_user,
                 now,
-                form.confirm.data,
+                reason=form.reason.data or "",
+                confirmed=form.confirm.data,
+                release=form.release.data and form.release_for.data == key,
             )
+        except lifecycle.TrainerCannotMakeIt as error:
+            db.session.rollback()
+            form.release.data = False
+            form.release_for.data = key
+            show_error(form, error)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
             db.session.commit()
-            if moved is not None:
-                flash(
-                    f"Moved. {moved.trainer.name} can still run it; everyone has been told.",
-                    "success",
-                )
-            else:
-                flash(
-                    "Moved. The trainer can't make the new time, so we are offering it to "
-                    "other trainers and will email you when one accepts.",
-                    "warning",
-                )
+            flash(*_rescheduled_message(outcome, chosen.starts_at))
             return redirect(url_for(".show", request_id=request_id))
     return render_template(
         "requests/reschedule.html",
@@ -181,18 +185,59 @@ def reschedule(request_id: int):
     )
 
 
-def _chosen_time(
-    form: RescheduleForm, training_request: TrainingRequest, now: datetime
-):
-    if form.slot.data != NEW_TIME:
-        slot = next(s for s in training_request.slots if str(s.id) == form.slot.data)
-        return slot.starts_at, slot.ends_at
+def _typed_time(
+    form: RescheduleForm, now: datetime
+) -> tuple[tuple[datetime, datetime] | None, DomainError | None]:
+    """The new time typed on the form, or the error to show on its field."""
     try:
         ((starts_at, ends_at),) = services.parse_slots([form.new_row()], now)
     except services.InvalidSlots as error:
         part = error.errors[0].field.rsplit("_", 1)[-1]
-        raise DomainError(error.message, field=f"new_{part}") from None
-    return starts_at, ends_at
+        return None, DomainError(error.message, field=f"new_{part}")
+    return (starts_at, ends_at), None
+
+
+def _chosen(form: RescheduleForm, choices: list) -> lifecycle.TimeChoice:
+    wanted = None if form.slot.data == NEW_TIME else form.slot.data
+    return next(c for c in choices if str(c.slot_id) == str(wanted))
+
+
+def _time_key(choice: lifecycle.TimeChoice) -> str:
+    return f"{choice.starts_at.isoformat()}/{choice.ends_at.isoformat()}"
+
+
+def _choice_label(choice: lifecycle.TimeChoice) -> str:
+    when = f"{format_datetime(choice.starts_at)}–{format_time(choice.ends_at)}"
+    verdict = choice.verdict
+    if verdict.is_free:
+        return f"{when}: {verdict.name} can do this"
+    return f"{when}: {verdict.name} can't ({verdict.reasons})"
+
+
+def _rescheduled_message(
+    outcome: lifecycle.Rescheduled, starts_at: datetime
+) -> tuple[str, str]:
+    moved = f"Moved to {format_datetime(starts_at)}."
+    name = outcome.trainer_name
+    if outcome.kept_trainer:
+        return (
+            f"{moved} {name} will still run it; everyone on the session has been "
+            "told and their calendars updated.",
+            "success",
+        )
+    released = f"{moved} {name} couldn't do that time, so they were released."
+    if outcome.request_status == RequestStatus.OFFERED:
+        trainers = "trainer" if outcome.offers_made == 1 else "trainers"
+        return (
+            f"{released} We have offered it to {outcome.offers_made} other "
+            f"{trainers} and will email you when one accepts.",
+            "warning",
+        )
+    return (
+        f"{released} No other trainer is free and near enough then, so the "
+        "national office will look for one.",
+        "warning",
+    )
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])

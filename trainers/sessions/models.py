@@ -3,7 +3,18 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+    false,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
@@ -34,6 +45,24 @@ class TrainingSession(db.Model):
             unique=True,
             sqlite_where=text("status = 'booked'"),
             postgresql_where=text("status = 'booked'"),
+        ),
+        # The booking gate (matching.booking) keeps a trainer from two sessions
+        # at once; should a path ever skip it, PostgreSQL refuses the overlap.
+        ExcludeConstraint(
+            ("trainer_id", "="),
+            (text("tstzrange(starts_at, ends_at)"), "&&"),
+            name="ex_training_sessions_trainer_overlap",
+            using="gist",
+            where=text("status <> 'cancelled'"),
+        ).ddl_if(dialect="postgresql"),
+        # A handed-back session passes its calendar event on to the next
+        # booking (sessions.services.book_session): one live row per event.
+        Index(
+            "uq_training_sessions_ical_uid",
+            "ical_uid",
+            unique=True,
+            sqlite_where=text("handed_back_at IS NULL"),
+            postgresql_where=text("handed_back_at IS NULL"),
         ),
         Index("ix_training_sessions_trainer_id_starts_at", "trainer_id", "starts_at"),
         # Counting sessions in a period by state reads this index alone.
@@ -82,7 +111,9 @@ class TrainingSession(db.Model):
     venue_address: Mapped[str] = mapped_column(Text, default="")
     venue_latitude: Mapped[float | None]
     venue_longitude: Mapped[float | None]
-    ical_uid: Mapped[str] = mapped_column(String(255), unique=True)
+    # An online session's meeting address (https).
+    meeting_url: Mapped[str | None] = mapped_column(Text)
+    ical_uid: Mapped[str] = mapped_column(String(255))
     ical_sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the session last changed: the calendar's DTSTAMP and LAST-MODIFIED.
@@ -91,6 +122,10 @@ class TrainingSession(db.Model):
     )
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when the trainer handed it back: it stays cancelled, and while
+    # `awaits_trainer` the group's calendars keep its event for the next trainer.
+    handed_back_at: Mapped[datetime | None]
+    awaits_trainer: Mapped[bool] = mapped_column(default=False, server_default=false())
     # What the scheduler has done, so a restart or a second scheduler never
     # repeats it; moving a session clears the reminders and follow-ups.
     first_reminder_at: Mapped[datetime | None]
@@ -98,6 +133,7 @@ class TrainingSession(db.Model):
     first_follow_up_at: Mapped[datetime | None]
     second_follow_up_at: Mapped[datetime | None]
     attendance_unknown_at: Mapped[datetime | None]
+    meeting_link_nudged_at: Mapped[datetime | None]
 
     training_request = relationship("TrainingRequest")
     trainer = relationship("User")
@@ -124,3 +160,10 @@ class SessionShadow(db.Model):
 
     training_session = relationship("TrainingSession", back_populates="shadows")
     trainer = relationship("User")
+
+
+@event.listens_for(TrainingSession.__table__, "before_create")
+def _gist_for_integers(table, connection, **_) -> None:
+    # The overlap constraint compares trainer ids with = inside a GiST index.
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")

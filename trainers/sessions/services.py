@@ -39,8 +39,14 @@ def book_session(
     starts_at: datetime,
     ends_at: datetime,
     now: datetime,
+    continuing: TrainingSession | None = None,
 ) -> TrainingSession:
-    """A booked session for the request with this trainer, at the request's venue."""
+    """A booked session for the request with this trainer, at the request's venue.
+
+    `continuing` is a handed-back session at the same time whose calendar event
+    this one carries on (same UID, next SEQUENCE), so the group's calendars update
+    rather than gain a second event.
+    """
     training_session = TrainingSession(
         request_id=training_request.id,
         trainer_id=trainer_id,
@@ -54,11 +60,16 @@ def book_session(
         venue_address=training_request.venue_address,
         venue_latitude=training_request.venue_latitude,
         venue_longitude=training_request.venue_longitude,
+        meeting_url=training_request.meeting_url,
         ical_uid=f"{uuid.uuid4()}@trainers-network",
         ical_sequence=0,
         created_at=now,
         updated_at=now,
     )
+    if continuing is not None:
+        training_session.ical_uid = continuing.ical_uid
+        training_session.ical_sequence = continuing.ical_sequence + 1
+        continuing.awaits_trainer = False
     db.session.add(training_session)
     # The first booking, whatever becomes of it: time to booking counts from it.
     training_request.record_booking(now)
@@ -81,14 +92,41 @@ def move_session(
 ) -> TrainingSession:
     """Give a booked session new times; its calendar event is updated, not replaced."""
     training_session.starts_at, training_session.ends_at = starts_at, ends_at
-    training_session.ical_sequence += 1
-    training_session.updated_at = now
+    _changed(training_session, now)
     # Reminders and follow-ups are due afresh from the new time.
     training_session.first_reminder_at = training_session.second_reminder_at = None
     training_session.first_follow_up_at = training_session.second_follow_up_at = None
+    training_session.meeting_link_nudged_at = None
     db.session.flush()
     logger.info("Session %s moved to %s", training_session.id, starts_at.isoformat())
     return training_session
+
+
+def change_place(
+    training_session: TrainingSession,
+    now: datetime,
+    **place,
+) -> TrainingSession:
+    """Give a booked session a new venue, address or meeting link (`place` names
+    its columns); its calendar event is updated, not replaced."""
+    for name, value in place.items():
+        setattr(training_session, name, value)
+    _changed(training_session, now)
+    db.session.flush()
+    logger.info("Session %s: %s changed", training_session.id, ", ".join(place))
+    return training_session
+
+
+def touch(training_session: TrainingSession, now: datetime) -> TrainingSession:
+    """Mark a change shown in the session's calendar event (its next SEQUENCE)."""
+    _changed(training_session, now)
+    db.session.flush()
+    return training_session
+
+
+def _changed(training_session: TrainingSession, now: datetime) -> None:
+    training_session.ical_sequence += 1
+    training_session.updated_at = now
 
 
 def cancel_session(
@@ -98,11 +136,40 @@ def cancel_session(
     training_session.status = SessionStatus.CANCELLED
     training_session.cancelled_at = now
     training_session.cancel_reason = reason
-    training_session.ical_sequence += 1
-    training_session.updated_at = now
+    _changed(training_session, now)
     db.session.flush()
     logger.info("Session %s cancelled", training_session.id)
     return training_session
+
+
+def hand_back_session(
+    training_session: TrainingSession, reason: str, now: datetime
+) -> TrainingSession:
+    """Cancel a booked session its trainer gave back; its calendar event waits
+    for the next trainer booked at the same time (book_session's `continuing`)."""
+    cancel_session(training_session, reason, now)
+    training_session.handed_back_at = now
+    training_session.awaits_trainer = True
+    db.session.flush()
+    return training_session
+
+
+def awaited_session_of(request_id: int) -> TrainingSession | None:
+    """The request's handed-back session whose event still waits for a trainer."""
+    return db.session.scalar(
+        select(TrainingSession).where(
+            TrainingSession.request_id == request_id,
+            TrainingSession.awaits_trainer,
+        )
+    )
+
+
+def stop_awaiting(training_session: TrainingSession, now: datetime) -> None:
+    """No trainer will carry on this handed-back session's event: it ends (the
+    caller sends its CANCEL to the group)."""
+    training_session.awaits_trainer = False
+    _changed(training_session, now)
+    db.session.flush()
 
 
 def booked_session_of(request_id: int) -> TrainingSession | None:

@@ -8,8 +8,8 @@ from trainers.attendance import services as attendance
 from trainers.auth.access import office_required
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.matching import lifecycle
-from trainers.matching.forms import DropOutForm, ShadowForm
+from trainers.matching import lifecycle, shadowing
+from trainers.matching.forms import HandBackForm, ShadowForm
 from trainers.sessions import services
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
@@ -25,7 +25,7 @@ def show(session_id: int):
     return _page(session_id)
 
 
-def _page(session_id: int, drop_out_form=None, shadow_form=None, status: int = 200):
+def _page(session_id: int, hand_back_form=None, shadow_form=None, status: int = 200):
     shown = services.session_as_shown(current_user, session_id)
     training_session = shown.session
     now = utcnow()
@@ -36,7 +36,7 @@ def _page(session_id: int, drop_out_form=None, shadow_form=None, status: int = 2
     is_trainer = training_session.trainer_id == current_user.id
     # Each form only where the page shows it.
     if is_upcoming and is_trainer:
-        drop_out_form = drop_out_form or DropOutForm()
+        hand_back_form = hand_back_form or HandBackForm()
     if is_upcoming and current_user.is_office:
         shadow_form = shadow_form or ShadowForm()
         shadow_form.trainer_id.choices = _shadow_choices(
@@ -48,7 +48,7 @@ def _page(session_id: int, drop_out_form=None, shadow_form=None, status: int = 2
             shown=shown,
             is_upcoming=is_upcoming,
             is_trainer=is_trainer,
-            drop_out_form=drop_out_form,
+            hand_back_form=hand_back_form,
             shadow_form=shadow_form,
             outcome=attendance.outcome(
                 training_session,
@@ -65,25 +65,25 @@ def _page(session_id: int, drop_out_form=None, shadow_form=None, status: int = 2
 def _shadow_choices(training_session: TrainingSession) -> list[SelectChoice]:
     return [
         SelectChoice(str(u.id), u.name)
-        for u in lifecycle.shadow_choices(training_session)
+        for u in shadowing.shadow_choices(training_session)
     ]
 
 
-@bp.route("/<int:session_id>/drop-out", methods=["POST"])
+@bp.route("/<int:session_id>/hand-back", methods=["POST"])
 @login_required
-def drop_out(session_id: int):
+def hand_back(session_id: int):
     training_session = services.get_session_for(current_user, session_id)
     if training_session.trainer_id != current_user.id:
         abort(404)
-    form = DropOutForm()
+    form = HandBackForm()
     if form.validate_on_submit():
         try:
-            lifecycle.drop_out(
+            lifecycle.hand_back(
                 training_session,
                 current_user,
                 form.reason.data,
                 utcnow(),
-                form.confirm.data,
+                confirmed=form.confirm.data,
             )
         except DomainError as error:
             db.session.rollback()
@@ -91,12 +91,13 @@ def drop_out(session_id: int):
         else:
             db.session.commit()
             flash(
-                "You are off this session. We're finding another trainer, and the group "
-                "and the national office have been told.",
+                "You have handed the session back. It is out of your calendar; the "
+                "group and the national office have been told, and we are looking "
+                "for another trainer.",
                 "success",
             )
             return redirect(url_for("home.index"))
-    return _page(session_id, drop_out_form=form, status=400)
+    return _page(session_id, hand_back_form=form, status=400)
 
 
 @bp.route("/<int:session_id>/shadows", methods=["POST"])
@@ -107,7 +108,7 @@ def add_shadow(session_id: int):
     form.trainer_id.choices = _shadow_choices(training_session)
     if form.validate_on_submit():
         try:
-            shadow = lifecycle.add_shadow(
+            shadow = shadowing.add_shadow(
                 training_session, form.trainer_id.data, current_user, utcnow()
             )
         except DomainError as error:
