@@ -21,6 +21,7 @@ from trainers.matching.locks import lock_request
 from trainers.matching.models import OfferStatus
 from trainers.matching.notice import check_notice, flag, tell_office
 from trainers.matching.services import (
+    end_wait_unless_at,
     offer_request,
     record,
     set_status,
@@ -72,7 +73,7 @@ def change_request(
         withdraw_pending_offers(training_request, now, tell_trainers=True)
         for slot in training_request.slots:
             slot.is_settled = False
-        _end_wait_unless_at(training_request, slots, now)
+        end_wait_unless_at(training_request, slots, now)
         set_status(training_request, RequestStatus.SUBMITTED, now)
         db.session.flush()
         offer_request(
@@ -102,23 +103,10 @@ def cancel_training_request(
     if training_session is not None:
         sessions.cancel_session(training_session, training_request.cancel_reason, now)
         calendar.send_invites(training_session, "session_cancelled", by=by)
-    _end_wait_unless_at(training_request, [], now)
+    end_wait_unless_at(training_request, [], now)
     if is_short:
         flag(training_request, "flagged", "Cancelled inside the notice window", by, now)
     return training_request
-
-
-def _end_wait_unless_at(
-    training_request: TrainingRequest, times: list[tuple[datetime, datetime]], now
-) -> None:
-    """A handed-back session's event, kept in the group's calendars for the next
-    trainer, is cancelled there once its time is no longer one of `times`."""
-    awaited = sessions.awaited_session_of(training_request.id)
-    if awaited is not None and (awaited.starts_at, awaited.ends_at) not in times:
-        sessions.stop_awaiting(awaited, now)
-        calendar.send_invites(
-            awaited, "session_cancelled", people=calendar.organisers(awaited)
-        )
 
 
 @dataclass(frozen=True)

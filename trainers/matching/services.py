@@ -405,12 +405,38 @@ def _ensure_pending(offer: Offer) -> None:
 def _book(
     training_request: TrainingRequest, slot: RequestSlot, trainer_id: int, now: datetime
 ) -> TrainingSession:
+    continuing = end_wait_unless_at(
+        training_request, [(slot.starts_at, slot.ends_at)], now
+    )
     training_session = sessions.book_session(
-        training_request, trainer_id, slot.starts_at, slot.ends_at, now
+        training_request,
+        trainer_id,
+        slot.starts_at,
+        slot.ends_at,
+        now,
+        continuing=continuing,
     )
     withdraw_pending_offers(training_request, now, tell_trainers=True)
     _tell_booked(training_session)
     return training_session
+
+
+def end_wait_unless_at(
+    training_request: TrainingRequest,
+    times: list[tuple[datetime, datetime]],
+    now: datetime,
+) -> TrainingSession | None:
+    """A handed-back session's event waits in the group's calendars for the next
+    trainer: returned while its time is one of `times` (a booking then carries it
+    on), else cancelled there."""
+    awaited = sessions.awaited_session_of(training_request.id)
+    if awaited is None or (awaited.starts_at, awaited.ends_at) in times:
+        return awaited
+    sessions.stop_awaiting(awaited, now)
+    calendar.send_invites(
+        awaited, "session_cancelled", people=calendar.organisers(awaited)
+    )
+    return None
 
 
 def withdraw_pending_offers(
