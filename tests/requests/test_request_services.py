@@ -527,7 +527,7 @@ def test_the_list_page_reads_what_each_person_may_see_as_rows(
     assert [row.id for row in page.items] == [ours.id] and page.total == 1
     (row,) = page.items
     assert (row.topic_name, row.group_name) == (ours.topic.name, "Hastings Action")
-    assert row.first_slot_starts_at == utc(2027, 1, 20, 18)
+    assert row.starts_at == utc(2027, 1, 20, 18)
     assert row.is_short_notice and not row.is_urgent
     assert listed(organiser, group_id=other_group.id).items == []
     assert [row.id for row in listed(office).items] == [theirs.id, ours.id]
@@ -585,8 +585,8 @@ def test_a_request_is_shown_with_its_slots_and_history(
     assert shown.request.created_by_name == organiser.name
     assert shown.request.venue_address == "Hastings Library\n13 Brassey Road"
     assert shown.slots == [
-        (utc(2027, 1, 15, 18), utc(2027, 1, 15, 20)),
-        (utc(2027, 6, 15, 9), utc(2027, 6, 15, 11)),
+        (utc(2027, 1, 15, 18), utc(2027, 1, 15, 20), False),
+        (utc(2027, 6, 15, 9), utc(2027, 6, 15, 11), False),
     ]
     assert [(e.action, e.actor_name) for e in shown.events] == [
         ("submitted", organiser.name),

@@ -22,6 +22,7 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
     first_slot_start,
+    request_start,
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
 
@@ -191,7 +192,7 @@ class OpenRequest(NamedTuple):
     id: int
     topic_name: str
     group_name: str
-    first_slot_starts_at: datetime | None
+    starts_at: datetime | None  # as requests.models.request_start
     status: str
 
 
@@ -242,13 +243,12 @@ def _organiser_desk() -> Select:
         .join(group_organisers, and_(*own_group))
         .subquery("own_groups")
     )
-    first_slot = first_slot_start()
     requests = (
         select(
             TrainingRequest.id.label("request_id"),
             Topic.name.label("topic_name"),
             Group.name.label("group_name"),
-            first_slot.label("first_slot_starts_at"),
+            request_start().label("starts_at"),
             TrainingRequest.status,
             TrainingRequest.created_at,
         )

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ScalarSelect,
     String,
     Text,
+    case,
     false,
     func,
     or_,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from trainers.extensions import db
+from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 
 
@@ -37,6 +39,10 @@ OPEN_STATUSES = frozenset(
     {RequestStatus.SUBMITTED, RequestStatus.OFFERED, RequestStatus.UNFILLED}
 )
 CANCELLABLE_STATUSES = OPEN_STATUSES | {RequestStatus.BOOKED}
+# A session took it: its time and place are the session's.
+TAKEN_STATUSES = (RequestStatus.BOOKED, RequestStatus.DELIVERED)
+# "booked" sorts before "delivered": the live one first.
+TAKEN_SESSION_STATUSES = (SessionStatus.BOOKED, SessionStatus.DELIVERED)
 _STATUS_SQL = ", ".join(f"'{status}'" for status in RequestStatus)
 
 
@@ -128,7 +134,8 @@ class TrainingRequest(db.Model):
 
     @property
     def first_slot_starts_at(self) -> datetime | None:
-        return self.slots[0].starts_at if self.slots else None
+        slots = self.matching_slots
+        return slots[0].starts_at if slots else None
 
     def __repr__(self) -> str:
         return f"<TrainingRequest {self.id} {self.status}>"
@@ -174,14 +181,48 @@ class RequestSlot(db.Model):
     training_request = relationship("TrainingRequest", back_populates="slots")
 
 
+def matching_slot() -> ColumnElement[bool]:
+    """SQL: this slot is one matching may offer (TrainingRequest.matching_slots):
+    it is settled, or no slot of its request is."""
+    settled = aliased(RequestSlot)
+    return or_(
+        RequestSlot.is_settled,
+        ~select(settled.id)
+        .where(settled.request_id == RequestSlot.request_id, settled.is_settled)
+        .exists(),
+    )
+
+
 def first_slot_start() -> ScalarSelect:
-    """A request's first proposed start in SQL, for statements that read requests
-    as rows (first_slot_starts_at is the same on a loaded request)."""
+    """A request's first proposed start that matching may offer, in SQL, for
+    statements that read requests as rows (first_slot_starts_at on a loaded
+    request)."""
     return (
         select(func.min(RequestSlot.starts_at))
-        .where(RequestSlot.request_id == TrainingRequest.id)
+        .where(RequestSlot.request_id == TrainingRequest.id, matching_slot())
         .correlate(TrainingRequest)
         .scalar_subquery()
+    )
+
+
+def request_start() -> ColumnElement[datetime]:
+    """When a request takes place, as lists show it, in SQL: once booked, its
+    session's start (booked, else the latest delivered); before, the first
+    proposed start matching may offer."""
+    taken = (
+        select(TrainingSession.starts_at)
+        .where(
+            TrainingSession.request_id == TrainingRequest.id,
+            TrainingSession.status.in_(TAKEN_SESSION_STATUSES),
+        )
+        .order_by(TrainingSession.status, TrainingSession.id.desc())
+        .limit(1)
+        .correlate(TrainingRequest)
+        .scalar_subquery()
+    )
+    return case(
+        (TrainingRequest.status.in_(TAKEN_STATUSES), taken),
+        else_=first_slot_start(),
     )
 
 
@@ -204,14 +245,3 @@ class RequestEvent(db.Model):
     training_request = relationship("TrainingRequest", back_populates="events")
     actor = relationship("User")
 
-
-def matching_slot() -> ColumnElement[bool]:
-    """SQL: this slot is one matching may offer (TrainingRequest.matching_slots):
-    it is settled, or no slot of its request is."""
-    settled = aliased(RequestSlot)
-    return or_(
-        RequestSlot.is_settled,
-        ~select(settled.id)
-        .where(settled.request_id == RequestSlot.request_id, settled.is_settled)
-        .exists(),
-    )

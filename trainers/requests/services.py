@@ -28,8 +28,8 @@ from trainers.requests.models import (
     RequestSlot,
     RequestStatus,
     TrainingRequest,
-    first_slot_start,
     is_urgent_at,
+    request_start,
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import LocalTimeError, local_to_utc
@@ -374,7 +374,9 @@ class ListedRequest(NamedTuple):
     created_at: datetime
     topic_name: str
     group_name: str
-    first_slot_starts_at: datetime | None
+    # When it takes place: its session's start once booked, else the first
+    # proposed start (requests.models.request_start).
+    starts_at: datetime | None
     is_short_notice: bool
     is_urgent: bool
 
@@ -436,10 +438,8 @@ def list_page(
         items=[
             ListedRequest(
                 *row,
-                _is_short_notice_at(
-                    row.status, row.first_slot_starts_at, now, notice_days
-                ),
-                is_urgent_at(row.status, row.first_slot_starts_at, now, urgent_days),
+                _is_short_notice_at(row.status, row.starts_at, now, notice_days),
+                is_urgent_at(row.status, row.starts_at, now, urgent_days),
             )
             for row in found
         ],
@@ -460,7 +460,6 @@ def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, S
         scope.append(TrainingRequest.status == bindparam("status"))
     if by_group:
         scope.append(TrainingRequest.group_id == bindparam("group_id"))
-    first_slot = first_slot_start()
     rows = (
         select(
             TrainingRequest.id,
@@ -468,7 +467,7 @@ def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, S
             TrainingRequest.created_at,
             Topic.name.label("topic_name"),
             Group.name.label("group_name"),
-            first_slot.label("first_slot_starts_at"),
+            request_start().label("starts_at"),
         )
         .join(TrainingRequest.topic)
         .join(TrainingRequest.group)
@@ -491,12 +490,20 @@ class TakingSession(NamedTuple):
     trainer_name: str
 
 
+class ShownSlot(NamedTuple):
+    """A proposed time as the request's page shows it."""
+
+    starts_at: datetime
+    ends_at: datetime
+    is_settled: bool  # the time the group settled on (see RequestSlot)
+
+
 @dataclass(frozen=True)
 class ShownRequest:
     """A request as its page shows it, read as rows rather than entities."""
 
     request: Row  # its columns, with topic_name, group_name and created_by_name
-    slots: list[tuple[datetime, datetime]]  # (starts_at, ends_at), earliest first
+    slots: list["ShownSlot"]  # earliest first
     events: Sequence[Row]  # at, action, detail, is_flagged, actor_name; oldest first
     is_open: bool
     can_cancel: bool
@@ -523,11 +530,12 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
         raise NotFound()
     details = found[0]
     slots = [
-        (row.slot_starts_at, row.slot_ends_at)
+        ShownSlot(row.slot_starts_at, row.slot_ends_at, row.slot_is_settled)
         for row in found
         if row.slot_starts_at is not None
     ]
-    first = slots[0][0] if slots else None
+    settled = [slot for slot in slots if slot.is_settled]
+    first = (settled or slots)[0].starts_at if slots else None
     taken = _session_taking(details)
     return ShownRequest(
         request=details,
@@ -592,6 +600,7 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
             TrainingRequest.is_online,
             TrainingRequest.venue_postcode,
             TrainingRequest.venue_address,
+            TrainingRequest.meeting_url,
             TrainingRequest.expected_attendance,
             TrainingRequest.accessibility_needs,
             TrainingRequest.notes,
@@ -603,6 +612,7 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
             User.name.label("created_by_name"),
             RequestSlot.starts_at.label("slot_starts_at"),
             RequestSlot.ends_at.label("slot_ends_at"),
+            RequestSlot.is_settled.label("slot_is_settled"),
             taking.c.id.label("session_id"),
             taking.c.status.label("session_status"),
             taking.c.starts_at.label("session_starts_at"),

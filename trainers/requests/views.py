@@ -311,7 +311,10 @@ def cancel(request_id: int):
             flash("The request has been cancelled.", "success")
             return redirect(url_for(".show", request_id=request_id))
     return render_template(
-        "requests/cancel.html", form=form, training_request=training_request
+        "requests/cancel.html",
+        form=form,
+        training_request=training_request,
+        training_session=booked_session_of(training_request.id),
     )
 
 
