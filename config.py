@@ -75,6 +75,8 @@ class Config:
     NOTICE_WINDOW_HOURS = 48
     OFFER_NUDGE_HOURS = 24
     REMINDER_HOURS_BEFORE = (48, 2)  # the first and second reminder
+    # An online session with no meeting link this close: its organisers are asked.
+    MEETING_LINK_NUDGE_HOURS = 48
     FOLLOW_UP_HOURS_AFTER = (2, 72)  # asking for attendance, then again
     ATTENDANCE_UNKNOWN_DAYS = 14
     # A roster uploaded as CSV (name,email,consent): at most this many people and bytes.

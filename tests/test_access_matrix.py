@@ -36,6 +36,7 @@ OFFICE_ONLY = "LFFFFK"
 MATRIX = {
     "auth.accept_invitation": "******",
     "auth.change_password": "LKKKKK",
+    "auth.contact": "LKKKKK",
     "auth.forgot_password": "******",
     "auth.login": "******",
     "auth.logout": "******",
@@ -111,6 +112,7 @@ MATRIX = {
     "requests.show": "LKHFFK",
     "sessions.add_shadow": OFFICE_ONLY,
     "sessions.hand_back": "LHHKHH",
+    "sessions.change_details": "LKHHHK",
     "sessions.show": "LKHKHK",
     "attendance.show": "LKHKHK",
     "attendance.record": "LKHKHK",

@@ -219,6 +219,7 @@ SITE_LINKS = (
     ("recruiting.data_quality", {}),
     ("outbox.index", {}),
     ("calendar.manage", {}),
+    ("auth.contact", {}),
     ("auth.change_password", {}),
     ("auth.logout", {}),
 )

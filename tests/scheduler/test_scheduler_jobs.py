@@ -523,7 +523,7 @@ def test_a_session_moved_after_its_first_reminder_is_reminded_again_from_the_new
         confirmed=True,
     )
     db.session.commit()
-    assert moved is not None and moved.id == training_session.id
+    assert moved.kept_trainer and moved.training_session.id == training_session.id
 
     for now in (START - 47 * HOUR, START - 2 * HOUR, MOVED_TO - 48 * HOUR - MINUTE):
         assert run("remind-sessions", now) == "0 reminders sent", now

@@ -76,3 +76,13 @@ class ChangePasswordForm(FlaskForm):
     )
     password = _new_password()
     confirm = _confirm()
+
+
+class ContactForm(FlaskForm):
+    phone = StringField(
+        "Phone number (optional)",
+        validators=[Length(max=30, message="That is too long for a phone number.")],
+        filters=[strip_whitespace],
+        description="Shown only to the people you have a session with (its trainer, "
+        "or the group's organisers), so they can reach you on the day.",
+    )

@@ -4,6 +4,7 @@ Every function flushes and leaves the commit to the caller.
 """
 
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
@@ -352,6 +353,26 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     db.session.flush()
     logger.info("User %s changed their password", user.id)
+
+
+PHONE_CHARACTERS = re.compile(r"[0-9 +()-]+")
+
+
+def set_phone(user: User, phone: str | None) -> User:
+    """Set (or, when blank, remove) the person's phone number, which people they
+    have a session with see. Raises DomainError for one that cannot be a number."""
+    phone = " ".join((phone or "").split())
+    digits = sum(char.isdigit() for char in phone)
+    if phone and (not PHONE_CHARACTERS.fullmatch(phone) or not 7 <= digits <= 15):
+        raise DomainError(
+            "Enter a phone number of digits, spaces and an optional +, such as "
+            "07700 900123 or +44 7700 900123; or leave it empty.",
+            field="phone",
+        )
+    user.phone = phone or None
+    db.session.flush()
+    logger.info("User %s %s their phone number", user.id, "set" if phone else "removed")
+    return user
 
 
 def set_active(user_id: int, is_active: bool, by: User) -> User:

@@ -17,6 +17,7 @@ from trainers.auth import services
 from trainers.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
+    ContactForm,
     ForgotPasswordForm,
     LoginForm,
     ResetPasswordForm,
@@ -142,3 +143,26 @@ def change_password():
             flash("Your password has been changed.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/contact", methods=["GET", "POST"])
+@login_required
+def contact():
+    form = ContactForm(
+        data={"phone": current_user.phone} if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        try:
+            services.set_phone(current_user, form.phone.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                "Phone number saved."
+                if current_user.phone
+                else "Phone number removed.",
+                "success",
+            )
+            return redirect(url_for("auth.contact"))
+    return render_template("auth/contact.html", form=form)

@@ -18,13 +18,14 @@ from trainers.errors import DomainError
 from trainers.matching.candidates import request_venue
 from trainers.matching.facts import load_trainer_facts, travel_settings
 from trainers.matching.locks import lock_request, lock_trainers
-from trainers.matching.rules import SlotFacts, Venue, broken_rules
+from trainers.matching.rules import Broken, Rule, SlotFacts, Venue, broken_rules
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
 
-CAP_RULE_PREFIX = "at their monthly cap"
-# What a shadowing trainer must keep to: they teach nothing, so only being free.
-SHADOW_RULES = ("account", "on a day off", "clashes")
+# The rules for a shadowing trainer: they teach nothing, so only being free.
+SHADOWING = frozenset({Rule.ACCOUNT, Rule.DAY_OFF, Rule.CLASH})
+# The rules a new venue for a booked session must keep to: the place, not the time.
+PLACE = frozenset({Rule.REACH, Rule.CLASH})
 
 
 class TrainerNotFree(DomainError):
@@ -41,7 +42,7 @@ class Verdict:
 
     trainer_id: int
     name: str
-    broken: list[str]
+    broken: list[Broken]
 
     @property
     def is_free(self) -> bool:
@@ -50,9 +51,7 @@ class Verdict:
     @property
     def is_only_over_cap(self) -> bool:
         """Free but for their monthly cap, which the office may pass with a reason."""
-        return bool(self.broken) and all(
-            rule.startswith(CAP_RULE_PREFIX) for rule in self.broken
-        )
+        return bool(self.broken) and all(b.rule == Rule.CAP for b in self.broken)
 
     @property
     def reasons(self) -> str:
@@ -85,12 +84,12 @@ def judge(
     *,
     venue: Venue | None = None,
     moving_session_id: int | None = None,
-    shadowing: bool = False,
+    rules: frozenset[Rule] | None = None,
 ) -> dict[int, Verdict]:
     """Each trainer's verdict for the request at this time (and `venue`, by
-    default the request's); the session being moved is left out of their
-    bookings. Shadowing trainers need only be free. Reads without locking: a
-    page may show it, and a booking calls it after `hold`."""
+    default the request's) on every hard rule, or only `rules` (SHADOWING,
+    PLACE); the session being moved is left out of their bookings. Reads
+    without locking: a page may show it, and a booking calls it after `hold`."""
     if not trainer_ids:
         return {}
     facts, names = load_trainer_facts(
@@ -104,7 +103,9 @@ def judge(
     verdicts = {}
     for trainer_id in trainer_ids:
         if trainer_id not in facts:
-            verdicts[trainer_id] = Verdict(trainer_id, "", ["not a trainer"])
+            verdicts[trainer_id] = Verdict(
+                trainer_id, "", [Broken(Rule.QUALIFIED, "not a trainer")]
+            )
             continue
         broken = broken_rules(
             facts[trainer_id],
@@ -112,8 +113,8 @@ def judge(
             travel_settings(),
             ignore_session_id=moving_session_id,
         )
-        if shadowing:
-            broken = [rule for rule in broken if rule.startswith(SHADOW_RULES)]
+        if rules is not None:
+            broken = [b for b in broken if b.rule in rules]
         verdicts[trainer_id] = Verdict(trainer_id, names[trainer_id], broken)
     return verdicts
 
@@ -127,7 +128,7 @@ def admit(
     *,
     venue: Venue | None = None,
     moving_session_id: int | None = None,
-    shadowing: bool = False,
+    rules: frozenset[Rule] | None = None,
     may_pass_cap: bool = False,
 ) -> Verdict:
     """Hold the trainer and the request, then judge the trainer; raises
@@ -141,7 +142,7 @@ def admit(
         ends_at,
         venue=venue,
         moving_session_id=moving_session_id,
-        shadowing=shadowing,
+        rules=rules,
     )[trainer_id]
     if not (verdict.is_free or (may_pass_cap and verdict.is_only_over_cap)):
         raise TrainerNotFree(verdict)

@@ -15,7 +15,7 @@ from trainers.calendar import services as calendar
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.links import absolute_url
-from trainers.matching import booking
+from trainers.matching import booking, shadowing
 from trainers.matching.booking import Verdict, session_venue
 from trainers.matching.locks import lock_request
 from trainers.matching.models import OfferStatus
@@ -241,7 +241,7 @@ def reschedule(
     if verdict.is_free:
         sessions.move_session(training_session, starts_at, ends_at, now)
         record(training_request, "rescheduled", moved + why, by, now, is_short)
-        _drop_shadows_not_free(training_request, training_session, by, now)
+        shadowing.drop_shadows_not_free(training_request, training_session, by, now)
         calendar.send_invites(training_session, "session_moved", by=by, reason=reason)
         made = []
     else:
@@ -269,45 +269,6 @@ def reschedule(
         request_status=training_request.status,
         offers_made=len(made),
     )
-
-
-def _drop_shadows_not_free(
-    training_request: TrainingRequest,
-    training_session: TrainingSession,
-    by: User,
-    now: datetime,
-) -> None:
-    """Shadowing trainers who can't join the session at its new time come off it,
-    with a CANCEL of its event; they were held with its trainer."""
-    verdicts = booking.judge(
-        training_request,
-        [shadow.trainer_id for shadow in training_session.shadows],
-        training_session.starts_at,
-        training_session.ends_at,
-        venue=session_venue(training_session),
-        moving_session_id=training_session.id,
-        shadowing=True,
-    )
-    for shadow in list(training_session.shadows):
-        verdict = verdicts[shadow.trainer_id]
-        if verdict.is_free:
-            continue
-        calendar.send_invites(
-            training_session,
-            "shadow_removed",
-            people=[shadow.trainer],
-            removed=True,
-            reasons=verdict.reasons,
-        )
-        training_session.shadows.remove(shadow)
-        record(
-            training_request,
-            "shadow removed",
-            f"{verdict.name} can't shadow at the new time ({verdict.reasons})",
-            by,
-            now,
-        )
-    db.session.flush()
 
 
 def _settle(training_request: TrainingRequest, starts_at: datetime, ends_at) -> None:

@@ -7,6 +7,7 @@ accepting an offer, direct assignment and the planner all ask `broken_rules`.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from functools import cached_property
 
 from trainers.geo import distance_km
@@ -97,12 +98,35 @@ def local_month(moment: datetime) -> tuple[int, int]:
     return local.year, local.month
 
 
+class Rule(StrEnum):
+    """Which hard rule is broken."""
+
+    ACCOUNT = "account"
+    QUALIFIED = "qualified"
+    AVAILABILITY = "availability"
+    DAY_OFF = "day off"
+    REACH = "reach"
+    CLASH = "clash"
+    CAP = "cap"
+
+
+class Broken(str):
+    """A broken rule in words, as people see it, knowing which rule it is."""
+
+    rule: Rule
+
+    def __new__(cls, rule: Rule, words: str) -> "Broken":
+        broken = super().__new__(cls, words)
+        broken.rule = rule
+        return broken
+
+
 def broken_rules(
     trainer: TrainerFacts,
     slot: SlotFacts,
     settings: TravelSettings,
     ignore_session_id: int | None = None,
-) -> list[str]:
+) -> list[Broken]:
     """Why this trainer may not take this slot, in words; empty when they may.
 
     `ignore_session_id` leaves out a session being moved, so it does not clash
@@ -110,19 +134,23 @@ def broken_rules(
     """
     broken = []
     if not trainer.is_active:
-        broken.append("account deactivated")
+        broken.append(Broken(Rule.ACCOUNT, "account deactivated"))
     if trainer.level != "qualified":
-        broken.append("not qualified for this topic")
+        broken.append(Broken(Rule.QUALIFIED, "not qualified for this topic"))
     if not _inside_a_window(trainer.windows, slot):
-        broken.append("outside their weekly availability")
+        broken.append(Broken(Rule.AVAILABILITY, "outside their weekly availability"))
     if _on_a_day_off(trainer.days_off, slot):
-        broken.append("on a day off")
+        broken.append(Broken(Rule.DAY_OFF, "on a day off"))
     km = venue_distance_km(trainer, slot.venue)
     if not slot.venue.is_online and (km is None or km > trainer.travel_radius_km):
         broken.append(
-            "home district unknown"
-            if km is None
-            else f"{km:.0f} km away, beyond their {trainer.travel_radius_km} km radius"
+            Broken(
+                Rule.REACH,
+                "home district unknown"
+                if km is None
+                else f"{km:.0f} km away, beyond their {trainer.travel_radius_km} km "
+                "radius",
+            )
         )
     others = [
         b
@@ -130,7 +158,12 @@ def broken_rules(
         if ignore_session_id is None or b.session_id != ignore_session_id
     ]
     if _clashes(others, slot, settings):
-        broken.append("clashes with another of their sessions (allowing for travel)")
+        broken.append(
+            Broken(
+                Rule.CLASH,
+                "clashes with another of their sessions (allowing for travel)",
+            )
+        )
     month = (slot.local_start.year, slot.local_start.month)
     booked = trainer.sessions_by_month.get(month, 0)
     if ignore_session_id is not None:
@@ -140,7 +173,7 @@ def broken_rules(
             if b.session_id == ignore_session_id and local_month(b.starts_at) == month
         )
     if booked >= trainer.monthly_cap:
-        broken.append(f"at their monthly cap ({trainer.monthly_cap})")
+        broken.append(Broken(Rule.CAP, f"at their monthly cap ({trainer.monthly_cap})"))
     return broken
 
 

@@ -21,7 +21,7 @@ from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.links import absolute_url
 from trainers.matching import booking
-from trainers.matching.booking import CAP_RULE_PREFIX, TrainerNotFree
+from trainers.matching.booking import TrainerNotFree
 from trainers.matching.candidates import (
     CandidateList,
     find_candidates,
@@ -35,6 +35,7 @@ from trainers.matching.facts import (
 )
 from trainers.matching.locks import lock_request
 from trainers.matching.models import Offer, OfferStatus
+from trainers.matching.rules import Rule
 from trainers.network.models import Group, Topic
 from trainers.requests.models import (
     OPEN_STATUSES,
@@ -594,7 +595,7 @@ def assign_trainer(
             may_pass_cap=True,
         )
     except TrainerNotFree as error:
-        hard = [r for r in error.verdict.broken if not r.startswith(CAP_RULE_PREFIX)]
+        hard = [b for b in error.verdict.broken if b.rule != Rule.CAP]
         raise DomainError(
             "That trainer cannot take this slot: " + "; ".join(hard) + "."
         ) from None

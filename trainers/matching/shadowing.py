@@ -15,6 +15,7 @@ from trainers.matching.booking import TrainerNotFree, session_venue
 from trainers.matching.services import record
 from trainers.network.models import Topic
 from trainers.profiles.models import TrainerTopic
+from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def add_shadow(
             training_session.ends_at,
             now,
             venue=session_venue(training_session),
-            shadowing=True,
+            rules=booking.SHADOWING,
         )
     except TrainerNotFree as error:
         raise DomainError(
@@ -85,6 +86,46 @@ def _ensure_open_to(
         raise DomainError(
             "That trainer is already on this session.", field="trainer_id"
         )
+
+
+def drop_shadows_not_free(
+    training_request: TrainingRequest,
+    training_session: TrainingSession,
+    by: User,
+    now: datetime,
+) -> None:
+    """Shadowing trainers who can't join the session as it now is (moved, or at
+    a new venue) come off it, with a CANCEL of its event. The caller holds them
+    (booking.hold) with its trainer."""
+    verdicts = booking.judge(
+        training_request,
+        [shadow.trainer_id for shadow in training_session.shadows],
+        training_session.starts_at,
+        training_session.ends_at,
+        venue=session_venue(training_session),
+        moving_session_id=training_session.id,
+        rules=booking.SHADOWING,
+    )
+    for shadow in list(training_session.shadows):
+        verdict = verdicts[shadow.trainer_id]
+        if verdict.is_free:
+            continue
+        calendar.send_invites(
+            training_session,
+            "shadow_removed",
+            people=[shadow.trainer],
+            removed=True,
+            reasons=verdict.reasons,
+        )
+        training_session.shadows.remove(shadow)
+        record(
+            training_request,
+            "shadow removed",
+            f"{verdict.name} can no longer shadow it ({verdict.reasons})",
+            by,
+            now,
+        )
+    db.session.flush()
 
 
 def shadow_choices(training_session: TrainingSession) -> list[User]:

@@ -251,6 +251,7 @@ def _account(user: User) -> Section:
             ("id", "Account number"),
             ("name", "Name"),
             ("email", "Email address"),
+            ("phone", "Phone number"),
             ("roles", "Roles"),
             ("is_active", "Can sign in"),
             ("created_at", "Created"),
@@ -262,6 +263,7 @@ def _account(user: User) -> Section:
                 "id": user.id,
                 "name": user.name,
                 "email": user.email,
+                "phone": user.phone,
                 "roles": roles or ["none"],
                 "is_active": user.is_active,
                 "created_at": user.created_at,
@@ -941,7 +943,7 @@ def erase_person(user_id: int, by: User, confirmation: str, now: datetime) -> Er
     names = (old_name,) if len(old_name.split()) > 1 else ()
     erasure.texts = _redact_free_text((*names, old_email))
     erasure.extra = _erase_account(user)
-    user.name, user.email = ERASED_NAME, placeholder_email(user.id)
+    user.name, user.email, user.phone = ERASED_NAME, placeholder_email(user.id), None
     user.password_hash = UNUSABLE_PASSWORD
     # An inactive account's sign-in cookie no longer loads: its sessions end.
     user.is_active, user.is_office = False, False

@@ -25,6 +25,7 @@ from trainers.requests.services import (
     MAX_ACCESSIBILITY,
     MAX_ADDRESS,
     MAX_ATTENDANCE,
+    MAX_MEETING_URL,
     MAX_NOTES,
     MAX_REASON,
     MAX_SLOTS,
@@ -32,7 +33,7 @@ from trainers.requests.services import (
     slot_field,
 )
 from trainers.timeutil import to_local
-from trainers.viewhelpers import CONFIRM_LABEL
+from trainers.viewhelpers import CONFIRM_LABEL, strip_whitespace
 
 SLOT_PARTS = ("date", "start", "end")
 
@@ -95,6 +96,15 @@ class RequestForm(FlaskForm):
         description="Building, street and town, and how to find the room. Leave "
         "empty for an online session.",
     )
+    meeting_url = StringField(
+        "Meeting link (optional)",
+        validators=[
+            Length(max=MAX_MEETING_URL, message="That link is too long."),
+        ],
+        filters=[strip_whitespace],
+        description="For an online session: the https address of your video call. "
+        "You can add it later, from the session's page.",
+    )
     expected_attendance = IntegerField(
         "Expected attendance",
         validators=[InputRequired("Enter how many people you expect.")],
@@ -120,6 +130,9 @@ class RequestForm(FlaskForm):
             )
         ],
     )
+    # Made when the form is first shown: the same form sent twice makes one request.
+    submission_key = HiddenField()
+    confirm_overlap = BooleanField("Yes, send this request as well", default=False)
 
     def slot_rows(self) -> list[SlotRow]:
         """Each slot row's (date, start, end) as typed, empty parts as None."""
@@ -138,6 +151,7 @@ class RequestForm(FlaskForm):
             "is_online": self.is_online.data,
             "venue_postcode": self.venue_postcode.data,
             "venue_address": self.venue_address.data,
+            "meeting_url": self.meeting_url.data,
             "expected_attendance": self.expected_attendance.data,
             "accessibility_needs": self.accessibility_needs.data,
             "notes": self.notes.data,
@@ -177,6 +191,7 @@ def request_form_data(training_request: TrainingRequest) -> dict:
         "is_online": training_request.is_online,
         "venue_postcode": training_request.venue_postcode,
         "venue_address": training_request.venue_address,
+        "meeting_url": training_request.meeting_url,
         "expected_attendance": training_request.expected_attendance,
         "accessibility_needs": training_request.accessibility_needs,
         "notes": training_request.notes,
@@ -187,6 +202,38 @@ def request_form_data(training_request: TrainingRequest) -> dict:
         data[slot_field(row, "start")] = starts.time()
         data[slot_field(row, "end")] = ends.time()
     return data
+
+
+# The request's fields a booked session's organisers and the office may change.
+BOOKED_DETAILS = (
+    "venue_postcode",
+    "venue_address",
+    "meeting_url",
+    "expected_attendance",
+    "accessibility_needs",
+    "notes",
+)
+
+
+class BookedDetailsForm(FlaskForm):
+    """What may change once a session is booked: its place and particulars."""
+
+    venue_postcode = RequestForm.venue_postcode
+    venue_address = RequestForm.venue_address
+    meeting_url = RequestForm.meeting_url
+    expected_attendance = RequestForm.expected_attendance
+    accessibility_needs = RequestForm.accessibility_needs
+    notes = RequestForm.notes
+    confirm = BooleanField(CONFIRM_LABEL)
+
+    def details(self) -> dict:
+        """The fields named as matching.details.change_details wants them."""
+        return {name: self[name].data for name in BOOKED_DETAILS}
+
+
+def booked_details_data(training_request: TrainingRequest) -> dict:
+    """The details form's starting values: what the group asks for now."""
+    return {name: getattr(training_request, name) for name in BOOKED_DETAILS}
 
 
 class CancelForm(FlaskForm):

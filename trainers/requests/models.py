@@ -244,4 +244,3 @@ class RequestEvent(db.Model):
 
     training_request = relationship("TrainingRequest", back_populates="events")
     actor = relationship("User")
-

@@ -11,9 +11,23 @@ from datetime import date, datetime, time, timedelta
 from math import ceil
 from operator import attrgetter
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import BindParameter, Row, Select, bindparam, case, func, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from trainers.auth.models import User
@@ -29,10 +43,11 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
     is_urgent_at,
+    matching_slot,
     request_start,
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
-from trainers.timeutil import LocalTimeError, local_to_utc
+from trainers.timeutil import LocalTimeError, format_datetime, local_to_utc
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +57,7 @@ MAX_ADDRESS = 500
 MAX_ACCESSIBILITY = 1000
 MAX_NOTES = 2000
 MAX_REASON = 500
+MAX_MEETING_URL = 500
 # Nobody plans a workshop further ahead; later dates only break month arithmetic.
 MAX_YEARS_AHEAD = 2
 
@@ -81,6 +97,7 @@ class _Venue:
     venue_latitude: float | None = None
     venue_longitude: float | None = None
     venue_address: str = ""
+    meeting_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,35 +218,55 @@ def create_request(
     notes: str | None,
     by: User,
     now: datetime,
+    meeting_url: str | None = None,
+    submission_key: str | None = None,
+    warn_of_overlap: bool = False,
 ) -> TrainingRequest:
     """Submit a group's request for a topic in one of `slots` (from parse_slots).
 
     Records it in the history; matching may run on the result straight after.
-    Raises DomainError naming the field at fault. Flushes; the caller commits.
+    Raises AlreadySubmitted when the form with `submission_key` made a request
+    before, OverlapsOpenRequest (with `warn_of_overlap`) when the group has one
+    for the topic at an overlapping time, or DomainError naming the field at
+    fault. Flushes; the caller commits.
     """
     if not group.is_active:
         raise DomainError(
             f"{group.name} is no longer active, so it cannot ask for training."
         )
+    _check_choice(topic, slots)
     details = _validate(
         topic,
         slots,
         is_online=is_online,
         venue_postcode=venue_postcode,
         venue_address=venue_address,
+        meeting_url=meeting_url,
         expected_attendance=expected_attendance,
         accessibility_needs=accessibility_needs,
         notes=notes,
     )
+    _ensure_not_sent(submission_key)
+    if warn_of_overlap:
+        overlapping = overlapping_requests(group, topic, slots)
+        if overlapping:
+            raise OverlapsOpenRequest(group, topic, overlapping)
     training_request = TrainingRequest(
         group=group,
         created_by=by,
         status=RequestStatus.SUBMITTED,
+        submission_key=submission_key,
         created_at=now,
         status_changed_at=now,
     )
-    db.session.add(training_request)
     _apply(training_request, details)
+    try:
+        # A savepoint: the same form sent twice at once loses here, not at commit.
+        with db.session.begin_nested():
+            db.session.add(training_request)
+    except IntegrityError:
+        _ensure_not_sent(submission_key)
+        raise
     _record(
         training_request,
         "submitted",
@@ -248,6 +285,87 @@ def create_request(
     return training_request
 
 
+class AlreadySubmitted(DomainError):
+    """The same form was sent before; `training_request` is what it made."""
+
+    def __init__(self, training_request: TrainingRequest):
+        super().__init__("You had already sent this request: here it is.")
+        self.training_request = training_request
+
+
+class OverlapsOpenRequest(DomainError):
+    """The group already has a request for the topic at an overlapping time."""
+
+    def __init__(self, group: Group, topic: Topic, others: list[TrainingRequest]):
+        when = ", ".join(format_datetime(when) for _, when in others)
+        super().__init__(
+            f"{group.name} already has a request for {topic.name} at an overlapping "
+            f"time ({when}): see its requests. If this is another session, tick the "
+            "box to send it as well.",
+            field="confirm_overlap",
+        )
+        self.others = others
+
+
+def _ensure_not_sent(submission_key: str | None) -> None:
+    if submission_key:
+        sent = db.session.scalar(
+            select(TrainingRequest).where(
+                TrainingRequest.submission_key == submission_key
+            )
+        )
+        if sent is not None:
+            raise AlreadySubmitted(sent)
+
+
+def overlapping_requests(
+    group: Group, topic: Topic, slots: list[Slot]
+) -> list[tuple[TrainingRequest, datetime]]:
+    """The group's open or booked requests for the topic at a time overlapping one
+    of `slots` (a booked one at its session's time), each with when it is."""
+    when = request_start()
+    found = db.session.execute(
+        select(TrainingRequest, when)
+        .where(
+            TrainingRequest.group_id == group.id,
+            TrainingRequest.topic_id == topic.id,
+            TrainingRequest.status.in_(CANCELLABLE_STATUSES),
+            or_(*(_overlaps(starts_at, ends_at) for starts_at, ends_at in slots)),
+        )
+        .order_by(when)
+    )
+    return [(training_request, starts_at) for training_request, starts_at in found]
+
+
+def _overlaps(starts_at: datetime, ends_at: datetime) -> ColumnElement[bool]:
+    """SQL: the request takes place at a time overlapping [starts_at, ends_at):
+    its booked session's, or, while open, a time matching may offer."""
+    booked = (
+        select(TrainingSession.id)
+        .where(
+            TrainingSession.request_id == TrainingRequest.id,
+            TrainingSession.status == SessionStatus.BOOKED,
+            TrainingSession.starts_at < ends_at,
+            TrainingSession.ends_at > starts_at,
+        )
+        .exists()
+    )
+    proposed = (
+        select(RequestSlot.id)
+        .where(
+            RequestSlot.request_id == TrainingRequest.id,
+            matching_slot(),
+            RequestSlot.starts_at < ends_at,
+            RequestSlot.ends_at > starts_at,
+        )
+        .exists()
+    )
+    return or_(
+        and_(TrainingRequest.status == RequestStatus.BOOKED, booked),
+        and_(TrainingRequest.status.in_(OPEN_STATUSES), proposed),
+    )
+
+
 def update_request(
     training_request: TrainingRequest,
     topic: Topic,
@@ -261,6 +379,7 @@ def update_request(
     notes: str | None,
     by: User,
     now: datetime,
+    meeting_url: str | None = None,
 ) -> list[str]:
     """Change an open request and record what changed; returns the changes (none: []).
 
@@ -268,16 +387,62 @@ def update_request(
     Flushes; the caller commits.
     """
     ensure_editable(training_request)
+    _check_choice(topic, slots)
     details = _validate(
         topic,
         slots,
         is_online=is_online,
         venue_postcode=venue_postcode,
         venue_address=venue_address,
+        meeting_url=meeting_url,
         expected_attendance=expected_attendance,
         accessibility_needs=accessibility_needs,
         notes=notes,
     )
+    return _save_changes(training_request, details, by, now)
+
+
+def change_booked_request(
+    training_request: TrainingRequest,
+    *,
+    venue_postcode: str | None,
+    venue_address: str | None,
+    meeting_url: str | None,
+    expected_attendance: int,
+    accessibility_needs: str | None,
+    notes: str | None,
+    by: User,
+    now: datetime,
+) -> list[str]:
+    """Change where a booked request takes place (venue and address, or meeting
+    link), how many are expected, access needs and notes: not its topic, times,
+    or whether it is online. Records and returns the changes (none: []).
+
+    The booked session is the caller's to follow (see matching.details).
+    Raises DomainError if it is not booked or a field is wrong. Flushes.
+    """
+    if training_request.status != RequestStatus.BOOKED:
+        raise DomainError(
+            f"This request is {training_request.status}: only a booked session's "
+            "details can be changed here."
+        )
+    details = _validate(
+        training_request.topic,
+        [(slot.starts_at, slot.ends_at) for slot in training_request.slots],
+        is_online=training_request.is_online,
+        venue_postcode=venue_postcode,
+        venue_address=venue_address,
+        meeting_url=meeting_url,
+        expected_attendance=expected_attendance,
+        accessibility_needs=accessibility_needs,
+        notes=notes,
+    )
+    return _save_changes(training_request, details, by, now)
+
+
+def _save_changes(
+    training_request: TrainingRequest, details: "_Details", by: User, now: datetime
+) -> list[str]:
     changes = _changes(training_request, details)
     if not changes:
         return []
@@ -735,17 +900,8 @@ def _own_group_ids(user_id: int | BindParameter[int]) -> Select:
     )
 
 
-def _validate(
-    topic: Topic,
-    slots: list[Slot],
-    *,
-    is_online: bool,
-    venue_postcode: str | None,
-    venue_address: str | None,
-    expected_attendance: int,
-    accessibility_needs: str | None,
-    notes: str | None,
-) -> _Details:
+def _check_choice(topic: Topic, slots: list[Slot]) -> None:
+    """The topic and times a group chooses: an offered topic, 1 to MAX_SLOTS times."""
     if not topic.is_active:
         raise DomainError(
             f"{topic.name} is no longer offered. Choose another topic.",
@@ -753,6 +909,20 @@ def _validate(
         )
     if not 1 <= len(slots) <= MAX_SLOTS:
         raise DomainError(f"Propose between 1 and {MAX_SLOTS} time slots.")
+
+
+def _validate(
+    topic: Topic,
+    slots: list[Slot],
+    *,
+    is_online: bool,
+    venue_postcode: str | None,
+    venue_address: str | None,
+    meeting_url: str | None,
+    expected_attendance: int,
+    accessibility_needs: str | None,
+    notes: str | None,
+) -> _Details:
     if not 1 <= expected_attendance <= MAX_ATTENDANCE:
         raise DomainError(
             f"Expected attendance must be between 1 and {MAX_ATTENDANCE} people.",
@@ -761,7 +931,7 @@ def _validate(
     return _Details(
         topic=topic,
         slots=sorted(slots),
-        venue=_venue(topic, is_online, venue_postcode, venue_address),
+        venue=_venue(topic, is_online, venue_postcode, venue_address, meeting_url),
         expected_attendance=expected_attendance,
         accessibility_needs=_clean(accessibility_needs),
         notes=_clean(notes),
@@ -769,7 +939,11 @@ def _validate(
 
 
 def _venue(
-    topic: Topic, is_online: bool, postcode: str | None, address: str | None
+    topic: Topic,
+    is_online: bool,
+    postcode: str | None,
+    address: str | None,
+    meeting_url: str | None,
 ) -> _Venue:
     if is_online:
         if not topic.is_online_capable:
@@ -778,7 +952,7 @@ def _venue(
                 "can run online.",
                 field="is_online",
             )
-        return _Venue(is_online=True)
+        return _Venue(is_online=True, meeting_url=_meeting_url(meeting_url))
     if not (postcode or "").strip():
         raise DomainError(
             "Enter the venue's postcode (or choose online if the topic allows it).",
@@ -804,6 +978,26 @@ def _venue(
     )
 
 
+def _meeting_url(url: str | None) -> str | None:
+    """An online session's meeting link: https, with a host, or none yet."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if (
+        parts.scheme.lower() != "https"
+        or not parts.hostname
+        or any(char.isspace() or char < " " for char in url)
+        or len(url) > MAX_MEETING_URL
+    ):
+        raise DomainError(
+            "Enter the meeting's full https address, as your video call service "
+            "gives it, such as https://meet.example.org/abc-defg.",
+            field="meeting_url",
+        )
+    return url
+
+
 def _changes(training_request: TrainingRequest, details: _Details) -> list[str]:
     changes = []
     if details.topic.id != training_request.topic_id:
@@ -815,6 +1009,12 @@ def _changes(training_request: TrainingRequest, details: _Details) -> list[str]:
         changes.append(f"venue {old_place} -> {new_place}")
     elif details.venue.venue_address != training_request.venue_address:
         changes.append("address changed")
+    if details.venue.meeting_url != training_request.meeting_url:
+        changes.append(
+            "meeting link added"
+            if training_request.meeting_url is None
+            else "meeting link changed"
+        )
     if details.expected_attendance != training_request.expected_attendance:
         changes.append(
             f"attendance {training_request.expected_attendance} -> "

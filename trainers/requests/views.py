@@ -1,5 +1,6 @@
 """Organisers (and the office) ask for training, follow, edit and cancel requests."""
 
+import secrets
 from datetime import datetime
 
 from flask import (
@@ -91,6 +92,8 @@ def new():
         if len(groups) == 1 and not current_user.is_office:
             return redirect(url_for(".new", group_id=groups[0].id))
         form.group_id.choices = choices(groups, "Choose a group")
+    if not form.submission_key.data:
+        form.submission_key.data = secrets.token_urlsafe(24)
     now = utcnow()
     slots = _sent_slots(form, now)
     if slots is not None:
@@ -100,9 +103,15 @@ def new():
                 services.get_topic(form.topic_id.data),
                 slots,
                 **form.details(),
+                submission_key=form.submission_key.data,
+                warn_of_overlap=not form.confirm_overlap.data,
                 by=current_user,
                 now=now,
             )
+        except services.AlreadySubmitted as error:
+            db.session.rollback()
+            flash(error.message, "info")
+            return redirect(url_for(".show", request_id=error.training_request.id))
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)

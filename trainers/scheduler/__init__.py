@@ -30,7 +30,7 @@ from trainers.outbox.services import deliver_outbox
 from trainers.privacy.jobs import anonymise_attendees
 from trainers.scheduler.leader import LeaderLock, process_name
 from trainers.scheduler.models import SchedulerJob, SchedulerLeader
-from trainers.sessions.jobs import follow_up, send_reminders
+from trainers.sessions.jobs import follow_up, nudge_meeting_links, send_reminders
 from trainers.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,12 @@ JOBS = (
         "remind-sessions",
         "Remind people before sessions",
         send_reminders,
+        "SCHEDULER_SESSIONS_SECONDS",
+    ),
+    Job(
+        "nudge-meeting-links",
+        "Ask for online sessions' missing meeting links",
+        nudge_meeting_links,
         "SCHEDULER_SESSIONS_SECONDS",
     ),
     Job(

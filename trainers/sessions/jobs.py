@@ -57,6 +57,40 @@ def send_reminders(now: datetime) -> str:
     return f"{sent} reminders sent"
 
 
+def nudge_meeting_links(now: datetime) -> str:
+    """Ask the organisers of an online session with no meeting link, once, when it
+    is MEETING_LINK_NUDGE_HOURS away. Commits."""
+    hours = current_app.config["MEETING_LINK_NUDGE_HOURS"]
+    due = (
+        BOOKED,
+        TrainingSession.is_online,
+        TrainingSession.meeting_url.is_(None),
+        TrainingSession.starts_at > now,
+        TrainingSession.starts_at <= now + timedelta(hours=hours),
+    )
+    column = TrainingSession.meeting_link_nudged_at
+    nudged = 0
+    for session_id in db.session.scalars(
+        select(TrainingSession.id).where(column.is_(None), *due)
+    ).all():
+        # Checked again in the claim: a link may be added while the job runs.
+        if not claim(TrainingSession, session_id, column, now, *due):
+            continue
+        training_session = db.session.get(TrainingSession, session_id)
+        link = absolute_url("sessions.change_details", session_id=session_id)
+        for person in calendar.organisers(training_session):
+            mail.send_email(
+                person.email,
+                "meeting_link_needed",
+                person=person,
+                training_session=training_session,
+                link=link,
+            )
+        db.session.commit()
+        nudged += 1
+    return f"{nudged} online sessions without a link nudged"
+
+
 def follow_up(now: datetime) -> str:
     """Ask trainer and organisers to record attendance after a session, then ask
     again; after ATTENDANCE_UNKNOWN_DAYS mark it unknown and stop. Commits."""

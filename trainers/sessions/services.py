@@ -28,6 +28,7 @@ from trainers.auth.models import User
 from trainers.errors import NotFound
 from trainers.extensions import db
 from trainers.network.models import Group, Topic, group_organisers
+from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -208,14 +209,16 @@ def _organises(user: User, group_id: int) -> bool:
 class ShownSession:
     """A session as its page shows it, read as rows rather than entities."""
 
-    # Its columns, with topic_name, group_name and trainer_name.
+    # Its columns, with what the group asked for (expected_attendance,
+    # accessibility_needs, notes), topic_name, group_name and the trainer's
+    # trainer_name, trainer_email and trainer_phone.
     session: Row
     # The same row when attendance is recorded (headcount, people_count, rating,
     # rating_comment, went_well, follow_up_requested, rated_at, reported_at and
     # `named`, the roster's size), else None.
     attendance: Row | None
     shadows: list[str]  # the shadowing trainers' names
-    # The group's organisers, by name: person_name and person_email.
+    # The group's organisers, by name: person_name, person_email, person_phone.
     organisers: list[Row]
     is_organiser: bool  # whether the viewer organises the session's group
 
@@ -264,10 +267,11 @@ def _shown() -> Select:
             literal(False).label("is_organiser"),
             User.name.label("person_name"),
             User.email.label("person_email"),
+            User.phone.label("person_phone"),
         )
         .join(SessionShadow, SessionShadow.trainer_id == User.id)
         .where(SessionShadow.session_id == bindparam("session_id")),
-        select(literal(True), User.name, User.email)
+        select(literal(True), User.name, User.email, User.phone)
         .join(group_organisers, group_organisers.c.user_id == User.id)
         .where(
             group_organisers.c.group_id
@@ -288,11 +292,18 @@ def _shown() -> Select:
             TrainingSession.is_online,
             TrainingSession.venue_postcode,
             TrainingSession.venue_address,
+            TrainingSession.meeting_url,
             TrainingSession.cancelled_at,
             TrainingSession.cancel_reason,
+            TrainingSession.handed_back_at,
+            TrainingRequest.expected_attendance,
+            TrainingRequest.accessibility_needs,
+            TrainingRequest.notes,
             Topic.name.label("topic_name"),
             Group.name.label("group_name"),
             User.name.label("trainer_name"),
+            User.email.label("trainer_email"),
+            User.phone.label("trainer_phone"),
             Attendance.headcount,
             Attendance.people_count,
             Attendance.rating,
@@ -316,7 +327,9 @@ def _shown() -> Select:
             people.c.is_organiser,
             people.c.person_name,
             people.c.person_email,
+            people.c.person_phone,
         )
+        .join(TrainingSession.training_request)
         .join(TrainingSession.topic)
         .join(TrainingSession.group)
         .join(TrainingSession.trainer)

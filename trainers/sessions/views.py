@@ -1,6 +1,6 @@
 """A booked session's page: who, when, where, and what each person may change."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -8,8 +8,9 @@ from trainers.attendance import services as attendance
 from trainers.auth.access import office_required
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.matching import lifecycle, shadowing
+from trainers.matching import details, lifecycle, shadowing
 from trainers.matching.forms import HandBackForm, ShadowForm
+from trainers.requests.forms import BookedDetailsForm, booked_details_data
 from trainers.sessions import services
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
@@ -34,6 +35,7 @@ def _page(session_id: int, hand_back_form=None, shadow_form=None, status: int = 
         and training_session.ends_at > now
     )
     is_trainer = training_session.trainer_id == current_user.id
+    may_change = _may_change(current_user, shown.is_organiser, training_session, now)
     # Each form only where the page shows it.
     if is_upcoming and is_trainer:
         hand_back_form = hand_back_form or HandBackForm()
@@ -48,6 +50,7 @@ def _page(session_id: int, hand_back_form=None, shadow_form=None, status: int = 
             shown=shown,
             is_upcoming=is_upcoming,
             is_trainer=is_trainer,
+            can_change=may_change,
             hand_back_form=hand_back_form,
             shadow_form=shadow_form,
             outcome=attendance.outcome(
@@ -119,3 +122,61 @@ def add_shadow(session_id: int):
             flash(f"{shadow.trainer.name} will shadow this session.", "success")
             return redirect(url_for(".show", session_id=session_id))
     return _page(session_id, shadow_form=form, status=400)
+
+
+def _may_change(user, is_organiser: bool, training_session, now) -> bool:
+    # The group's organisers and the office, while it is booked and to come.
+    return (
+        (is_organiser or user.is_office)
+        and training_session.status == SessionStatus.BOOKED
+        and training_session.starts_at > now
+    )
+
+
+@bp.route("/<int:session_id>/details", methods=["GET", "POST"])
+@login_required
+def change_details(session_id: int):
+    shown = services.session_as_shown(current_user, session_id)
+    now = utcnow()
+    if not (shown.is_organiser or current_user.is_office):
+        abort(404)
+    if not _may_change(current_user, shown.is_organiser, shown.session, now):
+        flash(
+            "Only a booked session still to come can be changed.",
+            "error",
+        )
+        return redirect(url_for(".show", session_id=session_id))
+    training_session = services.get_session_for(current_user, session_id)
+    training_request = training_session.training_request
+    form = BookedDetailsForm(
+        data=booked_details_data(training_request) if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        try:
+            changes = details.change_details(
+                training_session,
+                current_user,
+                now,
+                **form.details(),
+                confirmed=form.confirm.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            if changes:
+                flash(
+                    f"Saved: {'; '.join(changes)}. Everyone on the session has been "
+                    "sent the updated invite.",
+                    "success",
+                )
+            else:
+                flash("Nothing was changed.", "info")
+            return redirect(url_for(".show", session_id=session_id))
+    return render_template(
+        "sessions/details.html",
+        form=form,
+        shown=shown,
+        training_session=training_session,
+    )
