@@ -57,6 +57,7 @@ MATRIX = {
     "home.healthz": "******",
     "home.index": "LKKKKK",
     "matching.accept": "LHHKHH",
+    "matching.other_times": "LHHKHH",
     "matching.decline": "LHHKHH",
     "matching.offer": "LHHKHK",
     "matching.assign": OFFICE_ONLY,

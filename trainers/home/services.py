@@ -98,7 +98,7 @@ def waiting_invitations(now: datetime) -> int:
 def pending_offers(trainer: User) -> list[Row]:
     """Offers waiting for this trainer's answer, oldest first, as rows of what
     each card shows (id, topic_name, group_name, starts_at, ends_at, reasons,
-    notes)."""
+    notes, created_at: when it was made, which says when to answer by)."""
     return _rows(_pending_offers(), {"trainer_id": trainer.id})
 
 
@@ -113,6 +113,7 @@ def _pending_offers() -> Select:
             RequestSlot.ends_at,
             Offer.reasons,
             TrainingRequest.notes,
+            Offer.created_at,
         )
         .join(RequestSlot, RequestSlot.id == Offer.slot_id)
         .join(TrainingRequest, TrainingRequest.id == Offer.request_id)

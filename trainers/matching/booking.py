@@ -10,7 +10,7 @@ both for one trainer and refuses one who is not free. On PostgreSQL an
 exclusion constraint on sessions backs the gate (sessions.models).
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,32 +90,71 @@ def judge(
     default the request's) on every hard rule, or only `rules` (SHADOWING,
     PLACE); the session being moved is left out of their bookings. Reads
     without locking: a page may show it, and a booking calls it after `hold`."""
+    return {
+        trainer_id: verdicts[0]
+        for trainer_id, verdicts in _judged(
+            training_request,
+            trainer_ids,
+            [(starts_at, ends_at)],
+            venue,
+            moving_session_id,
+            rules,
+        ).items()
+    }
+
+
+def judge_times(
+    training_request: TrainingRequest,
+    trainer_id: int,
+    times: Sequence[tuple[datetime, datetime]],
+    *,
+    venue: Venue | None = None,
+    moving_session_id: int | None = None,
+) -> list[Verdict]:
+    """One trainer's verdict for each of several times (as `judge`), read at once."""
+    if not times:
+        return []
+    return _judged(
+        training_request, [trainer_id], times, venue, moving_session_id, None
+    )[trainer_id]
+
+
+def _judged(
+    training_request: TrainingRequest,
+    trainer_ids: Collection[int],
+    times: Sequence[tuple[datetime, datetime]],
+    venue: Venue | None,
+    moving_session_id: int | None,
+    rules: frozenset[Rule] | None,
+) -> dict[int, list[Verdict]]:
     if not trainer_ids:
         return {}
     facts, names = load_trainer_facts(
         trainer_ids,
         training_request.topic_id,
-        starts_at,
-        ends_at,
+        min(starts_at for starts_at, _ in times),
+        max(ends_at for _, ends_at in times),
+        around=times,
         ignore_session_id=moving_session_id,
     )
-    slot = SlotFacts(starts_at, ends_at, venue or request_venue(training_request))
-    verdicts = {}
+    place = venue or request_venue(training_request)
+    verdicts: dict[int, list[Verdict]] = {}
     for trainer_id in trainer_ids:
         if trainer_id not in facts:
-            verdicts[trainer_id] = Verdict(
-                trainer_id, "", [Broken(Rule.QUALIFIED, "not a trainer")]
-            )
+            missing = Verdict(trainer_id, "", [Broken(Rule.QUALIFIED, "not a trainer")])
+            verdicts[trainer_id] = [missing for _ in times]
             continue
-        broken = broken_rules(
-            facts[trainer_id],
-            slot,
-            travel_settings(),
-            ignore_session_id=moving_session_id,
-        )
-        if rules is not None:
-            broken = [b for b in broken if b.rule in rules]
-        verdicts[trainer_id] = Verdict(trainer_id, names[trainer_id], broken)
+        verdicts[trainer_id] = []
+        for starts_at, ends_at in times:
+            broken = broken_rules(
+                facts[trainer_id],
+                SlotFacts(starts_at, ends_at, place),
+                travel_settings(),
+                ignore_session_id=moving_session_id,
+            )
+            if rules is not None:
+                broken = [b for b in broken if b.rule in rules]
+            verdicts[trainer_id].append(Verdict(trainer_id, names[trainer_id], broken))
     return verdicts
 
 

@@ -20,7 +20,17 @@ def _an_id(message: str) -> list:
 
 
 class AcceptForm(FlaskForm):
-    """Accepting needs nothing but the click (and its CSRF token)."""
+    """Accepting needs nothing but the click (and its CSRF token), or, for
+    another of the request's times, which one."""
+
+    slot_id = IntegerField(
+        "Time",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=2**31 - 1, message="Choose one of the times."),
+        ],
+        invalid_value_message="Choose one of the times.",
+    )
 
 
 class DeclineForm(FlaskForm):

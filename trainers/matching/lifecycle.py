@@ -136,14 +136,16 @@ def reschedule_choices(
     ]
     if new_time is not None:
         times.append((None, *new_time))
+    verdicts = booking.judge_times(
+        training_request,
+        training_session.trainer_id,
+        [(starts_at, ends_at) for _, starts_at, ends_at in times],
+        venue=session_venue(training_session),
+        moving_session_id=training_session.id,
+    )
     return [
-        TimeChoice(
-            slot_id,
-            starts_at,
-            ends_at,
-            _trainer_verdict(training_request, training_session, starts_at, ends_at),
-        )
-        for slot_id, starts_at, ends_at in times
+        TimeChoice(slot_id, starts_at, ends_at, verdict)
+        for (slot_id, starts_at, ends_at), verdict in zip(times, verdicts, strict=True)
     ]
 
 

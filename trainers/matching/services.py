@@ -11,8 +11,8 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, Select, bindparam, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Row, Select, bindparam, func, select, update
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from trainers import mail
 from trainers.auth.models import User
@@ -43,6 +43,7 @@ from trainers.requests.models import (
     RequestSlot,
     RequestStatus,
     TrainingRequest,
+    matching_slot,
 )
 from trainers.sessions import services as sessions
 from trainers.sessions.models import TrainingSession
@@ -211,14 +212,13 @@ def _make_offer(
     )
     db.session.add(offer)
     db.session.flush()
-    expires_at = now + timedelta(hours=current_app.config["OFFER_EXPIRY_HOURS"])
     mail.send_email(
         offer.trainer.email,
         "offer",
         offer=offer,
         training_request=training_request,
         slot=slot,
-        expires_at=expires_at,
+        expires_at=answer_by(now),
         link=absolute_url("matching.offer", offer_id=offer.id),
     )
     logger.info(
@@ -230,6 +230,16 @@ def _make_offer(
         score,
     )
     return offer
+
+
+def offer_lifetime() -> timedelta:
+    """How long an offer waits for an answer before it expires."""
+    return timedelta(hours=current_app.config["OFFER_EXPIRY_HOURS"])
+
+
+def answer_by(made_at: datetime) -> datetime:
+    """When an offer made at `made_at` expires unanswered."""
+    return made_at + offer_lifetime()
 
 
 def get_offer_for(trainer: User, offer_id: int) -> Offer:
@@ -256,17 +266,18 @@ def _offer_with_request() -> Select:
     )
 
 
-def offer_as_shown(trainer: User, offer_id: int) -> Row:
+def offer_as_shown(trainer: User, offer_id: int, now: datetime) -> Row:
     """The offer made to this trainer (the office may see any) as its page shows
-    it, read as a row rather than entities: its id, trainer_id, status and
-    reasons, slot_starts_at and slot_ends_at, topic_name and group_name, and the
-    request's is_online, venue_postcode, expected_attendance,
-    accessibility_needs and notes. Raises NotFound otherwise."""
+    it, read as a row rather than entities: its id, trainer_id, status,
+    created_at and reasons, slot_starts_at and slot_ends_at, topic_name and
+    group_name, the request's is_online, venue_postcode, expected_attendance,
+    accessibility_needs and notes, and `other_times`: how many other times
+    still to come it could be taken at. Raises NotFound otherwise."""
     # A Core row on the session's connection: the ORM's execute adds nothing
     # here but its own cost.
     found = (
         db.session.connection()
-        .execute(_offer_shown(), {"offer_id": offer_id})
+        .execute(_offer_shown(), {"offer_id": offer_id, "now": now})
         .one_or_none()
     )
     if found is None or not (trainer.is_office or found.trainer_id == trainer.id):
@@ -277,12 +288,23 @@ def offer_as_shown(trainer: User, offer_id: int) -> Row:
 @functools.cache
 def _offer_shown() -> Select:
     # Built once, as building a statement costs more than running it.
+    other = aliased(RequestSlot)
     return (
         select(
             Offer.id,
             Offer.trainer_id,
             Offer.status,
+            Offer.created_at,
             Offer.reasons,
+            select(func.count(other.id))
+            .where(
+                other.request_id == Offer.request_id,
+                other.id != Offer.slot_id,
+                other.starts_at > bindparam("now"),
+                matching_slot(other),
+            )
+            .scalar_subquery()
+            .label("other_times"),
             RequestSlot.starts_at.label("slot_starts_at"),
             RequestSlot.ends_at.label("slot_ends_at"),
             Topic.name.label("topic_name"),
@@ -367,6 +389,28 @@ def accept_offer(
     record(training_request, "booked", detail, trainer, now)
     db.session.flush()
     return training_session
+
+
+def other_times(
+    offer_id: int, trainer: User, now: datetime
+) -> tuple[Offer, list[tuple[RequestSlot, booking.Verdict]]]:
+    """The trainer's pending offer and the request's other times still to come
+    that it could be taken at instead, each with whether they can do it.
+    Raises NotFound (not their offer) or OfferUnavailable (answered)."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.trainer_id != trainer.id:
+        raise NotFound()
+    _ensure_pending(offer)
+    training_request = offer.training_request
+    slots = [
+        slot
+        for slot in training_request.matching_slots
+        if slot.id != offer.slot_id and slot.starts_at > now
+    ]
+    verdicts = booking.judge_times(
+        training_request, trainer.id, [(s.starts_at, s.ends_at) for s in slots]
+    )
+    return offer, list(zip(slots, verdicts, strict=True))
 
 
 def _other_time(training_request: TrainingRequest, slot_id: int) -> RequestSlot:
@@ -490,7 +534,7 @@ def expire_offers(now: datetime) -> int:
     Idempotent: an offer already expired is never touched again. Returns how
     many offers expired.
     """
-    cutoff = now - timedelta(hours=current_app.config["OFFER_EXPIRY_HOURS"])
+    cutoff = now - offer_lifetime()
     due = (Offer.status == OfferStatus.PENDING, Offer.created_at <= cutoff)
     request_ids = db.session.scalars(
         select(Offer.request_id).where(*due).distinct().order_by(Offer.request_id)

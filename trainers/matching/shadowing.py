@@ -108,23 +108,40 @@ def drop_shadows_not_free(
     )
     for shadow in list(training_session.shadows):
         verdict = verdicts[shadow.trainer_id]
-        if verdict.is_free:
-            continue
-        calendar.send_invites(
-            training_session,
-            "shadow_removed",
-            people=[shadow.trainer],
-            removed=True,
-            reasons=verdict.reasons,
-        )
-        training_session.shadows.remove(shadow)
-        record(
-            training_request,
-            "shadow removed",
-            f"{verdict.name} can no longer shadow it ({verdict.reasons})",
-            by,
-            now,
-        )
+        if not verdict.is_free:
+            remove_shadow(
+                training_session,
+                shadow,
+                f"the session changed and no longer fits ({verdict.reasons})",
+                by,
+                now,
+            )
+
+
+def remove_shadow(
+    training_session: TrainingSession,
+    shadow: SessionShadow,
+    why: str,
+    by: User | None,
+    now: datetime,
+) -> None:
+    """Take a shadowing trainer off a session that goes on: they get a CANCEL of
+    its event saying `why`, and the history says so."""
+    calendar.send_invites(
+        training_session,
+        "shadow_removed",
+        people=[shadow.trainer],
+        removed=True,
+        why=why,
+    )
+    record(
+        training_session.training_request,
+        "shadow removed",
+        f"{shadow.trainer.name} no longer shadows it: {why}",
+        by,
+        now,
+    )
+    training_session.shadows.remove(shadow)
     db.session.flush()
 
 

@@ -1,6 +1,6 @@
 """Trainers answer offers; the office steps in on matching and plans it all at once."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -30,7 +30,7 @@ def offer(offer_id: int):
 
 
 def _offer_page(offer_id: int, decline_form: DeclineForm | None = None):
-    found = services.offer_as_shown(current_user, offer_id)
+    found = services.offer_as_shown(current_user, offer_id, utcnow())
     is_pending = found.status == OfferStatus.PENDING
     return render_template(
         "matching/offer.html",
@@ -41,13 +41,34 @@ def _offer_page(offer_id: int, decline_form: DeclineForm | None = None):
     )
 
 
+@bp.route("/offers/<int:offer_id>/times")
+@read_only
+@login_required
+def other_times(offer_id: int):
+    try:
+        offer, times = services.other_times(offer_id, current_user, utcnow())
+    except services.OfferUnavailable as error:
+        flash(error.message, "info")
+        return redirect(url_for(".offer", offer_id=offer_id))
+    return render_template(
+        "matching/other_times.html",
+        offer=offer,
+        times=times,
+        can_take=any(verdict.is_free for _, verdict in times),
+    )
+
+
 @bp.route("/offers/<int:offer_id>/accept", methods=["POST"])
 @login_required
 def accept(offer_id: int):
-    if not AcceptForm().validate_on_submit():
-        abort(400)
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        flash("Choose one of the times.", "error")
+        return redirect(url_for(".other_times", offer_id=offer_id))
     try:
-        training_session = services.accept_offer(offer_id, current_user, utcnow())
+        training_session = services.accept_offer(
+            offer_id, current_user, utcnow(), slot_id=form.slot_id.data
+        )
     except services.OfferAlreadyTaken as error:
         db.session.rollback()
         return render_template("matching/offer_taken.html", message=error.message)
@@ -238,3 +259,9 @@ def qualify(trainer_id: int, topic_id: int):
         "Marked qualified: they can now be offered sessions on that topic.", "success"
     )
     return redirect(url_for("home.index"))
+
+
+@bp.app_template_filter("answer_by")
+def answer_by(made_at):
+    """When an offer made then must be answered by (templates: made_at|answer_by)."""
+    return services.answer_by(made_at)

@@ -97,3 +97,10 @@ class InviteForm(FlaskForm):
         validators=[Optional()],
         description="Which local group this organiser will request sessions for.",
     )
+
+
+class DeactivateForm(FlaskForm):
+    confirm = BooleanField(
+        "Yes: hand back their sessions, end their shadowing and withdraw their "
+        "offers, telling everyone concerned"
+    )

@@ -26,6 +26,14 @@ def get_group(group_id: int) -> Group:
     return group
 
 
+def get_person(user_id: int) -> User:
+    """The account with this id. Raises NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
 def get_topic(topic_id: int) -> Topic:
     """The topic with this id. Raises NotFound."""
     topic = db.session.get(Topic, topic_id)

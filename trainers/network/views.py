@@ -9,8 +9,9 @@ from trainers.auth.access import office_required
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.geo import REGIONS
+from trainers.matching import absence
 from trainers.network import services
-from trainers.network.forms import GroupForm, InviteForm, TopicForm
+from trainers.network.forms import DeactivateForm, GroupForm, InviteForm, TopicForm
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import show_error
 
@@ -169,27 +170,41 @@ def invite():
     return render_template("network/invite.html", form=form)
 
 
-@bp.route("/people/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/people/<int:user_id>/deactivate", methods=["GET", "POST"])
 def deactivate(user_id: int):
-    return _set_active(user_id, False)
+    person = services.get_person(user_id)
+    form = DeactivateForm()
+    if form.validate_on_submit():
+        try:
+            absence.deactivate(user_id, current_user, utcnow(), form.confirm.data)
+        except absence.StillCommitted as error:
+            db.session.rollback()
+            show_error(form, error)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("network.people"))
+        else:
+            db.session.commit()
+            flash(f"{person.name} is deactivated and cannot sign in.", "success")
+            return redirect(url_for("network.people"))
+    return render_template(
+        "network/deactivate.html",
+        person=person,
+        held=absence.commitments(user_id, utcnow()),
+        form=form,
+    )
 
 
 @bp.route("/people/<int:user_id>/reactivate", methods=["POST"])
 def reactivate(user_id: int):
-    return _set_active(user_id, True)
-
-
-def _set_active(user_id: int, is_active: bool):
     try:
-        user = accounts.set_active(user_id, is_active, current_user)
+        user = accounts.set_active(user_id, True, current_user)
     except DomainError as error:
         flash(error.message, "error")
     else:
         db.session.commit()
-        state = (
-            "can sign in again" if is_active else "is deactivated and cannot sign in"
-        )
-        flash(f"{user.name} {state}.", "success")
+        flash(f"{user.name} can sign in again.", "success")
     return redirect(url_for("network.people"))
 
 

@@ -22,11 +22,12 @@ from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.auth.services import ROLE_NAMES, find_user_by_email, normalise_email
 from trainers.calendar.models import CalendarFeed
-from trainers.errors import DomainError, NotFound
+from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.services import WITHDRAWN_BY_OFFICE, withdraw_offer
 from trainers.network.models import Group, Topic
+from trainers.network.services import get_person
 from trainers.outbox.models import OutboxMessage, OutboxStatus
 from trainers.privacy import audit
 from trainers.privacy.models import AuditEntry
@@ -189,14 +190,6 @@ def placeholder_email(user_id: int) -> str:
 
 
 # Reading: what is held.
-
-
-def get_person(user_id: int) -> User:
-    """The account with this id. Raises NotFound."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound()
-    return user
 
 
 def person_data(user_id: int) -> PersonalData:

@@ -18,6 +18,7 @@ from wtforms import SelectChoice
 from trainers.auth.access import office_required
 from trainers.errors import DomainError
 from trainers.extensions import db
+from trainers.network.services import get_person
 from trainers.privacy import services
 from trainers.privacy.forms import (
     ANY_ACTION,
@@ -74,7 +75,7 @@ def export_person(user_id: int):
 
 @bp.route("/people/<int:user_id>/erase", methods=["GET", "POST"])
 def erase(user_id: int):
-    person = services.get_person(user_id)
+    person = get_person(user_id)
     form = EraseForm()
     status = 200
     if form.validate_on_submit():

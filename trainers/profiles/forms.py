@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     RadioField,
@@ -119,3 +120,5 @@ class DayOffForm(FlaskForm):
         "the national office can see it.",
         render_kw={"maxlength": MAX_NOTE_LENGTH},
     )
+    # Offered once the page has listed the booked sessions the days cover.
+    hand_back = BooleanField("Hand those sessions back and add the days off")

@@ -8,6 +8,7 @@ from flask_login import current_user
 from trainers.auth.access import role_required
 from trainers.errors import DomainError
 from trainers.extensions import db
+from trainers.matching import absence
 from trainers.network.services import active_topics
 from trainers.profiles import services
 from trainers.profiles.forms import (
@@ -133,14 +134,18 @@ def days_off(user_id: int):
     form = DayOffForm()
     if form.validate_on_submit():
         try:
-            day_off = services.add_day_off(
+            day_off = absence.add_days_off(
                 profile,
                 form.first_on.data,
                 form.last_on.data,
                 form.note.data,
                 _today(),
+                utcnow(),
+                hand_back=form.hand_back.data,
+                by=current_user,
             )
         except DomainError as error:
+            db.session.rollback()
             show_error(form, error)
         else:
             label = services.days_label(day_off)

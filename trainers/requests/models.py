@@ -181,14 +181,15 @@ class RequestSlot(db.Model):
     training_request = relationship("TrainingRequest", back_populates="slots")
 
 
-def matching_slot() -> ColumnElement[bool]:
-    """SQL: this slot is one matching may offer (TrainingRequest.matching_slots):
-    it is settled, or no slot of its request is."""
+def matching_slot(slot=None) -> ColumnElement[bool]:
+    """SQL: the slot (RequestSlot, or an alias of it) is one matching may offer
+    (TrainingRequest.matching_slots): it is settled, or no slot of its request is."""
+    slot = slot if slot is not None else RequestSlot
     settled = aliased(RequestSlot)
     return or_(
-        RequestSlot.is_settled,
+        slot.is_settled,
         ~select(settled.id)
-        .where(settled.request_id == RequestSlot.request_id, settled.is_settled)
+        .where(settled.request_id == slot.request_id, settled.is_settled)
         .exists(),
     )
 
