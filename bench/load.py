@@ -2,6 +2,7 @@
 driven over loopback by a bounded load generator, beside a bare Flask hello-world.
 
     python bench/load.py [--quick] [--database-url URL] [--seed N] [--clients N]
+                         [--pages accept_offer,...]
 
 Creates a database of its own on the PostgreSQL server in --database-url (the
 named database is never touched) and drops it at the end. Builds it with
@@ -104,7 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=DEFAULT_URL, help="PostgreSQL")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--clients", type=int, default=8, help="concurrent threads")
+    parser.add_argument(
+        "--pages",
+        help="only these pages, comma-separated (e.g. accept_offer), and no mix",
+    )
     args = parser.parse_args(argv)
+    only = set(args.pages.split(",")) if args.pages else None
+    known = {page for page, _, _ in PAGES} | {"accept_offer"}
+    if only and not only <= known:
+        parser.error(f"--pages: choose from {', '.join(sorted(known))}")
     plan = QUICK if args.quick else FULL
     rng = random.Random(args.seed)
     _say("cpus", os.cpu_count())
@@ -122,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             _gunicorn("wsgi:app", ROOT, env, Path(folder) / "app.log", url) as app,
             _gunicorn("load:hello", BENCH, env, Path(folder) / "hello.log") as hello,
         ):
-            results = _drive(plan, people, app, hello, args.clients, rng)
+            results = _drive(plan, people, app, hello, args.clients, rng, only)
         problems = _log_problems(Path(folder) / "app.log")
     _report(results)
     print()
@@ -759,6 +768,7 @@ def _drive(
     hello_server: Server,
     clients: int,
     rng: random.Random,
+    only: set[str] | None = None,
 ) -> Results:
     browsers = [Browser(app.port, person) for person in people]
     sign_in = Outcome("sign_in")
@@ -779,12 +789,17 @@ def _drive(
     hello = [_phase(plan, hello_server, hellos, clients, "hello", rng)]
     pages = []
     for page, role, target in PAGES:
+        if only and page not in only:
+            continue
         mine = [b for b in browsers if b.person.role == role and _has(page, b.person)]
         pages.append((_phase(plan, app, mine, clients, page, rng), target))
         hello.append(_phase(plan, hello_server, hellos, clients, "hello", rng))
-    accept = [b for b in browsers if b.person.to_accept]
-    accepted = _run(app, accept, clients, _fixed("accept_offer"), None, rng)
-    pages.append((accepted.get("accept_offer", Outcome("accept_offer")), None))
+    if not only or "accept_offer" in only:
+        accept = [b for b in browsers if b.person.to_accept]
+        accepted = _run(app, accept, clients, _fixed("accept_offer"), None, rng)
+        pages.append((accepted.get("accept_offer", Outcome("accept_offer")), None))
+    if only:
+        return Results(hello, pages, {}, sign_in)
     for browser in browsers:
         browser.person.to_accept = for_mix[id(browser)]
         # As their calendar would have by now: the bookings above changed feeds.

@@ -474,6 +474,8 @@ class _Builder:
     def build(self) -> DemoSummary:
         self._user("Alex Morgan", OFFICE_EMAIL, is_office=True)
         organiser = self._user("Jo Fielding", ORGANISER_EMAIL)
+        # Ofcom's numbers for drama (01632 960..., 07700 900...) reach nobody.
+        organiser.phone = "01632 960 123"
         self._add_topics()
         self._add_groups(organiser)
         self._add_trainers()
@@ -512,11 +514,14 @@ class _Builder:
         day = min(day, by or day, self._day(-1))
         return max(self._at(day, latest=21), moment + timedelta(minutes=30))
 
-    def _user(self, name: str, email: str, is_office: bool = False) -> User:
+    def _user(
+        self, name: str, email: str, is_office: bool = False, phone: str | None = None
+    ) -> User:
         self.emails.add(email)
         user = User(
             email=email,
             name=name,
+            phone=phone,
             password_hash=_password_hash(),
             is_office=is_office,
             created_at=self._at(self._day(-self.rng.randint(60, 700))),
@@ -620,7 +625,7 @@ class _Builder:
     def _add_trainers(self) -> None:
         """The demo trainer, then trainers living near groups, two or more a region."""
         self._add_trainer(
-            self._user("Priya Desai", TRAINER_EMAIL),
+            self._user("Priya Desai", TRAINER_EMAIL, phone="07700 900 456"),
             self.places["TN34"],
             radius_km=40,
             cap=3,
@@ -893,6 +898,10 @@ class _Builder:
             created_at=self._at(self._created_on(status, slots), latest=18),
             slots=slots,
         )
+        if online and rng.random() < 0.8:
+            # Most groups add their meeting link when they ask; a few forget.
+            code = "".join(rng.choices(POSTCODE_LETTERS, k=10)).lower()
+            training_request.meeting_url = f"https://meet.example.org/{code}"
         if venue is not None:
             inward = "".join(
                 (str(rng.randint(1, 9)), *rng.choices(POSTCODE_LETTERS, k=2))
@@ -1131,6 +1140,7 @@ class _Builder:
             venue_address=training_request.venue_address,
             venue_latitude=training_request.venue_latitude,
             venue_longitude=training_request.venue_longitude,
+            meeting_url=training_request.meeting_url,
             ical_uid=f"{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
             "@trainers-network",
             ical_sequence=0,
