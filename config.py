@@ -119,3 +119,4 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a long form must not expire under a volunteer
+    CLOCK = None  # utcnow() calls it if set: aware UTC now (tests move it); None: real

@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -135,6 +135,32 @@ def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
             delete_everything()
             db.session.commit()
         db.engine.dispose()
+
+
+class Clock:
+    """A stopped clock: reads the same moment until it is set or advanced."""
+
+    def __init__(self, moment: datetime):
+        self.set(moment)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError(f"naive datetime {moment!r} given to the clock")
+        self.moment = moment.astimezone(UTC)
+
+    def advance(self, by: timedelta) -> None:
+        self.moment += by
+
+
+@pytest.fixture
+def clock(app: Flask) -> Clock:
+    """The test app's clock (`app.config["CLOCK"]`), stopped at the real time:
+    `clock.set(moment)`, `clock.advance(timedelta(hours=2))`; utcnow() reads it."""
+    app.config["CLOCK"] = Clock(datetime.now(UTC))
+    return app.config["CLOCK"]
 
 
 @pytest.fixture

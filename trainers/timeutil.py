@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -14,7 +15,10 @@ class LocalTimeError(ValueError):
 
 
 def utcnow() -> datetime:
-    """The current time as an aware UTC datetime."""
+    """The current time as an aware UTC datetime: the app's CLOCK setting when one is
+    set (tests move it), else the real clock. Called on hot paths, so kept cheap."""
+    if has_app_context() and (clock := current_app.config.get("CLOCK")) is not None:
+        return clock()
     return datetime.now(UTC)
 
 

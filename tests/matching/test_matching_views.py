@@ -18,6 +18,8 @@ TUESDAY = 1
 # Tuesdays in June 2027, 18:30-20:30 UK time (BST): 17:30-19:30 UTC.
 FIRST = datetime(2027, 6, 15, 17, 30, tzinfo=UTC)
 SECOND = datetime(2027, 6, 22, 17, 30, tzinfo=UTC)
+# The app's clock in every test here: six weeks before FIRST, whatever today's date.
+NOW = datetime(2027, 5, 3, 9, tzinfo=UTC)
 
 
 def free_on_tuesday_evenings(trainer):
@@ -30,7 +32,8 @@ def free_on_tuesday_evenings(trainer):
 
 
 @pytest.fixture
-def world(make_group, make_topic, make_user, make_trainer):
+def world(clock, make_group, make_topic, make_user, make_trainer):
+    clock.set(NOW)
     group = make_group("Hastings Action", "TN34")
     other_group = make_group("Stockport Stands", "SK1")
     topic = make_topic("Door-knocking and canvassing")
@@ -426,7 +429,7 @@ def test_reschedule_refuses_a_bad_new_time(world, client_for):
 
 
 def near_session(world, hours_ahead: int) -> TrainingSession:
-    """A session booked directly, starting soon (the clock is real in view tests)."""
+    """A session booked directly, starting soon after NOW (the app's clock)."""
     starts_at = (utcnow() + timedelta(hours=hours_ahead)).replace(microsecond=0)
     training_request = TrainingRequest(
         group=world["group"],

@@ -1,5 +1,6 @@
 """Request pages: the form, the list, a request's page, edit and cancel, and who may
-open each. Slots lie in 2027 so the real clock never makes them past."""
+open each. The app's clock stands at NOW, so the slots in 2027 lie ahead of it
+whatever today's date."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -11,6 +12,15 @@ from trainers.extensions import db
 from trainers.requests import services
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
 from trainers.timeutil import LONDON, utcnow
+
+# More than SHORT_NOTICE_DAYS before the earliest slot here (28 March 2027).
+NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def stopped_clock(clock) -> None:
+    """Every test here runs with the app's clock at NOW."""
+    clock.set(NOW)
 
 
 def count(model) -> int:
@@ -143,7 +153,7 @@ def test_an_organiser_makes_a_request_and_sees_it_in_uk_time(
 
 
 def test_a_short_notice_request_is_warned_about_and_badged(as_organiser, group, topic):
-    soon = datetime.now(LONDON).date() + timedelta(days=3)
+    soon = utcnow().astimezone(LONDON).date() + timedelta(days=3)
     response = as_organiser.post(
         f"/requests/new?group_id={group.id}",
         data=form(topic_id=str(topic.id), slot_1_date=soon.isoformat()),

@@ -3,7 +3,9 @@ once write every due email exactly once, a standby takes over from a killed
 leader, and a scheduler killed in the middle of a job loses and repeats nothing.
 
 Times here are the real clock: the processes read it, so the world is built
-relative to it (an offer made 25 hours ago, a session starting in an hour).
+relative to it (an offer made 25 hours ago, a session starting in an hour). Under
+faketime (`make test-a-year-ahead`) the processes still read the real clock, and
+the test's app reads it with them (`processes_clock`).
 """
 
 import email
@@ -17,7 +19,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,35 @@ Sent = Counter[tuple[str, str]]
 # Running scheduler processes.
 
 
+def process_env(app) -> dict[str, str]:
+    """The environment of a process started here: the test database, and the real
+    clock even under faketime. libfaketime 0.9.10 fakes the monotonic clock but not
+    glibc's sem_clockwait, so a Python 3.11 thread's timed wait (APScheduler's, until
+    its next job) would last a year; not faking it breaks time.sleep instead."""
+    preload = re.split(r"[:\s]+", os.environ.get("LD_PRELOAD", ""))
+    return {
+        **os.environ,
+        "LD_PRELOAD": " ".join(p for p in preload if p and "libfaketime" not in p),
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+    }
+
+
+@pytest.fixture(autouse=True)
+def processes_clock(app) -> None:
+    """Sets the test app's clock to the one the processes read, ticking: the real
+    clock, however far faketime moved this process's."""
+    before = time.time()
+    probe = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-c", "import time; print(time.time())"],
+        env=process_env(app),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    offset = timedelta(seconds=round(float(probe.stdout) - (before + time.time()) / 2))
+    app.config["CLOCK"] = lambda: datetime.now(UTC) + offset
+
+
 @pytest.fixture
 def schedulers(app, tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
     """`start(**SCHEDULER_SETTINGS)` starts one more scheduler process on the test
@@ -55,8 +86,7 @@ def schedulers(app, tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
 
     def start(**settings: str) -> subprocess.Popen:
         env = {
-            **os.environ,
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            **process_env(app),
             "BASE_URL": app.config["BASE_URL"],
             "MAIL_BACKEND": "file",
             "MAIL_FILE_DIR": app.config["MAIL_FILE_DIR"],
@@ -455,7 +485,7 @@ def test_two_manual_runs_of_a_job_at_once_send_each_reminder_once(app, tmp_path)
     leader lock, keep two runs of one job from doing anything twice."""
     count = 400
     sessions_starting_soon(count)
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+    env = process_env(app)
     command = [sys.executable, "-m", "flask", "--app", "wsgi"]
     # Files, not pipes: a full pipe would stall a run in the middle of a write.
     logs = [tmp_path / f"run-{n}.log" for n in range(2)]
