@@ -19,6 +19,7 @@ from flask_login import FlaskLoginClient
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
+from tests.threads import app_for_threads
 from trainers import create_app
 from trainers.auth.models import User
 from trainers.demo import delete_everything
@@ -161,6 +162,12 @@ def clock(app: Flask) -> Clock:
     `clock.set(moment)`, `clock.advance(timedelta(hours=2))`; utcnow() reads it."""
     app.config["CLOCK"] = Clock(datetime.now(UTC))
     return app.config["CLOCK"]
+
+
+@pytest.fixture
+def threads_app(app: Flask) -> Iterator[Flask]:
+    """The test app again, pooled for racing threads (tests/threads.py)."""
+    yield from app_for_threads(app)
 
 
 @pytest.fixture

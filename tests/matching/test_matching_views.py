@@ -1,4 +1,4 @@
-"""Offers, the office's matching page, session pages, reschedule and drop-out, through
+"""Offers, the office's matching page, session pages, reschedule and hand-back, through
 the web as each person uses them."""
 
 import re
@@ -364,10 +364,14 @@ def test_session_page_shows_its_people_and_what_each_may_do(world, client_for):
     pages["trainer"] = client_for(world["trainers"][0]).get(path).get_data(as_text=True)
     for who, page in pages.items():
         assert f"<dt>Shadowing</dt><dd>{shadow.name}</dd>" in page
-        assert "Olive &lt;Organiser&gt; &lt;org@example.org&gt;" in page
-        assert (" (you)" in page) == (who == "trainer")
+        organiser = "Olive &lt;Organiser&gt;"
+        if who == "organiser":
+            assert f"{organiser} (you)" in page
+        else:
+            assert f'{organiser}: <a href="mailto:org@example.org">' in page
+        assert (" (you)" in page) == (who != "office")
         assert (request_link in page) == (who != "trainer")
-        assert ("Drop out of this session" in page) == (who == "trainer")
+        assert ("Hand this session back" in page) == (who == "trainer")
         assert ("Add a shadowing trainer" in page) == (who == "office")
         assert f'href="{path}/calendar.ics"' in page
         # Attendance is recorded once the session has started, not before.
@@ -392,23 +396,32 @@ def test_reschedule_to_a_time_the_trainer_is_not_free_reopens_matching(
     world, client_for
 ):
     training_request, training_session = book(world, client_for)
-    response = client_for(world["organiser"]).post(
-        f"/requests/{training_request.id}/reschedule",
-        data={
-            "slot": "new",
-            "new_date": "2027-06-16",
-            "new_start": "18:30",
-            "new_end": "20:30",
-        },
-    )
+    browser = client_for(world["organiser"])
+    new_time = {
+        "slot": "new",
+        "new_date": "2027-06-16",
+        "new_start": "18:30",
+        "new_end": "20:30",
+    }
+    url = f"/requests/{training_request.id}/reschedule"
+    asked = browser.post(url, data=new_time)
+    assert asked.status_code == 200
+    assert "they will be released" in asked.get_data(as_text=True)
+    key = re.search(
+        r'name="release_for" type="hidden" value="([^"]+)"',
+        asked.get_data(as_text=True),
+    )[1]
+    response = browser.post(url, data={**new_time, "release": "y", "release_for": key})
     assert response.status_code == 302
     db.session.refresh(training_session)
     db.session.refresh(training_request)
     assert training_session.status == "cancelled"
     assert training_request.status == "unfilled"  # nobody is free on Wednesdays
-    assert [(s.starts_at.hour, s.starts_at.day) for s in training_request.slots] == [
-        (17, 16)
-    ]
+    # The proposed times stay; the new one is the time matching looks for.
+    assert [
+        (s.starts_at.hour, s.starts_at.day, s.is_settled)
+        for s in training_request.slots
+    ] == [(17, 15, False), (17, 16, True), (17, 22, False)]
 
 
 def test_reschedule_refuses_a_bad_new_time(world, client_for):
@@ -457,13 +470,13 @@ def near_session(world, hours_ahead: int) -> TrainingSession:
     return training_session
 
 
-def test_dropping_out_inside_the_notice_window_needs_confirmation(
+def test_handing_back_inside_the_notice_window_needs_confirmation(
     world, client_for, mailbox
 ):
     training_session = near_session(world, hours_ahead=20)
     trainer = client_for(world["trainers"][0])
     unconfirmed = trainer.post(
-        f"/sessions/{training_session.id}/drop-out", data={"reason": "Ill"}
+        f"/sessions/{training_session.id}/hand-back", data={"reason": "Ill"}
     )
     assert unconfirmed.status_code == 400
     assert "Tick the box to confirm" in unconfirmed.get_data(as_text=True)
@@ -471,7 +484,7 @@ def test_dropping_out_inside_the_notice_window_needs_confirmation(
     assert training_session.status == "booked"
 
     confirmed = trainer.post(
-        f"/sessions/{training_session.id}/drop-out",
+        f"/sessions/{training_session.id}/hand-back",
         data={"reason": "Ill", "confirm": "y"},
     )
     assert confirmed.status_code == 302
@@ -482,23 +495,33 @@ def test_dropping_out_inside_the_notice_window_needs_confirmation(
     assert any(subject.startswith("Needs a look") for subject in office_mail)
     assert any(subject.startswith("No trainer yet") for subject in office_mail)
     organiser_mail = [m["Subject"] for m in mailbox.to(world["organiser"].email)]
-    assert any(subject.startswith("Cancelled:") for subject in organiser_mail)
+    assert any(
+        subject.startswith("Finding a new trainer") for subject in organiser_mail
+    )
+    trainer_mail = [m["Subject"] for m in mailbox.to(world["trainers"][0].email)]
+    assert any(subject.startswith("Cancelled:") for subject in trainer_mail)
 
 
-def test_only_the_sessions_trainer_can_drop_out(world, client_for):
+def test_only_the_sessions_trainer_can_hand_it_back(world, client_for):
     training_session = near_session(world, hours_ahead=100)
     for who in ("organiser", "office"):
         response = client_for(world[who]).post(
-            f"/sessions/{training_session.id}/drop-out",
+            f"/sessions/{training_session.id}/hand-back",
             data={"reason": "x", "confirm": "y"},
         )
         assert response.status_code == 404
     other = client_for(world["trainers"][1]).post(
-        f"/sessions/{training_session.id}/drop-out", data={"reason": "x"}
+        f"/sessions/{training_session.id}/hand-back", data={"reason": "x"}
     )
     assert other.status_code == 404
     db.session.refresh(training_session)
     assert training_session.status == "booked"
+    own = client_for(world["trainers"][0]).post(
+        f"/sessions/{training_session.id}/hand-back", data={"reason": "x"}
+    )
+    assert own.status_code == 302
+    db.session.refresh(training_session)
+    assert training_session.status == "cancelled"
 
 
 def test_office_adds_a_shadowing_trainer(world, client_for, make_trainer, mailbox):
