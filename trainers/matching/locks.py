@@ -35,11 +35,18 @@ def lock_request(training_request: TrainingRequest) -> TrainingRequest:
     trainers', when a trainer is involved), so concurrent changes queue up
     instead of each acting on a stale copy, and never deadlock.
     """
-    db.session.execute(
+    # The lock and the row as it is now in one statement; what hangs off the
+    # request is read afresh when next asked for.
+    db.session.scalars(
         update(TrainingRequest)
         .where(TrainingRequest.id == training_request.id)
         .values(status_changed_at=TrainingRequest.status_changed_at)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(training_request)
+        .returning(TrainingRequest)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).one()
+    db.session.expire(training_request, RELATIONS)
     return training_request
+
+
+# What hangs off a request that another transaction may have changed meanwhile.
+RELATIONS = ("slots", "events")

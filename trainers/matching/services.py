@@ -1,9 +1,11 @@
 """Offers and booking: who is offered a request, and the first acceptance wins.
 
 Every function flushes and leaves the commit to the caller. Races are settled by
-the database, never by memory: the trainer's profile row is locked before their
-calendar is checked, and a request moves to booked only through a conditional
-UPDATE that exactly one transaction can win; a partial unique index backs it up.
+the database, never by memory: every booking passes the booking gate (booking.py),
+which locks the trainer's profile row and then the request's before anything is
+checked, so the request's state read after it is the one the booking changes; a
+partial unique index (one booked session per request) and an exclusion
+constraint (no trainer in two sessions at once) back it up.
 """
 
 import functools
@@ -11,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, Select, bindparam, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from trainers import mail
@@ -98,10 +100,12 @@ def set_status(training_request: TrainingRequest, status: str, now: datetime) ->
 
 
 def pending_offers(training_request: TrainingRequest) -> list[Offer]:
-    """The request's offers still waiting for an answer."""
+    """The request's offers still waiting for an answer, with their trainers."""
     return list(
         db.session.scalars(
-            select(Offer).where(
+            select(Offer)
+            .options(joinedload(Offer.trainer))
+            .where(
                 Offer.request_id == training_request.id,
                 Offer.status == OfferStatus.PENDING,
             )
@@ -323,29 +327,17 @@ def _offer_shown() -> Select:
     )
 
 
-def _claim_request(
-    training_request: TrainingRequest, from_statuses, now: datetime
-) -> None:
-    """Move the request to booked if and only if it is still in `from_statuses`."""
-    claimed = db.session.execute(
-        update(TrainingRequest)
-        .where(
-            TrainingRequest.id == training_request.id,
-            TrainingRequest.status.in_(from_statuses),
+def _ensure_bookable(training_request: TrainingRequest, statuses) -> None:
+    """Raises unless the request, held, is in one of `statuses`: cancelled
+    meanwhile, or taken by someone else."""
+    if training_request.status in statuses:
+        return
+    if training_request.status == RequestStatus.CANCELLED:
+        raise OfferUnavailable(
+            "The group has just cancelled this request. Thank you for offering "
+            "your time."
         )
-        .values(status=RequestStatus.BOOKED, status_changed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        db.session.refresh(training_request)
-        if training_request.status == RequestStatus.CANCELLED:
-            raise OfferUnavailable(
-                "The group has just cancelled this request. Thank you for offering "
-                "your time."
-            )
-        raise OfferAlreadyTaken()
-    training_request.status = RequestStatus.BOOKED
-    training_request.status_changed_at = now
+    raise OfferAlreadyTaken()
 
 
 def accept_offer(
@@ -359,7 +351,7 @@ def accept_offer(
     or DomainError (not free then, or not one of the times). Withdraws the other
     pending offers and tells their trainers.
     """
-    offer = db.session.get(Offer, offer_id)
+    offer = db.session.scalar(_offer_with_request(), {"offer_id": offer_id})
     if offer is None or offer.trainer_id != trainer.id:
         raise NotFound()
     _ensure_pending(offer)
@@ -377,9 +369,7 @@ def accept_offer(
     # Holding the request now: the trainer may have answered meanwhile.
     db.session.refresh(offer)
     _ensure_pending(offer)
-    if training_request.status != RequestStatus.OFFERED:
-        raise OfferAlreadyTaken()
-    _claim_request(training_request, (RequestStatus.OFFERED,), now)
+    _ensure_bookable(training_request, (RequestStatus.OFFERED,))
     offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
     detail = f"{trainer.name} accepted and is booked"
     if slot.id != offer.slot_id:
@@ -450,9 +440,12 @@ def _ensure_pending(offer: Offer) -> None:
 def _book(
     training_request: TrainingRequest, slot: RequestSlot, trainer_id: int, now: datetime
 ) -> TrainingSession:
+    """Book the held request (booking.admit) at `slot` with the trainer: it moves
+    to booked, the other offers are withdrawn and everyone is told."""
     continuing = end_wait_unless_at(
         training_request, [(slot.starts_at, slot.ends_at)], now
     )
+    set_status(training_request, RequestStatus.BOOKED, now)
     training_session = sessions.book_session(
         training_request,
         trainer_id,
@@ -651,7 +644,6 @@ def assign_trainer(
             "for going over their cap.",
             field="cap_override_reason",
         )
-    _claim_request(training_request, tuple(OPEN_STATUSES), now)
     # A trainer who was offered it accepts their own offer, rather than being told
     # it was taken by someone else.
     own = next(

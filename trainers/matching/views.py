@@ -76,9 +76,10 @@ def accept(offer_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".offer", offer_id=offer_id))
+    session_id = training_session.id  # read before the commit expires it
     db.session.commit()
     flash("Thank you: the session is booked and everyone has been told.", "success")
-    return redirect(url_for("sessions.show", session_id=training_session.id))
+    return redirect(url_for("sessions.show", session_id=session_id))
 
 
 @bp.route("/offers/<int:offer_id>/decline", methods=["POST"])

@@ -22,6 +22,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import User
@@ -75,6 +76,8 @@ def book_session(
     # The first booking, whatever becomes of it: time to booking counts from it.
     training_request.record_booking(now)
     db.session.flush()
+    # Nobody shadows a session just booked: known, so not asked of the database.
+    set_committed_value(training_session, "shadows", [])
     logger.info(
         "Session %s booked: request %s, trainer %s, %s",
         training_session.id,
