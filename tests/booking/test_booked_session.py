@@ -197,7 +197,7 @@ def test_organisers_change_a_booked_session_and_everyone_gets_the_update(
     assert training_session.ical_sequence == sequence + 1
     changed = mailbox.to(world.priya.email)[-1]
     assert changed["Subject"].startswith("Changed:")
-    assert "address changed; attendance 24 -> 40" in plain(changed)
+    assert "address changed; expected attendance from 24 to 40" in plain(changed)
     event = invite_of(changed).walk("VEVENT")[0]
     assert (str(event["UID"]), int(event["SEQUENCE"])) == (uid, sequence + 1)
     page = client_for(world.priya).get(f"/sessions/{training_session.id}")
@@ -229,7 +229,7 @@ def test_a_change_inside_the_notice_window_is_confirmed_and_flagged(
         select(RequestEvent).where(RequestEvent.is_flagged)
     ).all()
     assert [e.detail for e in flagged] == [
-        "Changed inside the notice window: attendance 24 -> 30"
+        "Changed inside the notice window: expected attendance from 24 to 30"
     ]
     assert any(
         m["Subject"].startswith("Needs a look") for m in mailbox.to(world.office.email)

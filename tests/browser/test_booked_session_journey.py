@@ -454,7 +454,7 @@ def test_6_the_organiser_changes_the_details_and_everyone_gets_the_update(
         assert (method, uid, starts) == ("REQUEST", booked.uid, booked.slots[1][0])
         assert sequence > booked.sequence, (person.email, sequence, booked.sequence)
         body = message.get_body(("plain",)).get_content()
-        assert "What changed: attendance 14 -> 20; notes changed." in body
+        assert "What changed: expected attendance from 14 to 20; notes changed." in body
         assert "Expected: about 20 people" in body
     booked.sequence = sequence
 

@@ -340,8 +340,8 @@ def test_an_edit_records_what_changed(submit, make_user, group):
 
     assert changes == [
         "slots changed",
-        "venue TN34 1AA -> TN35 5AA",
-        "attendance 12 -> 20",
+        "venue from TN34 1AA to TN35 5AA",
+        "expected attendance from 12 to 20",
     ]
     stored = db.session.get(TrainingRequest, training_request.id)
     assert stored.expected_attendance == 20
@@ -356,14 +356,15 @@ def test_an_edit_records_what_changed(submit, make_user, group):
         "edited",
         office.id,
         later,
-        "slots changed; venue TN34 1AA -> TN35 5AA; attendance 12 -> 20",
+        "slots changed; venue from TN34 1AA to TN35 5AA; expected attendance from 12 "
+        "to 20",
     )
 
 
 def test_an_edit_to_online_names_the_venue_change(submit, online_topic, organiser):
     training_request = submit(topic=online_topic)
     changes = edit(training_request, organiser, is_online=True, notes="Bring a laptop")
-    assert changes == ["venue TN34 1AA -> online", "notes changed"]
+    assert changes == ["venue from TN34 1AA to online", "notes changed"]
     assert training_request.venue_postcode is None
 
 

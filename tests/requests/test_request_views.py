@@ -386,13 +386,13 @@ def test_an_edit_is_saved_and_recorded(as_organiser, group, topic, make_request)
         follow_redirects=True,
     )
     text = page_text(response)
-    assert "Request updated: slots changed; attendance 12 -&gt; 20." in text
+    assert "Request updated: slots changed; expected attendance from 12 to 20." in text
     db.session.expire_all()
     stored = db.session.get(TrainingRequest, training_request.id)
     assert stored.expected_attendance == 20
     assert stored.slots[0].starts_at == datetime(2027, 6, 15, 10, tzinfo=UTC)
     assert [e.action for e in stored.events][-2:] == ["edited", "unfilled"]
-    assert "slots changed; attendance 12 -&gt; 20" in text
+    assert "slots changed; expected attendance from 12 to 20" in text
 
 
 def test_a_bad_edit_changes_nothing(as_organiser, group, topic, make_request):

@@ -1001,12 +1001,14 @@ def _meeting_url(url: str | None) -> str | None:
 def _changes(training_request: TrainingRequest, details: _Details) -> list[str]:
     changes = []
     if details.topic.id != training_request.topic_id:
-        changes.append(f"topic {training_request.topic.name} -> {details.topic.name}")
+        changes.append(
+            f"topic from {training_request.topic.name} to {details.topic.name}"
+        )
     if set(details.slots) != {(s.starts_at, s.ends_at) for s in training_request.slots}:
         changes.append("slots changed")
     old_place, new_place = _place(training_request), _place(details.venue)
     if old_place != new_place:
-        changes.append(f"venue {old_place} -> {new_place}")
+        changes.append(f"venue from {old_place} to {new_place}")
     elif details.venue.venue_address != training_request.venue_address:
         changes.append("address changed")
     if details.venue.meeting_url != training_request.meeting_url:
@@ -1017,7 +1019,7 @@ def _changes(training_request: TrainingRequest, details: _Details) -> list[str]:
         )
     if details.expected_attendance != training_request.expected_attendance:
         changes.append(
-            f"attendance {training_request.expected_attendance} -> "
+            f"expected attendance from {training_request.expected_attendance} to "
             f"{details.expected_attendance}"
         )
     if details.accessibility_needs != training_request.accessibility_needs:
