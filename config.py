@@ -44,8 +44,6 @@ class Config:
     MAIL_ENVELOPE_FROM = os.environ.get("MAIL_ENVELOPE_FROM", "trainers@example.org")
     MAIL_TIMEOUT_SECONDS = 20
     MAIL_MAX_ATTEMPTS = 8
-    # The monitored address that organises every calendar invite.
-    CALENDAR_ORGANIZER = os.environ.get("CALENDAR_ORGANIZER", "calendar@example.org")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
 

@@ -24,7 +24,9 @@ def build_email(
     """Render `templates/email/<template>.txt` (first line `Subject: ...`) as a message.
 
     Text and HTML alternatives always; with `calendar` (the .ics bytes and its
-    METHOD) also a text/calendar alternative and the same bytes as invite.ics.
+    METHOD) also a text/calendar alternative, which clients show as an invite,
+    and the same bytes attached as invite.ics (application/ics), which any
+    client lets people open or save.
     """
     rendered = render_template(f"email/{template}.txt", **context)
     first_line, _, body = rendered.lstrip().partition("\n")
@@ -47,12 +49,10 @@ def build_email(
         params = {"method": method, "charset": "UTF-8"}
         message.add_alternative(ics, maintype="text", subtype="calendar", params=params)
         message.make_mixed()
+        # application/ics, not a second text/calendar part, which a client may
+        # take for a second invite: this one is only a file to open or save.
         message.add_attachment(
-            ics,
-            maintype="text",
-            subtype="calendar",
-            filename="invite.ics",
-            params=params,
+            ics, maintype="application", subtype="ics", filename="invite.ics"
         )
     return message
 

@@ -2,6 +2,7 @@
 (Thunderbird) and libical (Evolution), with awkward data and a DST day."""
 
 from datetime import UTC, datetime, time, timedelta
+from email.utils import parseaddr
 
 import pytest
 from icalendar import Calendar
@@ -65,22 +66,18 @@ def booked(make_group, make_topic, make_user, make_trainer):
 
 
 def calendar_part(message):
-    """The text/calendar alternative and the invite.ics attachment of a message."""
-    inline = attachment = None
-    for part in message.walk():
-        if part.get_content_type() != "text/calendar":
-            continue
-        if part.get_filename() == "invite.ics":
-            attachment = part
-        else:
-            inline = part
-    return inline, attachment
+    """The text/calendar alternative and the invite.ics attachment of a message;
+    fails unless there is one of each."""
+    inline = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    attached = [p for p in message.walk() if p.get_filename() == "invite.ics"]
+    assert len(inline) == len(attached) == 1
+    assert inline[0].get_filename() is None
+    return inline[0], attached[0]
 
 
 def last_invite(mailbox, address):
     message = mailbox.to(address)[-1]
     inline, attachment = calendar_part(message)
-    assert inline is not None and attachment is not None
     ics = inline.get_payload(decode=True)
     assert attachment.get_payload(decode=True) == ics
     return message, inline, ics
@@ -101,6 +98,10 @@ def test_booking_sends_each_participant_an_invite_both_clients_read_alike(
         ]
         assert inline.get_param("method") == "REQUEST"
         assert inline.get_param("charset").upper() == "UTF-8"
+        _, attachment = calendar_part(message)
+        assert attachment.get_content_type() == "application/ics"
+        assert attachment.get_content_disposition() == "attachment"
+        sender_name, sender = parseaddr(message["From"])
         assert b"\r\nMETHOD:REQUEST\r\n" in ics
         assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
         assert b"\n" not in ics.replace(b"\r\n", b"")
@@ -124,17 +125,30 @@ def test_booking_sends_each_participant_an_invite_both_clients_read_alike(
                 in event["location"]
             )
             assert f"Trainer: {AWKWARD_NAME}" in event["description"]
-            assert event["organizer"]["address"].lower() == (
-                "mailto:" + app.config["CALENDAR_ORGANIZER"]
-            )
+            # At a venue, the link is the session's page; no access needs or
+            # notes were given, so none are said.
+            link = f"http://localhost/sessions/{booked['session'].id}"
+            assert event["url"] == link
+            assert "TN34 1AA\nAbout 10 people.\n\nContacts:\n" in event["description"]
+            assert "Access needs" not in event["description"]
+            assert "Notes" not in event["description"]
+            # The invite's organiser is the email's sender, name and address.
+            assert event["organizer"] == {
+                "address": "mailto:" + sender,
+                "cn": sender_name,
+            }
             attendees = {a["address"].lower(): a for a in event["attendees"]}
-            assert "mailto:" + app.config["CALENDAR_ORGANIZER"] not in attendees
-            me = attendees["mailto:" + person.email]
-            assert (me["role"], me["partstat"], str(me["rsvp"]).upper()) == (
-                "REQ-PARTICIPANT",
-                "NEEDS-ACTION",
-                "TRUE",
-            )
+            assert "mailto:" + sender not in attendees
+            assert set(attendees) == {
+                "mailto:" + p.email for p in (booked["trainer"], booked["organiser"])
+            }
+            # Replies are not read: nobody is asked for one.
+            for attendee in attendees.values():
+                assert (attendee["role"], attendee["partstat"], attendee["rsvp"]) == (
+                    "REQ-PARTICIPANT",
+                    "ACCEPTED",
+                    None,
+                )
             assert AWKWARD_NAME.replace('"', "'") in {
                 a["cn"] for a in event["attendees"]
             }
@@ -264,7 +278,8 @@ def test_the_office_feed_is_network_wide_and_an_organisers_is_their_groups(
     office_token = calendar.start_feed(office, NOW)
     stranger_token = calendar.start_feed(stranger, NOW)
     db.session.commit()
-    office_feed, _ = calendar.feed_for_token(office_token, NOW)
+    # The day before: inside the office's window, which is short.
+    office_feed, _ = calendar.feed_for_token(office_token, DST_START - timedelta(1))
     stranger_feed, _ = calendar.feed_for_token(stranger_token, NOW)
     assert booked["session"].ical_uid.encode() in office_feed
     assert booked["session"].ical_uid.encode() not in stranger_feed

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from trainers.auth.models import User
 from trainers.calendar import services as calendar
 from trainers.extensions import db
 from trainers.requests.models import RequestSlot, TrainingRequest
@@ -137,6 +138,47 @@ def _change_venue_without_touching_updated_at(world):
     world["session"].venue_address = "The Town Hall"
 
 
+# The request's details and the people's contacts, which the session's row
+# does not hold: each drawn into the event, none touching the session.
+
+
+def _change_notes(world):
+    world["session"].training_request.notes = "Bring a laptop."
+
+
+def _change_access_needs(world):
+    world["session"].training_request.accessibility_needs = "Step-free access."
+
+
+def _change_headcount(world):
+    world["session"].training_request.expected_attendance = 25
+
+
+def _give_the_trainer_a_phone(world):
+    world["trainer"].phone = "07700 900333"
+
+
+def _give_an_organiser_a_phone(world):
+    world["organiser"].phone = "07700 900444"
+
+
+def _rename_an_organiser(world):
+    world["organiser"].name = "Ann Renamed"
+
+
+def _change_an_organisers_email(world):
+    world["organiser"].email = "ann@example.org"
+
+
+def _add_an_organiser(world):
+    newcomer = User(email="new@example.org", name="New Organiser", password_hash="-")
+    world["group"].organisers.append(newcomer)
+
+
+def _deactivate_an_organiser(world):
+    world["organiser"].is_active = False
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -148,6 +190,15 @@ def _change_venue_without_touching_updated_at(world):
         _cancel,
         _book_another,
         _change_venue_without_touching_updated_at,
+        _change_notes,
+        _change_access_needs,
+        _change_headcount,
+        _give_the_trainer_a_phone,
+        _give_an_organiser_a_phone,
+        _rename_an_organiser,
+        _change_an_organisers_email,
+        _add_an_organiser,
+        _deactivate_an_organiser,
     ],
 )
 def test_any_change_drawn_into_the_feed_changes_its_etag(world, client, change):
@@ -159,6 +210,28 @@ def test_any_change_drawn_into_the_feed_changes_its_etag(world, client, change):
     assert again.headers["ETag"] != first.headers["ETag"]
     assert again.data != first.data
     assert _poll(client, _path(world), again.headers["ETag"]).status_code == 304
+
+
+def test_a_changed_meeting_link_changes_the_etag(world, client):
+    world["session"].is_online, world["session"].venue_postcode = True, None
+    world["session"].meeting_url = "https://meet.example.org/first"
+    db.session.commit()
+    first = client.get(_path(world))
+    assert b"URL:https://meet.example.org/first" in first.data
+    world["session"].meeting_url = "https://meet.example.org/second"
+    db.session.commit()
+    again = _poll(client, _path(world), first.headers["ETag"])
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert b"URL:https://meet.example.org/second" in again.data
+
+
+def test_a_new_sender_changes_the_etag(world, client, app):
+    first = client.get(_path(world))
+    app.config["MAIL_FROM"] = "Network Office <office@trainers.example>"
+    again = _poll(client, _path(world), first.headers["ETag"])
+    assert again.status_code == 200
+    assert b"mailto:office@trainers.example" in again.data
 
 
 def test_a_renamed_shadow_changes_the_etag(world, client):
@@ -194,7 +267,7 @@ def test_a_session_leaving_the_feeds_window_changes_its_etag(world):
     now = utcnow()
     inside = calendar.feed_version(token, now)
     assert inside.sessions == 1
-    later = now + calendar.FEED_HISTORY + timedelta(days=8)
+    later = now + calendar.FEED_PAST + timedelta(days=8)
     outside = calendar.feed_version(token, later)
     assert outside.sessions == 0
     assert outside.etag != inside.etag
@@ -237,12 +310,15 @@ def test_a_deactivated_account_has_no_feed(world, client):
     assert client.get(_path(world)).status_code == 404
 
 
-def test_the_office_feed_holds_every_session_once(world, make_user, client):
+def test_the_office_feed_holds_every_session_once(world, make_user):
     office = make_user("office@example.org", office=True, groups=[world["group"]])
     token = calendar.start_feed(office, utcnow())
     db.session.commit()
     _add_shadow(world)
     db.session.commit()
-    body = client.get(f"/calendar/{token}.ics").data
+    # The day before: inside the office's window, which is short.
+    body, _ = calendar.feed_for_token(
+        token, world["session"].starts_at - timedelta(days=1)
+    )
     assert body.count(b"BEGIN:VEVENT") == 1
     assert b"Learner" in body

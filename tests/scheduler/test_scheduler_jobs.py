@@ -433,10 +433,10 @@ def test_the_reminder_lands_on_the_same_calendar_event_in_both_clients(
 
 def calendar_ics(message) -> bytes:
     """The text/calendar alternative, checked equal to the invite.ics attachment."""
-    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    inline = [p for p in parts if p.get_filename() is None]
-    attached = [p for p in parts if p.get_filename() == "invite.ics"]
+    inline = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    attached = [p for p in message.walk() if p.get_filename() == "invite.ics"]
     assert len(inline) == len(attached) == 1
+    assert attached[0].get_content_type() == "application/ics"
     assert inline[0].get_param("method") == "REQUEST"
     ics = inline[0].get_payload(decode=True)
     assert attached[0].get_payload(decode=True) == ics

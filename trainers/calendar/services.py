@@ -2,25 +2,27 @@
 
 import functools
 import hashlib
+import json
 import logging
+from collections import namedtuple
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from operator import attrgetter
 
 from flask import current_app
 from sqlalchemy import (
-    JSON,
     Connection,
-    Row,
     ScalarSelect,
     Select,
     Text,
+    and_,
     bindparam,
     func,
     or_,
     select,
     true,
-    union_all,
+    union,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -33,19 +35,52 @@ from trainers.calendar.models import CalendarFeed
 from trainers.extensions import db
 from trainers.links import absolute_url
 from trainers.network.models import Group, Topic, group_organisers
+from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
 
 # A cancelled session stays in feeds this long, so subscribed clients drop it.
 CANCELLED_KEPT = timedelta(days=30)
-# How far back a feed reaches.
-FEED_HISTORY = timedelta(days=365)
+# A personal feed (a trainer's, an organiser's): sessions that start from this
+# long ago to this far ahead (about 18 months).
+FEED_PAST = timedelta(days=90)
+FEED_AHEAD = timedelta(days=548)
+# The office's feed is every session in the network: about 110 a day at
+# national size (bench/matching.py: 3,300 a month), each about 0.9 kB drawn
+# with its details and contacts, and about 0.3 ms of the server's time to draw
+# afresh (icalendar's folding, mostly), as a worker that has not drawn it yet
+# must. From yesterday to four days ahead, a fetch at that size is about 560
+# events, 0.5 MB and 165 ms drawn afresh (26 ms already drawn; 11 ms a 304)
+# on a 2-core machine (bench/office_feed.py), against 2 MB and 300 ms at most:
+# nearly twice the time and four times the size to spare, for longer notes
+# or a busier week. A week back and four ahead would be 3,800 events, 3.3 MB
+# and 1.1 s. The office's CSV exports hold every session.
+OFFICE_FEED_PAST = timedelta(days=1)
+OFFICE_FEED_AHEAD = timedelta(days=4)
+
+
+def feed_window(user: User) -> tuple[timedelta, timedelta]:
+    """How far back and ahead of now the user's feed reaches."""
+    if user.is_office:
+        return OFFICE_FEED_PAST, OFFICE_FEED_AHEAD
+    return FEED_PAST, FEED_AHEAD
 
 
 def organizer() -> ical.Person:
-    """The service's own monitored address, organiser of every event."""
-    return ical.Person("Trainers' Network", current_app.config["CALENDAR_ORGANIZER"])
+    """The organiser of every event: the sender of every email (MAIL_FROM), so
+    that the invite's ORGANIZER and the email's From agree, and clients that
+    add invites only from organisers they know add ours."""
+    return _sender(current_app.config["MAIL_FROM"])
+
+
+@functools.lru_cache(maxsize=4)
+def _sender(mail_from: str) -> ical.Person:
+    # Read on every feed poll: parsed once.
+    name, address = parseaddr(mail_from)
+    if "@" not in address:
+        raise ValueError(f"MAIL_FROM has no email address: {mail_from!r}")
+    return ical.Person(name, address)
 
 
 def participants(training_session: TrainingSession) -> list[User]:
@@ -78,12 +113,23 @@ def session_event(
     training_session: TrainingSession, with_attendees: bool = True
 ) -> ical.SessionEvent:
     """The calendar view of a session as it is now (feeds leave attendees out)."""
+    training_request = training_session.training_request
+    trainer = training_session.trainer
     return _drawn(
         training_session,
         topic=training_session.topic.name,
         group=training_session.group.name,
-        trainer=training_session.trainer.name,
+        trainer=trainer.name,
         shadows=tuple(s.trainer.name for s in training_session.shadows),
+        headcount=training_request.expected_attendance,
+        access_needs=training_request.accessibility_needs,
+        notes=training_request.notes,
+        trainer_contact=(trainer.name, trainer.email, trainer.phone)
+        if trainer.is_active
+        else None,
+        organiser_contacts=[
+            (p.name, p.email, p.phone) for p in organisers(training_session)
+        ],
         attendees=tuple(
             ical.Person(p.name, p.email) for p in participants(training_session)
         )
@@ -92,16 +138,31 @@ def session_event(
     )
 
 
+Reach = tuple[str, str, str | None]  # a person's name, email and phone
+
+
 def _drawn(
     training_session,
     topic: str,
     group: str,
     trainer: str,
     shadows: tuple[str, ...],
+    headcount: int | None,
+    access_needs: str | None,
+    notes: str | None,
+    trainer_contact: Reach | None,
+    organiser_contacts: list[Reach],
     attendees: tuple[ical.Person, ...] = (),
 ) -> ical.SessionEvent:
     # `training_session` is a TrainingSession or a feed row carrying the same
-    # names: every session column an event shows is read here, and only here.
+    # names: every session column an event shows is read here, and only here;
+    # the rest is passed in, from the ORM (session_event) or from the feed's
+    # row (feed_body). Contacts are of working accounts only, as for email.
+    contacts = [ical.Contact("trainer", *trainer_contact)] if trainer_contact else []
+    contacts += [
+        ical.Contact("organiser", *reach)
+        for reach in sorted(organiser_contacts, key=lambda r: (r[0], r[1], r[2] or ""))
+    ]
     return ical.SessionEvent(
         uid=training_session.ical_uid,
         sequence=training_session.ical_sequence,
@@ -115,10 +176,32 @@ def _drawn(
         is_online=training_session.is_online,
         address=training_session.venue_address or "",
         postcode=training_session.venue_postcode,
-        link=absolute_url("sessions.show", session_id=training_session.id),
+        link=_session_link(training_session.id),
         is_cancelled=training_session.status == SessionStatus.CANCELLED,
         attendees=attendees,
+        meeting_url=training_session.meeting_url
+        if training_session.is_online
+        else None,
+        headcount=headcount,
+        access_needs=access_needs or "",
+        notes=notes or "",
+        contacts=tuple(contacts),
     )
+
+
+def _session_link(session_id: int) -> str:
+    # A feed links hundreds of sessions: Werkzeug builds one link, and the rest
+    # are its prefix and their id (building each was a sixth of a feed's cost).
+    prefix = _link_prefix(current_app.url_map, current_app.config["BASE_URL"])
+    return f"{prefix}{session_id}"
+
+
+@functools.lru_cache(maxsize=8)
+def _link_prefix(url_map, base_url: str) -> str:
+    prefix = absolute_url("sessions.show", session_id=1).removesuffix("1")
+    if absolute_url("sessions.show", session_id=23) != f"{prefix}23":
+        raise RuntimeError("a session's link does not end with its id")
+    return prefix
 
 
 def send_invites(
@@ -197,7 +280,7 @@ def has_feed(user: User) -> bool:
 
 # Part of every feed's ETag: change it when ical.py or _drawn draw feeds anew,
 # so that clients holding an old ETag fetch the new drawing.
-FEED_DRAWING = "1"
+FEED_DRAWING = "2"
 
 
 @dataclass(frozen=True)
@@ -225,7 +308,8 @@ def feed_version(
     digest = hash_token(raw_token)
     params = {
         "digest": digest,
-        "history_from": now - FEED_HISTORY,
+        "window_from": now - FEED_PAST,
+        "window_until": now + FEED_AHEAD,
         "cancelled_from": now - CANCELLED_KEPT,
     }
     # Core rows: the ORM's execute adds nothing here but a tenth of a poll's cost.
@@ -236,6 +320,10 @@ def feed_version(
         # its own, as a branch for it in everyone's statement makes PostgreSQL
         # cost every poll as a read of every session, and plan it afresh each
         # time rather than keep one plan for the connection.
+        params |= {
+            "window_from": now - OFFICE_FEED_PAST,
+            "window_until": now + OFFICE_FEED_AHEAD,
+        }
         found = connection.execute(_version_statement(everything=True), params).first()
     if found is None or not found.is_active:
         return None
@@ -272,19 +360,45 @@ def feed_body(version: FeedVersion, connection: Connection | None = None) -> byt
         (row for row in rows if row.id is not None),
         key=attrgetter("starts_at", "id"),
     )
-    events = [
-        _drawn(
-            row,
-            topic=row.topic,
-            group=row.group,
-            trainer=row.trainer,
-            shadows=_shadow_names(row),
-        )
-        for row in found
-    ]
-    return ical.feed(
-        version.name, f"feed-{version.user_id}@trainers-network", events, organizer()
+    sender = organizer()
+    prefix = _link_prefix(current_app.url_map, current_app.config["BASE_URL"])
+    return ical.publish(
+        version.name,
+        f"feed-{version.user_id}@trainers-network",
+        [_feed_event(row[len(OWNER) :], prefix, sender) for row in found],
     )
+
+
+@functools.lru_cache(maxsize=20_000)
+def _feed_event(values: tuple, link_prefix: str, sender: ical.Person) -> bytes:
+    # Keyed on everything an event is drawn from: a feed row's values (not its
+    # owner's, so feeds share them), the links' prefix and the organiser. A
+    # changed session is a new key and nothing stale is ever served; a repeat
+    # poll skips drawing (and the slow folding of) every unchanged event.
+    row = _feed_row()._make(values)
+    contacts = json.loads(row.organisers) if row.organisers else []
+    event = _drawn(
+        row,
+        topic=row.topic,
+        group=row.group,
+        trainer=row.trainer,
+        shadows=_shadow_names(row),
+        headcount=row.expected_attendance,
+        access_needs=row.accessibility_needs,
+        notes=row.notes,
+        trainer_contact=(row.trainer, row.trainer_email, row.trainer_phone)
+        if row.trainer_is_active
+        else None,
+        organiser_contacts=[tuple(reach) for reach in contacts],
+    )
+    return ical.published_event(event, sender)
+
+
+@functools.cache
+def _feed_row() -> type:
+    # A feed row's own values by name, its owner's left off.
+    names = list(_feed_statement(False).selected_columns.keys())[len(OWNER) :]
+    return namedtuple("FeedRow", names)
 
 
 def feed_for_token(
@@ -297,28 +411,53 @@ def feed_for_token(
     return feed_body(version), version.changed
 
 
-def _shadow_names(row: Row) -> tuple[str, ...]:
+def _shadow_names(row) -> tuple[str, ...]:
     # SQLite does not promise the order of an aggregate's input.
-    return tuple(sorted(name for name in row.shadows or () if name is not None))
+    names = json.loads(row.shadows) if row.shadows else ()
+    return tuple(sorted(name for name in names if name is not None))
+
+
+# The two aggregates give JSON as text, read only to draw an event: a feed
+# row is then all text, numbers and times, and keys the drawn events' cache.
 
 
 class _json_list(FunctionElement):
-    """An aggregate: the values as a JSON list (NULL or [] for none), in order
-    on PostgreSQL; SQLite keeps the order it reads them in."""
+    """An aggregate: the values as the text of a JSON list (NULL or [] for
+    none), in order on PostgreSQL; SQLite keeps the order it reads them in."""
 
-    type = JSON()
+    type = Text()
     inherit_cache = True
 
 
 @compiles(_json_list, "postgresql")
 def _json_agg(element, compiler, **kw) -> str:
     values = compiler.process(element.clauses, **kw)
-    return f"json_agg({values} ORDER BY {values})"
+    return f"CAST(json_agg({values} ORDER BY {values}) AS TEXT)"
 
 
 @compiles(_json_list, "sqlite")
 def _json_group_array(element, compiler, **kw) -> str:
     return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+class _json_rows(FunctionElement):
+    """An aggregate: each row's values as a JSON array, in the text of a JSON
+    list (NULL or [] for none), ordered by the values on PostgreSQL; SQLite
+    keeps the order it reads them in."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_json_rows, "postgresql")
+def _json_agg_rows(element, compiler, **kw) -> str:
+    values = compiler.process(element.clauses, **kw)
+    return f"CAST(json_agg(json_build_array({values}) ORDER BY {values}) AS TEXT)"
+
+
+@compiles(_json_rows, "sqlite")
+def _json_group_array_rows(element, compiler, **kw) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
 
 
 class _drawn_text(FunctionElement):
@@ -387,35 +526,54 @@ def _feed_statement(everything: bool) -> Select:
     # Calendar clients poll feeds far more often than people open pages, and
     # most polls find nothing new: one Core statement, built once, reads the
     # owner and every session of their feed (every session at all with
-    # `everything`) with the names drawn into it. An unknown token gives no
-    # row; a feed with no sessions one row of NULLs. Names come from
-    # subqueries, not joins, which cost more to plan.
+    # `everything`) in the window the parameters give, with the names and
+    # contacts drawn into it. An unknown token gives no row; a feed with no
+    # sessions one row of NULLs. Names come from subqueries, not joins, which
+    # cost more to plan; the request's columns and the trainer's, several
+    # each, from one join each, cheaper than a subquery a column.
     feeds, users = CalendarFeed.__table__, User.__table__
     sessions, shadows = TrainingSession.__table__, SessionShadow.__table__
+    requests = TrainingRequest.__table__
     digest = bindparam("digest")
     owner = (
         select(feeds.c.user_id).where(feeds.c.token_hash == digest).scalar_subquery()
     )
-    # One indexed lookup for each way a session can be theirs: an OR across
-    # them makes PostgreSQL scan every session in the network.
-    shadowing = shadows.alias("shadowing")
-    theirs = sessions.c.id.in_(
-        union_all(
-            select(sessions.c.id).where(sessions.c.trainer_id == owner),
-            select(sessions.c.id)
-            .join(
-                group_organisers,
-                group_organisers.c.group_id == sessions.c.group_id,
-            )
-            .where(group_organisers.c.user_id == owner),
-            select(shadowing.c.session_id).where(shadowing.c.trainer_id == owner),
-        )
+    in_feed = and_(
+        sessions.c.starts_at >= bindparam("window_from"),
+        sessions.c.starts_at < bindparam("window_until"),
+        # A handed-back session's event goes on in the next trainer's session
+        # (the same UID), or was cancelled to its trainer by email.
+        sessions.c.handed_back_at.is_(None),
+        or_(
+            sessions.c.status != SessionStatus.CANCELLED,
+            sessions.c.cancelled_at >= bindparam("cancelled_from"),
+        ),
     )
+    # One indexed lookup for each way a session can be theirs, each in the
+    # window: an OR across them makes PostgreSQL scan every session in the
+    # network. The sessions are then read by id from the ids found: asked
+    # instead whether each session in the window is among theirs, PostgreSQL
+    # may guess that the window leaves a single session, and read every one
+    # of theirs again for each session.
+    shadowing = shadows.alias("shadowing")
+    theirs = union(
+        select(sessions.c.id).where(sessions.c.trainer_id == owner, in_feed),
+        select(sessions.c.id)
+        .join(
+            group_organisers,
+            group_organisers.c.group_id == sessions.c.group_id,
+        )
+        .where(group_organisers.c.user_id == owner, in_feed),
+        select(shadowing.c.session_id)
+        .join(sessions, sessions.c.id == shadowing.c.session_id)
+        .where(shadowing.c.trainer_id == owner, in_feed),
+    ).subquery("theirs")
 
     def name_of(table, key) -> ScalarSelect:
         return select(table.c.name).where(table.c.id == key).scalar_subquery()
 
-    shadow = users.alias("shadow")
+    shadow, organiser = users.alias("shadow"), users.alias("organiser")
+    trainer = users.alias("trainer")
     found = (
         select(
             # The session columns an event is drawn from (see _drawn).
@@ -432,26 +590,45 @@ def _feed_statement(everything: bool) -> Select:
                     "is_online",
                     "venue_address",
                     "venue_postcode",
+                    "meeting_url",
                 )
             ),
+            requests.c.expected_attendance,
+            requests.c.accessibility_needs,
+            requests.c.notes,
             name_of(Topic.__table__, sessions.c.topic_id).label("topic"),
             name_of(Group.__table__, sessions.c.group_id).label("group"),
-            name_of(users, sessions.c.trainer_id).label("trainer"),
+            trainer.c.name.label("trainer"),
+            trainer.c.email.label("trainer_email"),
+            trainer.c.phone.label("trainer_phone"),
+            trainer.c.is_active.label("trainer_is_active"),
             select(_json_list(shadow.c.name))
             .select_from(shadows)
             .join(shadow, shadow.c.id == shadows.c.trainer_id)
             .where(shadows.c.session_id == sessions.c.id)
             .scalar_subquery()
             .label("shadows"),
+            # The group's organisers with a working account, as for email.
+            select(_json_rows(organiser.c.name, organiser.c.email, organiser.c.phone))
+            .select_from(group_organisers)
+            .join(organiser, organiser.c.id == group_organisers.c.user_id)
+            .where(
+                group_organisers.c.group_id == sessions.c.group_id,
+                organiser.c.is_active,
+            )
+            .scalar_subquery()
+            .label("organisers"),
         )
-        .where(
-            true() if everything else theirs,
-            sessions.c.starts_at >= bindparam("history_from"),
-            or_(
-                sessions.c.status != SessionStatus.CANCELLED,
-                sessions.c.cancelled_at >= bindparam("cancelled_from"),
-            ),
+        .select_from(
+            (
+                sessions
+                if everything
+                else theirs.join(sessions, sessions.c.id == theirs.c.id)
+            )
+            .join(requests, requests.c.id == sessions.c.request_id)
+            .join(trainer, trainer.c.id == sessions.c.trainer_id)
         )
+        .where(in_feed if everything else true())
         .subquery()
     )
     return (

@@ -1,5 +1,7 @@
 """Private calendar feeds, the page to manage one's link, and .ics downloads."""
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, make_response, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.http import http_date, is_resource_modified, quote_etag
@@ -56,12 +58,21 @@ def manage():
         else:
             abort(400)
         db.session.commit()
+    past, ahead = services.feed_window(current_user)
     return render_template(
         "calendar/manage.html",
         link=link,
         webcal=link and "webcal://" + link.split("://", 1)[1],
         has_feed=services.has_feed(current_user),
+        window=(_span(past), _span(ahead)),
     )
+
+
+def _span(length: timedelta) -> str:
+    """A feed window's reach as people say it: "1 day", "3 months"."""
+    if length.days < 60:
+        return f"{length.days} day{'' if length.days == 1 else 's'}"
+    return f"{round(length.days / 30.44)} months"
 
 
 @bp.route("/sessions/<int:session_id>/calendar.ics")
