@@ -347,17 +347,24 @@ def _history(sizes, rng, trainers, groups, now) -> dict[str, list[dict]]:
     per_month: dict[tuple, int] = defaultdict(int)
     rows: dict[str, list[dict]] = defaultdict(list)
     topics = len(network.TOPICS)
+    # Each trainer's half-hours taken: one trainer's sessions never overlap
+    # (PostgreSQL refuses it), so a session a trainer cannot take then moves
+    # on a day at a time.
+    taken: dict[int, set[int]] = defaultdict(set)
     for group in chosen_groups:
-        starts_at = now + timedelta(
-            minutes=30 * rng.randint(-PAST_DAYS * 48, FUTURE_DAYS * 48)
-        )
-        local = to_local(starts_at)
+        half_hour = rng.randint(-PAST_DAYS * 48, FUTURE_DAYS * 48)
+        local = to_local(now + timedelta(minutes=30 * half_hour))
         nearby = reach[group["id"]] or [rng.randint(1, sizes.trainers)]
         trainer_id = rng.choice(nearby)
         for _ in range(3):
             if per_month[trainer_id, local.year, local.month] < caps[trainer_id]:
                 break
             trainer_id = rng.choice(nearby)
+        while taken[trainer_id].intersection(range(half_hour, half_hour + 4)):
+            half_hour += 48
+        taken[trainer_id].update(range(half_hour, half_hour + 4))
+        starts_at = now + timedelta(minutes=30 * half_hour)
+        local = to_local(starts_at)
         per_month[trainer_id, local.year, local.month] += 1
         topic_id = rng.choice(qualified[trainer_id] or [rng.randint(1, topics)])
         ends_at = starts_at + timedelta(hours=2)

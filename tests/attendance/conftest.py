@@ -2,6 +2,7 @@
 organisers, the session's trainer, another trainer, a shadowing trainer and the
 office; and sessions built as rows, at any time, in any state."""
 
+import itertools
 import uuid
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -36,7 +37,10 @@ def net(make_group, make_topic, make_user, make_trainer):
 @pytest.fixture
 def make_session(net):
     """A committed session (and its request) starting at `starts_at`, by default
-    three hours ago, with the shadowing trainer on it."""
+    three hours ago (each further one two hours before the last, as one
+    trainer's sessions may not overlap), with the shadowing trainer on it."""
+    earlier = itertools.count()
+    three_hours_ago = utcnow() - timedelta(hours=3)
 
     def make(
         starts_at: datetime | None = None,
@@ -46,7 +50,7 @@ def make_session(net):
         topic=None,
         trainer=None,
     ) -> TrainingSession:
-        starts_at = starts_at or utcnow() - timedelta(hours=3)
+        starts_at = starts_at or three_hours_ago - timedelta(hours=2 * next(earlier))
         ends_at = starts_at + timedelta(hours=2)
         group, topic = group or net.group, topic or net.topic
         training_request = TrainingRequest(

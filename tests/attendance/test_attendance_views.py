@@ -2,6 +2,7 @@
 (and who gets 404), names never in emails or calendars, rating and report pages,
 the session page's outcome and the trainer's tallies."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -386,10 +387,11 @@ def test_tallies_count_only_the_trainers_delivered_sessions(
     client_for, net, make_session, make_group
 ):
     rye = make_group("Rye Rising", "TN31")
-    long_ago = utcnow() - timedelta(days=200)
+    # A day apart: the trainer's sessions may not overlap.
+    long_ago = (utcnow() - timedelta(days=200 + n) for n in itertools.count())
 
     def delivered(headcount, named=0, **where):
-        training_session = make_session(long_ago, **where)
+        training_session = make_session(next(long_ago), **where)
         services.record_attendance(training_session, headcount, net.trainer, utcnow())
         for n in range(named):
             services.add_attendee(
@@ -407,11 +409,11 @@ def test_tallies_count_only_the_trainers_delivered_sessions(
     delivered(5, named=7, topic=net.other_topic)  # Hastings, phone banking: 7
     delivered(0, named=2, group=rye)  # Rye, door-knocking: 2
     # Delivered before attendance was kept: counted as a session, no people.
-    make_session(long_ago, status=SessionStatus.DELIVERED, group=rye)
+    make_session(next(long_ago), status=SessionStatus.DELIVERED, group=rye)
     # None of these count.
     make_session(utcnow() + timedelta(days=3))
-    make_session(long_ago, status=SessionStatus.CANCELLED)
-    other = make_session(long_ago, trainer=net.other_trainer)
+    make_session(next(long_ago), status=SessionStatus.CANCELLED)
+    other = make_session(next(long_ago), trainer=net.other_trainer)
     services.record_attendance(other, 30, net.other_trainer, utcnow())
     db.session.commit()
 

@@ -47,6 +47,16 @@ def test_each_new_form_has_its_own_key(world, client_for):
     assert the_form_key(browser, world) != the_form_key(browser, world)
 
 
+def test_an_altered_key_is_replaced_and_the_request_still_made(world, client_for):
+    browser = client_for(world.organiser)
+    data = request_form(world, submission_key="A" * 5000)
+    sent = browser.post(f"/requests/new?group_id={world.group.id}", data=data)
+    assert sent.status_code == 302
+    made = db.session.scalars(select(TrainingRequest)).one()
+    assert made.submission_key != "A" * 5000
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", made.submission_key)
+
+
 def test_an_overlapping_request_for_the_same_topic_warns_first(world, client_for):
     browser = client_for(world.organiser)
     url = f"/requests/new?group_id={world.group.id}"

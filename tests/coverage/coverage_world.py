@@ -12,7 +12,8 @@ Topics: T1 Door-knocking, T2 Phone banking.
 Trainers: A (TN34, cap 2, T1+T2), B (SK1, cap 1, T1), C (E8, cap 3, T2, no
 sessions), D (CF10, cap 2, T1, account inactive).
 
-Sessions (UTC start; London month):
+Sessions (UTC start, each an hour long, as one trainer's may not overlap;
+London month):
   S1  delivered G1 T1 A 2026-02-28 23:30 (Feb, GMT)          people 10 rating 5
   S2  delivered G1 T2 A 2026-03-01 00:30 (Mar, GMT)          people 12 rating 4
   S3  delivered G3 T1 B 2026-03-31 22:30 (Mar: 23:30 BST)    people 7
@@ -132,7 +133,7 @@ def build_world(make_group, make_topic, make_trainer) -> World:
             trainer=trainers[trainer],
             status=status,
             starts_at=at(starts),
-            ends_at=at(starts) + timedelta(hours=2),
+            ends_at=at(starts) + timedelta(hours=1),
             created_at=at(booked),
             updated_at=at(booked),
             ical_uid=f"{starts}-{trainer}-{status}@coverage.test",

@@ -195,7 +195,8 @@ def _grow(world, count: int) -> None:
             expected_attendance=5,
             created_at=at("2026-03-02 10:00"),
         )
-        starts = at("2026-03-20 18:00") + timedelta(days=n % 20)
+        # A day apart: the trainer's sessions may not overlap.
+        starts = at("2026-03-20 18:00") + timedelta(days=n)
         db.session.add(
             TrainingSession(
                 training_request=made,

@@ -297,7 +297,8 @@ def test_the_page_makes_as_many_statements_for_five_rows_as_for_one(
 
     def add(n: int) -> None:
         make_request(changed=now - timedelta(days=20))
-        make_session(now - timedelta(days=1))
+        # Two hours apart: the trainer's sessions may not overlap.
+        make_session(now - timedelta(days=1, hours=2 * n))
         make_trainer(f"silent{n}@example.org")
         make_group(f"Orphans {n}", "SK1")
 

@@ -1,5 +1,6 @@
 """Organisers (and the office) ask for training, follow, edit and cancel requests."""
 
+import re
 import secrets
 from datetime import datetime
 
@@ -77,6 +78,12 @@ def index():
     )
 
 
+# The shape of the keys made below. A key of any other shape (missing, or
+# altered) is replaced by a fresh one: the form still works, and only a copy
+# of it sent again is no longer known for one.
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @organiser_or_office
 def new():
@@ -92,7 +99,7 @@ def new():
         if len(groups) == 1 and not current_user.is_office:
             return redirect(url_for(".new", group_id=groups[0].id))
         form.group_id.choices = choices(groups, "Choose a group")
-    if not form.submission_key.data:
+    if not SUBMISSION_KEY.fullmatch(form.submission_key.data or ""):
         form.submission_key.data = secrets.token_urlsafe(24)
     now = utcnow()
     slots = _sent_slots(form, now)
