@@ -38,7 +38,8 @@ def people(make_group, make_topic, make_user, make_trainer):
     def trainer(email: str, level: str = "qualified") -> User:
         user = make_trainer(email, district="TN34", radius_km=80)
         profile = user.trainer_profile
-        profile.monthly_cap = 20
+        # Room for every round's sessions, whichever side wins each.
+        profile.monthly_cap = 3 * ROUNDS
         profile.topics.append(TrainerTopic(topic=topic, level=level))
         profile.availability.extend(
             AvailabilityWindow(weekday=day, start_time=clock(8), end_time=clock(21))

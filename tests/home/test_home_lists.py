@@ -50,8 +50,10 @@ def world(make_group, make_topic, make_user, make_trainer):
     organiser = make_user("org@example.org", "Ann Organiser", groups=[ours])
     now = utcnow()
     week = now + timedelta(days=7)
+    # A day apart: one trainer's sessions may not overlap.
     sessions = {
-        group: _book(group, topic, trainer, week, now) for group in (ours, theirs)
+        group: _book(group, topic, trainer, week + timedelta(days=n), now)
+        for n, group in enumerate((ours, theirs))
     }
     later, sooner = now + timedelta(days=30), now + timedelta(days=20)
     submitted = {group: _request(group, topic, later, sooner) for group in (ours,)}
