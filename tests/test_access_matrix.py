@@ -204,7 +204,12 @@ def world(make_group, make_topic, make_user, make_trainer):
         expires_at=datetime(2030, 1, 1, tzinfo=UTC),
     )
     failed_mail = OutboxMessage(
-        to_address="x@example.org", subject="x", kind="x", raw=b"x", status="failed"
+        to_address="x@example.org",
+        subject="x",
+        kind="x",
+        body="x",
+        message_id="<x@example.org>",
+        status="failed",
     )
     # A session held yesterday, its attendance recorded with one named person.
     delivered = TrainingSession(

@@ -1,12 +1,18 @@
 """The Alembic migrations build, from empty, exactly the schema the models describe."""
 
+import email
+import email.policy
+from email.message import EmailMessage
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from trainers import create_app
 from trainers.extensions import db
+from trainers.mail import assemble
+from trainers.outbox.models import OutboxMessage
 
 
 def test_migrations_build_the_schema_the_models_describe(empty_database_url):
@@ -81,4 +87,52 @@ def test_upgrading_a_database_that_holds_data_keeps_it(empty_database_url):
                 text("SELECT month, region, requests_booked FROM coverage_months")
             )
             assert [(str(m), r, n) for m, r, n in kept] == [("2026-01-01", "London", 1)]
+        db.engine.dispose()
+
+
+def test_queued_email_keeps_what_it_says_when_the_outbox_stores_its_parts(
+    empty_database_url,
+):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
+    message = EmailMessage()
+    message["To"] = "sam@example.org"
+    message["Subject"] = "Booked: Door-knocking"
+    message["Message-ID"] = "<queued-before@trainers.invalid>"
+    message.set_content("Hello Sam,\n\nYou are booked.\n")
+    message.add_alternative("<p>Hello Sam,</p>", subtype="html")
+    message.add_alternative(
+        b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+        maintype="text",
+        subtype="calendar",
+        params={"method": "REQUEST"},
+    )
+    with app.app_context():
+        upgrade(revision="efee73ec3625")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO outbox_messages (created_at, to_address, subject, "
+                    "kind, raw, status, attempts, next_attempt_at) VALUES "
+                    "('2026-12-01 10:00:00', 'sam@example.org', 'Booked: Door-knocking', "
+                    "'session_booked', :raw, 'pending', 0, '2026-12-01 10:00:00')"
+                ),
+                {"raw": message.as_bytes()},
+            )
+        upgrade()
+        queued = db.session.scalars(select(OutboxMessage)).one()
+        assert queued.body == "Hello Sam,\n\nYou are booked.\n"
+        assert queued.calendar.startswith(b"BEGIN:VCALENDAR")
+        assert (queued.calendar_method, queued.message_id) == (
+            "REQUEST",
+            "<queued-before@trainers.invalid>",
+        )
+        sent = email.message_from_bytes(assemble(queued), policy=email.policy.default)
+        assert sent["Message-ID"] == "<queued-before@trainers.invalid>"
+        text_part = sent.get_body(("plain",)).get_content()
+        assert text_part.replace("\r\n", "\n") == queued.body
+        db.session.remove()
+        downgrade(revision="efee73ec3625")
+        with db.engine.connect() as connection:
+            raw = connection.execute(text("SELECT raw FROM outbox_messages")).scalar()
+        assert b"<queued-before@trainers.invalid>" in raw
         db.engine.dispose()

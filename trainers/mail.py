@@ -18,58 +18,64 @@ from trainers.timeutil import utcnow
 logger = logging.getLogger(__name__)
 
 
-def build_email(
+def send_email(
     to: str, template: str, calendar: tuple[bytes, str] | None = None, **context
-) -> EmailMessage:
-    """Render `templates/email/<template>.txt` (first line `Subject: ...`) as a message.
-
-    Text and HTML alternatives always; with `calendar` (the .ics bytes and its
-    METHOD) also a text/calendar alternative, which clients show as an invite,
-    and the same bytes attached as invite.ics (application/ics), which any
-    client lets people open or save.
-    """
+) -> OutboxMessage:
+    """Render `templates/email/<template>.txt` (first line `Subject: ...`) into
+    the outbox in the caller's transaction; `calendar` is an invite's .ics
+    bytes and its METHOD."""
     rendered = render_template(f"email/{template}.txt", **context)
     first_line, _, body = rendered.lstrip().partition("\n")
     if not first_line.startswith("Subject:"):
         raise ValueError(f"email template {template} must start with 'Subject:'")
-    text = body.lstrip("\n")
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = first_line.removeprefix("Subject:").strip()
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="trainers.invalid")
-    message.set_content(text)
-    message.add_alternative(
-        render_template("email/_html.html", paragraphs=text.split("\n\n")),
-        subtype="html",
-    )
-    if calendar is not None:
-        ics, method = calendar
-        params = {"method": method, "charset": "UTF-8"}
-        message.add_alternative(ics, maintype="text", subtype="calendar", params=params)
-        message.make_mixed()
-        # application/ics, not a second text/calendar part, which a client may
-        # take for a second invite: this one is only a file to open or save.
-        message.add_attachment(
-            ics, maintype="application", subtype="ics", filename="invite.ics"
-        )
-    return message
-
-
-def send_email(
-    to: str, template: str, calendar: tuple[bytes, str] | None = None, **context
-) -> OutboxMessage:
-    """Build a message and add it to the outbox in the caller's transaction."""
-    message = build_email(to, template, calendar, **context)
+    ics, method = calendar or (None, None)
     queued = OutboxMessage(
         to_address=to,
-        subject=str(message["Subject"]),
+        subject=first_line.removeprefix("Subject:").strip(),
         kind=template,
-        # CRLF as on the wire: smtplib sends bytes as they are.
-        raw=message.as_bytes(policy=message.policy.clone(linesep="\r\n")),
+        body=body.lstrip("\n"),
+        calendar=ics,
+        calendar_method=method,
+        message_id=make_msgid(domain="trainers.invalid"),
         next_attempt_at=utcnow(),
     )
     db.session.add(queued)
-    logger.info("Email queued to %s: %s", to, message["Subject"])
+    logger.info("Email queued to %s: %s", to, queued.subject)
     return queued
+
+
+def assemble(message: OutboxMessage) -> bytes:
+    """The queued message as the bytes to send, CRLF as on the wire.
+
+    Text and HTML alternatives always; with a calendar also a text/calendar
+    alternative, which clients show as an invite, and the same bytes attached
+    as invite.ics (application/ics), which any client lets people open or save.
+    Assembled when it is sent, not when it is queued, at no cost to the request
+    that queued it: a message sent again keeps its Message-ID and Date.
+    """
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(message.created_at.timestamp())
+    email["Message-ID"] = message.message_id
+    email.set_content(message.body)
+    email.add_alternative(
+        render_template("email/_html.html", paragraphs=message.body.split("\n\n")),
+        subtype="html",
+    )
+    if message.calendar is not None:
+        params = {"method": message.calendar_method, "charset": "UTF-8"}
+        email.add_alternative(
+            message.calendar, maintype="text", subtype="calendar", params=params
+        )
+        email.make_mixed()
+        # application/ics, not a second text/calendar part, which a client may
+        # take for a second invite: this one is only a file to open or save.
+        email.add_attachment(
+            message.calendar,
+            maintype="application",
+            subtype="ics",
+            filename="invite.ics",
+        )
+    return email.as_bytes(policy=email.policy.clone(linesep="\r\n"))

@@ -39,7 +39,7 @@ def test_an_email_is_kept_with_the_change_and_sent_later_exactly_as_built(smtp_s
     ((recipients, raw),) = smtp_server.recorder.received
     assert recipients == ["sam@example.org"]
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    assert parsed["Message-ID"] == email.message_from_bytes(queued.raw)["Message-ID"]
+    assert parsed["Message-ID"] == queued.message_id
     assert parsed.get_body(("plain",)).get_content().startswith("Hello Sam")
     assert parsed.get_body(("html",)) is not None
     (stored,) = outbox()

@@ -724,7 +724,8 @@ def add_email(status: str) -> None:
             to_address="someone@example.org",
             subject="Anything",
             kind="invitation",
-            raw=b"Subject: Anything\r\n\r\nHello\r\n",
+            body="Hello",
+            message_id="<anything@example.org>",
             status=status,
         )
     )

@@ -181,7 +181,12 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
         )
     )
     failed_mail = OutboxMessage(
-        to_address="x@example.org", subject="x", kind="x", raw=b"x", status="failed"
+        to_address="x@example.org",
+        subject="x",
+        kind="x",
+        body="x",
+        message_id="<x@example.org>",
+        status="failed",
     )
     db.session.add(failed_mail)
     feed_token = start_feed(trainer, now)

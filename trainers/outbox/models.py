@@ -21,7 +21,8 @@ _STATUS_SQL = ", ".join(f"'{status}'" for status in OutboxStatus)
 
 
 class OutboxMessage(db.Model):
-    """One email, stored as the exact bytes to send."""
+    """One email: what it says, decided when its cause is committed; the MIME
+    message is assembled from it at each delivery (trainers.mail.assemble)."""
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
@@ -34,7 +35,13 @@ class OutboxMessage(db.Model):
     to_address: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(998))
     kind: Mapped[str] = mapped_column(String(40))
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # The plain text; the HTML alternative is drawn from it.
+    body: Mapped[str] = mapped_column(Text)
+    # An invite's iCalendar bytes and their iTIP METHOD, if any.
+    calendar: Mapped[bytes | None] = mapped_column(LargeBinary)
+    calendar_method: Mapped[str | None] = mapped_column(String(10))
+    # Kept, so a message sent twice (a crash after the server took it) is one.
+    message_id: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
+from trainers.mail import assemble
 from trainers.outbox.models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def deliver_outbox(now: datetime, limit: int = 100) -> DeliveryReport:
     for message in claimed:
         message.attempts += 1
         try:
-            _send(message.raw, message.to_address)
+            _send(assemble(message), message.to_address)
         except PermanentFailure as error:
             _give_up(message, str(error))
             report.failed += 1

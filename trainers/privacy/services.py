@@ -70,6 +70,8 @@ FREE_TEXT = (
 )
 # Subjects of mail about sessions to others, per batch of UPDATE.
 SUBJECTS_PER_UPDATE = 100
+# An email's stored text and invite, emptied.
+BLANK_BODY = {"body": "", "calendar": None}
 
 
 @dataclass
@@ -1038,7 +1040,7 @@ def _erase_address_data(
     erasure.email_bodies += db.session.execute(
         update(OutboxMessage)
         .where(to_them)
-        .values(to_address=placeholder, raw=b"", last_error=None)
+        .values(to_address=placeholder, **BLANK_BODY, last_error=None)
         .execution_options(synchronize_session=False)
     ).rowcount
 
@@ -1076,7 +1078,7 @@ def _blank_sent_mail_about(user: User) -> int:
             .where(
                 OutboxMessage.status == OutboxStatus.SENT,
                 OutboxMessage.created_at >= user.created_at,
-                func.length(OutboxMessage.raw) > 0,
+                func.length(OutboxMessage.body) > 0,
                 or_(
                     *(
                         OutboxMessage.subject.contains(needle, autoescape=True)
@@ -1084,7 +1086,7 @@ def _blank_sent_mail_about(user: User) -> int:
                     )
                 ),
             )
-            .values(raw=b"")
+            .values(**BLANK_BODY)
             .execution_options(synchronize_session=False)
         ).rowcount
     return blanked
