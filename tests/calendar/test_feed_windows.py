@@ -131,7 +131,7 @@ def test_the_office_feed_holds_its_own_shorter_window(people):
     ("person", "reach"),
     [
         ("trainer", "from 3 months ago to 18 months ahead"),
-        ("office", "from 1 day ago to 4 days ahead (the exports hold every session)"),
+        ("office", "from 1 day ago to 3 days ahead (the exports hold every session)"),
     ],
 )
 def test_the_feed_page_says_how_far_the_feed_reaches(people, client_for, person, reach):

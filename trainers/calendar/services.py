@@ -46,18 +46,11 @@ CANCELLED_KEPT = timedelta(days=30)
 # long ago to this far ahead (about 18 months).
 FEED_PAST = timedelta(days=90)
 FEED_AHEAD = timedelta(days=548)
-# The office's feed is every session in the network: about 110 a day at
-# national size (bench/matching.py: 3,300 a month), each about 0.9 kB drawn
-# with its details and contacts, and about 0.3 ms of the server's time to draw
-# afresh (icalendar's folding, mostly), as a worker that has not drawn it yet
-# must. From yesterday to four days ahead, a fetch at that size is about 560
-# events, 0.5 MB and 165 ms drawn afresh (26 ms already drawn; 11 ms a 304)
-# on a 2-core machine (bench/office_feed.py), against 2 MB and 300 ms at most:
-# nearly twice the time and four times the size to spare, for longer notes
-# or a busier week. A week back and four ahead would be 3,800 events, 3.3 MB
-# and 1.1 s. The office's CSV exports hold every session.
+# The office's feed is every session in the network, about 110 a day at
+# national size: a window this short keeps a fetch within its targets (time
+# and size, bench/office_feed.py). The office's CSV exports hold every session.
 OFFICE_FEED_PAST = timedelta(days=1)
-OFFICE_FEED_AHEAD = timedelta(days=4)
+OFFICE_FEED_AHEAD = timedelta(days=3)
 
 
 def feed_window(user: User) -> tuple[timedelta, timedelta]:
@@ -191,7 +184,7 @@ def _drawn(
 
 def _session_link(session_id: int) -> str:
     # A feed links hundreds of sessions: Werkzeug builds one link, and the rest
-    # are its prefix and their id (building each was a sixth of a feed's cost).
+    # are its prefix and their id.
     prefix = _link_prefix(current_app.url_map, current_app.config["BASE_URL"])
     return f"{prefix}{session_id}"
 
