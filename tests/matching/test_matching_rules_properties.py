@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -414,6 +415,13 @@ WINDOW_POOL = tuple(
 DISTRICTS = st.sampled_from(sorted(PLACES))
 
 
+def apart(indexes) -> bool:
+    """Whether these pool slots are free of each other: one trainer's sessions
+    never overlap (PostgreSQL refuses it)."""
+    times = sorted(SLOT_POOL[index] for index in indexes)
+    return all(end <= start for (_, end), (start, _) in pairwise(times))
+
+
 @dataclass(frozen=True)
 class TrainerSpec:
     district: str | None
@@ -460,7 +468,9 @@ trainer_specs = st.builds(
         st.tuples(st.integers(0, len(SLOT_POOL) - 1), st.one_of(st.none(), DISTRICTS)),
         max_size=2,
         unique_by=lambda s: s[0],
-    ).map(tuple),
+    )
+    .filter(lambda sessions: apart(index for index, _ in sessions))
+    .map(tuple),
 )
 request_specs = st.builds(
     RequestSpec,
