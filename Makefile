@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
+# The suite on every core (pytest-xdist), each test file whole on one worker, so a
+# file's module fixtures (a browser journey's server) are built once, its steps in order.
+PARALLEL := -n auto --dist loadfile
 
 .PHONY: run test test-a-year-ahead install lint format calendar-parsers browser
 
@@ -35,12 +38,12 @@ browser:
 test: install calendar-parsers browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 ## Every test with the clock a year ahead (Debian's faketime): none may depend on today's date.
 test-a-year-ahead: install calendar-parsers browser
 	bash tools/faketime/install.sh
-	faketime -f +365d $(BIN)/pytest $(PYTEST_ARGS)
+	faketime -f +365d $(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 format: install
 	$(BIN)/ruff format .

@@ -18,7 +18,3 @@ class NotFound(Exception):  # noqa: N818 - reads as what the user gets
 
     Deliberately not a DomainError, so a view catching those never swallows it.
     """
-
-
-class PermissionDenied(DomainError):
-    """The user may see the thing but not do this to it."""

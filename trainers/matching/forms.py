@@ -1,7 +1,7 @@
 """Forms to answer offers and for the office to steer matching."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -96,10 +96,4 @@ class HandBackForm(FlaskForm):
 class ShadowForm(FlaskForm):
     trainer_id = SelectField(
         "Shadowing trainer", coerce=int, validators=[InputRequired("Choose a trainer.")]
-    )
-
-
-class ApplyPlanForm(FlaskForm):
-    assignments = HiddenField(
-        validators=[DataRequired("There is nothing in the plan to offer.")]
     )
