@@ -24,9 +24,9 @@ from werkzeug.security import generate_password_hash
 from tests.threads import app_for_threads
 from trainers import create_app
 from trainers.auth.models import User
-from trainers.demo import delete_everything
 from trainers.extensions import db
 from trainers.geo import locate
+from trainers.models import delete_everything
 from trainers.network.models import Group, Topic
 from trainers.outbox.services import deliver_outbox
 from trainers.profiles.models import TrainerProfile, TrainerTopic
@@ -313,6 +313,36 @@ def make_topic(app: Flask):
         return topic
 
     return make
+
+
+@pytest.fixture
+def topic(make_topic) -> Topic:
+    """The topic most tests ask for."""
+    return make_topic("Door-knocking and canvassing")
+
+
+@pytest.fixture
+def group(make_group) -> Group:
+    """The group most tests ask for, in Hastings."""
+    return make_group("Hastings Action", "TN34")
+
+
+@pytest.fixture
+def organiser(make_user, group) -> User:
+    """The organiser of `group`."""
+    return make_user("organiser@example.org", "Olive Organiser", groups=[group])
+
+
+@pytest.fixture
+def office(make_user) -> User:
+    """A national office account."""
+    return make_user("office@example.org", "Otto Office", office=True)
+
+
+@pytest.fixture
+def office_browser(client_for, office):
+    """A browser signed in as the office."""
+    return client_for(office)
 
 
 @pytest.fixture

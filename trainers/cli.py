@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 from trainers import demo, scheduler
 from trainers.coverage.summary import rebuild
 from trainers.extensions import db
+from trainers.models import delete_everything
 from trainers.timeutil import utcnow
 
 
@@ -118,7 +119,7 @@ def demo_command(reset: bool, if_empty: bool, seed: int) -> None:
         )
     try:
         if reset:
-            demo.delete_everything()
+            delete_everything()
         summary = demo.load_demo(utcnow(), seed)
         db.session.commit()
     except Exception:

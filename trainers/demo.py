@@ -20,7 +20,6 @@ from werkzeug.security import generate_password_hash
 
 from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import User
-from trainers.coverage.summary import rebuild
 from trainers.extensions import db
 from trainers.geo import REGIONS, Place, all_districts, distance_km
 from trainers.matching.models import Offer, OfferStatus
@@ -315,19 +314,6 @@ class _Trainer:
 def has_users() -> bool:
     """Whether any account exists."""
     return bool(db.session.scalar(select(func.count()).select_from(User)))
-
-
-def delete_everything() -> None:
-    """Delete every row of every table, children first; the tables stay.
-
-    Runs in the caller's transaction; the caller commits.
-    """
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    # The coverage triggers logged those deletions, perhaps after their own
-    # tables were emptied: the counts start again from the empty tables.
-    rebuild(db.session)
-    logger.info("Demo: deleted every row of %d tables", len(db.metadata.sorted_tables))
 
 
 def load_demo(now: datetime, seed: int = SEED) -> DemoSummary:

@@ -1,9 +1,14 @@
-"""Imports every model so the metadata (and Alembic) sees every table."""
+"""Imports every model so the metadata (and Alembic) sees every table; and
+empties them all."""
+
+import logging
 
 from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.calendar.models import CalendarFeed
 from trainers.coverage.models import CoverageChange, CoverageMonth
+from trainers.coverage.summary import rebuild
+from trainers.extensions import db
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.outbox.models import OutboxMessage
@@ -47,3 +52,18 @@ __all__ = [
     "WeeklyDigest",
     "group_organisers",
 ]
+
+logger = logging.getLogger(__name__)
+
+
+def delete_everything() -> None:
+    """Delete every row of every table, children first; the tables stay.
+
+    Runs in the caller's transaction; the caller commits.
+    """
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    # The coverage triggers logged those deletions, perhaps after their own
+    # tables were emptied: the counts start again from the empty tables.
+    rebuild(db.session)
+    logger.info("Deleted every row of %d tables", len(db.metadata.sorted_tables))

@@ -331,13 +331,8 @@ def test_ties_go_to_more_waiting_requests(make_topic, group_at, ask):
 # The pages and exports
 
 
-@pytest.fixture
-def office(make_user, client_for):
-    return client_for(make_user("office@example.org", office=True))
-
-
 def test_the_page_and_every_export_show_the_filtered_cold_spots(
-    office, make_topic, group_at, ask
+    office_browser, make_topic, group_at, ask
 ):
     topic = make_topic()
     made = utcnow() - timedelta(days=3)
@@ -345,10 +340,10 @@ def test_the_page_and_every_export_show_the_filtered_cold_spots(
     ask(group_at("Elsewhere", north_of(HOME, 50), region="Scotland"), topic, made=made)
     query = "?region=Wales"
 
-    page = office.get("/office/cold-spots" + query)
-    groups = fetch(office, "/office/cold-spots/groups.csv" + query)
-    regions = fetch(office, "/office/cold-spots/regions.csv" + query)
-    districts = fetch(office, "/office/cold-spots/districts.csv" + query)
+    page = office_browser.get("/office/cold-spots" + query)
+    groups = fetch(office_browser, "/office/cold-spots/groups.csv" + query)
+    regions = fetch(office_browser, "/office/cold-spots/regions.csv" + query)
+    districts = fetch(office_browser, "/office/cold-spots/districts.csv" + query)
 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -379,10 +374,10 @@ def test_the_page_and_every_export_show_the_filtered_cold_spots(
     "path", ["/office/cold-spots", "/office/cold-spots/districts.csv"]
 )
 def test_bad_filters_are_refused_with_a_message(
-    office, make_topic, path, query, message
+    office_browser, make_topic, path, query, message
 ):
     make_topic()
-    response = office.get(f"{path}?{query}")
+    response = office_browser.get(f"{path}?{query}")
 
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -399,7 +394,7 @@ def test_only_the_office_sees_cold_spots(client, client_for, make_user, make_gro
 
 
 def test_the_page_makes_as_many_statements_for_five_groups_as_for_one(
-    office, make_topic, group_at, trainer_at, ask
+    office_browser, make_topic, group_at, trainer_at, ask
 ):
     topic = make_topic()
     made = utcnow() - timedelta(days=3)
@@ -410,8 +405,8 @@ def test_the_page_makes_as_many_statements_for_five_groups_as_for_one(
             ask(group_at(f"Group {n}", north_of(HOME, 30 * n)), topic, made=made)
 
     add_groups(0, 1)
-    one = statements_to_show(office, "/office/cold-spots")
+    one = statements_to_show(office_browser, "/office/cold-spots")
     add_groups(1, 5)
-    five = statements_to_show(office, "/office/cold-spots")
+    five = statements_to_show(office_browser, "/office/cold-spots")
 
     assert one == five

@@ -199,21 +199,16 @@ def test_pages_hold_the_first_rows_and_the_total(make_request):
 # The page and exports
 
 
-@pytest.fixture
-def office(make_user, client_for):
-    return client_for(make_user("office@example.org", office=True))
-
-
 def test_the_page_lists_each_queue_with_links_and_the_days_chosen(
-    office, make_request, make_session, make_trainer
+    office_browser, make_request, make_session, make_trainer
 ):
     now = utcnow()
     stuck = make_request(changed=now - timedelta(days=20))
     ended = make_session(now - timedelta(days=1))
     silent = make_trainer("silent@example.org")
 
-    default = office.get("/office/data-quality").get_data(as_text=True)
-    month = office.get("/office/data-quality?days=30").get_data(as_text=True)
+    default = office_browser.get("/office/data-quality").get_data(as_text=True)
+    month = office_browser.get("/office/data-quality?days=30").get_data(as_text=True)
 
     assert f'href="/requests/{stuck.id}"' in default
     assert f'href="/sessions/{ended.id}"' in default
@@ -226,7 +221,7 @@ def test_the_page_lists_each_queue_with_links_and_the_days_chosen(
 
 
 def test_every_queue_exports_with_filters_and_neutralised_cells(
-    office, make_group, make_topic, make_trainer
+    office_browser, make_group, make_topic, make_trainer
 ):
     make_group("-2+3 Collective", "SK1")
     make_group("Hastings Action", "TN34")
@@ -241,7 +236,7 @@ def test_every_queue_exports_with_filters_and_neutralised_cells(
         )
     }
 
-    responses = {slug: fetch(office, path) for slug, path in paths.items()}
+    responses = {slug: fetch(office_browser, path) for slug, path in paths.items()}
 
     for response in responses.values():
         assert response.status_code == 200
@@ -265,16 +260,16 @@ def test_every_queue_exports_with_filters_and_neutralised_cells(
 @pytest.mark.parametrize(
     "path", ["/office/data-quality", "/office/data-quality/stuck-requests.csv"]
 )
-def test_bad_input_is_refused_with_a_message(office, path, query, message):
-    response = office.get(f"{path}?{query}")
+def test_bad_input_is_refused_with_a_message(office_browser, path, query, message):
+    response = office_browser.get(f"{path}?{query}")
 
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
 
 
-def test_days_at_the_limits_are_accepted(office):
-    assert office.get("/office/data-quality?days=1").status_code == 200
-    assert office.get("/office/data-quality?days=365").status_code == 200
+def test_days_at_the_limits_are_accepted(office_browser):
+    assert office_browser.get("/office/data-quality?days=1").status_code == 200
+    assert office_browser.get("/office/data-quality?days=365").status_code == 200
 
 
 def test_only_the_office_sees_the_queues(client, client_for, make_user, make_group):
@@ -291,7 +286,7 @@ def test_only_the_office_sees_the_queues(client, client_for, make_user, make_gro
 
 
 def test_the_page_makes_as_many_statements_for_five_rows_as_for_one(
-    office, make_request, make_session, make_trainer, make_group
+    office_browser, make_request, make_session, make_trainer, make_group
 ):
     now = utcnow()
 
@@ -303,9 +298,9 @@ def test_the_page_makes_as_many_statements_for_five_rows_as_for_one(
         make_group(f"Orphans {n}", "SK1")
 
     add(0)
-    one = statements_to_show(office, "/office/data-quality")
+    one = statements_to_show(office_browser, "/office/data-quality")
     for n in range(1, 5):
         add(n)
-    five = statements_to_show(office, "/office/data-quality")
+    five = statements_to_show(office_browser, "/office/data-quality")
 
     assert one == five

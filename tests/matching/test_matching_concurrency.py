@@ -55,21 +55,6 @@ def accepting(offer_id: int, trainer_id: int) -> Job:
 
 
 @pytest.fixture
-def topic(make_topic):
-    return make_topic("Door-knocking and canvassing")
-
-
-@pytest.fixture
-def group(make_group):
-    return make_group("Hastings Action", "TN34")
-
-
-@pytest.fixture
-def organiser(make_user, group):
-    return make_user("organiser@example.org", groups=[group])
-
-
-@pytest.fixture
 def add_trainer(make_trainer, topic):
     """A qualified trainer in Hastings, free 08:00-21:00 every day, cap 3."""
 

@@ -27,26 +27,6 @@ TAKEN = "Another trainer has already taken this session"
 
 
 @pytest.fixture
-def topic(make_topic):
-    return make_topic("Door-knocking and canvassing")
-
-
-@pytest.fixture
-def group(make_group):
-    return make_group("Hastings Action", "TN34")
-
-
-@pytest.fixture
-def organiser(make_user, group):
-    return make_user("organiser@example.org", "Olive Organiser", groups=[group])
-
-
-@pytest.fixture
-def office(make_user):
-    return make_user("office@example.org", "Otto Office", office=True)
-
-
-@pytest.fixture
 def add_trainer(make_trainer, topic):
     """A qualified trainer free 08:00-21:00 every day, with a cap of 3."""
 

@@ -38,16 +38,6 @@ def utc(day: date, clock: time) -> datetime:
 
 
 @pytest.fixture
-def topic(make_topic):
-    return make_topic("Door-knocking and canvassing")
-
-
-@pytest.fixture
-def office(make_user):
-    return make_user("office@example.org", "Otto Office", office=True)
-
-
-@pytest.fixture
 def trainer(make_trainer, topic):
     """A qualified trainer free every day 09:00-22:00."""
 

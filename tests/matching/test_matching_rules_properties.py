@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from trainers.auth.models import User
-from trainers.demo import delete_everything
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.geo import distance_km
@@ -37,6 +36,7 @@ from trainers.matching.rules import (
     broken_rules,
 )
 from trainers.matching.services import accept_offer, decline_offer, offer_request
+from trainers.models import delete_everything
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
 from trainers.sessions.models import TrainingSession

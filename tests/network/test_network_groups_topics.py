@@ -9,11 +9,6 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.fixture
-def office(make_user, client_for):
-    return client_for(make_user("office@example.org", office=True))
-
-
 def group_form(**overrides):
     data = {
         "name": "Hastings Action",
@@ -25,8 +20,8 @@ def group_form(**overrides):
     return data
 
 
-def test_office_adds_a_group_placed_at_its_district(office):
-    response = office.post("/office/groups/new", data=group_form())
+def test_office_adds_a_group_placed_at_its_district(office_browser):
+    response = office_browser.post("/office/groups/new", data=group_form())
     assert response.status_code == 302
     group = db.session.scalar(select(Group))
     assert group.postcode_district == "TN34"  # the full postcode is not kept
@@ -35,23 +30,27 @@ def test_office_adds_a_group_placed_at_its_district(office):
     assert group.is_active
 
 
-def test_unknown_district_is_refused_by_name(office):
-    response = office.post("/office/groups/new", data=group_form(postcode="ZZ99"))
+def test_unknown_district_is_refused_by_name(office_browser):
+    response = office_browser.post(
+        "/office/groups/new", data=group_form(postcode="ZZ99")
+    )
     assert b"We don&#39;t know the postcode district ZZ99" in response.data
     assert count(Group) == 0
 
 
-def test_text_that_is_not_a_postcode_is_refused(office):
-    response = office.post("/office/groups/new", data=group_form(postcode="hello"))
+def test_text_that_is_not_a_postcode_is_refused(office_browser):
+    response = office_browser.post(
+        "/office/groups/new", data=group_form(postcode="hello")
+    )
     assert "is not a UK postcode or postcode district" in response.get_data(
         as_text=True
     )
     assert count(Group) == 0
 
 
-def test_group_names_are_unique_whatever_the_case(office):
-    office.post("/office/groups/new", data=group_form())
-    response = office.post(
+def test_group_names_are_unique_whatever_the_case(office_browser):
+    office_browser.post("/office/groups/new", data=group_form())
+    response = office_browser.post(
         "/office/groups/new", data=group_form(name="hastings  ACTION")
     )
     assert "A group called “hastings ACTION” already exists." in response.get_data(
@@ -60,22 +59,24 @@ def test_group_names_are_unique_whatever_the_case(office):
     assert count(Group) == 1
 
 
-def test_boundary_group_may_take_another_region(office):
-    office.post(
+def test_boundary_group_may_take_another_region(office_browser):
+    office_browser.post(
         "/office/groups/new", data=group_form(postcode="B79", region="East Midlands")
     )
     assert db.session.scalar(select(Group)).region == "East Midlands"
 
 
-def test_an_invented_region_is_refused(office):
-    response = office.post("/office/groups/new", data=group_form(region="Atlantis"))
+def test_an_invented_region_is_refused(office_browser):
+    response = office_browser.post(
+        "/office/groups/new", data=group_form(region="Atlantis")
+    )
     assert b"Not a valid choice" in response.data
     assert count(Group) == 0
 
 
-def test_office_edits_a_group(office, make_group):
+def test_office_edits_a_group(office_browser, make_group):
     group = make_group()
-    response = office.post(
+    response = office_browser.post(
         f"/office/groups/{group.id}/edit",
         data=group_form(name="Stockport", postcode="SK1", is_active=""),
     )
@@ -89,28 +90,32 @@ def test_office_edits_a_group(office, make_group):
     assert not group.is_active  # the box was left unticked
 
 
-def test_group_edit_form_shows_the_district(office, make_group):
+def test_group_edit_form_shows_the_district(office_browser, make_group):
     group = make_group()
-    assert b'value="TN34"' in office.get(f"/office/groups/{group.id}/edit").data
+    assert b'value="TN34"' in office_browser.get(f"/office/groups/{group.id}/edit").data
 
 
-def test_groups_list_filters_by_region(office, make_group):
+def test_groups_list_filters_by_region(office_browser, make_group):
     make_group("Hastings Action", "TN34")
     make_group("Stockport Stands", "SK1")
-    page = office.get("/office/groups?region=North+West").get_data(as_text=True)
+    page = office_browser.get("/office/groups?region=North+West").get_data(as_text=True)
     assert "Stockport Stands" in page and "Hastings Action" not in page
-    everything = office.get("/office/groups?region=Nowhere").get_data(as_text=True)
+    everything = office_browser.get("/office/groups?region=Nowhere").get_data(
+        as_text=True
+    )
     assert "Stockport Stands" in everything and "Hastings Action" in everything
 
 
-def test_office_removes_an_organiser_from_a_group(office, make_group, make_user):
+def test_office_removes_an_organiser_from_a_group(
+    office_browser, make_group, make_user
+):
     group = make_group()
     organiser = make_user("org@example.org", groups=[group])
-    office.post(f"/office/groups/{group.id}/organisers/{organiser.id}/remove")
+    office_browser.post(f"/office/groups/{group.id}/organisers/{organiser.id}/remove")
     db.session.refresh(organiser)
     assert organiser.groups == []
     assert (
-        office.post(
+        office_browser.post(
             f"/office/groups/{group.id}/organisers/{organiser.id}/remove"
         ).status_code
         == 404
@@ -129,18 +134,22 @@ def topic_form(**overrides):
     return data
 
 
-def test_office_adds_and_retires_a_topic(office):
-    assert office.post("/office/topics/new", data=topic_form()).status_code == 302
+def test_office_adds_and_retires_a_topic(office_browser):
+    assert (
+        office_browser.post("/office/topics/new", data=topic_form()).status_code == 302
+    )
     topic = db.session.scalar(select(Topic))
     assert (topic.name, topic.default_minutes, topic.is_online_capable) == (
         "Phone banking",
         90,
         True,
     )
-    office.post(f"/office/topics/{topic.id}/edit", data=topic_form(is_active=""))
+    office_browser.post(
+        f"/office/topics/{topic.id}/edit", data=topic_form(is_active="")
+    )
     db.session.refresh(topic)
     assert not topic.is_active
-    assert b"retired" in office.get("/office/topics").data
+    assert b"retired" in office_browser.get("/office/topics").data
 
 
 @pytest.mark.parametrize(
@@ -152,21 +161,23 @@ def test_office_adds_and_retires_a_topic(office):
         ("", b"Enter the usual length in minutes, as a whole number."),
     ],
 )
-def test_topic_length_must_be_sensible(office, minutes, message):
-    response = office.post(
+def test_topic_length_must_be_sensible(office_browser, minutes, message):
+    response = office_browser.post(
         "/office/topics/new", data=topic_form(default_minutes=minutes)
     )
     assert message in response.data
     assert count(Topic) == 0
 
 
-def test_topic_names_are_unique(office, make_topic):
+def test_topic_names_are_unique(office_browser, make_topic):
     make_topic("Phone banking")
-    response = office.post("/office/topics/new", data=topic_form(name="PHONE BANKING"))
+    response = office_browser.post(
+        "/office/topics/new", data=topic_form(name="PHONE BANKING")
+    )
     assert "already exists" in response.get_data(as_text=True)
     assert count(Topic) == 1
 
 
-def test_unknown_group_or_topic_is_404(office):
-    assert office.get("/office/groups/99").status_code == 404
-    assert office.get("/office/topics/99/edit").status_code == 404
+def test_unknown_group_or_topic_is_404(office_browser):
+    assert office_browser.get("/office/groups/99").status_code == 404
+    assert office_browser.get("/office/topics/99/edit").status_code == 404

@@ -31,23 +31,8 @@ def count(model) -> int:
 
 
 @pytest.fixture
-def group(make_group):
-    return make_group("Hastings Action", "TN34")
-
-
-@pytest.fixture
-def topic(make_topic):
-    return make_topic("Door-knocking and canvassing")
-
-
-@pytest.fixture
 def online_topic(make_topic):
     return make_topic("Writing a press release", online=True)
-
-
-@pytest.fixture
-def organiser(make_user, group):
-    return make_user("organiser@example.org", groups=[group])
 
 
 @pytest.fixture

@@ -50,28 +50,8 @@ def form(**overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def group(make_group):
-    return make_group("Hastings Action", "TN34")
-
-
-@pytest.fixture
 def other_group(make_group):
     return make_group("Rye Rising", "TN31")
-
-
-@pytest.fixture
-def topic(make_topic):
-    return make_topic("Door-knocking and canvassing")
-
-
-@pytest.fixture
-def organiser(make_user, group):
-    return make_user("organiser@example.org", groups=[group])
-
-
-@pytest.fixture
-def office(make_user):
-    return make_user("office@example.org", office=True)
 
 
 @pytest.fixture

@@ -49,11 +49,6 @@ def topic(make_topic):
 
 
 @pytest.fixture
-def group(make_group):
-    return make_group("Hastings Action", "TN34")
-
-
-@pytest.fixture
 def organisers(make_user, group):
     return [
         make_user("olive@example.org", "Olive Organiser", groups=[group]),
