@@ -21,7 +21,6 @@ from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.matching.locks import lock_request
-from trainers.matching.services import record
 from trainers.privacy import audit
 from trainers.requests.models import RequestStatus
 from trainers.sessions.models import SessionStatus, TrainingSession
@@ -143,8 +142,7 @@ def record_attendance(
         if is_first:
             _record_first(training_session, attendance, by, now)
         else:
-            record(
-                training_session.training_request,
+            training_session.training_request.note(
                 "attendance updated",
                 f"Headcount {before} → {headcount}; {attendance.people_count} people "
                 "counted.",
@@ -343,8 +341,7 @@ def _open_attendance(
     training_session.status = SessionStatus.DELIVERED
     training_request = training_session.training_request
     if training_request.status == RequestStatus.BOOKED:
-        training_request.status = RequestStatus.DELIVERED
-        training_request.status_changed_at = now
+        training_request.move_to(RequestStatus.DELIVERED, now)
     db.session.flush()
     logger.info("Session %s delivered: attendance recorded", training_session.id)
     return attendance, True
@@ -353,8 +350,7 @@ def _open_attendance(
 def _record_first(
     training_session: TrainingSession, attendance: Attendance, by: User, now: datetime
 ) -> None:
-    record(
-        training_session.training_request,
+    training_session.training_request.note(
         "attendance recorded",
         f"Delivered; {attendance.people_count} "
         f"{'person' if attendance.people_count == 1 else 'people'} counted.",

@@ -11,7 +11,6 @@ from trainers.extensions import db
 from trainers.matching import booking, shadowing
 from trainers.matching.booking import session_venue
 from trainers.matching.notice import check_notice, tell_office
-from trainers.matching.services import record
 from trainers.requests import services as requests
 from trainers.sessions import services as sessions
 from trainers.sessions.models import SessionStatus, TrainingSession
@@ -84,8 +83,7 @@ def change_details(
         shadowing.drop_shadows_not_free(training_request, training_session, by, now)
     summary = "; ".join(changes)
     if is_short:
-        record(
-            training_request,
+        training_request.note(
             "changed",
             f"Changed inside the notice window: {summary}",
             by,

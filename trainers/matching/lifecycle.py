@@ -23,8 +23,6 @@ from trainers.matching.notice import check_notice, flag, tell_office
 from trainers.matching.services import (
     end_wait_unless_at,
     offer_request,
-    record,
-    set_status,
     withdraw_pending_offers,
 )
 from trainers.requests import services as requests
@@ -74,7 +72,7 @@ def change_request(
         for slot in training_request.slots:
             slot.is_settled = False
         end_wait_unless_at(training_request, slots, now)
-        set_status(training_request, RequestStatus.SUBMITTED, now)
+        training_request.move_to(RequestStatus.SUBMITTED, now)
         db.session.flush()
         offer_request(
             training_request,
@@ -242,15 +240,14 @@ def reschedule(
     why = f": {reason}" if reason else ""
     if verdict.is_free:
         sessions.move_session(training_session, starts_at, ends_at, now)
-        record(training_request, "rescheduled", moved + why, by, now, is_short)
+        training_request.note("rescheduled", moved + why, by, now, is_short)
         shadowing.drop_shadows_not_free(training_request, training_session, by, now)
         calendar.send_invites(training_session, "session_moved", by=by, reason=reason)
         made = []
     else:
         sessions.cancel_session(training_session, moved + why, now)
-        set_status(training_request, RequestStatus.SUBMITTED, now)
-        record(
-            training_request,
+        training_request.move_to(RequestStatus.SUBMITTED, now)
+        training_request.note(
             "rescheduled",
             f"{moved}{why}. {verdict.name} can't do it ({verdict.reasons}), so was "
             "released and matching re-opened",
@@ -330,7 +327,7 @@ def hand_back(
         by=by,
     )
     _settle(training_request, training_session.starts_at, training_session.ends_at)
-    set_status(training_request, RequestStatus.SUBMITTED, now)
+    training_request.move_to(RequestStatus.SUBMITTED, now)
     flag(
         training_request,
         "handed back",

@@ -10,7 +10,6 @@ from trainers.auth.models import User
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.links import absolute_url
-from trainers.matching.services import record
 from trainers.requests.models import TrainingRequest
 
 
@@ -65,5 +64,5 @@ def flag(
     now: datetime,
 ) -> None:
     """A flagged line in the request's history, and the office told at once."""
-    record(training_request, action, detail, by, now, is_flagged=True)
+    training_request.note(action, detail, by, now, is_flagged=True)
     tell_office(training_request, detail)

@@ -41,7 +41,6 @@ from trainers.matching.rules import Rule
 from trainers.network.models import Group, Topic
 from trainers.requests.models import (
     OPEN_STATUSES,
-    RequestEvent,
     RequestSlot,
     RequestStatus,
     TrainingRequest,
@@ -69,34 +68,6 @@ class OfferAlreadyTaken(OfferUnavailable):
             "Another trainer has already taken this session. Thank you for offering "
             "your time: there will be others."
         )
-
-
-def record(
-    training_request: TrainingRequest,
-    action: str,
-    detail: str,
-    by: User | None,
-    now: datetime,
-    is_flagged: bool = False,
-) -> None:
-    """Add a line to the request's history."""
-    db.session.add(
-        RequestEvent(
-            request_id=training_request.id,
-            at=now,
-            actor_id=by.id if by else None,
-            action=action,
-            detail=detail,
-            is_flagged=is_flagged,
-        )
-    )
-
-
-def set_status(training_request: TrainingRequest, status: str, now: datetime) -> None:
-    """Move the request to `status`, noting when, if it is not there already."""
-    if training_request.status != status:
-        training_request.status = status
-        training_request.status_changed_at = now
 
 
 def pending_offers(training_request: TrainingRequest) -> list[Offer]:
@@ -158,16 +129,15 @@ def offer_request(
                 )
             )
     if made or pending:
-        set_status(training_request, RequestStatus.OFFERED, now)
+        training_request.move_to(RequestStatus.OFFERED, now)
         if made:
             names = ", ".join(offer.trainer.name for offer in made)
-            record(training_request, "offered", f"Offered to {names}", by, now)
+            training_request.note("offered", f"Offered to {names}", by, now)
     else:
         was = training_request.status
-        set_status(training_request, RequestStatus.UNFILLED, now)
+        training_request.move_to(RequestStatus.UNFILLED, now)
         if was != RequestStatus.UNFILLED:
-            record(
-                training_request,
+            training_request.note(
                 "unfilled",
                 "No qualified trainer is free and near enough; the national office "
                 "will step in.",
@@ -376,7 +346,7 @@ def accept_offer(
         offer.slot_id = slot.id
         detail += f" for {format_datetime(slot.starts_at)}, another proposed time"
     training_session = _book(training_request, slot, trainer.id, now)
-    record(training_request, "booked", detail, trainer, now)
+    training_request.note("booked", detail, trainer, now)
     db.session.flush()
     return training_session
 
@@ -445,7 +415,7 @@ def _book(
     continuing = end_wait_unless_at(
         training_request, [(slot.starts_at, slot.ends_at)], now
     )
-    set_status(training_request, RequestStatus.BOOKED, now)
+    training_request.move_to(RequestStatus.BOOKED, now)
     training_session = sessions.book_session(
         training_request,
         trainer_id,
@@ -514,7 +484,7 @@ def decline_offer(offer_id: int, trainer: User, reason: str, now: datetime) -> O
     detail = f"{trainer.name} declined" + (
         f": {offer.response_note}" if offer.response_note else ""
     )
-    record(training_request, "declined", detail, trainer, now)
+    training_request.note("declined", detail, trainer, now)
     db.session.flush()
     offer_request(training_request, now)
     logger.info("Offer %s declined by trainer %s", offer.id, trainer.id)
@@ -546,7 +516,7 @@ def expire_offers(now: datetime) -> int:
             offer.status, offer.responded_at = OfferStatus.EXPIRED, now
         by_request[request_id] = offers
         names = ", ".join(offer.trainer.name for offer in offers)
-        record(training_request, "expired", f"No answer from {names}", None, now)
+        training_request.note("expired", f"No answer from {names}", None, now)
         db.session.flush()
         offer_request(training_request, now)
     expired = sum(len(offers) for offers in by_request.values())
@@ -598,9 +568,8 @@ def offer_to_trainer(
         network_recent_average(now),
     )
     offer = _make_offer(training_request, trainer_id, slot, score, reasons, now)
-    set_status(training_request, RequestStatus.OFFERED, now)
-    record(
-        training_request,
+    training_request.move_to(RequestStatus.OFFERED, now)
+    training_request.note(
         "offered",
         f"Offered to {names[trainer_id]} by the office",
         by,
@@ -665,7 +634,7 @@ def assign_trainer(
     detail = f"{verdict.name} assigned by the office"
     if verdict.broken:
         detail += f" over their monthly cap: {reason}"
-    record(training_request, "booked", detail, by, now, is_flagged=bool(verdict.broken))
+    training_request.note("booked", detail, by, now, is_flagged=bool(verdict.broken))
     db.session.flush()
     return training_session
 
@@ -697,8 +666,7 @@ def withdraw_offer(offer_id: int, by: User, now: datetime) -> Offer:
         offer=offer,
         training_request=training_request,
     )
-    record(
-        training_request,
+    training_request.note(
         "withdrawn",
         f"Offer to {offer.trainer.name} withdrawn",
         by,
@@ -709,7 +677,7 @@ def withdraw_offer(offer_id: int, by: User, now: datetime) -> Offer:
         not pending_offers(training_request)
         and training_request.status == RequestStatus.OFFERED
     ):
-        set_status(training_request, RequestStatus.SUBMITTED, now)
+        training_request.move_to(RequestStatus.SUBMITTED, now)
     db.session.flush()
     return offer
 
@@ -722,7 +690,7 @@ def reopen_matching(
         raise DomainError(
             f"This request is {training_request.status}; there is nothing to match."
         )
-    record(training_request, "reopened", "Matching re-opened", by, now)
+    training_request.note("reopened", "Matching re-opened", by, now)
     return offer_request(
         training_request,
         now,

@@ -12,7 +12,6 @@ from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.matching import booking
 from trainers.matching.booking import TrainerNotFree, session_venue
-from trainers.matching.services import record
 from trainers.network.models import Topic
 from trainers.profiles.models import TrainerTopic
 from trainers.requests.models import TrainingRequest
@@ -60,8 +59,7 @@ def add_shadow(
     )
     db.session.add(shadow)
     db.session.flush()
-    record(
-        training_session.training_request,
+    training_session.training_request.note(
         "shadow added",
         f"{verdict.name} will shadow",
         by,
@@ -134,8 +132,7 @@ def remove_shadow(
         removed=True,
         why=why,
     )
-    record(
-        training_session.training_request,
+    training_session.training_request.note(
         "shadow removed",
         f"{shadow.trainer.name} no longer shadows it: {why}",
         by,

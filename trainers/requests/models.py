@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -24,6 +25,9 @@ from trainers.extensions import db
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 
+if TYPE_CHECKING:
+    from trainers.auth.models import User
+
 
 class RequestStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -32,6 +36,49 @@ class RequestStatus(StrEnum):
     DELIVERED = "delivered"
     UNFILLED = "unfilled"
     CANCELLED = "cancelled"
+
+
+# Every move a request's status may make: the one statement of its life. A
+# request is submitted; matching offers it or finds nobody (unfilled); an edit,
+# a withdrawn offer, a released or handed-back trainer sends it back to
+# submitted; a trainer accepts or the office assigns one (booked); attendance
+# recorded makes it delivered; the group or the office may cancel it until then.
+MOVES: dict[RequestStatus, frozenset[RequestStatus]] = {
+    RequestStatus.SUBMITTED: frozenset(
+        {
+            RequestStatus.OFFERED,
+            RequestStatus.UNFILLED,
+            RequestStatus.BOOKED,
+            RequestStatus.CANCELLED,
+        }
+    ),
+    RequestStatus.OFFERED: frozenset(
+        {
+            RequestStatus.SUBMITTED,
+            RequestStatus.UNFILLED,
+            RequestStatus.BOOKED,
+            RequestStatus.CANCELLED,
+        }
+    ),
+    RequestStatus.UNFILLED: frozenset(
+        {
+            RequestStatus.SUBMITTED,
+            RequestStatus.OFFERED,
+            RequestStatus.BOOKED,
+            RequestStatus.CANCELLED,
+        }
+    ),
+    RequestStatus.BOOKED: frozenset(
+        {RequestStatus.SUBMITTED, RequestStatus.DELIVERED, RequestStatus.CANCELLED}
+    ),
+    RequestStatus.DELIVERED: frozenset(),
+    RequestStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalMove(Exception):  # noqa: N818 - reads as what happened
+    """A service tried a move MOVES does not allow: a bug, not a user's error,
+    as services check what users may do before they move a request."""
 
 
 # Still open: the organiser may edit it, and matching may still place it.
@@ -111,6 +158,35 @@ class TrainingRequest(db.Model):
         order_by="(RequestEvent.at, RequestEvent.id)",
         back_populates="training_request",
     )
+
+    def move_to(self, status: RequestStatus, now: datetime) -> None:
+        """Change the status, as MOVES allows, noting when; a move to where it
+        is changes nothing. Raises IllegalMove."""
+        if self.status == status:
+            return
+        if status not in MOVES[RequestStatus(self.status)]:
+            raise IllegalMove(f"request {self.id}: {self.status} to {status}")
+        self.status, self.status_changed_at = status, now
+
+    def note(
+        self,
+        action: str,
+        detail: str,
+        by: "User | None",
+        now: datetime,
+        is_flagged: bool = False,
+    ) -> None:
+        """Add a line to the request's history: who did what, when, and why."""
+        db.session.add(
+            RequestEvent(
+                training_request=self,
+                at=now,
+                actor=by,
+                action=action,
+                detail=detail,
+                is_flagged=is_flagged,
+            )
+        )
 
     def record_booking(self, at: datetime) -> None:
         """Note a session booked at `at`: the first booking is the earliest."""

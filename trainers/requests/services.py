@@ -267,8 +267,7 @@ def create_request(
     except IntegrityError:
         _ensure_not_sent(submission_key)
         raise
-    _record(
-        training_request,
+    training_request.note(
         "submitted",
         _plural(len(slots), "slot") + " proposed",
         by,
@@ -447,7 +446,7 @@ def _save_changes(
     if not changes:
         return []
     _apply(training_request, details)
-    _record(training_request, "edited", "; ".join(changes), by, now)
+    training_request.note("edited", "; ".join(changes), by, now)
     db.session.flush()
     # Slots were edited in memory; reload them in their stored order when next read.
     db.session.expire(training_request, ["slots"])
@@ -477,10 +476,9 @@ def cancel_request(
         raise DomainError(
             f"Keep the reason under {MAX_REASON} characters.", field="reason"
         )
-    training_request.status = RequestStatus.CANCELLED
+    training_request.move_to(RequestStatus.CANCELLED, now)
     training_request.cancel_reason = reason
-    training_request.status_changed_at = now
-    _record(training_request, "cancelled", reason, by, now)
+    training_request.note("cancelled", reason, by, now)
     db.session.flush()
     logger.info("Training request %s cancelled by user %s", training_request.id, by.id)
     return training_request
@@ -1049,14 +1047,6 @@ def _apply(training_request: TrainingRequest, details: _Details) -> None:
     for starts_at, ends_at in sorted(wanted - kept):
         training_request.slots.append(RequestSlot(starts_at=starts_at, ends_at=ends_at))
     training_request.slots.sort(key=attrgetter("starts_at"))
-
-
-def _record(
-    training_request: TrainingRequest, action: str, detail: str, by: User, now: datetime
-) -> None:
-    training_request.events.append(
-        RequestEvent(at=now, actor=by, action=action, detail=detail)
-    )
 
 
 def _clean(text: str | None) -> str:

@@ -1,0 +1,78 @@
+"""A request's status changes only through TrainingRequest.move_to, which walks
+one table of the moves allowed (requests.models.MOVES)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from trainers.extensions import db
+from trainers.requests.models import (
+    MOVES,
+    IllegalMove,
+    RequestEvent,
+    RequestStatus,
+    TrainingRequest,
+)
+
+NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
+EVERY_MOVE = [(start, end) for start in RequestStatus for end in RequestStatus]
+
+
+def request_in(status: RequestStatus, group, topic) -> TrainingRequest:
+    made = TrainingRequest(
+        group=group,
+        topic=topic,
+        status=status,
+        expected_attendance=10,
+        status_changed_at=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+@pytest.mark.parametrize(("start", "end"), EVERY_MOVE)
+def test_every_move_is_allowed_or_refused_as_the_table_says(start, end, group, topic):
+    training_request = request_in(start, group, topic)
+    before = training_request.status_changed_at
+    if start == end:
+        training_request.move_to(end, NOW)
+        assert training_request.status_changed_at == before
+    elif end in MOVES[start]:
+        training_request.move_to(end, NOW)
+        assert training_request.status_changed_at == NOW
+    else:
+        with pytest.raises(IllegalMove):
+            training_request.move_to(end, NOW)
+        assert training_request.status_changed_at == before
+    db.session.flush()
+    db.session.refresh(training_request)
+    assert training_request.status == (
+        end if start == end or end in MOVES[start] else start
+    )
+
+
+def test_the_table_ends_in_delivered_or_cancelled_and_reaches_every_status():
+    reached = {end for ends in MOVES.values() for end in ends}
+    assert reached == set(RequestStatus)
+    assert MOVES[RequestStatus.DELIVERED] == MOVES[RequestStatus.CANCELLED] == set()
+    # Everything still open or booked may be cancelled.
+    for status in set(RequestStatus) - {
+        RequestStatus.DELIVERED,
+        RequestStatus.CANCELLED,
+    }:
+        assert RequestStatus.CANCELLED in MOVES[status]
+
+
+def test_a_note_is_a_line_of_the_requests_history(group, topic, office):
+    training_request = request_in(RequestStatus.SUBMITTED, group, topic)
+    training_request.note("edited", "venue changed", office, NOW, is_flagged=True)
+    db.session.commit()
+    (line,) = db.session.query(RequestEvent).all()
+    assert (line.request_id, line.actor_id, line.action, line.detail) == (
+        training_request.id,
+        office.id,
+        "edited",
+        "venue changed",
+    )
+    assert line.is_flagged and line.at == NOW
