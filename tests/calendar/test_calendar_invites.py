@@ -209,8 +209,9 @@ def test_a_trainer_who_hands_back_gets_a_cancel(booked, mailbox):
 
 
 def test_private_feed_publishes_sessions_and_answers_304_when_unchanged(
-    booked, client_for, client
+    booked, client_for, client, clock
 ):
+    clock.set(NOW)  # the feed's window is counted from the app's clock
     browser = client_for(booked["trainer"])
     page = browser.post("/account/calendar", data={"action": "start"})
     text = page.get_data(as_text=True)
