@@ -1,18 +1,23 @@
 """Small helpers every blueprint's views share."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from flask import flash
 from flask_wtf import FlaskForm
 
 from trainers.errors import DomainError
+from trainers.extensions import db
+
+T = TypeVar("T")
 
 # The box to tick for a change inside the notice window.
 CONFIRM_LABEL = "I understand this is short notice; tell the national office"
 
 
-def show_error(form: FlaskForm, error: DomainError) -> None:
+def show_error(form: FlaskForm | None, error: DomainError) -> None:
     """Put a domain error next to its field, or at the top of the page."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
@@ -20,6 +25,38 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
+
+
+@dataclass(frozen=True)
+class Tried(Generic[T]):
+    """What came of a view's change: its result, or the domain error."""
+
+    value: T | None = None
+    error: DomainError | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.error is None
+
+
+def attempt(
+    change: Callable[[], T],
+    form: FlaskForm | None = None,
+    handles: tuple[type[DomainError], ...] = (),
+) -> Tried[T]:
+    """Make a change as every view does: call the service, commit, and give
+    back its result; on a domain error roll back and show it next to its field
+    on `form` (or at the top of the page) unless the view `handles` its kind.
+    Read a result's attributes inside `change`: the commit expires them."""
+    try:
+        value = change()
+    except DomainError as error:
+        db.session.rollback()
+        if not isinstance(error, handles):
+            show_error(form, error)
+        return Tried(error=error)
+    db.session.commit()
+    return Tried(value=value)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -24,11 +24,10 @@ from trainers.attendance.forms import (
     RosterUploadForm,
 )
 from trainers.attendance.roster_csv import InvalidPerson, RosterFileError
-from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.sessions.services import get_session_for
 from trainers.timeutil import utcnow
-from trainers.viewhelpers import show_error
+from trainers.viewhelpers import attempt, show_error
 
 bp = Blueprint("attendance", __name__, url_prefix="/sessions")
 
@@ -68,18 +67,18 @@ def record(session_id: int):
     training_session = services.session_for_roster(current_user, session_id)
     form = HeadcountForm()
     if form.validate_on_submit():
-        try:
-            attendance = services.record_attendance(
-                training_session, form.headcount.data, current_user, utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        tried = attempt(
+            lambda: (
+                services.record_attendance(
+                    training_session, form.headcount.data, current_user, utcnow()
+                ).people_count
+            ),
+            form,
+        )
+        if tried.done:
+            people = tried.value
             flash(
-                f"Attendance recorded: {attendance.people_count} "
-                f"{'person' if attendance.people_count == 1 else 'people'}.",
+                f"Attendance recorded: {people} {'person' if people == 1 else 'people'}.",
                 "success",
             )
             return redirect(url_for(".show", session_id=session_id))
@@ -92,8 +91,8 @@ def add_person(session_id: int):
     training_session = services.session_for_roster(current_user, session_id)
     form = PersonForm()
     if form.validate_on_submit():
-        try:
-            services.add_attendee(
+        tried = attempt(
+            lambda: services.add_attendee(
                 training_session,
                 form.name.data,
                 form.email.data,
@@ -101,13 +100,14 @@ def add_person(session_id: int):
                 is_walk_in=form.is_walk_in.data,
                 by=current_user,
                 now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            for each in error.errors if isinstance(error, InvalidPerson) else [error]:
+            ),
+            form,
+            handles=(InvalidPerson,),
+        )
+        if isinstance(tried.error, InvalidPerson):
+            for each in tried.error.errors:
                 show_error(form, each)
-        else:
-            db.session.commit()
+        if tried.done:
             # Never the name: flashed messages travel in the session cookie.
             flash("Added to the roster.", "success")
             return redirect(url_for(".show", session_id=session_id) + "#roster")
@@ -120,25 +120,25 @@ def upload(session_id: int):
     training_session = services.session_for_roster(current_user, session_id)
     form = RosterUploadForm()
     if form.validate_on_submit():
-        try:
-            added = services.upload_roster(
-                training_session,
-                form.roster_file.data.read(
-                    current_app.config["ROSTER_UPLOAD_MAX_BYTES"] + 1
-                ),
-                current_user,
-                utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            if isinstance(error, RosterFileError):
-                form.row_errors = error.errors
-        else:
-            db.session.commit()
+        tried = attempt(
+            lambda: len(
+                services.upload_roster(
+                    training_session,
+                    form.roster_file.data.read(
+                        current_app.config["ROSTER_UPLOAD_MAX_BYTES"] + 1
+                    ),
+                    current_user,
+                    utcnow(),
+                )
+            ),
+            form,
+        )
+        if isinstance(tried.error, RosterFileError):
+            form.row_errors = tried.error.errors
+        if tried.done:
+            added = tried.value
             flash(
-                f"{len(added)} {'person' if len(added) == 1 else 'people'} added to "
-                "the roster.",
+                f"{added} {'person' if added == 1 else 'people'} added to the roster.",
                 "success",
             )
             return redirect(url_for(".show", session_id=session_id) + "#roster")
@@ -225,13 +225,7 @@ def _feedback_page(
     if form.is_submitted():
         status = 400
         if form.validate():
-            try:
-                save(training_session, form)
-            except DomainError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                db.session.commit()
+            if attempt(lambda: save(training_session, form), form).done:
                 flash(thanks, "success")
                 return redirect(url_for("sessions.show", session_id=session_id))
     page = render_template(

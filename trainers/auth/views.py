@@ -22,10 +22,9 @@ from trainers.auth.forms import (
     LoginForm,
     ResetPasswordForm,
 )
-from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.timeutil import utcnow
-from trainers.viewhelpers import safe_next, show_error
+from trainers.viewhelpers import attempt, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -60,21 +59,22 @@ def accept_invitation(token: str):
     try:
         invitation = services.usable_invitation(token, utcnow())
     except services.InvalidToken as error:
-        return render_template("auth/link_invalid.html", message=error.message), 404
+        return _link_invalid(error)
     form = AcceptInvitationForm(
         name=invitation.name if request.method == "GET" else None
     )
     if form.validate_on_submit():
-        try:
-            user = services.accept_invitation(
+        tried = attempt(
+            lambda: services.accept_invitation(
                 token, form.name.data, form.password.data, utcnow()
-            )
-        except services.InvalidToken as error:
-            return render_template("auth/link_invalid.html", message=error.message), 404
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+            handles=(services.InvalidToken,),
+        )
+        if isinstance(tried.error, services.InvalidToken):
+            return _link_invalid(tried.error)
+        if tried.done:
+            user = tried.value
             logout_user()
             login_user(user)
             flash(f"Welcome to Trainers' Network, {user.name}.", "success")
@@ -108,17 +108,17 @@ def reset_password(token: str):
     try:
         services.usable_reset(token, utcnow())
     except services.InvalidToken as error:
-        return render_template("auth/link_invalid.html", message=error.message), 404
+        return _link_invalid(error)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data, utcnow())
-        except services.InvalidToken as error:
-            return render_template("auth/link_invalid.html", message=error.message), 404
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+        tried = attempt(
+            lambda: services.reset_password(token, form.password.data, utcnow()),
+            form,
+            handles=(services.InvalidToken,),
+        )
+        if isinstance(tried.error, services.InvalidToken):
+            return _link_invalid(tried.error)
+        if tried.done:
             logout_user()
             flash(
                 "Your password has been changed. Sign in with the new one.", "success"
@@ -132,14 +132,13 @@ def reset_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(
+        tried = attempt(
+            lambda: services.change_password(
                 current_user, form.current_password.data, form.password.data
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
             flash("Your password has been changed.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
@@ -152,12 +151,8 @@ def contact():
         data={"phone": current_user.phone} if request.method == "GET" else None
     )
     if form.validate_on_submit():
-        try:
-            services.set_phone(current_user, form.phone.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+        tried = attempt(lambda: services.set_phone(current_user, form.phone.data), form)
+        if tried.done:
             flash(
                 "Phone number saved."
                 if current_user.phone
@@ -166,3 +161,7 @@ def contact():
             )
             return redirect(url_for("auth.contact"))
     return render_template("auth/contact.html", form=form)
+
+
+def _link_invalid(error: services.InvalidToken):
+    return render_template("auth/link_invalid.html", message=error.message), 404

@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from trainers.auth.access import office_required
-from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.matching import planning, services, shadowing
 from trainers.matching.forms import (
@@ -17,7 +16,7 @@ from trainers.matching.forms import (
 from trainers.matching.models import OfferStatus
 from trainers.requests.services import get_request_for
 from trainers.timeutil import format_datetime, utcnow
-from trainers.viewhelpers import read_only, show_error
+from trainers.viewhelpers import attempt, read_only
 
 bp = Blueprint("matching", __name__)
 
@@ -65,19 +64,19 @@ def accept(offer_id: int):
     if not form.validate_on_submit():
         flash("Choose one of the times.", "error")
         return redirect(url_for(".other_times", offer_id=offer_id))
-    try:
-        training_session = services.accept_offer(
-            offer_id, current_user, utcnow(), slot_id=form.slot_id.data
-        )
-    except services.OfferAlreadyTaken as error:
-        db.session.rollback()
-        return render_template("matching/offer_taken.html", message=error.message)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    tried = attempt(
+        lambda: (
+            services.accept_offer(
+                offer_id, current_user, utcnow(), slot_id=form.slot_id.data
+            ).id
+        ),
+        handles=(services.OfferAlreadyTaken,),
+    )
+    if isinstance(tried.error, services.OfferAlreadyTaken):
+        return render_template("matching/offer_taken.html", message=tried.error.message)
+    if not tried.done:
         return redirect(url_for(".offer", offer_id=offer_id))
-    session_id = training_session.id  # read before the commit expires it
-    db.session.commit()
+    session_id = tried.value
     flash("Thank you: the session is booked and everyone has been told.", "success")
     return redirect(url_for("sessions.show", session_id=session_id))
 
@@ -87,15 +86,12 @@ def accept(offer_id: int):
 def decline(offer_id: int):
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
-            services.decline_offer(
+        tried = attempt(
+            lambda: services.decline_offer(
                 offer_id, current_user, form.reason.data or "", utcnow()
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        )
+        if tried.done:
             flash("Thanks for letting us know. We'll ask someone else.", "success")
             return redirect(url_for("home.index"))
     return _offer_page(offer_id, form)
@@ -141,19 +137,17 @@ def offer_to(request_id: int):
     form = OfferToForm()
     training_request = get_request_for(current_user, request_id)
     if form.validate_on_submit():
-        try:
-            made = services.offer_to_trainer(
+        tried = attempt(
+            lambda: services.offer_to_trainer(
                 training_request,
                 form.trainer_id.data,
                 form.slot_id.data,
                 current_user,
                 utcnow(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        )
+        if tried.done:
+            made = tried.value
             flash(f"Offered to {made.trainer.name}.", "success")
     else:
         flash("Choose a trainer and a time to offer.", "error")
@@ -166,20 +160,19 @@ def assign(request_id: int):
     form = AssignForm()
     training_request = get_request_for(current_user, request_id)
     if form.validate_on_submit():
-        try:
-            training_session = services.assign_trainer(
+        tried = attempt(
+            lambda: services.assign_trainer(
                 training_request,
                 form.trainer_id.data,
                 form.slot_id.data,
                 current_user,
                 utcnow(),
                 form.cap_override_reason.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            training_session = tried.value
             flash(f"{training_session.trainer.name} is booked.", "success")
             return redirect(url_for("sessions.show", session_id=training_session.id))
     return _matching_page(request_id, form, status=400)
@@ -189,13 +182,11 @@ def assign(request_id: int):
 @office_required
 def reopen(request_id: int):
     training_request = get_request_for(current_user, request_id)
-    try:
-        made = services.reopen_matching(training_request, current_user, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    tried = attempt(
+        lambda: services.reopen_matching(training_request, current_user, utcnow())
+    )
+    if tried.done:
+        made = tried.value
         flash(
             f"Matching re-opened: {len(made)} new offer{'s' if len(made) != 1 else ''}."
             if made
@@ -208,13 +199,10 @@ def reopen(request_id: int):
 @bp.route("/offers/<int:offer_id>/withdraw", methods=["POST"])
 @office_required
 def withdraw(offer_id: int):
-    try:
-        withdrawn = services.withdraw_offer(offer_id, current_user, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    tried = attempt(lambda: services.withdraw_offer(offer_id, current_user, utcnow()))
+    if not tried.done:
         return redirect(url_for("home.index"))
-    db.session.commit()
+    withdrawn = tried.value
     flash(f"Offer to {withdrawn.trainer.name} withdrawn.", "success")
     return redirect(url_for(".request_matching", request_id=withdrawn.request_id))
 

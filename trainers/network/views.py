@@ -6,14 +6,13 @@ from wtforms import SelectChoice
 
 from trainers.auth import services as accounts
 from trainers.auth.access import office_required
-from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.geo import REGIONS
 from trainers.matching import absence
 from trainers.network import services
 from trainers.network.forms import DeactivateForm, GroupForm, InviteForm, TopicForm
 from trainers.timeutil import utcnow
-from trainers.viewhelpers import show_error
+from trainers.viewhelpers import attempt
 
 bp = Blueprint("network", __name__, url_prefix="/office")
 
@@ -57,18 +56,18 @@ def _group_form(group):
     if group is not None and request.method == "GET":
         form.postcode.data = group.postcode_district
     if form.validate_on_submit():
-        try:
-            group = services.save_group(
+        tried = attempt(
+            lambda: services.save_group(
                 group,
                 form.name.data,
                 form.postcode.data,
                 form.region.data,
                 form.is_active.data,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            group = tried.value
             flash(f"{group.name} saved.", "success")
             return redirect(url_for("network.group", group_id=group.id))
     return render_template("network/group_form.html", form=form, group=group)
@@ -101,19 +100,19 @@ def edit_topic(topic_id: int):
 def _topic_form(topic):
     form = TopicForm(obj=topic)
     if form.validate_on_submit():
-        try:
-            topic = services.save_topic(
+        tried = attempt(
+            lambda: services.save_topic(
                 topic,
                 form.name.data,
                 form.summary.data,
                 form.default_minutes.data,
                 form.is_online_capable.data,
                 form.is_active.data,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            topic = tried.value
             flash(f"{topic.name} saved.", "success")
             return redirect(url_for("network.topics"))
     return render_template("network/topic_form.html", form=form, topic=topic)
@@ -145,19 +144,19 @@ def invite():
             if form.role.data == "organiser" and form.group_id.data
             else None
         )
-        try:
-            invitation = accounts.invite(
+        tried = attempt(
+            lambda: accounts.invite(
                 form.email.data,
                 form.name.data,
                 form.role.data,
                 current_user,
                 utcnow(),
                 group,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            invitation = tried.value
             if invitation is None:
                 flash(
                     f"{form.email.data} already has an account: the role was added "
@@ -175,17 +174,17 @@ def deactivate(user_id: int):
     person = services.get_person(user_id)
     form = DeactivateForm()
     if form.validate_on_submit():
-        try:
-            absence.deactivate(user_id, current_user, utcnow(), form.confirm.data)
-        except absence.StillCommitted as error:
-            db.session.rollback()
-            show_error(form, error)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+        tried = attempt(
+            lambda: absence.deactivate(
+                user_id, current_user, utcnow(), form.confirm.data
+            ),
+            form,
+        )
+        if tried.error is not None and not isinstance(
+            tried.error, absence.StillCommitted
+        ):
             return redirect(url_for("network.people"))
-        else:
-            db.session.commit()
+        if tried.done:
             flash(f"{person.name} is deactivated and cannot sign in.", "success")
             return redirect(url_for("network.people"))
     return render_template(
@@ -198,12 +197,9 @@ def deactivate(user_id: int):
 
 @bp.route("/people/<int:user_id>/reactivate", methods=["POST"])
 def reactivate(user_id: int):
-    try:
-        user = accounts.set_active(user_id, True, current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    tried = attempt(lambda: accounts.set_active(user_id, True, current_user))
+    if tried.done:
+        user = tried.value
         flash(f"{user.name} can sign in again.", "success")
     return redirect(url_for("network.people"))
 
@@ -219,11 +215,8 @@ def revoke_invitation(invitation_id: int):
 
 
 def _change_invitation(change, invitation_id: int, done: str):
-    try:
-        invitation = change(invitation_id, utcnow())
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    tried = attempt(lambda: change(invitation_id, utcnow()))
+    if tried.done:
+        invitation = tried.value
         flash(f"Invitation to {invitation.email} {done}.", "success")
     return redirect(url_for("network.people"))

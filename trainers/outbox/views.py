@@ -3,11 +3,10 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from trainers.auth.access import office_required
-from trainers.errors import DomainError
-from trainers.extensions import db
 from trainers.outbox import services
 from trainers.outbox.models import OutboxStatus
 from trainers.timeutil import utcnow
+from trainers.viewhelpers import attempt
 
 bp = Blueprint("outbox", __name__, url_prefix="/office/mail")
 
@@ -29,12 +28,9 @@ def index():
 @bp.route("/<int:message_id>/retry", methods=["POST"])
 @office_required
 def retry(message_id: int):
-    try:
-        message = services.retry(message_id, utcnow())
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    tried = attempt(lambda: services.retry(message_id, utcnow()))
+    if tried.done:
+        message = tried.value
         flash(
             f"The email to {message.to_address} will be sent again shortly.", "success"
         )

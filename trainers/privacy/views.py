@@ -16,7 +16,6 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from trainers.auth.access import office_required
-from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.network.services import get_person
 from trainers.privacy import services
@@ -29,7 +28,7 @@ from trainers.privacy.forms import (
     LookupForm,
 )
 from trainers.timeutil import local_to_utc, utcnow
-from trainers.viewhelpers import show_error
+from trainers.viewhelpers import attempt
 
 bp = Blueprint("privacy", __name__, url_prefix="/office/privacy")
 
@@ -79,15 +78,14 @@ def erase(user_id: int):
     form = EraseForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            erasure = services.erase_person(
+        tried = attempt(
+            lambda: services.erase_person(
                 user_id, current_user, form.confirmation.data, utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            erasure = tried.value
             flash(f"Erased. {_sentence(erasure.describe())}", "success")
             return redirect(url_for(".person", user_id=user_id))
     if request.method == "POST":
@@ -117,15 +115,14 @@ def export_address():
 def erase_address():
     form = EraseAddressForm()
     if form.validate_on_submit():
-        try:
-            erasure = services.erase_address(
+        tried = attempt(
+            lambda: services.erase_address(
                 form.email.data, current_user, form.confirmation.data, utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            erasure = tried.value
             flash(
                 "Erased what was held under that address. "
                 + _sentence(erasure.describe()),

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from trainers.auth.access import role_required
-from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.matching import absence
 from trainers.network.services import active_topics
@@ -18,7 +17,7 @@ from trainers.profiles.forms import (
     topics_form,
 )
 from trainers.timeutil import to_local, utcnow
-from trainers.viewhelpers import show_error
+from trainers.viewhelpers import attempt
 
 bp = Blueprint("profiles", __name__)
 
@@ -64,16 +63,16 @@ def edit_basics(user_id: int):
     }
     form = BasicsForm(data=current if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            services.update_basics(
+        tried = attempt(
+            lambda: services.update_basics(
                 profile,
                 form.home_postcode.data,
                 form.travel_radius_km.data,
                 form.monthly_cap.data,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
+            ),
+            form,
+        )
+        if tried.done:
             return _saved(
                 "Home district, travel radius and monthly cap saved.",
                 "profiles.detail",
@@ -89,11 +88,8 @@ def edit_topics(user_id: int):
     topics = active_topics()
     form = topics_form(topics, {row.topic_id: row.level for row in profile.topics})
     if form.validate_on_submit():
-        try:
-            services.set_topics(profile, form.levels(topics))
-        except DomainError as error:
-            show_error(form, error)
-        else:
+        tried = attempt(lambda: services.set_topics(profile, form.levels(topics)), form)
+        if tried.done:
             return _saved("Topics saved.", "profiles.detail", user_id)
     return render_template(
         "profiles/topics.html", profile=profile, form=form, topics=topics
@@ -106,13 +102,14 @@ def availability(user_id: int):
     profile = services.get_trainer_profile(current_user, user_id)
     form = AvailabilityForm()
     if form.validate_on_submit():
-        try:
-            window = services.add_availability(
+        tried = attempt(
+            lambda: services.add_availability(
                 profile, form.weekday.data, form.start_time.data, form.end_time.data
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
+            ),
+            form,
+        )
+        if tried.done:
+            window = tried.value
             label = services.window_label(window)
             return _saved(f"Added {label}.", "profiles.availability", user_id)
     return render_template("profiles/availability.html", profile=profile, form=form)
@@ -133,8 +130,8 @@ def days_off(user_id: int):
     profile = services.get_trainer_profile(current_user, user_id)
     form = DayOffForm()
     if form.validate_on_submit():
-        try:
-            day_off = absence.add_days_off(
+        tried = attempt(
+            lambda: absence.add_days_off(
                 profile,
                 form.first_on.data,
                 form.last_on.data,
@@ -143,11 +140,11 @@ def days_off(user_id: int):
                 utcnow(),
                 hand_back=form.hand_back.data,
                 by=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+            ),
+            form,
+        )
+        if tried.done:
+            day_off = tried.value
             label = services.days_label(day_off)
             return _saved(f"Added days off: {label}.", "profiles.days_off", user_id)
     return render_template(

@@ -18,7 +18,6 @@ from wtforms import SelectChoice
 
 from trainers.auth.access import role_required
 from trainers.errors import DomainError
-from trainers.extensions import db
 from trainers.matching import lifecycle
 from trainers.network.services import active_topics
 from trainers.requests import services
@@ -37,7 +36,7 @@ from trainers.requests.models import (
 )
 from trainers.sessions.services import booked_session_of
 from trainers.timeutil import format_datetime, format_time, utcnow
-from trainers.viewhelpers import read_only, show_error
+from trainers.viewhelpers import attempt, read_only, show_error
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -104,8 +103,8 @@ def new():
     now = utcnow()
     slots = _sent_slots(form, now)
     if slots is not None:
-        try:
-            training_request = lifecycle.submit_request(
+        tried = attempt(
+            lambda: lifecycle.submit_request(
                 group or services.group_for(current_user, form.group_id.data),
                 services.get_topic(form.topic_id.data),
                 slots,
@@ -114,16 +113,16 @@ def new():
                 warn_of_overlap=not form.confirm_overlap.data,
                 by=current_user,
                 now=now,
-            )
-        except services.AlreadySubmitted as error:
-            db.session.rollback()
-            flash(error.message, "info")
-            return redirect(url_for(".show", request_id=error.training_request.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+            handles=(services.AlreadySubmitted,),
+        )
+        if isinstance(tried.error, services.AlreadySubmitted):
+            flash(tried.error.message, "info")
+            sent = tried.error.training_request.id
+            return redirect(url_for(".show", request_id=sent))
+        if tried.done:
+            training_request = tried.value
             flash(_sent_message(training_request), "success")
             _warn_if_short_notice(training_request, now)
             return redirect(url_for(".show", request_id=training_request.id))
@@ -170,8 +169,8 @@ def reschedule(request_id: int):
     elif is_valid:
         chosen = _chosen(form, choices)
         key = _time_key(chosen)
-        try:
-            outcome = lifecycle.reschedule(
+        tried = attempt(
+            lambda: lifecycle.reschedule(
                 training_request,
                 chosen.starts_at,
                 chosen.ends_at,
@@ -180,18 +179,15 @@ def reschedule(request_id: int):
                 reason=form.reason.data or "",
                 confirmed=form.confirm.data,
                 release=form.release.data and form.release_for.data == key,
-            )
-        except lifecycle.TrainerCannotMakeIt as error:
-            db.session.rollback()
+            ),
+            form,
+        )
+        if isinstance(tried.error, lifecycle.TrainerCannotMakeIt):
+            # Asked afresh, for this time only.
             form.release.data = False
             form.release_for.data = key
-            show_error(form, error)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(*_rescheduled_message(outcome, chosen.starts_at))
+        if tried.done:
+            flash(*_rescheduled_message(tried.value, chosen.starts_at))
             return redirect(url_for(".show", request_id=request_id))
     return render_template(
         "requests/reschedule.html",
@@ -274,19 +270,19 @@ def edit(request_id: int):
     now = utcnow()
     slots = _sent_slots(form, now)
     if slots is not None:
-        try:
-            changes = lifecycle.change_request(
+        tried = attempt(
+            lambda: lifecycle.change_request(
                 training_request,
                 services.get_topic(form.topic_id.data),
                 slots,
                 **form.details(),
                 by=current_user,
                 now=now,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            changes = tried.value
             if changes:
                 flash(f"Request updated: {'; '.join(changes)}.", "success")
                 _warn_if_short_notice(training_request, now)
@@ -312,18 +308,17 @@ def cancel(request_id: int):
         return redirect(url_for(".show", request_id=request_id))
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            lifecycle.cancel_training_request(
+        tried = attempt(
+            lambda: lifecycle.cancel_training_request(
                 training_request,
                 form.reason.data,
                 current_user,
                 utcnow(),
                 confirmed=form.confirm.data,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
             flash("The request has been cancelled.", "success")
             return redirect(url_for(".show", request_id=request_id))
     return render_template(

@@ -6,15 +6,13 @@ from wtforms import SelectChoice
 
 from trainers.attendance import services as attendance
 from trainers.auth.access import office_required
-from trainers.errors import DomainError
-from trainers.extensions import db
 from trainers.matching import details, lifecycle, shadowing
 from trainers.matching.forms import HandBackForm, ShadowForm
 from trainers.requests.forms import BookedDetailsForm, booked_details_data
 from trainers.sessions import services
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
-from trainers.viewhelpers import read_only, show_error
+from trainers.viewhelpers import attempt, read_only
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
@@ -80,19 +78,17 @@ def hand_back(session_id: int):
         abort(404)
     form = HandBackForm()
     if form.validate_on_submit():
-        try:
-            lifecycle.hand_back(
+        tried = attempt(
+            lambda: lifecycle.hand_back(
                 training_session,
                 current_user,
                 form.reason.data,
                 utcnow(),
                 confirmed=form.confirm.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
             flash(
                 "You have handed the session back. It is out of your calendar; the "
                 "group and the national office have been told, and we are looking "
@@ -110,15 +106,14 @@ def add_shadow(session_id: int):
     training_session = services.get_session_for(current_user, session_id)
     form.trainer_id.choices = _shadow_choices(training_session)
     if form.validate_on_submit():
-        try:
-            shadow = shadowing.add_shadow(
+        tried = attempt(
+            lambda: shadowing.add_shadow(
                 training_session, form.trainer_id.data, current_user, utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            shadow = tried.value
             flash(f"{shadow.trainer.name} will shadow this session.", "success")
             return redirect(url_for(".show", session_id=session_id))
     return _page(session_id, shadow_form=form, status=400)
@@ -152,19 +147,18 @@ def change_details(session_id: int):
         data=booked_details_data(training_request) if request.method == "GET" else None
     )
     if form.validate_on_submit():
-        try:
-            changes = details.change_details(
+        tried = attempt(
+            lambda: details.change_details(
                 training_session,
                 current_user,
                 now,
                 **form.details(),
                 confirmed=form.confirm.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if tried.done:
+            changes = tried.value
             if changes:
                 flash(
                     f"Saved: {'; '.join(changes)}. Everyone on the session has been "
