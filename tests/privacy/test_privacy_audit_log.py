@@ -32,7 +32,7 @@ def log(people):
         DAY + timedelta(days=2),
         people.office,
         services.LOOKED_UP,
-        detail=f"address {services.address_ref('bob@example.org')}; items held: 1",
+        detail=f"address {audit.address_ref('bob@example.org')}; items held: 1",
     )
     entry(DAY + timedelta(days=3), None, "anonymised attendees", detail="anonymised 4")
     db.session.commit()
@@ -93,15 +93,15 @@ def test_looking_at_the_log_is_logged_without_naming_anyone(log, client_for):
     )
     looks = db.session.execute(
         select(AuditEntry.actor_id, AuditEntry.detail)
-        .where(AuditEntry.action == services.VIEWED_AUDIT)
+        .where(AuditEntry.action == audit.VIEWED_AUDIT)
         .order_by(AuditEntry.id)
     ).all()
     assert looks == [
-        (log.office.id, f"person {services.address_ref('bob@example.org')}"),
+        (log.office.id, f"person {audit.address_ref('bob@example.org')}"),
         (log.office.id, f"action {services.VIEWED}, person a name"),
     ]
     # The page drawn does not start with the look that drew it.
-    assert shown(browser.get("/office/privacy/audit"))[0] == services.VIEWED_AUDIT
+    assert shown(browser.get("/office/privacy/audit"))[0] == audit.VIEWED_AUDIT
 
 
 def test_the_log_is_paged(log, client_for):

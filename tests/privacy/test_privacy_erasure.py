@@ -18,7 +18,7 @@ from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
 from trainers.outbox.models import OutboxMessage, OutboxStatus
-from trainers.privacy import services
+from trainers.privacy import erasure
 from trainers.privacy.models import AuditEntry
 from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.requests.models import RequestStatus, TrainingRequest
@@ -165,7 +165,7 @@ def test_the_audit_log_keeps_its_entries_and_names_her_only_by_number(
     ).all()
     assert [entry.action for entry in about] == [
         "viewed personal data",
-        services.ERASED,
+        erasure.ERASED,
     ]
     erased = about[-1]
     assert erased.actor_id == office.id
@@ -276,7 +276,7 @@ def test_the_last_active_office_account_is_not_erased(people):
     office.is_active = False
     db.session.commit()
     with pytest.raises(DomainError, match="last active national office account"):
-        services.erase_person(alice.id, office, EMAIL, utcnow())
+        erasure.erase_person(alice.id, office, EMAIL, utcnow())
 
 
 def test_an_unknown_person_is_not_found(people, client_for):
@@ -302,7 +302,7 @@ def test_two_office_members_erasing_each_other_at_once_leave_one(app, people):
                     db.session.get(User, target_id),
                 )
                 start.wait(10)
-                services.erase_person(target_id, actor, target.email, utcnow())
+                erasure.erase_person(target_id, actor, target.email, utcnow())
                 db.session.commit()
                 outcomes.append("erased")
             except DomainError as error:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.privacy.conftest import EMAIL, NAME
 from trainers.attendance.models import Attendance, Attendee
 from trainers.extensions import db
-from trainers.privacy import services
+from trainers.privacy import audit, erasure, services
 from trainers.privacy.models import AuditEntry
 
 # Every kind of data the fixture gives Alice, and how many of each.
@@ -131,7 +131,7 @@ def test_an_address_without_an_account_is_found_exported_and_erased(
     ).one()
     # The log can be searched by the address, yet never holds it.
     assert looked_up.actor_id == office.id
-    assert services.address_ref("bob@example.org") in looked_up.detail
+    assert audit.address_ref("bob@example.org") in looked_up.detail
     assert "bob" not in looked_up.detail
 
     download = browser.post(
@@ -167,7 +167,7 @@ def test_an_address_without_an_account_is_found_exported_and_erased(
         == people_counted
     )
     erased = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.action == services.ERASED_ADDRESS)
+        select(AuditEntry).where(AuditEntry.action == erasure.ERASED_ADDRESS)
     ).one()
     assert erased.actor_id == office.id
     assert (

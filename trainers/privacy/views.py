@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 from trainers.auth.access import office_required
 from trainers.extensions import db
 from trainers.network.services import get_person
-from trainers.privacy import services
+from trainers.privacy import audit, erasure, services
 from trainers.privacy.forms import (
     ANY_ACTION,
     AuditFilterForm,
@@ -79,14 +79,13 @@ def erase(user_id: int):
     status = 200
     if form.validate_on_submit():
         tried = attempt(
-            lambda: services.erase_person(
+            lambda: erasure.erase_person(
                 user_id, current_user, form.confirmation.data, utcnow()
             ),
             form,
         )
         if tried.done:
-            erasure = tried.value
-            flash(f"Erased. {_sentence(erasure.describe())}", "success")
+            flash(f"Erased. {_sentence(tried.value.describe())}", "success")
             return redirect(url_for(".person", user_id=user_id))
     if request.method == "POST":
         status = 400
@@ -116,16 +115,15 @@ def erase_address():
     form = EraseAddressForm()
     if form.validate_on_submit():
         tried = attempt(
-            lambda: services.erase_address(
+            lambda: erasure.erase_address(
                 form.email.data, current_user, form.confirmation.data, utcnow()
             ),
             form,
         )
         if tried.done:
-            erasure = tried.value
             flash(
                 "Erased what was held under that address. "
-                + _sentence(erasure.describe()),
+                + _sentence(tried.value.describe()),
                 "success",
             )
             return redirect(url_for(".index"))
@@ -169,7 +167,7 @@ def _download(data: services.PersonalData, filename: str) -> Response:
 def audit_log():
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice(ANY_ACTION, "Anything")] + [
-        SelectChoice(action) for action in services.audit_actions()
+        SelectChoice(action) for action in audit.audit_actions()
     ]
     is_valid = form.validate()
     person = form.person.data if is_valid else None
@@ -182,7 +180,7 @@ def audit_log():
         "to": last.isoformat() if last else "",
     }
     page = db.paginate(
-        services.audit_entries(
+        audit.audit_entries(
             person,
             action,
             local_to_utc(first, time(0)) if first else None,
@@ -197,11 +195,11 @@ def audit_log():
         form=form,
         page=page,
         filters={name: value for name, value in filters.items() if value},
-        actor_label=services.actor_label,
-        subject_label=services.subject_label,
+        actor_label=audit.actor_label,
+        subject_label=audit.subject_label,
     )
     # Logged after the page is drawn, so the list never starts with this look.
-    services.record_audit_view(
+    audit.record_audit_view(
         current_user, person, {k: v for k, v in filters.items() if k != "person"}
     )
     db.session.commit()
