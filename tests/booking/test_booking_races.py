@@ -20,7 +20,7 @@ from trainers.matching import lifecycle, services, shadowing
 from trainers.matching.models import Offer
 from trainers.profiles.models import AvailabilityWindow, TrainerTopic
 from trainers.requests.models import TrainingRequest
-from trainers.requests.services import parse_slots
+from trainers.requests.slots import parse_slots
 from trainers.sessions.models import SessionShadow, TrainingSession
 
 pytestmark = pytest.mark.postgres_only

@@ -34,7 +34,7 @@ from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.services import OfferAlreadyTaken
 from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import RequestEvent, TrainingRequest
-from trainers.requests.services import parse_slots
+from trainers.requests.slots import parse_slots
 from trainers.sessions.models import TrainingSession
 
 pytestmark = pytest.mark.postgres_only

@@ -13,7 +13,7 @@ from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.services import OfferAlreadyTaken, OfferUnavailable
 from trainers.profiles.models import AvailabilityWindow, DayOff
 from trainers.requests.models import RequestEvent, RequestStatus, TrainingRequest
-from trainers.requests.services import parse_slots
+from trainers.requests.slots import parse_slots
 from trainers.sessions.models import TrainingSession
 
 NOW = datetime(2027, 5, 1, 9, tzinfo=UTC)

@@ -11,6 +11,16 @@ from trainers.matching import lifecycle
 from trainers.matching.models import Offer
 from trainers.requests import services
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
+from trainers.requests.queries import (
+    RequestListPage,
+    get_request_for,
+    group_for,
+    groups_for,
+    list_page,
+    request_as_shown,
+    visible_requests,
+)
+from trainers.requests.slots import InvalidSlots, parse_slots
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.sessions.services import book_session
 
@@ -51,7 +61,7 @@ def submit(group, topic, organiser):
             "now": NOW,
         }
         values.update(overrides)
-        slots = services.parse_slots(list(rows), values["now"])
+        slots = parse_slots(list(rows), values["now"])
         return services.create_request(
             values.pop("group", group), values.pop("topic", topic), slots, **values
         )
@@ -59,9 +69,9 @@ def submit(group, topic, organiser):
     return submit
 
 
-def slot_error(rows, now=NOW) -> services.InvalidSlots:
-    with pytest.raises(services.InvalidSlots) as caught:
-        services.parse_slots(rows, now)
+def slot_error(rows, now=NOW) -> InvalidSlots:
+    with pytest.raises(InvalidSlots) as caught:
+        parse_slots(rows, now)
     return caught.value
 
 
@@ -152,7 +162,7 @@ def test_an_inactive_topic_or_group_is_refused(submit, make_topic, group):
 
 
 def test_empty_slot_rows_are_ignored_and_slots_come_back_earliest_first():
-    slots = services.parse_slots(
+    slots = parse_slots(
         [
             (None, None, None),
             (JUNE, time(18), time(20)),
@@ -175,7 +185,7 @@ def test_no_slot_at_all_is_refused():
 def test_more_than_five_slots_are_refused():
     rows = [(JUNE + timedelta(days=n), time(10), time(12)) for n in range(6)]
     with pytest.raises(DomainError, match="at most 5"):
-        services.parse_slots(rows, NOW)
+        parse_slots(rows, NOW)
 
 
 @pytest.mark.parametrize(
@@ -210,7 +220,7 @@ def test_every_bad_row_is_reported_at_once():
 
 
 def test_a_twelve_hour_slot_is_allowed():
-    assert services.parse_slots([(JUNE, time(8), time(20))], NOW) == [
+    assert parse_slots([(JUNE, time(8), time(20))], NOW) == [
         (utc(2027, 6, 15, 7), utc(2027, 6, 15, 19))
     ]
 
@@ -225,13 +235,13 @@ def test_the_longest_slot_comes_from_the_config(app):
 
 
 def test_a_slot_on_the_spring_forward_day_is_stored_in_utc():
-    assert services.parse_slots([(SPRING_FORWARD, time(10), time(12))], NOW) == [
+    assert parse_slots([(SPRING_FORWARD, time(10), time(12))], NOW) == [
         (utc(2027, 3, 28, 9), utc(2027, 3, 28, 11))
     ]
 
 
 def test_a_slot_on_the_fall_back_day_is_stored_in_utc():
-    assert services.parse_slots([(FALL_BACK, time(10), time(12))], NOW) == [
+    assert parse_slots([(FALL_BACK, time(10), time(12))], NOW) == [
         (utc(2027, 10, 31, 10), utc(2027, 10, 31, 12))
     ]
 
@@ -243,20 +253,18 @@ def test_a_time_the_clocks_skip_is_refused_with_a_message():
 
 
 def test_a_slot_across_the_clock_change_has_its_real_length():
-    [(starts_at, ends_at)] = services.parse_slots(
+    [(starts_at, ends_at)] = parse_slots(
         [(SPRING_FORWARD, time(0, 30), time(3, 30))], NOW
     )
     assert ends_at - starts_at == timedelta(hours=2)
-    [(starts_at, ends_at)] = services.parse_slots(
-        [(FALL_BACK, time(0, 30), time(3, 30))], NOW
-    )
+    [(starts_at, ends_at)] = parse_slots([(FALL_BACK, time(0, 30), time(3, 30))], NOW)
     assert ends_at - starts_at == timedelta(hours=4)
 
 
 def test_the_longest_slot_is_measured_in_real_hours():
     # 00:00 to 12:30 on the clock is 11.5 hours when the clocks go forward,
     # and 13.5 hours when they go back.
-    assert services.parse_slots([(SPRING_FORWARD, time(0), time(12, 30))], NOW)
+    assert parse_slots([(SPRING_FORWARD, time(0), time(12, 30))], NOW)
     error = slot_error([(FALL_BACK, time(0), time(12, 30))])
     assert "longer than 12 hours" in error.message
 
@@ -292,7 +300,7 @@ def edit(training_request, by, rows=None, now=NOW, **overrides):
     }
     values.update(overrides)
     slots = (
-        services.parse_slots(rows, now)
+        parse_slots(rows, now)
         if rows is not None
         else [(s.starts_at, s.ends_at) for s in training_request.slots]
     )
@@ -481,7 +489,7 @@ def test_organisers_see_their_groups_requests_and_the_office_sees_all(
     office = make_user("office@example.org", office=True)
 
     def ids(user, **filters):
-        return list(db.session.scalars(services.visible_requests(user, **filters)))
+        return list(db.session.scalars(visible_requests(user, **filters)))
 
     assert ids(organiser) == [ours]
     assert ids(office) == [theirs, ours]  # same created_at: newest id first
@@ -490,9 +498,9 @@ def test_organisers_see_their_groups_requests_and_the_office_sees_all(
     services.cancel_request(ours, "Venue closed", organiser, NOW)
     assert ids(office, status="cancelled") == [ours]
     assert ids(office, status="submitted") == [theirs]
-    assert services.get_request_for(office, theirs.id) is theirs
+    assert get_request_for(office, theirs.id) is theirs
     with pytest.raises(NotFound):
-        services.get_request_for(organiser, theirs.id)
+        get_request_for(organiser, theirs.id)
 
 
 def test_the_list_page_reads_what_each_person_may_see_as_rows(
@@ -505,9 +513,7 @@ def test_the_list_page_reads_what_each_person_may_see_as_rows(
 
     def listed(user, page=1, per_page=50, **filters):
         filters = {"status": None, "group_id": None} | filters
-        return services.list_page(
-            user, **filters, page=page, per_page=per_page, now=NOW
-        )
+        return list_page(user, **filters, page=page, per_page=per_page, now=NOW)
 
     page = listed(organiser)
     assert [row.id for row in page.items] == [ours.id] and page.total == 1
@@ -530,8 +536,8 @@ def test_the_list_page_counts_every_request_whatever_the_page(submit, make_user)
         submit()
     office = make_user("office@example.org", office=True)
 
-    def page(number: int) -> services.RequestListPage:
-        return services.list_page(
+    def page(number: int) -> RequestListPage:
+        return list_page(
             office, status=None, group_id=None, page=number, per_page=2, now=NOW
         )
 
@@ -564,7 +570,7 @@ def test_a_request_is_shown_with_its_slots_and_history(
     theirs = submit(group=make_group("Rye Rising", "TN31"))
     office = make_user("office@example.org", office=True)
 
-    shown = services.request_as_shown(organiser, shown_request.id, NOW)
+    shown = request_as_shown(organiser, shown_request.id, NOW)
 
     assert shown.request.id == shown_request.id
     assert shown.request.group_name == "Hastings Action"
@@ -580,16 +586,16 @@ def test_a_request_is_shown_with_its_slots_and_history(
         ("noted", None),
     ]
     assert not (shown.is_open or shown.can_cancel or shown.is_short_notice)
-    assert services.request_as_shown(office, theirs.id, NOW).is_open
+    assert request_as_shown(office, theirs.id, NOW).is_open
     with pytest.raises(NotFound):
-        services.request_as_shown(organiser, theirs.id, NOW)
+        request_as_shown(organiser, theirs.id, NOW)
 
 
 def test_a_request_is_shown_with_the_session_that_took_it(
     submit, make_trainer, organiser, topic
 ):
     training_request = submit()
-    shown = services.request_as_shown(organiser, training_request.id, NOW)
+    shown = request_as_shown(organiser, training_request.id, NOW)
     assert shown.booked is None and shown.delivered is None
     trainer = make_trainer(topics=[topic])
     (slot,) = training_request.slots
@@ -602,7 +608,7 @@ def test_a_request_is_shown_with_the_session_that_took_it(
     )
     db.session.flush()
 
-    shown = services.request_as_shown(organiser, training_request.id, NOW)
+    shown = request_as_shown(organiser, training_request.id, NOW)
     assert shown.booked == (
         taken.id,
         SessionStatus.BOOKED,
@@ -615,14 +621,14 @@ def test_a_request_is_shown_with_the_session_that_took_it(
 
     taken.status = SessionStatus.DELIVERED
     db.session.flush()
-    shown = services.request_as_shown(organiser, training_request.id, NOW)
+    shown = request_as_shown(organiser, training_request.id, NOW)
     assert shown.booked is None
     assert shown.delivered.id == taken.id
 
 
 def test_an_open_request_close_to_its_first_slot_is_shown_urgent(submit, organiser):
     soon = submit([(date(2027, 1, 15), time(18), time(20))])
-    shown = services.request_as_shown(organiser, soon.id, NOW)
+    shown = request_as_shown(organiser, soon.id, NOW)
     assert shown.is_open and shown.can_cancel
     assert shown.is_short_notice and shown.is_urgent
 
@@ -632,14 +638,14 @@ def test_an_organiser_may_ask_only_for_their_own_active_groups(
 ):
     other_group = make_group("Rye Rising", "TN31")
     office = make_user("office@example.org", office=True)
-    assert services.group_for(organiser, group.id) is group
-    assert services.group_for(office, other_group.id) is other_group
+    assert group_for(organiser, group.id) is group
+    assert group_for(office, other_group.id) is other_group
     with pytest.raises(NotFound):
-        services.group_for(organiser, other_group.id)
+        group_for(organiser, other_group.id)
     group.is_active = False
     with pytest.raises(NotFound):
-        services.group_for(organiser, group.id)
+        group_for(organiser, group.id)
     db.session.flush()
-    assert services.groups_for(office) == [(other_group.id, "Rye Rising")]
-    assert services.groups_for(organiser, active_only=False) == [(group.id, group.name)]
-    assert services.groups_for(organiser) == []
+    assert groups_for(office) == [(other_group.id, "Rye Rising")]
+    assert groups_for(organiser, active_only=False) == [(group.id, group.name)]
+    assert groups_for(organiser) == []

@@ -11,6 +11,7 @@ from tests.statements import statements_to_show
 from trainers.extensions import db
 from trainers.requests import services
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
+from trainers.requests.slots import parse_slots
 from trainers.timeutil import LONDON, utcnow
 
 # More than SHORT_NOTICE_DAYS before the earliest slot here (28 March 2027).
@@ -73,7 +74,7 @@ def make_request(topic, organiser):
             "notes": "",
         }
         values.update(overrides)
-        slots = services.parse_slots([(day, time(10), time(12))], utcnow())
+        slots = parse_slots([(day, time(10), time(12))], utcnow())
         training_request = services.create_request(
             group, topic, slots, **values, by=organiser, now=utcnow()
         )
@@ -583,7 +584,7 @@ def test_a_request_page_loads_in_a_fixed_number_of_queries(
     services.update_request(
         training_request,
         training_request.topic,
-        services.parse_slots(
+        parse_slots(
             [(date(2027, 6, day), time(10), time(12)) for day in (15, 16, 17)],
             utcnow(),
         ),

@@ -23,7 +23,7 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
-from trainers.requests.services import parse_slots
+from trainers.requests.slots import parse_slots
 from trainers.scheduler.models import SchedulerJob, WeeklyDigest
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import format_datetime, to_local

@@ -20,7 +20,8 @@ from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import DayOff
 from trainers.profiles.services import add_availability
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
-from trainers.requests.services import create_request, parse_slots
+from trainers.requests.services import create_request
+from trainers.requests.slots import parse_slots
 from trainers.sessions.models import TrainingSession
 from trainers.timeutil import local_to_utc, to_local, utcnow
 

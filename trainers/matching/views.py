@@ -14,7 +14,7 @@ from trainers.matching.forms import (
     OfferToForm,
 )
 from trainers.matching.models import OfferStatus
-from trainers.requests.services import get_request_for
+from trainers.requests.queries import get_request_for
 from trainers.timeutil import format_datetime, utcnow
 from trainers.viewhelpers import attempt, read_only
 

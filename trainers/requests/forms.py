@@ -28,10 +28,8 @@ from trainers.requests.services import (
     MAX_MEETING_URL,
     MAX_NOTES,
     MAX_REASON,
-    MAX_SLOTS,
-    SlotRow,
-    slot_field,
 )
+from trainers.requests.slots import MAX_SLOTS, SlotRow, slot_field
 from trainers.timeutil import to_local
 from trainers.viewhelpers import CONFIRM_LABEL, strip_whitespace
 

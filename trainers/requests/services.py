@@ -1,91 +1,49 @@
-"""Training requests: make, edit and cancel them; list what each person may see.
+"""Training requests: make, edit and cancel them (reading them is queries.py).
 
 Every function that changes something flushes and leaves the commit to the caller.
 """
 
-import functools
 import logging
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
-from math import ceil
+from datetime import datetime, timedelta
 from operator import attrgetter
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
-    Row,
-    Select,
     and_,
-    bindparam,
-    case,
-    func,
     or_,
     select,
-    true,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from trainers.auth.models import User
-from trainers.errors import DomainError, NotFound
+from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.geo import UnknownPostcode, format_postcode, locate
-from trainers.network.models import Group, Topic, group_organisers
+from trainers.network.models import Group, Topic
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
     OPEN_STATUSES,
-    RequestEvent,
     RequestSlot,
     RequestStatus,
     TrainingRequest,
-    is_urgent_at,
     matching_slot,
     request_start,
 )
+from trainers.requests.slots import MAX_SLOTS, Slot
 from trainers.sessions.models import SessionStatus, TrainingSession
-from trainers.timeutil import LocalTimeError, format_datetime, local_to_utc
+from trainers.timeutil import format_datetime
 
 logger = logging.getLogger(__name__)
 
-MAX_SLOTS = 5
 MAX_ATTENDANCE = 500
 MAX_ADDRESS = 500
 MAX_ACCESSIBILITY = 1000
 MAX_NOTES = 2000
 MAX_REASON = 500
 MAX_MEETING_URL = 500
-# Nobody plans a workshop further ahead; later dates only break month arithmetic.
-MAX_YEARS_AHEAD = 2
-
-# A slot as typed on the form: a local date, start and end time, any of them empty.
-SlotRow = tuple[date | None, time | None, time | None]
-# A proposed slot as stored: aware UTC start and end.
-Slot = tuple[datetime, datetime]
-
-
-def slot_field(row: int, part: str) -> str:
-    """The form field of one part ("date", "start", "end") of slot row `row`, from 0."""
-    return f"slot_{row + 1}_{part}"
-
-
-class SlotError(DomainError):
-    """One proposed slot breaks a rule; `row` is its place on the form, from 0."""
-
-    def __init__(self, row: int, part: str, message: str):
-        super().__init__(message, field=slot_field(row, part))
-        self.row = row
-
-
-class InvalidSlots(DomainError):
-    """Some proposed slots break rules; `errors` holds one SlotError per bad row."""
-
-    def __init__(self, errors: list[SlotError]):
-        super().__init__(errors[0].message, errors[0].field)
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -108,101 +66,6 @@ class _Details:
     expected_attendance: int
     accessibility_needs: str
     notes: str
-
-
-def parse_slots(rows: list[SlotRow], now: datetime) -> list[Slot]:
-    """The proposed slots as UTC (start, end) pairs, earliest first; empty rows skipped.
-
-    Raises InvalidSlots naming every bad row: half filled, a time the clocks skip,
-    ending at or before its start, in the past, too long, or a repeat of another.
-    """
-    filled = [
-        (row, values)
-        for row, values in enumerate(rows)
-        if any(value is not None for value in values)
-    ]
-    if len(filled) > MAX_SLOTS:
-        raise DomainError(f"Propose at most {MAX_SLOTS} time slots.")
-    if not filled:
-        raise InvalidSlots(
-            [
-                SlotError(
-                    0,
-                    "date",
-                    "Propose at least one time slot: a date, a start time and an "
-                    "end time.",
-                )
-            ]
-        )
-    rows_by_slot: dict[Slot, int] = {}
-    errors = []
-    for row, values in filled:
-        try:
-            slot = _parse_slot(row, *values, now)
-            if slot in rows_by_slot:
-                raise SlotError(
-                    row,
-                    "date",
-                    f"This slot is the same as slot {rows_by_slot[slot] + 1}.",
-                )
-        except SlotError as error:
-            errors.append(error)
-        else:
-            rows_by_slot[slot] = row
-    if errors:
-        raise InvalidSlots(errors)
-    return sorted(rows_by_slot)
-
-
-def _parse_slot(
-    row: int, day: date | None, start: time | None, end: time | None, now: datetime
-) -> Slot:
-    for part, value, wanted in (
-        ("date", day, "a date"),
-        ("start", start, "a start time"),
-        ("end", end, "an end time"),
-    ):
-        if value is None:
-            raise SlotError(
-                row,
-                part,
-                f"This slot needs {wanted} too, or leave the whole row empty.",
-            )
-    starts_at = _to_utc(row, "start", day, start)
-    ends_at = _to_utc(row, "end", day, end)
-    if ends_at <= starts_at:
-        raise SlotError(
-            row,
-            "end",
-            "This slot ends at or before its start. Give an end time later the "
-            "same day.",
-        )
-    if starts_at <= now:
-        raise SlotError(
-            row, "date", "This slot is in the past. Choose a time still to come."
-        )
-    if starts_at > now + timedelta(days=366 * MAX_YEARS_AHEAD):
-        raise SlotError(
-            row,
-            "date",
-            f"This slot is more than {MAX_YEARS_AHEAD} years away. Choose a nearer "
-            "date.",
-        )
-    longest = current_app.config["MAX_SLOT_HOURS"]
-    if ends_at - starts_at > timedelta(hours=longest):
-        raise SlotError(
-            row,
-            "end",
-            f"This slot is longer than {longest} hours. Propose a shorter session.",
-        )
-    return starts_at, ends_at
-
-
-def _to_utc(row: int, part: str, day: date, clock: time) -> datetime:
-    try:
-        return local_to_utc(day, clock)
-    except LocalTimeError as error:
-        raise SlotError(row, part, str(error)) from error
 
 
 def create_request(
@@ -506,7 +369,7 @@ def ensure_cancellable(training_request: TrainingRequest) -> None:
 
 def is_short_notice(training_request: TrainingRequest, now: datetime) -> bool:
     """Whether an open request's first slot starts within SHORT_NOTICE_DAYS of now."""
-    return _is_short_notice_at(
+    return is_short_notice_at(
         training_request.status,
         training_request.first_slot_starts_at,
         now,
@@ -514,387 +377,14 @@ def is_short_notice(training_request: TrainingRequest, now: datetime) -> bool:
     )
 
 
-def _is_short_notice_at(
+def is_short_notice_at(
     status: str, first_slot_starts_at: datetime | None, now: datetime, days: int
 ) -> bool:
+    """Still open though its first proposed time is under `days` away."""
     return (
         status in OPEN_STATUSES
         and first_slot_starts_at is not None
         and first_slot_starts_at - now < timedelta(days=days)
-    )
-
-
-# Far past any real list's end, and small enough for an offset to stay in range.
-LAST_PAGE = 1_000_000
-
-
-class ListedRequest(NamedTuple):
-    """One line of the request list."""
-
-    # The columns of _listed's rows, in their order, then the badges.
-    id: int
-    status: str
-    created_at: datetime
-    topic_name: str
-    group_name: str
-    # When it takes place: its session's start once booked, else the first
-    # proposed start (requests.models.request_start).
-    starts_at: datetime | None
-    is_short_notice: bool
-    is_urgent: bool
-
-
-@dataclass(frozen=True)
-class RequestListPage:
-    """One page of the request list, with what its links to other pages need."""
-
-    items: list[ListedRequest]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return ceil(self.total / self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def list_page(
-    user: User,
-    *,
-    status: str | None,
-    group_id: int | None,
-    page: int,
-    per_page: int,
-    now: datetime,
-) -> RequestListPage:
-    """Page `page` (from 1; less counts as 1, more than LAST_PAGE as LAST_PAGE)
-    of the requests `user` may see, as visible_requests filters and orders
-    them, read as rows rather than entities."""
-    # A page number typed into the address can be any size; its offset must
-    # still fit the databases' 64-bit integers.
-    page = min(max(page, 1), LAST_PAGE)
-    rows, count = _listed(user.is_office, status is not None, group_id is not None)
-    params = {"user_id": user.id, "status": status, "group_id": group_id}
-    offset = (page - 1) * per_page
-    # Core rows on the session's connection: the ORM's execute adds nothing
-    # here but its own cost (a page that reads has nothing pending to flush).
-    connection = db.session.connection()
-    found = connection.execute(
-        rows, {**params, "limit": per_page, "offset": offset}
-    ).all()
-    if len(found) < per_page and (found or page == 1):
-        # The last page, so its rows tell the total: most lists fit on one page.
-        total = offset + len(found)
-    else:
-        total = connection.execute(count, params).scalar_one()
-    notice_days = current_app.config["SHORT_NOTICE_DAYS"]
-    urgent_days = current_app.config["URGENT_DAYS"]
-    return RequestListPage(
-        items=[
-            ListedRequest(
-                *row,
-                _is_short_notice_at(row.status, row.starts_at, now, notice_days),
-                is_urgent_at(row.status, row.starts_at, now, urgent_days),
-            )
-            for row in found
-        ],
-        page=page,
-        per_page=per_page,
-        total=total,
-    )
-
-
-@functools.cache
-def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, Select]:
-    # The list's rows and their count, built once for each kind of filter:
-    # building a statement and its cache key costs more than running it.
-    scope = []
-    if not is_office:
-        scope.append(TrainingRequest.group_id.in_(_own_group_ids(bindparam("user_id"))))
-    if by_status:
-        scope.append(TrainingRequest.status == bindparam("status"))
-    if by_group:
-        scope.append(TrainingRequest.group_id == bindparam("group_id"))
-    rows = (
-        select(
-            TrainingRequest.id,
-            TrainingRequest.status,
-            TrainingRequest.created_at,
-            Topic.name.label("topic_name"),
-            Group.name.label("group_name"),
-            request_start().label("starts_at"),
-        )
-        .join(TrainingRequest.topic)
-        .join(TrainingRequest.group)
-        .where(*scope)
-        .order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    count = select(func.count()).select_from(TrainingRequest).where(*scope)
-    return rows, count
-
-
-class TakingSession(NamedTuple):
-    """The session that took a request, as its page shows it."""
-
-    id: int
-    status: str
-    starts_at: datetime
-    ends_at: datetime
-    trainer_name: str
-
-
-class ShownSlot(NamedTuple):
-    """A proposed time as the request's page shows it."""
-
-    starts_at: datetime
-    ends_at: datetime
-    is_settled: bool  # the time the group settled on (see RequestSlot)
-
-
-@dataclass(frozen=True)
-class ShownRequest:
-    """A request as its page shows it, read as rows rather than entities."""
-
-    request: Row  # its columns, with topic_name, group_name and created_by_name
-    slots: list["ShownSlot"]  # earliest first
-    events: Sequence[Row]  # at, action, detail, is_flagged, actor_name; oldest first
-    is_open: bool
-    can_cancel: bool
-    is_short_notice: bool
-    is_urgent: bool
-    # The session that took it: its booked one, else the one that delivered it
-    # (the latest, if several); at most one of the two.
-    booked: TakingSession | None
-    delivered: TakingSession | None
-
-
-def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest:
-    """The request `user` may see (as get_request_for) as its page shows it.
-
-    Raises NotFound otherwise.
-    """
-    request_and_slots, history = _shown(user.is_office)
-    # Core rows on the session's connection, as in list_page.
-    connection = db.session.connection()
-    found = connection.execute(
-        request_and_slots, {"request_id": request_id, "user_id": user.id}
-    ).all()
-    if not found:
-        raise NotFound()
-    details = found[0]
-    slots = [
-        ShownSlot(row.slot_starts_at, row.slot_ends_at, row.slot_is_settled)
-        for row in found
-        if row.slot_starts_at is not None
-    ]
-    settled = [slot for slot in slots if slot.is_settled]
-    first = (settled or slots)[0].starts_at if slots else None
-    taken = _session_taking(details)
-    return ShownRequest(
-        request=details,
-        slots=slots,
-        events=connection.execute(history, {"request_id": request_id}).all(),
-        is_open=details.status in OPEN_STATUSES,
-        can_cancel=details.status in CANCELLABLE_STATUSES,
-        is_short_notice=_is_short_notice_at(
-            details.status, first, now, current_app.config["SHORT_NOTICE_DAYS"]
-        ),
-        is_urgent=is_urgent_at(
-            details.status, first, now, current_app.config["URGENT_DAYS"]
-        ),
-        booked=taken if taken and taken.status == SessionStatus.BOOKED else None,
-        delivered=taken if taken and taken.status == SessionStatus.DELIVERED else None,
-    )
-
-
-def _session_taking(details: Row) -> TakingSession | None:
-    if details.session_id is None:
-        return None
-    return TakingSession(
-        details.session_id,
-        details.session_status,
-        details.session_starts_at,
-        details.session_ends_at,
-        details.session_trainer_name,
-    )
-
-
-@functools.cache
-def _shown(is_office: bool) -> tuple[Select, Select]:
-    # Built once, as building a statement costs more than running it. The
-    # request's columns come once per proposed slot (at most MAX_SLOTS), and
-    # with them the session that took it: a row more, or columns more, cost
-    # less than a statement more.
-    trainer = aliased(User)
-    taking = (
-        select(
-            TrainingSession.id,
-            TrainingSession.status,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            trainer.name.label("trainer_name"),
-        )
-        .join(trainer, trainer.id == TrainingSession.trainer_id)
-        .where(
-            TrainingSession.request_id == bindparam("request_id"),
-            TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
-        )
-        .order_by(
-            case((TrainingSession.status == SessionStatus.BOOKED, 0), else_=1),
-            TrainingSession.id.desc(),
-        )
-        .limit(1)
-        .subquery("taking")
-    )
-    request_and_slots = (
-        select(
-            TrainingRequest.id,
-            TrainingRequest.status,
-            TrainingRequest.is_online,
-            TrainingRequest.venue_postcode,
-            TrainingRequest.venue_address,
-            TrainingRequest.meeting_url,
-            TrainingRequest.expected_attendance,
-            TrainingRequest.accessibility_needs,
-            TrainingRequest.notes,
-            TrainingRequest.cancel_reason,
-            TrainingRequest.created_at,
-            TrainingRequest.status_changed_at,
-            Topic.name.label("topic_name"),
-            Group.name.label("group_name"),
-            User.name.label("created_by_name"),
-            RequestSlot.starts_at.label("slot_starts_at"),
-            RequestSlot.ends_at.label("slot_ends_at"),
-            RequestSlot.is_settled.label("slot_is_settled"),
-            taking.c.id.label("session_id"),
-            taking.c.status.label("session_status"),
-            taking.c.starts_at.label("session_starts_at"),
-            taking.c.ends_at.label("session_ends_at"),
-            taking.c.trainer_name.label("session_trainer_name"),
-        )
-        .join(TrainingRequest.topic)
-        .join(TrainingRequest.group)
-        .outerjoin(TrainingRequest.created_by)
-        .outerjoin(TrainingRequest.slots)
-        .outerjoin(taking, true())
-        .where(TrainingRequest.id == bindparam("request_id"))
-        .order_by(RequestSlot.starts_at)
-    )
-    if not is_office:
-        request_and_slots = request_and_slots.where(
-            TrainingRequest.group_id.in_(_own_group_ids(bindparam("user_id")))
-        )
-    history = (
-        select(
-            RequestEvent.at,
-            RequestEvent.action,
-            RequestEvent.detail,
-            RequestEvent.is_flagged,
-            User.name.label("actor_name"),
-        )
-        .outerjoin(RequestEvent.actor)
-        .where(RequestEvent.request_id == bindparam("request_id"))
-        .order_by(RequestEvent.at, RequestEvent.id)
-    )
-    return request_and_slots, history
-
-
-def visible_requests(
-    user: User, *, status: str | None = None, group_id: int | None = None
-) -> Select:
-    """The requests `user` may see (office: all; organiser: own groups'), newest first.
-
-    Loads the group, topic and slots their pages show.
-    """
-    query = select(TrainingRequest).options(
-        joinedload(TrainingRequest.group),
-        joinedload(TrainingRequest.topic),
-        selectinload(TrainingRequest.slots),
-    )
-    if not user.is_office:
-        query = query.where(TrainingRequest.group_id.in_(_own_group_ids(user.id)))
-    if status is not None:
-        query = query.where(TrainingRequest.status == status)
-    if group_id is not None:
-        query = query.where(TrainingRequest.group_id == group_id)
-    return query.order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
-
-
-def get_request_for(user: User, request_id: int) -> TrainingRequest:
-    """A request `user` may see, with its history. Raises NotFound otherwise."""
-    training_request = db.session.scalar(
-        visible_requests(user)
-        .where(TrainingRequest.id == request_id)
-        .options(
-            joinedload(TrainingRequest.created_by),
-            selectinload(TrainingRequest.events).joinedload(RequestEvent.actor),
-        )
-    )
-    if training_request is None:
-        raise NotFound()
-    return training_request
-
-
-def groups_for(user: User, *, active_only: bool = True) -> list[Row]:
-    """The groups `user` may ask for training for (office: every group), by
-    name, as rows of their id and name."""
-    return (
-        db.session.connection()
-        .execute(_groups_for(user.is_office, active_only), {"user_id": user.id})
-        .all()
-    )
-
-
-@functools.cache
-def _groups_for(is_office: bool, active_only: bool) -> Select:
-    # Rows, not the account's groups: the signed-in account comes without
-    # them, and loading them as objects costs more than this statement.
-    query = select(Group.id, Group.name).order_by(Group.name)
-    if active_only:
-        query = query.where(Group.is_active)
-    if not is_office:
-        query = query.where(Group.id.in_(_own_group_ids(bindparam("user_id"))))
-    return query
-
-
-def group_for(user: User, group_id: int | None) -> Group:
-    """An active group `user` may ask for training for. Raises NotFound otherwise."""
-    group = db.session.scalar(_group_scope(user, True).where(Group.id == group_id))
-    if group is None:
-        raise NotFound()
-    return group
-
-
-def get_topic(topic_id: int | None) -> Topic:
-    """A topic by id. Raises DomainError on the topic field when there is none."""
-    topic = db.session.get(Topic, topic_id) if topic_id is not None else None
-    if topic is None:
-        raise DomainError("Choose a topic from the list.", field="topic_id")
-    return topic
-
-
-def _group_scope(user: User, active_only: bool) -> Select:
-    query = select(Group).order_by(Group.name)
-    if active_only:
-        query = query.where(Group.is_active)
-    if not user.is_office:
-        query = query.where(Group.id.in_(_own_group_ids(user.id)))
-    return query
-
-
-def _own_group_ids(user_id: int | BindParameter[int]) -> Select:
-    return select(group_organisers.c.group_id).where(
-        group_organisers.c.user_id == user_id
     )
 
 

@@ -34,6 +34,15 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
+from trainers.requests.queries import (
+    get_request_for,
+    get_topic,
+    group_for,
+    groups_for,
+    list_page,
+    request_as_shown,
+)
+from trainers.requests.slots import InvalidSlots, Slot, parse_slots
 from trainers.sessions.services import booked_session_of
 from trainers.timeutil import format_datetime, format_time, utcnow
 from trainers.viewhelpers import attempt, read_only, show_error
@@ -51,7 +60,7 @@ def index():
     # The group filter is for the office and organisers of several groups: an
     # organiser of one is offered none, and spared reading their groups for it.
     if current_user.is_office or current_user.organised_group_count > 1:
-        groups = services.groups_for(current_user, active_only=False)
+        groups = groups_for(current_user, active_only=False)
     else:
         groups = []
     form = RequestFilterForm(formdata=request.args)
@@ -61,7 +70,7 @@ def index():
         "status": (form.status.data or None) if is_valid else None,
         "group_id": form.group_id.data if is_valid else None,
     }
-    page = services.list_page(
+    page = list_page(
         current_user,
         **filters,
         page=request.args.get("page", 1, type=int),
@@ -90,11 +99,11 @@ def new():
     form = RequestForm()
     form.topic_id.choices = choices(active_topics(), "Choose a topic")
     if group_id is not None:
-        group = services.group_for(current_user, group_id)
+        group = group_for(current_user, group_id)
         del form.group_id
     else:
         group = None
-        groups = services.groups_for(current_user)
+        groups = groups_for(current_user)
         if len(groups) == 1 and not current_user.is_office:
             return redirect(url_for(".new", group_id=groups[0].id))
         form.group_id.choices = choices(groups, "Choose a group")
@@ -105,8 +114,8 @@ def new():
     if slots is not None:
         tried = attempt(
             lambda: lifecycle.submit_request(
-                group or services.group_for(current_user, form.group_id.data),
-                services.get_topic(form.topic_id.data),
+                group or group_for(current_user, form.group_id.data),
+                get_topic(form.topic_id.data),
                 slots,
                 **form.details(),
                 submission_key=form.submission_key.data,
@@ -135,14 +144,14 @@ def new():
 @read_only
 @organiser_or_office
 def show(request_id: int):
-    shown = services.request_as_shown(current_user, request_id, utcnow())
+    shown = request_as_shown(current_user, request_id, utcnow())
     return render_template("requests/show.html", shown=shown)
 
 
 @bp.route("/<int:request_id>/reschedule", methods=["GET", "POST"])
 @organiser_or_office
 def reschedule(request_id: int):
-    training_request = services.get_request_for(current_user, request_id)
+    training_request = get_request_for(current_user, request_id)
     training_session = booked_session_of(training_request.id)
     if training_session is None:
         flash(
@@ -202,8 +211,8 @@ def _typed_time(
 ) -> tuple[tuple[datetime, datetime] | None, DomainError | None]:
     """The new time typed on the form, or the error to show on its field."""
     try:
-        ((starts_at, ends_at),) = services.parse_slots([form.new_row()], now)
-    except services.InvalidSlots as error:
+        ((starts_at, ends_at),) = parse_slots([form.new_row()], now)
+    except InvalidSlots as error:
         part = error.errors[0].field.rsplit("_", 1)[-1]
         return None, DomainError(error.message, field=f"new_{part}")
     return (starts_at, ends_at), None
@@ -255,7 +264,7 @@ def _rescheduled_message(
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
 @organiser_or_office
 def edit(request_id: int):
-    training_request = services.get_request_for(current_user, request_id)
+    training_request = get_request_for(current_user, request_id)
     try:
         services.ensure_editable(training_request)
     except DomainError as error:
@@ -273,7 +282,7 @@ def edit(request_id: int):
         tried = attempt(
             lambda: lifecycle.change_request(
                 training_request,
-                services.get_topic(form.topic_id.data),
+                get_topic(form.topic_id.data),
                 slots,
                 **form.details(),
                 by=current_user,
@@ -300,7 +309,7 @@ def edit(request_id: int):
 @bp.route("/<int:request_id>/cancel", methods=["GET", "POST"])
 @organiser_or_office
 def cancel(request_id: int):
-    training_request = services.get_request_for(current_user, request_id)
+    training_request = get_request_for(current_user, request_id)
     try:
         services.ensure_cancellable(training_request)
     except DomainError as error:
@@ -329,7 +338,7 @@ def cancel(request_id: int):
     )
 
 
-def _sent_slots(form: RequestForm, now: datetime) -> list[services.Slot] | None:
+def _sent_slots(form: RequestForm, now: datetime) -> list[Slot] | None:
     """The slots of a sent form when it is all valid; else None, errors on the form.
 
     Slots are checked even when another field is wrong, so every error shows at once.
@@ -340,8 +349,8 @@ def _sent_slots(form: RequestForm, now: datetime) -> list[services.Slot] | None:
     if any(field.errors for row in form.slot_fields() for field in row):
         return None
     try:
-        slots = services.parse_slots(form.slot_rows(), now)
-    except services.InvalidSlots as error:
+        slots = parse_slots(form.slot_rows(), now)
+    except InvalidSlots as error:
         for each in error.errors:
             show_error(form, each)
         return None
