@@ -34,10 +34,12 @@ calendar-parsers:
 browser:
 	bash tools/browser/install.sh
 
-## Lint and run every test (set TEST_DATABASE_URL to run them on PostgreSQL).
+## Lint (ruff, and the import layers in pyproject.toml) and run every test
+## (set TEST_DATABASE_URL to run them on PostgreSQL).
 test: install calendar-parsers browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 ## Every test with the clock a year ahead (Debian's faketime): none may depend on today's date.
