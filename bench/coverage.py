@@ -37,8 +37,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from trainers import create_app  # noqa: E402
 from trainers.attendance.models import Attendance  # noqa: E402
 from trainers.auth.models import User  # noqa: E402
+from trainers.coverage.exports import EXPORTS  # noqa: E402
 from trainers.coverage.filters import default_filters  # noqa: E402
-from trainers.coverage.services import EXPORTS  # noqa: E402
 from trainers.coverage.summary import fold_changes  # noqa: E402
 from trainers.extensions import db  # noqa: E402
 from trainers.network.models import Group, Topic  # noqa: E402

@@ -5,13 +5,14 @@ from flask import Blueprint, render_template, request
 from trainers.auth.access import office_required
 from trainers.coverage import services
 from trainers.coverage.charts import dashboard_charts
+from trainers.coverage.exports import EXPORTS
 from trainers.coverage.filters import (
     CoverageFilterForm,
     CoverageFilters,
     filters_from_form,
 )
 from trainers.coverage.map import coverage_map, legend
-from trainers.coverage.services import EXPORTS, CoverageReport
+from trainers.coverage.services import CoverageReport
 from trainers.csvexport import csv_response
 from trainers.errors import DomainError
 from trainers.timeutil import to_local, utcnow
