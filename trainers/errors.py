@@ -18,3 +18,8 @@ class NotFound(Exception):  # noqa: N818 - reads as what the user gets
 
     Deliberately not a DomainError, so a view catching those never swallows it.
     """
+
+
+class IllegalMove(Exception):  # noqa: N818 - reads as what happened
+    """A service tried a change of status its transition table does not allow:
+    a bug, not a user's error, as services check what users may do first."""

@@ -1,15 +1,19 @@
-"""A request's status changes only through TrainingRequest.move_to, which walks
-one table of the moves allowed (requests.models.MOVES)."""
+"""A request's status changes only through TrainingRequest.move_to, and an
+offer's only through Offer.answer, each checking one table of the moves allowed
+(requests.models.MOVES, matching.models.MOVES)."""
 
 from datetime import UTC, datetime
 
 import pytest
 
+from trainers.errors import IllegalMove
 from trainers.extensions import db
+from trainers.matching.models import MOVES as OFFER_MOVES
+from trainers.matching.models import Offer, OfferStatus
 from trainers.requests.models import (
     MOVES,
-    IllegalMove,
     RequestEvent,
+    RequestSlot,
     RequestStatus,
     TrainingRequest,
 )
@@ -76,3 +80,37 @@ def test_a_note_is_a_line_of_the_requests_history(group, topic, office):
         "venue changed",
     )
     assert line.is_flagged and line.at == NOW
+
+
+EVERY_OFFER_MOVE = [(start, end) for start in OfferStatus for end in OfferStatus]
+
+
+@pytest.mark.parametrize(("start", "end"), EVERY_OFFER_MOVE)
+def test_an_offer_is_answered_only_while_it_waits(
+    start, end, group, topic, make_trainer
+):
+    trainer = make_trainer("trainer@example.org")
+    training_request = request_in(RequestStatus.OFFERED, group, topic)
+    slot = RequestSlot(
+        request_id=training_request.id,
+        starts_at=datetime(2027, 4, 1, 17, tzinfo=UTC),
+        ends_at=datetime(2027, 4, 1, 19, tzinfo=UTC),
+    )
+    db.session.add(slot)
+    db.session.flush()
+    offer = Offer(
+        request_id=training_request.id,
+        slot_id=slot.id,
+        trainer_id=trainer.id,
+        status=start,
+    )
+    db.session.add(offer)
+    db.session.flush()
+    if end in OFFER_MOVES[start]:
+        offer.answer(end, NOW)
+        assert (offer.status, offer.responded_at) == (end, NOW)
+    else:
+        with pytest.raises(IllegalMove):
+            offer.answer(end, NOW)
+        assert (offer.status, offer.responded_at) == (start, None)
+    assert bool(OFFER_MOVES[start]) == (start == OfferStatus.PENDING)

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from trainers.errors import IllegalMove
 from trainers.extensions import db
 from trainers.timeutil import utcnow
 
@@ -19,6 +20,23 @@ class OfferStatus(StrEnum):
 
 
 _STATUS_SQL = ", ".join(f"'{status}'" for status in OfferStatus)
+# Every move an offer's status may make: it waits for an answer, and the
+# trainer accepts or declines it, or it expires, or it is withdrawn (the
+# request taken, changed or cancelled, or the office's choice). Then it is over.
+MOVES: dict[OfferStatus, frozenset[OfferStatus]] = {
+    OfferStatus.PENDING: frozenset(
+        {
+            OfferStatus.ACCEPTED,
+            OfferStatus.DECLINED,
+            OfferStatus.EXPIRED,
+            OfferStatus.WITHDRAWN,
+        }
+    ),
+    OfferStatus.ACCEPTED: frozenset(),
+    OfferStatus.DECLINED: frozenset(),
+    OfferStatus.EXPIRED: frozenset(),
+    OfferStatus.WITHDRAWN: frozenset(),
+}
 
 
 class Offer(db.Model):
@@ -46,3 +64,10 @@ class Offer(db.Model):
     training_request = relationship("TrainingRequest")
     slot = relationship("RequestSlot")
     trainer = relationship("User")
+
+    def answer(self, status: OfferStatus, now: datetime) -> None:
+        """End the wait, as MOVES allows, noting when. Raises IllegalMove."""
+        # A new offer not yet written has no status: it waits, by default.
+        if status not in MOVES[OfferStatus(self.status or OfferStatus.PENDING)]:
+            raise IllegalMove(f"offer {self.id}: {self.status} to {status}")
+        self.status, self.responded_at = status, now

@@ -340,7 +340,7 @@ def accept_offer(
     db.session.refresh(offer)
     _ensure_pending(offer)
     _ensure_bookable(training_request, (RequestStatus.OFFERED,))
-    offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
+    offer.answer(OfferStatus.ACCEPTED, now)
     detail = f"{trainer.name} accepted and is booked"
     if slot.id != offer.slot_id:
         offer.slot_id = slot.id
@@ -453,7 +453,7 @@ def withdraw_pending_offers(
     """Withdraw every offer of the request still waiting, optionally telling each trainer."""
     withdrawn = pending_offers(training_request)
     for offer in withdrawn:
-        offer.status, offer.responded_at = OfferStatus.WITHDRAWN, now
+        offer.answer(OfferStatus.WITHDRAWN, now)
         if tell_trainers:
             mail.send_email(
                 offer.trainer.email,
@@ -478,7 +478,7 @@ def decline_offer(offer_id: int, trainer: User, reason: str, now: datetime) -> O
     lock_request(offer.training_request)
     db.session.refresh(offer)
     _ensure_pending(offer)
-    offer.status, offer.responded_at = OfferStatus.DECLINED, now
+    offer.answer(OfferStatus.DECLINED, now)
     offer.response_note = reason.strip()[:500] or None
     training_request = offer.training_request
     detail = f"{trainer.name} declined" + (
@@ -513,7 +513,7 @@ def expire_offers(now: datetime) -> int:
         if not offers:
             continue  # another run expired them first
         for offer in offers:
-            offer.status, offer.responded_at = OfferStatus.EXPIRED, now
+            offer.answer(OfferStatus.EXPIRED, now)
         by_request[request_id] = offers
         names = ", ".join(offer.trainer.name for offer in offers)
         training_request.note("expired", f"No answer from {names}", None, now)
@@ -628,7 +628,8 @@ def assign_trainer(
             created_at=now,
         )
         db.session.add(own)
-    own.slot_id, own.status, own.responded_at = slot.id, OfferStatus.ACCEPTED, now
+    own.slot_id = slot.id
+    own.answer(OfferStatus.ACCEPTED, now)
     db.session.flush()
     training_session = _book(training_request, slot, trainer_id, now)
     detail = f"{verdict.name} assigned by the office"
@@ -657,7 +658,7 @@ def withdraw_offer(offer_id: int, by: User, now: datetime) -> Offer:
     db.session.refresh(offer)
     if offer.status != OfferStatus.PENDING:
         raise DomainError(f"That offer is already {offer.status}.")
-    offer.status, offer.responded_at = OfferStatus.WITHDRAWN, now
+    offer.answer(OfferStatus.WITHDRAWN, now)
     offer.response_note = WITHDRAWN_BY_OFFICE
     training_request = offer.training_request
     mail.send_email(

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
+from trainers.errors import IllegalMove
 from trainers.extensions import db
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
@@ -74,11 +75,6 @@ MOVES: dict[RequestStatus, frozenset[RequestStatus]] = {
     RequestStatus.DELIVERED: frozenset(),
     RequestStatus.CANCELLED: frozenset(),
 }
-
-
-class IllegalMove(Exception):  # noqa: N818 - reads as what happened
-    """A service tried a move MOVES does not allow: a bug, not a user's error,
-    as services check what users may do before they move a request."""
 
 
 # Still open: the organiser may edit it, and matching may still place it.
