@@ -118,6 +118,17 @@ def overlaps_of(trainer_ids) -> list[tuple[int, int]]:
     return clashes
 
 
+def accepting(offer_id: int, trainer_id: int):
+    """A job for run_at_once: the trainer accepts their offer."""
+
+    def job(wait):
+        trainer = db.session.get(User, trainer_id)
+        wait()
+        return services.accept_offer(offer_id, trainer, NOW).id
+
+    return job
+
+
 def one_won_and_the_other_was_told(results) -> DomainError:
     """Exactly one job succeeded; the other ended in a message for its user (a
     DomainError), never in a database error or a second booking."""
@@ -142,11 +153,6 @@ def test_accepting_racing_a_reschedule_onto_that_time_never_double_books(
         offer_id = pending_offer(other_request, priya).id
         new_time = (other_request.slots[0].starts_at, other_request.slots[0].ends_at)
 
-        def accepting(wait, offer_id=offer_id):
-            trainer = db.session.get(User, priya_id)
-            wait()
-            return services.accept_offer(offer_id, trainer, NOW).id
-
         def rescheduling(wait, request_id=booked_request.id, new_time=new_time):
             training_request = db.session.get(TrainingRequest, request_id)
             office = db.session.get(User, office_id)
@@ -156,7 +162,7 @@ def test_accepting_racing_a_reschedule_onto_that_time_never_double_books(
             ).training_session.id
 
         error = one_won_and_the_other_was_told(
-            run_at_once(threads_app, [accepting, rescheduling])
+            run_at_once(threads_app, [accepting(offer_id, priya_id), rescheduling])
         )
         told.add(type(error).__name__)
         assert overlaps_of([priya_id]) == []
@@ -174,11 +180,6 @@ def test_accepting_racing_the_office_assigning_never_double_books(threads_app, p
         offer_id = pending_offer(offered, priya).id
         slot_id = assigned.slots[0].id
 
-        def accepting(wait, offer_id=offer_id):
-            trainer = db.session.get(User, priya_id)
-            wait()
-            return services.accept_offer(offer_id, trainer, NOW).id
-
         def assigning(wait, request_id=assigned.id, slot_id=slot_id):
             training_request = db.session.get(TrainingRequest, request_id)
             office = db.session.get(User, office_id)
@@ -188,7 +189,7 @@ def test_accepting_racing_the_office_assigning_never_double_books(threads_app, p
             ).id
 
         error = one_won_and_the_other_was_told(
-            run_at_once(threads_app, [accepting, assigning])
+            run_at_once(threads_app, [accepting(offer_id, priya_id), assigning])
         )
         assert "clashes with another of their sessions" in error.message
         assert overlaps_of([priya_id]) == []
