@@ -1,6 +1,7 @@
-"""A request's status changes only through TrainingRequest.move_to, and an
-offer's only through Offer.answer, each checking one table of the moves allowed
-(requests.models.MOVES, matching.models.MOVES)."""
+"""A request's status changes only through TrainingRequest.move_to, an offer's
+only through Offer.answer and a session's only through TrainingSession.move_to,
+each checking one table of the moves allowed (requests.models.MOVES,
+matching.models.MOVES, sessions.models.MOVES)."""
 
 from datetime import UTC, datetime
 
@@ -17,6 +18,8 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
+from trainers.sessions.models import MOVES as SESSION_MOVES
+from trainers.sessions.models import SessionStatus, TrainingSession
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 EVERY_MOVE = [(start, end) for start in RequestStatus for end in RequestStatus]
@@ -114,3 +117,34 @@ def test_an_offer_is_answered_only_while_it_waits(
             offer.answer(end, NOW)
         assert (offer.status, offer.responded_at) == (start, None)
     assert bool(OFFER_MOVES[start]) == (start == OfferStatus.PENDING)
+
+
+EVERY_SESSION_MOVE = [(start, end) for start in SessionStatus for end in SessionStatus]
+
+
+@pytest.mark.parametrize(("start", "end"), EVERY_SESSION_MOVE)
+def test_a_session_is_delivered_or_cancelled_only_while_booked(
+    start, end, group, topic, make_trainer
+):
+    trainer = make_trainer("trainer@example.org")
+    training_request = request_in(RequestStatus.BOOKED, group, topic)
+    training_session = TrainingSession(
+        request_id=training_request.id,
+        trainer_id=trainer.id,
+        group_id=group.id,
+        topic_id=topic.id,
+        status=start,
+        starts_at=datetime(2027, 4, 1, 17, tzinfo=UTC),
+        ends_at=datetime(2027, 4, 1, 19, tzinfo=UTC),
+        ical_uid=f"moves-{start}-{end}@example.org",
+    )
+    db.session.add(training_session)
+    db.session.flush()
+    if end in SESSION_MOVES[start]:
+        training_session.move_to(end)
+        assert training_session.status == end
+    else:
+        with pytest.raises(IllegalMove):
+            training_session.move_to(end)
+        assert training_session.status == start
+    assert bool(SESSION_MOVES[start]) == (start == SessionStatus.BOOKED)

@@ -338,7 +338,7 @@ def _open_attendance(
         updated_at=now,
     )
     db.session.add(attendance)
-    training_session.status = SessionStatus.DELIVERED
+    training_session.move_to(SessionStatus.DELIVERED)
     training_request = training_session.training_request
     if training_request.status == RequestStatus.BOOKED:
         training_request.move_to(RequestStatus.DELIVERED, now)

@@ -2,13 +2,25 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    String,
+    Text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.errors import IllegalMove
 from trainers.extensions import db
 from trainers.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from trainers.auth.models import User
 
 
 class OfferStatus(StrEnum):
@@ -64,6 +76,12 @@ class Offer(db.Model):
     training_request = relationship("TrainingRequest")
     slot = relationship("RequestSlot")
     trainer = relationship("User")
+
+    @classmethod
+    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+        """The offers `user` may see: the office every offer, a trainer those
+        made to them. The only statement of that rule."""
+        return true() if user.is_office else cls.trainer_id == user.id
 
     def answer(self, status: OfferStatus, now: datetime) -> None:
         """End the wait, as MOVES allows, noting when. Raises IllegalMove."""

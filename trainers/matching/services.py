@@ -8,12 +8,11 @@ partial unique index (one booked session per request) and an exclusion
 constraint (no trainer in two sessions at once) back it up.
 """
 
-import functools
 import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from trainers import mail
@@ -218,17 +217,15 @@ def answer_by(made_at: datetime) -> datetime:
 
 def get_offer_for(trainer: User, offer_id: int) -> Offer:
     """An offer made to this trainer (the office may see any). Raises NotFound."""
-    offer = db.session.scalar(_offer_with_request(), {"offer_id": offer_id})
-    if offer is None or not (trainer.is_office or offer.trainer_id == trainer.id):
+    offer = db.session.scalar(_offer_with_request(offer_id, trainer))
+    if offer is None:
         raise NotFound()
     return offer
 
 
-@functools.cache
-def _offer_with_request() -> Select:
+def _offer_with_request(offer_id: int, viewer: User) -> Select:
     # With the slot, group and topic that answering an offer reads and mails,
-    # rather than a query for each; built once, as building a statement costs
-    # more than running it from the cache.
+    # rather than a query for each.
     return (
         select(Offer)
         .options(
@@ -236,7 +233,7 @@ def _offer_with_request() -> Select:
             joinedload(Offer.training_request).joinedload(TrainingRequest.group),
             joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
         )
-        .where(Offer.id == bindparam("offer_id"))
+        .where(Offer.id == offer_id, Offer.visible_to(viewer))
     )
 
 
@@ -251,17 +248,15 @@ def offer_as_shown(trainer: User, offer_id: int, now: datetime) -> Row:
     # here but its own cost.
     found = (
         db.session.connection()
-        .execute(_offer_shown(), {"offer_id": offer_id, "now": now})
+        .execute(_offer_shown(trainer, offer_id, now))
         .one_or_none()
     )
-    if found is None or not (trainer.is_office or found.trainer_id == trainer.id):
+    if found is None:
         raise NotFound()
     return found
 
 
-@functools.cache
-def _offer_shown() -> Select:
-    # Built once, as building a statement costs more than running it.
+def _offer_shown(viewer: User, offer_id: int, now: datetime) -> Select:
     other = aliased(RequestSlot)
     return (
         select(
@@ -274,7 +269,7 @@ def _offer_shown() -> Select:
             .where(
                 other.request_id == Offer.request_id,
                 other.id != Offer.slot_id,
-                other.starts_at > bindparam("now"),
+                other.starts_at > now,
                 matching_slot(other),
             )
             .scalar_subquery()
@@ -293,7 +288,7 @@ def _offer_shown() -> Select:
         .join(Offer.training_request)
         .join(TrainingRequest.topic)
         .join(TrainingRequest.group)
-        .where(Offer.id == bindparam("offer_id"))
+        .where(Offer.id == offer_id, Offer.visible_to(viewer))
     )
 
 
@@ -321,7 +316,8 @@ def accept_offer(
     or DomainError (not free then, or not one of the times). Withdraws the other
     pending offers and tells their trainers.
     """
-    offer = db.session.scalar(_offer_with_request(), {"offer_id": offer_id})
+    offer = db.session.scalar(_offer_with_request(offer_id, trainer))
+    # Only the trainer it was made to answers it, not the office who may see it.
     if offer is None or offer.trainer_id != trainer.id:
         raise NotFound()
     _ensure_pending(offer)

@@ -1,12 +1,27 @@
 """Local groups, their organisers, and the topic catalogue."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    Table,
+    Text,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
 from trainers.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from trainers.auth.models import User
 
 group_organisers = Table(
     "group_organisers",
@@ -16,6 +31,13 @@ group_organisers = Table(
     # Every signed-in page looks up the visitor's groups by user.
     Index("ix_group_organisers_user_id", "user_id"),
 )
+
+
+def organised_by(user_id: int) -> Select:
+    """The ids of the groups this person organises, to filter by in SQL."""
+    return select(group_organisers.c.group_id).where(
+        group_organisers.c.user_id == user_id
+    )
 
 
 class Group(db.Model):
@@ -38,6 +60,12 @@ class Group(db.Model):
         back_populates="groups",
         order_by="User.name",
     )
+
+    @classmethod
+    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+        """The groups `user` may see and ask training for: the office every
+        group, an organiser their own. The only statement of that rule."""
+        return true() if user.is_office else cls.id.in_(organised_by(user.id))
 
     def __repr__(self) -> str:
         return f"<Group {self.id} {self.name}>"

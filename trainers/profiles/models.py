@@ -1,12 +1,16 @@
 """What a trainer can teach, where, and when."""
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
 from trainers.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from trainers.auth.models import User
 
 LEVELS = ("qualified", "shadowing")
 WEEKDAYS = (
@@ -53,6 +57,12 @@ class TrainerProfile(db.Model):
     days_off = relationship(
         "DayOff", cascade="all, delete-orphan", order_by="DayOff.first_on"
     )
+
+    @classmethod
+    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+        """The profiles `user` may see: the office every one, a trainer their
+        own. The only statement of that rule."""
+        return true() if user.is_office else cls.user_id == user.id
 
 
 class TrainerTopic(db.Model):

@@ -57,9 +57,11 @@ def get_trainer_profile(viewer: User, user_id: int) -> TrainerProfile:
 
     Raises NotFound otherwise, and for an unknown id or a user who is no trainer.
     """
-    if not (viewer.is_office or viewer.id == user_id):
-        raise NotFound()
-    profile = db.session.get(TrainerProfile, user_id)
+    profile = db.session.scalar(
+        select(TrainerProfile).where(
+            TrainerProfile.user_id == user_id, TrainerProfile.visible_to(viewer)
+        )
+    )
     if profile is None:
         raise NotFound()
     return profile

@@ -18,11 +18,13 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from trainers.errors import IllegalMove
 from trainers.extensions import db
+from trainers.network.models import organised_by
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 
@@ -154,6 +156,12 @@ class TrainingRequest(db.Model):
         order_by="(RequestEvent.at, RequestEvent.id)",
         back_populates="training_request",
     )
+
+    @classmethod
+    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+        """The requests `user` may see: the office every request, an organiser
+        their groups'. The only statement of that rule."""
+        return true() if user.is_office else cls.group_id.in_(organised_by(user.id))
 
     def move_to(self, status: RequestStatus, now: datetime) -> None:
         """Change the status, as MOVES allows, noting when; a move to where it

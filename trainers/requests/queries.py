@@ -1,7 +1,6 @@
 """Reading requests: who may see which (one scope), the list, one request's
 page, and the groups and topics a person may ask for."""
 
-import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,10 +10,8 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import (
-    BindParameter,
     Row,
     Select,
-    bindparam,
     case,
     func,
     select,
@@ -25,7 +22,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
-from trainers.network.models import Group, Topic, group_organisers
+from trainers.network.models import Group, Topic
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
     OPEN_STATUSES,
@@ -97,20 +94,23 @@ def list_page(
     # A page number typed into the address can be any size; its offset must
     # still fit the databases' 64-bit integers.
     page = min(max(page, 1), LAST_PAGE)
-    rows, count = _listed(user.is_office, status is not None, group_id is not None)
-    params = {"user_id": user.id, "status": status, "group_id": group_id}
+    scope = [TrainingRequest.visible_to(user)]
+    if status is not None:
+        scope.append(TrainingRequest.status == status)
+    if group_id is not None:
+        scope.append(TrainingRequest.group_id == group_id)
     offset = (page - 1) * per_page
     # Core rows on the session's connection: the ORM's execute adds nothing
     # here but its own cost (a page that reads has nothing pending to flush).
     connection = db.session.connection()
-    found = connection.execute(
-        rows, {**params, "limit": per_page, "offset": offset}
-    ).all()
+    found = connection.execute(_listed(scope).limit(per_page).offset(offset)).all()
     if len(found) < per_page and (found or page == 1):
         # The last page, so its rows tell the total: most lists fit on one page.
         total = offset + len(found)
     else:
-        total = connection.execute(count, params).scalar_one()
+        total = connection.execute(
+            select(func.count()).select_from(TrainingRequest).where(*scope)
+        ).scalar_one()
     notice_days = current_app.config["SHORT_NOTICE_DAYS"]
     urgent_days = current_app.config["URGENT_DAYS"]
     return RequestListPage(
@@ -128,18 +128,8 @@ def list_page(
     )
 
 
-@functools.cache
-def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, Select]:
-    # The list's rows and their count, built once for each kind of filter:
-    # building a statement and its cache key costs more than running it.
-    scope = []
-    if not is_office:
-        scope.append(TrainingRequest.group_id.in_(_own_group_ids(bindparam("user_id"))))
-    if by_status:
-        scope.append(TrainingRequest.status == bindparam("status"))
-    if by_group:
-        scope.append(TrainingRequest.group_id == bindparam("group_id"))
-    rows = (
+def _listed(scope: list) -> Select:
+    return (
         select(
             TrainingRequest.id,
             TrainingRequest.status,
@@ -152,11 +142,7 @@ def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, S
         .join(TrainingRequest.group)
         .where(*scope)
         .order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
     )
-    count = select(func.count()).select_from(TrainingRequest).where(*scope)
-    return rows, count
 
 
 class TakingSession(NamedTuple):
@@ -199,12 +185,9 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
 
     Raises NotFound otherwise.
     """
-    request_and_slots, history = _shown(user.is_office)
     # Core rows on the session's connection, as in list_page.
     connection = db.session.connection()
-    found = connection.execute(
-        request_and_slots, {"request_id": request_id, "user_id": user.id}
-    ).all()
+    found = connection.execute(_request_and_slots(user, request_id)).all()
     if not found:
         raise NotFound()
     details = found[0]
@@ -219,7 +202,7 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
     return ShownRequest(
         request=details,
         slots=slots,
-        events=connection.execute(history, {"request_id": request_id}).all(),
+        events=connection.execute(_history(request_id)).all(),
         is_open=details.status in OPEN_STATUSES,
         can_cancel=details.status in CANCELLABLE_STATUSES,
         is_short_notice=is_short_notice_at(
@@ -245,12 +228,10 @@ def _session_taking(details: Row) -> TakingSession | None:
     )
 
 
-@functools.cache
-def _shown(is_office: bool) -> tuple[Select, Select]:
-    # Built once, as building a statement costs more than running it. The
-    # request's columns come once per proposed slot (at most MAX_SLOTS), and
-    # with them the session that took it: a row more, or columns more, cost
-    # less than a statement more.
+def _request_and_slots(user: User, request_id: int) -> Select:
+    # The request's columns come once per proposed slot (at most MAX_SLOTS),
+    # and with them the session that took it: a row more, or columns more,
+    # cost less than a statement more.
     trainer = aliased(User)
     taking = (
         select(
@@ -262,7 +243,7 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
         )
         .join(trainer, trainer.id == TrainingSession.trainer_id)
         .where(
-            TrainingSession.request_id == bindparam("request_id"),
+            TrainingSession.request_id == request_id,
             TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
         )
         .order_by(
@@ -272,7 +253,7 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
         .limit(1)
         .subquery("taking")
     )
-    request_and_slots = (
+    return (
         select(
             TrainingRequest.id,
             TrainingRequest.status,
@@ -303,14 +284,13 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
         .outerjoin(TrainingRequest.created_by)
         .outerjoin(TrainingRequest.slots)
         .outerjoin(taking, true())
-        .where(TrainingRequest.id == bindparam("request_id"))
+        .where(TrainingRequest.id == request_id, TrainingRequest.visible_to(user))
         .order_by(RequestSlot.starts_at)
     )
-    if not is_office:
-        request_and_slots = request_and_slots.where(
-            TrainingRequest.group_id.in_(_own_group_ids(bindparam("user_id")))
-        )
-    history = (
+
+
+def _history(request_id: int) -> Select:
+    return (
         select(
             RequestEvent.at,
             RequestEvent.action,
@@ -319,10 +299,9 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
             User.name.label("actor_name"),
         )
         .outerjoin(RequestEvent.actor)
-        .where(RequestEvent.request_id == bindparam("request_id"))
+        .where(RequestEvent.request_id == request_id)
         .order_by(RequestEvent.at, RequestEvent.id)
     )
-    return request_and_slots, history
 
 
 def visible_requests(
@@ -332,13 +311,15 @@ def visible_requests(
 
     Loads the group, topic and slots their pages show.
     """
-    query = select(TrainingRequest).options(
-        joinedload(TrainingRequest.group),
-        joinedload(TrainingRequest.topic),
-        selectinload(TrainingRequest.slots),
+    query = (
+        select(TrainingRequest)
+        .options(
+            joinedload(TrainingRequest.group),
+            joinedload(TrainingRequest.topic),
+            selectinload(TrainingRequest.slots),
+        )
+        .where(TrainingRequest.visible_to(user))
     )
-    if not user.is_office:
-        query = query.where(TrainingRequest.group_id.in_(_own_group_ids(user.id)))
     if status is not None:
         query = query.where(TrainingRequest.status == status)
     if group_id is not None:
@@ -364,28 +345,20 @@ def get_request_for(user: User, request_id: int) -> TrainingRequest:
 def groups_for(user: User, *, active_only: bool = True) -> list[Row]:
     """The groups `user` may ask for training for (office: every group), by
     name, as rows of their id and name."""
+    # Rows, not the account's groups: the signed-in account comes without
+    # them, and loading them as objects costs more than this statement.
     return (
         db.session.connection()
-        .execute(_groups_for(user.is_office, active_only), {"user_id": user.id})
+        .execute(_group_scope(select(Group.id, Group.name), user, active_only))
         .all()
     )
 
 
-@functools.cache
-def _groups_for(is_office: bool, active_only: bool) -> Select:
-    # Rows, not the account's groups: the signed-in account comes without
-    # them, and loading them as objects costs more than this statement.
-    query = select(Group.id, Group.name).order_by(Group.name)
-    if active_only:
-        query = query.where(Group.is_active)
-    if not is_office:
-        query = query.where(Group.id.in_(_own_group_ids(bindparam("user_id"))))
-    return query
-
-
 def group_for(user: User, group_id: int | None) -> Group:
     """An active group `user` may ask for training for. Raises NotFound otherwise."""
-    group = db.session.scalar(_group_scope(user, True).where(Group.id == group_id))
+    group = db.session.scalar(
+        _group_scope(select(Group), user, True).where(Group.id == group_id)
+    )
     if group is None:
         raise NotFound()
     return group
@@ -399,16 +372,6 @@ def get_topic(topic_id: int | None) -> Topic:
     return topic
 
 
-def _group_scope(user: User, active_only: bool) -> Select:
-    query = select(Group).order_by(Group.name)
-    if active_only:
-        query = query.where(Group.is_active)
-    if not user.is_office:
-        query = query.where(Group.id.in_(_own_group_ids(user.id)))
-    return query
-
-
-def _own_group_ids(user_id: int | BindParameter[int]) -> Select:
-    return select(group_organisers.c.group_id).where(
-        group_organisers.c.user_id == user_id
-    )
+def _group_scope(query: Select, user: User, active_only: bool) -> Select:
+    query = query.where(Group.visible_to(user)).order_by(Group.name)
+    return query.where(Group.is_active) if active_only else query

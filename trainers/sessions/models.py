@@ -2,9 +2,11 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     String,
@@ -12,13 +14,20 @@ from sqlalchemy import (
     event,
     false,
     func,
+    or_,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from trainers.errors import IllegalMove
 from trainers.extensions import db
+from trainers.network.models import organised_by
 from trainers.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from trainers.auth.models import User
 
 
 class SessionStatus(StrEnum):
@@ -28,6 +37,14 @@ class SessionStatus(StrEnum):
 
 
 _STATUS_SQL = ", ".join(f"'{status}'" for status in SessionStatus)
+
+# Where a session may go from each status: a booked session is delivered or
+# cancelled, and either is final.
+MOVES: dict[SessionStatus, frozenset[SessionStatus]] = {
+    SessionStatus.BOOKED: frozenset({SessionStatus.DELIVERED, SessionStatus.CANCELLED}),
+    SessionStatus.DELIVERED: frozenset(),
+    SessionStatus.CANCELLED: frozenset(),
+}
 
 
 class TrainingSession(db.Model):
@@ -142,6 +159,22 @@ class TrainingSession(db.Model):
     shadows = relationship(
         "SessionShadow", cascade="all, delete-orphan", back_populates="training_session"
     )
+
+    @classmethod
+    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+        """The sessions `user` may see: the office every session, a trainer
+        theirs, an organiser their groups'. The only statement of that rule
+        (shadowing trainers see theirs only in their calendar feed)."""
+        if user.is_office:
+            return true()
+        return or_(cls.trainer_id == user.id, cls.group_id.in_(organised_by(user.id)))
+
+    def move_to(self, status: SessionStatus) -> None:
+        """Change the status as MOVES allows. Raises IllegalMove."""
+        # A new session not yet written has no status: it is booked, by default.
+        if status not in MOVES[SessionStatus(self.status or SessionStatus.BOOKED)]:
+            raise IllegalMove(f"session {self.id}: {self.status} to {status}")
+        self.status = status
 
 
 class SessionShadow(db.Model):

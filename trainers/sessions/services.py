@@ -4,7 +4,6 @@ Every function flushes and leaves the commit to the caller. The calendar event's
 UID is made once here; every change raises its SEQUENCE.
 """
 
-import functools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import (
     Row,
     Select,
-    bindparam,
     exists,
     func,
     literal,
@@ -137,7 +135,7 @@ def cancel_session(
     training_session: TrainingSession, reason: str, now: datetime
 ) -> TrainingSession:
     """Cancel a booked session, keeping its calendar identity for the CANCEL."""
-    training_session.status = SessionStatus.CANCELLED
+    training_session.move_to(SessionStatus.CANCELLED)
     training_session.cancelled_at = now
     training_session.cancel_reason = reason
     _changed(training_session, now)
@@ -191,21 +189,20 @@ def booked_session_of(request_id: int) -> TrainingSession | None:
 
 def get_session_for(user: User, session_id: int) -> TrainingSession:
     """A session its trainer, its group's organisers or the office may see. Raises NotFound."""
-    training_session = db.session.scalar(_session_for(), {"session_id": session_id})
-    if training_session is None or not _may_see(
-        user, training_session.trainer_id, training_session.group_id
-    ):
+    # Joined, not a query each: the page, its calendar file and its emails
+    # all show the group, topic and trainer.
+    training_session = db.session.scalar(
+        select(TrainingSession)
+        .options(
+            joinedload(TrainingSession.group),
+            joinedload(TrainingSession.topic),
+            joinedload(TrainingSession.trainer),
+        )
+        .where(TrainingSession.id == session_id, TrainingSession.visible_to(user))
+    )
+    if training_session is None:
         raise NotFound()
     return training_session
-
-
-def _may_see(user: User, trainer_id: int, group_id: int) -> bool:
-    return user.is_office or trainer_id == user.id or _organises(user, group_id)
-
-
-def _organises(user: User, group_id: int) -> bool:
-    # By id: the user's groups come with them, the session's group need not.
-    return any(group.id == group_id for group in user.groups)
 
 
 @dataclass(frozen=True)
@@ -233,18 +230,10 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
     """
     # Core rows on the session's connection: the ORM's execute adds nothing
     # here but its own cost.
-    found = (
-        db.session.connection()
-        .execute(_shown(), {"session_id": session_id, "user_id": user.id})
-        .all()
-    )
+    found = db.session.connection().execute(_shown(user, session_id)).all()
     if not found:
         raise NotFound()
     details = found[0]
-    if not (
-        user.is_office or details.trainer_id == user.id or details.viewer_organises
-    ):
-        raise NotFound()
     return ShownSession(
         session=details,
         attendance=details if details.headcount is not None else None,
@@ -258,10 +247,8 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
     )
 
 
-@functools.cache
-def _shown() -> Select:
-    # One statement, built once like _session_for. The page shows the
-    # session's attendance, so its columns come joined (headcount is NOT NULL:
+def _shown(user: User, session_id: int) -> Select:
+    # One statement. The page shows the session's attendance, so its columns come joined (headcount is NOT NULL:
     # None means none yet). The session's columns come once for each
     # shadowing trainer and organiser (a handful): a row more costs less than
     # a statement more.
@@ -273,13 +260,13 @@ def _shown() -> Select:
             User.phone.label("person_phone"),
         )
         .join(SessionShadow, SessionShadow.trainer_id == User.id)
-        .where(SessionShadow.session_id == bindparam("session_id")),
+        .where(SessionShadow.session_id == session_id),
         select(literal(True), User.name, User.email, User.phone)
         .join(group_organisers, group_organisers.c.user_id == User.id)
         .where(
             group_organisers.c.group_id
             == select(TrainingSession.group_id)
-            .where(TrainingSession.id == bindparam("session_id"))
+            .where(TrainingSession.id == session_id)
             .scalar_subquery()
         ),
     ).subquery("people")
@@ -324,7 +311,7 @@ def _shown() -> Select:
             exists()
             .where(
                 group_organisers.c.group_id == TrainingSession.group_id,
-                group_organisers.c.user_id == bindparam("user_id"),
+                group_organisers.c.user_id == user.id,
             )
             .label("viewer_organises"),
             people.c.is_organiser,
@@ -338,22 +325,6 @@ def _shown() -> Select:
         .join(TrainingSession.trainer)
         .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
         .outerjoin(people, true())
-        .where(TrainingSession.id == bindparam("session_id"))
+        .where(TrainingSession.id == session_id, TrainingSession.visible_to(user))
         .order_by(people.c.is_organiser, people.c.person_name)
-    )
-
-
-@functools.cache
-def _session_for() -> Select:
-    # Joined, not a query each: the page, its calendar file and its emails
-    # all show the group, topic and trainer. Built once: building a statement
-    # and its cache key costs more than running it from the cache.
-    return (
-        select(TrainingSession)
-        .options(
-            joinedload(TrainingSession.group),
-            joinedload(TrainingSession.topic),
-            joinedload(TrainingSession.trainer),
-        )
-        .where(TrainingSession.id == bindparam("session_id"))
     )
