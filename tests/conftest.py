@@ -110,16 +110,31 @@ def sqlite_template(tmp_path_factory) -> Path | None:
     return path
 
 
-@pytest.fixture
-def database_url(
-    tmp_path: Path, postgres_url: str | None, sqlite_template: Path | None
+@pytest.fixture(scope="session")
+def worker_database_url(
+    tmp_path_factory, postgres_url: str | None, sqlite_template: Path | None
 ) -> str:
-    """The test's database, every table built and empty."""
+    """The database this worker's tests run on, one after another."""
     if postgres_url:
         return postgres_url
-    path = tmp_path / "test.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}"
+
+
+@pytest.fixture
+def database_url(worker_database_url: str, sqlite_template: Path | None) -> str:
+    """The test's database, every table built and empty: on SQLite a fresh copy of
+    the template, on PostgreSQL the run's database, emptied by the last test."""
+    if sqlite_template:
+        path = Path(make_url(worker_database_url).database)
+        # A new file rather than the old one overwritten: a connection some
+        # earlier test left open keeps its own, and no stale journal applies.
+        for leftover in (path, *(path.with_name(path.name + s) for s in JOURNALS)):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(sqlite_template, path)
+    return worker_database_url
+
+
+JOURNALS = ("-journal", "-wal", "-shm")
 
 
 class Browser(FlaskLoginClient):
@@ -135,28 +150,41 @@ class Browser(FlaskLoginClient):
         return response
 
 
-@pytest.fixture
-def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+@pytest.fixture(scope="session")
+def worker_app(worker_database_url: str) -> Flask:
+    """One app for all of a worker's tests: building one (its URL rules above
+    all) costs more than most tests. The `app` fixture gives each test its own
+    database, mail folder and settings."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": worker_database_url,
             "WTF_CSRF_ENABLED": False,
             "MAIL_BACKEND": "file",
-            "MAIL_FILE_DIR": str(tmp_path / "mail"),
             "BASE_URL": "http://localhost",
         }
     )
     app.test_client_class = Browser
-    with app.app_context():
-        yield app
+    return app
+
+
+@pytest.fixture
+def app(worker_app: Flask, tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    """The app, on a database of the test's own; settings a test changes last
+    until it ends."""
+    settings = dict(worker_app.config)
+    worker_app.config["MAIL_FILE_DIR"] = str(tmp_path / "mail")
+    with worker_app.app_context():
+        yield worker_app
         db.session.remove()
         if POSTGRES_URL:
             # DELETE beats TRUNCATE on a few rows: no table files are rewritten.
             delete_everything()
             db.session.commit()
         db.engine.dispose()
+    worker_app.config.clear()
+    worker_app.config.update(settings)
 
 
 class Clock:
