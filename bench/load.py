@@ -722,14 +722,14 @@ def _run(
 
 # Each page on its own: (name, who opens it, target ratio to hello-world).
 PAGES = (
-    ("trainer_home", "trainer", 0.25),
-    ("organiser_home", "organiser", 0.25),
-    ("requests_list", "organiser", 0.25),
-    ("request_page", "organiser", 0.25),
-    ("session_page", "trainer", 0.25),
-    ("offer_page", "trainer", 0.25),
-    ("feed", "trainer", 0.25),
-    ("feed_304", "trainer", 0.5),
+    ("trainer_home", "trainer", 0.2),
+    ("organiser_home", "organiser", 0.2),
+    ("requests_list", "organiser", 0.2),
+    ("request_page", "organiser", 0.2),
+    ("session_page", "trainer", 0.2),
+    ("offer_page", "trainer", 0.2),
+    ("feed", "trainer", 0.2),
+    ("feed_304", "trainer", 0.3),
 )
 # The realistic mix, per role: calendar clients poll far more often than people
 # click, and most polls find nothing new.

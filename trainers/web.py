@@ -1,6 +1,5 @@
 """HTTP wiring: blueprints, error pages, security headers, template filters."""
 
-import functools
 import logging
 
 from flask import (
@@ -20,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from trainers.errors import NotFound
 from trainers.extensions import db, login_manager
+from trainers.statements import built_once
 from trainers.timeutil import format_date, format_datetime, format_time
 
 logger = logging.getLogger(__name__)
@@ -113,10 +113,8 @@ def _init_login() -> None:
 
     # The navigation on every page asks for the roles: read with the account
     # as a count and a flag, not by loading the groups and profile (as objects
-    # they cost more than the rest of the lookup), in one statement built once
-    # (building it and its cache key on every request costs more than running
-    # it).
-    @functools.cache
+    # they cost more than the rest of the lookup).
+    @built_once
     def with_roles() -> Select:
         return (
             select(User)

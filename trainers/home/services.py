@@ -1,6 +1,5 @@
 """What each person's home page shows: read-only summaries across features."""
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -25,13 +24,10 @@ from trainers.requests.models import (
     request_start,
 )
 from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.statements import built_once
 
 # What a list of requests shows: loaded with it, never one query a row (the
 # one-to-ones joined, which costs less than a query each).
-#
-# The statements every home page runs are built once (the functools.cache'd
-# builders below) and given their values as parameters: building a statement
-# and working out its cache key costs more than running it from the cache.
 LISTED = (
     joinedload(TrainingRequest.group),
     joinedload(TrainingRequest.topic),
@@ -102,7 +98,7 @@ def pending_offers(trainer: User) -> list[Row]:
     return _rows(_pending_offers(), {"trainer_id": trainer.id})
 
 
-@functools.cache
+@built_once
 def _pending_offers() -> Select:
     return (
         select(
@@ -135,7 +131,7 @@ def upcoming_sessions(user: User, now: datetime, limit: int = 10) -> list[Row]:
     return _rows(_upcoming_sessions(), {"user_id": user.id, "now": now, "limit": limit})
 
 
-@functools.cache
+@built_once
 def _upcoming_sessions() -> Select:
     # PostgreSQL plans this prepared statement once only if the plan it makes
     # for any parameters costs no more than the one for the values at hand, else
@@ -223,7 +219,7 @@ def organiser_desk(organiser: User, limit: int = 20) -> OrganiserDesk:
     )
 
 
-@functools.cache
+@built_once
 def _organiser_desk() -> Select:
     # One statement rather than one for the groups and one for the requests: on
     # the page every organiser lands on, a statement costs more than its rows.
@@ -354,7 +350,7 @@ def trainer_standing(trainer: User) -> TrainerStanding:
     )
 
 
-@functools.cache
+@built_once
 def _trainer_standing() -> Select:
     # One statement rather than one for the facts and one for the tallies: on
     # the page every trainer lands on, a statement costs more than its rows.

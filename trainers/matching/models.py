@@ -21,6 +21,7 @@ from trainers.timeutil import utcnow
 
 if TYPE_CHECKING:
     from trainers.auth.models import User
+    from trainers.statements import AnyViewer
 
 
 class OfferStatus(StrEnum):
@@ -78,7 +79,7 @@ class Offer(db.Model):
     trainer = relationship("User")
 
     @classmethod
-    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+    def visible_to(cls, user: "User | AnyViewer") -> ColumnElement[bool]:
         """The offers `user` may see: the office every offer, a trainer those
         made to them. The only statement of that rule."""
         return true() if user.is_office else cls.trainer_id == user.id

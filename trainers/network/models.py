@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    BindParameter,
     Column,
     ColumnElement,
     ForeignKey,
@@ -22,6 +23,7 @@ from trainers.timeutil import utcnow
 
 if TYPE_CHECKING:
     from trainers.auth.models import User
+    from trainers.statements import AnyViewer
 
 group_organisers = Table(
     "group_organisers",
@@ -33,7 +35,7 @@ group_organisers = Table(
 )
 
 
-def organised_by(user_id: int) -> Select:
+def organised_by(user_id: int | BindParameter[int]) -> Select:
     """The ids of the groups this person organises, to filter by in SQL."""
     return select(group_organisers.c.group_id).where(
         group_organisers.c.user_id == user_id
@@ -62,7 +64,7 @@ class Group(db.Model):
     )
 
     @classmethod
-    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+    def visible_to(cls, user: "User | AnyViewer") -> ColumnElement[bool]:
         """The groups `user` may see and ask training for: the office every
         group, an organiser their own. The only statement of that rule."""
         return true() if user.is_office else cls.id.in_(organised_by(user.id))

@@ -11,6 +11,7 @@ from trainers.timeutil import utcnow
 
 if TYPE_CHECKING:
     from trainers.auth.models import User
+    from trainers.statements import AnyViewer
 
 LEVELS = ("qualified", "shadowing")
 WEEKDAYS = (
@@ -59,7 +60,7 @@ class TrainerProfile(db.Model):
     )
 
     @classmethod
-    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+    def visible_to(cls, user: "User | AnyViewer") -> ColumnElement[bool]:
         """The profiles `user` may see: the office every one, a trainer their
         own. The only statement of that rule."""
         return true() if user.is_office else cls.user_id == user.id

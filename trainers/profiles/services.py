@@ -4,7 +4,6 @@ availability and days off.
 Every function flushes and leaves the commit to the caller.
 """
 
-import functools
 import logging
 from datetime import date, time
 from typing import NamedTuple, TypeVar
@@ -25,6 +24,7 @@ from trainers.profiles.models import (
     TrainerProfile,
     TrainerTopic,
 )
+from trainers.statements import built_once
 from trainers.timeutil import format_date
 
 logger = logging.getLogger(__name__)
@@ -264,7 +264,7 @@ def profile_gaps(profile: TrainerProfile) -> list[str]:
     )
 
 
-@functools.cache
+@built_once
 def profile_facts() -> Select:
     """The statement of one trainer's ProfileFacts (parameter `trainer_id`), for
     a page that reads them beside other things rather than loading the profile."""

@@ -30,6 +30,7 @@ from trainers.timeutil import utcnow
 
 if TYPE_CHECKING:
     from trainers.auth.models import User
+    from trainers.statements import AnyViewer
 
 
 class RequestStatus(StrEnum):
@@ -158,7 +159,7 @@ class TrainingRequest(db.Model):
     )
 
     @classmethod
-    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+    def visible_to(cls, user: "User | AnyViewer") -> ColumnElement[bool]:
         """The requests `user` may see: the office every request, an organiser
         their groups'. The only statement of that rule."""
         return true() if user.is_office else cls.group_id.in_(organised_by(user.id))

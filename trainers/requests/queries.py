@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import (
     Row,
     Select,
+    bindparam,
     case,
     func,
     select,
@@ -34,6 +35,7 @@ from trainers.requests.models import (
 )
 from trainers.requests.services import is_short_notice_at
 from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.statements import AnyViewer, built_once
 
 logger = logging.getLogger(__name__)
 
@@ -94,23 +96,20 @@ def list_page(
     # A page number typed into the address can be any size; its offset must
     # still fit the databases' 64-bit integers.
     page = min(max(page, 1), LAST_PAGE)
-    scope = [TrainingRequest.visible_to(user)]
-    if status is not None:
-        scope.append(TrainingRequest.status == status)
-    if group_id is not None:
-        scope.append(TrainingRequest.group_id == group_id)
+    rows, count = _listed(user.is_office, status is not None, group_id is not None)
+    params = {"viewer_id": user.id, "status": status, "group_id": group_id}
     offset = (page - 1) * per_page
     # Core rows on the session's connection: the ORM's execute adds nothing
     # here but its own cost (a page that reads has nothing pending to flush).
     connection = db.session.connection()
-    found = connection.execute(_listed(scope).limit(per_page).offset(offset)).all()
+    found = connection.execute(
+        rows, {**params, "limit": per_page, "offset": offset}
+    ).all()
     if len(found) < per_page and (found or page == 1):
         # The last page, so its rows tell the total: most lists fit on one page.
         total = offset + len(found)
     else:
-        total = connection.execute(
-            select(func.count()).select_from(TrainingRequest).where(*scope)
-        ).scalar_one()
+        total = connection.execute(count, params).scalar_one()
     notice_days = current_app.config["SHORT_NOTICE_DAYS"]
     urgent_days = current_app.config["URGENT_DAYS"]
     return RequestListPage(
@@ -128,8 +127,15 @@ def list_page(
     )
 
 
-def _listed(scope: list) -> Select:
-    return (
+@built_once
+def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, Select]:
+    # The list's rows and their count, for each kind of filter.
+    scope = [TrainingRequest.visible_to(AnyViewer(is_office))]
+    if by_status:
+        scope.append(TrainingRequest.status == bindparam("status"))
+    if by_group:
+        scope.append(TrainingRequest.group_id == bindparam("group_id"))
+    rows = (
         select(
             TrainingRequest.id,
             TrainingRequest.status,
@@ -142,7 +148,11 @@ def _listed(scope: list) -> Select:
         .join(TrainingRequest.group)
         .where(*scope)
         .order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
+    count = select(func.count()).select_from(TrainingRequest).where(*scope)
+    return rows, count
 
 
 class TakingSession(NamedTuple):
@@ -185,9 +195,12 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
 
     Raises NotFound otherwise.
     """
+    request_and_slots, history = _shown(user.is_office)
     # Core rows on the session's connection, as in list_page.
     connection = db.session.connection()
-    found = connection.execute(_request_and_slots(user, request_id)).all()
+    found = connection.execute(
+        request_and_slots, {"request_id": request_id, "viewer_id": user.id}
+    ).all()
     if not found:
         raise NotFound()
     details = found[0]
@@ -202,7 +215,7 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
     return ShownRequest(
         request=details,
         slots=slots,
-        events=connection.execute(_history(request_id)).all(),
+        events=connection.execute(history, {"request_id": request_id}).all(),
         is_open=details.status in OPEN_STATUSES,
         can_cancel=details.status in CANCELLABLE_STATUSES,
         is_short_notice=is_short_notice_at(
@@ -228,10 +241,11 @@ def _session_taking(details: Row) -> TakingSession | None:
     )
 
 
-def _request_and_slots(user: User, request_id: int) -> Select:
-    # The request's columns come once per proposed slot (at most MAX_SLOTS),
-    # and with them the session that took it: a row more, or columns more,
-    # cost less than a statement more.
+@built_once
+def _shown(is_office: bool) -> tuple[Select, Select]:
+    # The request's columns come once per proposed slot (at most MAX_SLOTS), and
+    # with them the session that took it: a row more, or columns more, cost
+    # less than a statement more.
     trainer = aliased(User)
     taking = (
         select(
@@ -243,7 +257,7 @@ def _request_and_slots(user: User, request_id: int) -> Select:
         )
         .join(trainer, trainer.id == TrainingSession.trainer_id)
         .where(
-            TrainingSession.request_id == request_id,
+            TrainingSession.request_id == bindparam("request_id"),
             TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
         )
         .order_by(
@@ -253,7 +267,7 @@ def _request_and_slots(user: User, request_id: int) -> Select:
         .limit(1)
         .subquery("taking")
     )
-    return (
+    request_and_slots = (
         select(
             TrainingRequest.id,
             TrainingRequest.status,
@@ -284,13 +298,13 @@ def _request_and_slots(user: User, request_id: int) -> Select:
         .outerjoin(TrainingRequest.created_by)
         .outerjoin(TrainingRequest.slots)
         .outerjoin(taking, true())
-        .where(TrainingRequest.id == request_id, TrainingRequest.visible_to(user))
+        .where(
+            TrainingRequest.id == bindparam("request_id"),
+            TrainingRequest.visible_to(AnyViewer(is_office)),
+        )
         .order_by(RequestSlot.starts_at)
     )
-
-
-def _history(request_id: int) -> Select:
-    return (
+    history = (
         select(
             RequestEvent.at,
             RequestEvent.action,
@@ -299,9 +313,10 @@ def _history(request_id: int) -> Select:
             User.name.label("actor_name"),
         )
         .outerjoin(RequestEvent.actor)
-        .where(RequestEvent.request_id == request_id)
+        .where(RequestEvent.request_id == bindparam("request_id"))
         .order_by(RequestEvent.at, RequestEvent.id)
     )
+    return request_and_slots, history
 
 
 def visible_requests(
@@ -345,13 +360,18 @@ def get_request_for(user: User, request_id: int) -> TrainingRequest:
 def groups_for(user: User, *, active_only: bool = True) -> list[Row]:
     """The groups `user` may ask for training for (office: every group), by
     name, as rows of their id and name."""
-    # Rows, not the account's groups: the signed-in account comes without
-    # them, and loading them as objects costs more than this statement.
     return (
         db.session.connection()
-        .execute(_group_scope(select(Group.id, Group.name), user, active_only))
+        .execute(_groups_for(user.is_office, active_only), {"viewer_id": user.id})
         .all()
     )
+
+
+@built_once
+def _groups_for(is_office: bool, active_only: bool) -> Select:
+    # Rows, not the account's groups: the signed-in account comes without
+    # them, and loading them as objects costs more than this statement.
+    return _group_scope(select(Group.id, Group.name), AnyViewer(is_office), active_only)
 
 
 def group_for(user: User, group_id: int | None) -> Group:
@@ -372,6 +392,6 @@ def get_topic(topic_id: int | None) -> Topic:
     return topic
 
 
-def _group_scope(query: Select, user: User, active_only: bool) -> Select:
+def _group_scope(query: Select, user: User | AnyViewer, active_only: bool) -> Select:
     query = query.where(Group.visible_to(user)).order_by(Group.name)
     return query.where(Group.is_active) if active_only else query

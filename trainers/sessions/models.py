@@ -28,6 +28,7 @@ from trainers.timeutil import utcnow
 
 if TYPE_CHECKING:
     from trainers.auth.models import User
+    from trainers.statements import AnyViewer
 
 
 class SessionStatus(StrEnum):
@@ -161,7 +162,7 @@ class TrainingSession(db.Model):
     )
 
     @classmethod
-    def visible_to(cls, user: "User") -> ColumnElement[bool]:
+    def visible_to(cls, user: "User | AnyViewer") -> ColumnElement[bool]:
         """The sessions `user` may see: the office every session, a trainer
         theirs, an organiser their groups'. The only statement of that rule
         (shadowing trainers see theirs only in their calendar feed)."""

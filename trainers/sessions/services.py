@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import (
     Row,
     Select,
+    bindparam,
     exists,
     func,
     literal,
@@ -29,6 +30,7 @@ from trainers.extensions import db
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.statements import AnyViewer, built_once
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +232,13 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
     """
     # Core rows on the session's connection: the ORM's execute adds nothing
     # here but its own cost.
-    found = db.session.connection().execute(_shown(user, session_id)).all()
+    found = (
+        db.session.connection()
+        .execute(
+            _shown(user.is_office), {"session_id": session_id, "viewer_id": user.id}
+        )
+        .all()
+    )
     if not found:
         raise NotFound()
     details = found[0]
@@ -247,7 +255,8 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
     )
 
 
-def _shown(user: User, session_id: int) -> Select:
+@built_once
+def _shown(is_office: bool) -> Select:
     # One statement. The page shows the session's attendance, so its columns come joined (headcount is NOT NULL:
     # None means none yet). The session's columns come once for each
     # shadowing trainer and organiser (a handful): a row more costs less than
@@ -260,13 +269,13 @@ def _shown(user: User, session_id: int) -> Select:
             User.phone.label("person_phone"),
         )
         .join(SessionShadow, SessionShadow.trainer_id == User.id)
-        .where(SessionShadow.session_id == session_id),
+        .where(SessionShadow.session_id == bindparam("session_id")),
         select(literal(True), User.name, User.email, User.phone)
         .join(group_organisers, group_organisers.c.user_id == User.id)
         .where(
             group_organisers.c.group_id
             == select(TrainingSession.group_id)
-            .where(TrainingSession.id == session_id)
+            .where(TrainingSession.id == bindparam("session_id"))
             .scalar_subquery()
         ),
     ).subquery("people")
@@ -311,7 +320,7 @@ def _shown(user: User, session_id: int) -> Select:
             exists()
             .where(
                 group_organisers.c.group_id == TrainingSession.group_id,
-                group_organisers.c.user_id == user.id,
+                group_organisers.c.user_id == bindparam("viewer_id"),
             )
             .label("viewer_organises"),
             people.c.is_organiser,
@@ -325,6 +334,9 @@ def _shown(user: User, session_id: int) -> Select:
         .join(TrainingSession.trainer)
         .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
         .outerjoin(people, true())
-        .where(TrainingSession.id == session_id, TrainingSession.visible_to(user))
+        .where(
+            TrainingSession.id == bindparam("session_id"),
+            TrainingSession.visible_to(AnyViewer(is_office)),
+        )
         .order_by(people.c.is_organiser, people.c.person_name)
     )
