@@ -11,7 +11,6 @@ from flask import (
     request,
     url_for,
 )
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import with_expression
@@ -39,17 +38,6 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with nothing to verify when no cookie
-    came: calendar clients polling feeds send none, and building the signer
-    for them cost 0.02 ms of a poll's 0.5."""
-
-    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
-            return self.session_class()
-        return super().open_session(app, request)
-
-
 def init_app(app: Flask) -> None:
     """Register blueprints, handlers, filters and commands on the app."""
     from trainers.attendance.views import bp as attendance_bp
@@ -70,7 +58,6 @@ def init_app(app: Flask) -> None:
 
     # Set before any route is added: each rule takes its converters when added.
     app.url_map.converters["int"] = IdConverter
-    app.session_interface = CookieSessions()
     for blueprint in (
         home_bp,
         auth_bp,
