@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 
 from trainers.auth.access import office_required
 from trainers.extensions import db
-from trainers.matching import planning, services, shadowing
+from trainers.matching import services, shadowing
 from trainers.matching.forms import (
     AcceptForm,
     AssignForm,
@@ -14,6 +14,7 @@ from trainers.matching.forms import (
     OfferToForm,
 )
 from trainers.matching.models import OfferStatus
+from trainers.matching.planning import plans
 from trainers.requests.queries import get_request_for
 from trainers.timeutil import format_datetime, utcnow
 from trainers.viewhelpers import attempt, read_only
@@ -210,12 +211,12 @@ def withdraw(offer_id: int):
 @bp.route("/office/plan")
 @office_required
 def plan():
-    best, greedy = planning.compare_plans(utcnow())
+    best, greedy = plans.compare_plans(utcnow())
     return render_template(
         "matching/plan.html",
         plan=best,
         greedy=greedy,
-        rows=planning.plan_rows(best),
+        rows=plans.plan_rows(best),
         apply_url=url_for(".apply_plan"),
     )
 
@@ -225,7 +226,7 @@ def plan():
 def apply_plan():
     now = utcnow()
     # Planned afresh: anything that changed since the page was drawn is seen.
-    applied = planning.apply_plan(planning.plan_open_requests(now), current_user, now)
+    applied = plans.apply_plan(plans.plan_open_requests(now), current_user, now)
     db.session.commit()
     made = len(applied.offers)
     flash(f"{made} offer{'' if made == 1 else 's'} made.", "success")
