@@ -12,7 +12,8 @@ from tests import calendar_parsers
 from trainers.calendar import services as calendar
 from trainers.extensions import db
 from trainers.matching import lifecycle
-from trainers.matching.services import accept_offer, offer_request
+from trainers.matching.answers import accept_offer
+from trainers.matching.offers import offer_request
 from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.models import TrainingSession

@@ -20,7 +20,7 @@ from trainers.matching.booking import Verdict, session_venue
 from trainers.matching.locks import lock_request
 from trainers.matching.models import OfferStatus
 from trainers.matching.notice import check_notice, flag, tell_office
-from trainers.matching.services import (
+from trainers.matching.offers import (
     end_wait_unless_at,
     offer_request,
     withdraw_pending_offers,
