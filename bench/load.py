@@ -60,7 +60,7 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 
 from trainers import create_app  # noqa: E402
 from trainers.auth.models import User  # noqa: E402
-from trainers.calendar.services import start_feed  # noqa: E402
+from trainers.calendar.feed_links import start_feed  # noqa: E402
 from trainers.extensions import db  # noqa: E402
 from trainers.matching.models import Offer, OfferStatus  # noqa: E402
 from trainers.matching.offers import offer_request  # noqa: E402

@@ -12,7 +12,7 @@ from tests.security.crawl import FOUND, UNREACHED
 from trainers.attendance.services import add_attendee, record_attendance
 from trainers.auth.models import Invitation, PasswordReset, User
 from trainers.auth.tokens import hash_token
-from trainers.calendar.services import start_feed
+from trainers.calendar.feed_links import start_feed
 from trainers.extensions import db
 from trainers.matching.answers import accept_offer
 from trainers.matching.models import OfferStatus
