@@ -134,10 +134,8 @@ def _drawn_sessions(source: FromClause, where: ColumnElement[bool]) -> Subquery:
     # Names come from subqueries, not joins, which cost more to plan; the
     # request's columns and the trainer's, several each, from one join each,
     # cheaper than a subquery a column.
-    sessions, shadows = TrainingSession.__table__, SessionShadow.__table__
-    requests, users = TrainingRequest.__table__, User.__table__
-    shadow, organiser = users.alias("shadow"), users.alias("organiser")
-    trainer = users.alias("trainer")
+    sessions, requests = TrainingSession.__table__, TrainingRequest.__table__
+    trainer = User.__table__.alias("trainer")
     return (
         select(
             # The session columns an event is drawn from (see events.draw_event).
@@ -166,22 +164,8 @@ def _drawn_sessions(source: FromClause, where: ColumnElement[bool]) -> Subquery:
             trainer.c.email.label("trainer_email"),
             trainer.c.phone.label("trainer_phone"),
             trainer.c.is_active.label("trainer_is_active"),
-            select(_json_list(shadow.c.name))
-            .select_from(shadows)
-            .join(shadow, shadow.c.id == shadows.c.trainer_id)
-            .where(shadows.c.session_id == sessions.c.id)
-            .scalar_subquery()
-            .label("shadows"),
-            # The group's organisers with a working account, as for email.
-            select(_json_rows(organiser.c.name, organiser.c.email, organiser.c.phone))
-            .select_from(group_organisers)
-            .join(organiser, organiser.c.id == group_organisers.c.user_id)
-            .where(
-                group_organisers.c.group_id == sessions.c.group_id,
-                organiser.c.is_active,
-            )
-            .scalar_subquery()
-            .label("organisers"),
+            _shadow_names(sessions).label("shadows"),
+            _organiser_contacts(sessions).label("organisers"),
         )
         .select_from(
             source.join(requests, requests.c.id == sessions.c.request_id).join(
@@ -195,6 +179,34 @@ def _drawn_sessions(source: FromClause, where: ColumnElement[bool]) -> Subquery:
 
 def _name_of(table, key) -> ScalarSelect:
     return select(table.c.name).where(table.c.id == key).scalar_subquery()
+
+
+def _shadow_names(sessions) -> ScalarSelect:
+    """The names of the session's shadowing trainers, as JSON text."""
+    shadows, shadow = SessionShadow.__table__, User.__table__.alias("shadow")
+    return (
+        select(_json_list(shadow.c.name))
+        .select_from(shadows)
+        .join(shadow, shadow.c.id == shadows.c.trainer_id)
+        .where(shadows.c.session_id == sessions.c.id)
+        .scalar_subquery()
+    )
+
+
+def _organiser_contacts(sessions) -> ScalarSelect:
+    """The name, email and phone of each of the session's group's organisers
+    with a working account (as for email), as JSON text."""
+    organiser = User.__table__.alias("organiser")
+    return (
+        select(_json_rows(organiser.c.name, organiser.c.email, organiser.c.phone))
+        .select_from(group_organisers)
+        .join(organiser, organiser.c.id == group_organisers.c.user_id)
+        .where(
+            group_organisers.c.group_id == sessions.c.group_id,
+            organiser.c.is_active,
+        )
+        .scalar_subquery()
+    )
 
 
 # The two aggregates give JSON as text, read only to draw an event: a feed
