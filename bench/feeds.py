@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from trainers import create_app, mail  # noqa: E402
 from trainers.auth.models import User  # noqa: E402
-from trainers.calendar import services as calendar  # noqa: E402
+from trainers.calendar import feed, feed_links  # noqa: E402
 from trainers.extensions import db  # noqa: E402
 from trainers.geo import locate  # noqa: E402
 from trainers.network.models import Group, Topic  # noqa: E402
@@ -133,7 +133,7 @@ def _time_feed() -> None:
         for n in range(SESSIONS)
     ]
     db.session.execute(insert(TrainingSession), rows)
-    token = calendar.start_feed(trainer, now)
+    token = feed_links.start_feed(trainer, now)
     db.session.commit()
     # As autovacuum would soon after such a load (bench/matching.py does the
     # same): without statistics the query planner guesses the tables' sizes.
@@ -142,7 +142,7 @@ def _time_feed() -> None:
     timings = []
     for _ in range(25):
         started = time.perf_counter()
-        body, _ = calendar.feed_for_token(token, now)
+        body, _ = feed.feed_for_token(token, now)
         timings.append((time.perf_counter() - started) * 1000)
         db.session.expire_all()
     print(f"feed_events: {body.count(b'BEGIN:VEVENT')}")

@@ -60,10 +60,10 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 
 from trainers import create_app  # noqa: E402
 from trainers.auth.models import User  # noqa: E402
-from trainers.calendar.services import start_feed  # noqa: E402
+from trainers.calendar.feed_links import start_feed  # noqa: E402
 from trainers.extensions import db  # noqa: E402
 from trainers.matching.models import Offer, OfferStatus  # noqa: E402
-from trainers.matching.services import offer_request  # noqa: E402
+from trainers.matching.offers import offer_request  # noqa: E402
 from trainers.network.models import Group, group_organisers  # noqa: E402
 from trainers.requests.models import RequestStatus, TrainingRequest  # noqa: E402
 from trainers.sessions.models import SessionStatus, TrainingSession  # noqa: E402

@@ -44,7 +44,7 @@ from trainers.auth.models import User  # noqa: E402
 from trainers.extensions import db  # noqa: E402
 from trainers.geo import Place, all_districts  # noqa: E402
 from trainers.matching.candidates import find_candidates  # noqa: E402
-from trainers.matching.planning import greedy_plan, plan_open_requests  # noqa: E402
+from trainers.matching.planning.plans import greedy_plan, plan_open_requests  # noqa: E402
 from trainers.network.models import Group, Topic  # noqa: E402
 from trainers.profiles.models import (  # noqa: E402
     AvailabilityWindow,

@@ -33,7 +33,7 @@ from sqlalchemy import String, case, cast, insert, literal, update  # noqa: E402
 
 from trainers import create_app  # noqa: E402
 from trainers.auth.models import User  # noqa: E402
-from trainers.calendar import services as calendar  # noqa: E402
+from trainers.calendar import feed, feed_links  # noqa: E402
 from trainers.extensions import db  # noqa: E402
 from trainers.requests.models import TrainingRequest  # noqa: E402
 from trainers.sessions.models import TrainingSession  # noqa: E402
@@ -132,7 +132,7 @@ def _build(rng: random.Random, now) -> str:
         )
         .returning(users.c.id)
     )
-    token = calendar.start_feed(db.session.get(User, office_id), now)
+    token = feed_links.start_feed(db.session.get(User, office_id), now)
     db.session.commit()
     load._settle()
     return token
@@ -152,7 +152,7 @@ def _time(app, token: str, fetches: int, url: str) -> None:
 
         def fetch(headers=None, cold=False):
             if cold:
-                calendar._feed_event.cache_clear()
+                feed._feed_event.cache_clear()
             cpu, wall = server_cpu(), time.perf_counter()
             response = client.get(path, headers=headers or {})
             elapsed = time.perf_counter() - wall

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from trainers.calendar.services import start_feed
+from trainers.calendar.feed_links import start_feed
 from trainers.extensions import db
 from trainers.timeutil import utcnow
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from trainers.attendance import services
 from trainers.attendance.models import Attendance, Attendee
-from trainers.calendar.services import start_feed
+from trainers.calendar.feed_links import start_feed
 from trainers.extensions import db
 from trainers.home.services import trainer_standing
 from trainers.privacy.models import AuditEntry

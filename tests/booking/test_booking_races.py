@@ -16,7 +16,7 @@ from tests.threads import run_at_once
 from trainers.auth.models import User
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.matching import lifecycle, services, shadowing
+from trainers.matching import answers, lifecycle, services, shadowing
 from trainers.matching.models import Offer
 from trainers.profiles.models import AvailabilityWindow, TrainerTopic
 from trainers.requests.models import TrainingRequest
@@ -124,7 +124,7 @@ def accepting(offer_id: int, trainer_id: int):
     def job(wait):
         trainer = db.session.get(User, trainer_id)
         wait()
-        return services.accept_offer(offer_id, trainer, NOW).id
+        return answers.accept_offer(offer_id, trainer, NOW).id
 
     return job
 
@@ -147,7 +147,7 @@ def test_accepting_racing_a_reschedule_onto_that_time_never_double_books(
     for round_ in range(ROUNDS):
         day = FIRST_DAY + timedelta(days=round_)
         booked_request = ask(people, day, clock(10), clock(12))
-        services.accept_offer(pending_offer(booked_request, priya).id, priya, NOW)
+        answers.accept_offer(pending_offer(booked_request, priya).id, priya, NOW)
         db.session.commit()
         other_request = ask(people, day, clock(14), clock(16))
         offer_id = pending_offer(other_request, priya).id

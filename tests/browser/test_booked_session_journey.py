@@ -33,7 +33,7 @@ from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.geo import locate
 from trainers.matching.models import Offer
-from trainers.matching.services import answer_by
+from trainers.matching.offers import answer_by
 from trainers.network.models import Group, Topic
 from trainers.profiles.models import (
     AvailabilityWindow,

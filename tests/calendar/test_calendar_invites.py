@@ -9,10 +9,11 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from tests import calendar_parsers
-from trainers.calendar import services as calendar
+from trainers.calendar import feed, feed_links
 from trainers.extensions import db
 from trainers.matching import lifecycle
-from trainers.matching.services import accept_offer, offer_request
+from trainers.matching.answers import accept_offer
+from trainers.matching.offers import offer_request
 from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.models import TrainingSession
@@ -245,12 +246,12 @@ def test_private_feed_publishes_sessions_and_answers_304_when_unchanged(
 def test_a_cancelled_session_stays_in_the_feed_as_cancelled_for_30_days(booked):
     training_request = db.session.get(TrainingRequest, booked["request"].id)
     lifecycle.cancel_training_request(training_request, "Off", booked["organiser"], NOW)
-    token = calendar.start_feed(booked["organiser"], NOW)
+    token = feed_links.start_feed(booked["organiser"], NOW)
     db.session.commit()
-    body, _ = calendar.feed_for_token(token, NOW + timedelta(days=29))
+    body, _ = feed.feed_for_token(token, NOW + timedelta(days=29))
     (event,) = calendar_parsers.parse_with_icaljs(body)["events"]
     assert event["status"] == "CANCELLED"
-    body, _ = calendar.feed_for_token(token, NOW + timedelta(days=31))
+    body, _ = feed.feed_for_token(token, NOW + timedelta(days=31))
     assert calendar_parsers.parse_with_icaljs(body)["events"] == []
 
 
@@ -276,12 +277,12 @@ def test_the_office_feed_is_network_wide_and_an_organisers_is_their_groups(
 ):
     office = make_user("office@example.org", office=True)
     stranger = make_user("other@example.org", groups=[make_group("Elsewhere", "SK1")])
-    office_token = calendar.start_feed(office, NOW)
-    stranger_token = calendar.start_feed(stranger, NOW)
+    office_token = feed_links.start_feed(office, NOW)
+    stranger_token = feed_links.start_feed(stranger, NOW)
     db.session.commit()
     # The day before: inside the office's window, which is short.
-    office_feed, _ = calendar.feed_for_token(office_token, DST_START - timedelta(1))
-    stranger_feed, _ = calendar.feed_for_token(stranger_token, NOW)
+    office_feed, _ = feed.feed_for_token(office_token, DST_START - timedelta(1))
+    stranger_feed, _ = feed.feed_for_token(stranger_token, NOW)
     assert booked["session"].ical_uid.encode() in office_feed
     assert booked["session"].ical_uid.encode() not in stranger_feed
     assert b"BEGIN:VEVENT" not in stranger_feed
@@ -292,4 +293,4 @@ def test_an_unknown_feed_action_changes_nothing(booked, client_for):
         "/account/calendar", data={"action": "x"}
     )
     assert response.status_code == 400
-    assert not calendar.has_feed(booked["trainer"])
+    assert not feed_links.has_feed(booked["trainer"])

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from trainers.auth.models import User
-from trainers.calendar import services as calendar
+from trainers.calendar import feed, feed_links
 from trainers.extensions import db
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.models import SessionShadow
@@ -28,7 +28,7 @@ def world(make_group, make_topic, make_user, make_trainer):
     session = _book(group, topic, trainer, now + timedelta(days=7), now)
     db.session.commit()
     tokens = {
-        person: calendar.start_feed(person, now)
+        person: feed_links.start_feed(person, now)
         for person in (trainer, organiser, learner)
     }
     db.session.commit()
@@ -265,10 +265,10 @@ def test_the_shadow_sees_the_session_appear_in_their_feed(world, client):
 def test_a_session_leaving_the_feeds_window_changes_its_etag(world):
     token = world["tokens"][world["trainer"]]
     now = utcnow()
-    inside = calendar.feed_version(token, now)
+    inside = feed.feed_version(token, now)
     assert inside.sessions == 1
-    later = now + calendar.FEED_PAST + timedelta(days=8)
-    outside = calendar.feed_version(token, later)
+    later = now + feed.FEED_PAST + timedelta(days=8)
+    outside = feed.feed_version(token, later)
     assert outside.sessions == 0
     assert outside.etag != inside.etag
 
@@ -278,8 +278,8 @@ def test_a_cancelled_session_leaving_the_feed_changes_its_etag(world):
     cancel_session(world["session"], "Off", now)
     db.session.commit()
     token = world["tokens"][world["trainer"]]
-    kept = calendar.feed_version(token, now + calendar.CANCELLED_KEPT - timedelta(1))
-    gone = calendar.feed_version(token, now + calendar.CANCELLED_KEPT + timedelta(1))
+    kept = feed.feed_version(token, now + feed.CANCELLED_KEPT - timedelta(1))
+    gone = feed.feed_version(token, now + feed.CANCELLED_KEPT + timedelta(1))
     assert (kept.sessions, gone.sessions) == (1, 0)
     assert kept.etag != gone.etag
 
@@ -296,7 +296,9 @@ def test_a_renamed_person_changes_the_feeds_name_and_etag(world, client):
 def test_a_rotated_link_has_a_new_etag_and_the_old_one_is_gone(world, client):
     old_path = _path(world)
     etag = client.get(old_path).headers["ETag"]
-    world["tokens"][world["trainer"]] = calendar.start_feed(world["trainer"], utcnow())
+    world["tokens"][world["trainer"]] = feed_links.start_feed(
+        world["trainer"], utcnow()
+    )
     db.session.commit()
     assert _poll(client, old_path, etag).status_code == 404
     fresh = _poll(client, _path(world), etag)
@@ -312,13 +314,11 @@ def test_a_deactivated_account_has_no_feed(world, client):
 
 def test_the_office_feed_holds_every_session_once(world, make_user):
     office = make_user("office@example.org", office=True, groups=[world["group"]])
-    token = calendar.start_feed(office, utcnow())
+    token = feed_links.start_feed(office, utcnow())
     db.session.commit()
     _add_shadow(world)
     db.session.commit()
     # The day before: inside the office's window, which is short.
-    body, _ = calendar.feed_for_token(
-        token, world["session"].starts_at - timedelta(days=1)
-    )
+    body, _ = feed.feed_for_token(token, world["session"].starts_at - timedelta(days=1))
     assert body.count(b"BEGIN:VEVENT") == 1
     assert b"Learner" in body

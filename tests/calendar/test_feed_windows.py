@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests import calendar_parsers
-from trainers.calendar import services as calendar
+from trainers.calendar import feed, feed_links
 from trainers.extensions import db
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.services import book_session, hand_back_session
@@ -29,7 +29,7 @@ def people(make_group, make_topic, make_user, make_trainer):
     trainer = make_trainer("trainer@example.org", topics=[topic])
     other = make_trainer("other@example.org", topics=[topic])
     tokens = {
-        person: calendar.start_feed(person, NOW)
+        person: feed_links.start_feed(person, NOW)
         for person in (trainer, other, organiser, office)
     }
     db.session.commit()
@@ -85,7 +85,7 @@ def carry_on(handed_back, trainer):
 
 def events(people, person, now=NOW) -> list[dict]:
     """The events of `person`'s feed as both parsers read them (which must agree)."""
-    body, _ = calendar.feed_for_token(people["tokens"][people[person]], now)
+    body, _ = feed.feed_for_token(people["tokens"][people[person]], now)
     readings = calendar_parsers.parse_with_all(body)
     for reading in readings.values():
         assert calendar_parsers.problems(reading) == []
@@ -103,7 +103,7 @@ def ical_time(moment: datetime) -> str:
 
 @pytest.mark.parametrize("person", ["trainer", "organiser"])
 def test_a_personal_feed_holds_90_days_back_to_18_months_ahead(people, person):
-    first, last = NOW - calendar.FEED_PAST, NOW + calendar.FEED_AHEAD
+    first, last = NOW - feed.FEED_PAST, NOW + feed.FEED_AHEAD
     inside = [first, NOW + timedelta(days=30), last - STEP]
     for moment in [first - STEP, *inside, last]:
         book(people, moment)
@@ -111,13 +111,13 @@ def test_a_personal_feed_holds_90_days_back_to_18_months_ahead(people, person):
 
 
 def test_the_window_is_about_18_months_ahead():
-    assert timedelta(days=540) <= calendar.FEED_AHEAD <= timedelta(days=550)
-    assert calendar.FEED_PAST == timedelta(days=90)
+    assert timedelta(days=540) <= feed.FEED_AHEAD <= timedelta(days=550)
+    assert feed.FEED_PAST == timedelta(days=90)
 
 
 def test_the_office_feed_holds_its_own_shorter_window(people):
-    first = NOW - calendar.OFFICE_FEED_PAST
-    last = NOW + calendar.OFFICE_FEED_AHEAD
+    first = NOW - feed.OFFICE_FEED_PAST
+    last = NOW + feed.OFFICE_FEED_AHEAD
     inside = [first, last - STEP]
     outside = [first - STEP, last, NOW + timedelta(days=30)]
     for moment in [*inside, *outside]:
@@ -164,9 +164,9 @@ def test_a_handed_back_session_leaves_every_feed(people):
 def test_a_handed_back_session_leaving_the_feed_changes_its_etag(people):
     training_session = book(people, NOW + timedelta(days=2))
     token = people["tokens"][people["organiser"]]
-    before = calendar.feed_version(token, NOW)
+    before = feed.feed_version(token, NOW)
     hand_back_session(training_session, "Ill", NOW)
     db.session.commit()
-    after = calendar.feed_version(token, NOW)
+    after = feed.feed_version(token, NOW)
     assert (before.sessions, after.sessions) == (1, 0)
     assert before.etag != after.etag

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from tests import calendar_parsers
 from trainers.calendar import services as calendar
 from trainers.extensions import db
-from trainers.matching.services import accept_offer, offer_request
+from trainers.matching.answers import accept_offer
+from trainers.matching.offers import offer_request
 from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.models import TrainingSession

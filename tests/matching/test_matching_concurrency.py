@@ -29,9 +29,10 @@ from trainers.auth.models import User
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.geo import distance_km
-from trainers.matching import lifecycle, services
+from trainers.matching import answers, lifecycle
+from trainers.matching.answers import OfferAlreadyTaken
 from trainers.matching.models import Offer, OfferStatus
-from trainers.matching.services import OfferAlreadyTaken
+from trainers.matching.offers import expire_offers
 from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import RequestEvent, TrainingRequest
 from trainers.requests.slots import parse_slots
@@ -49,7 +50,7 @@ def accepting(offer_id: int, trainer_id: int) -> Job:
     def job(wait):
         trainer = db.session.get(User, trainer_id)
         wait()
-        return services.accept_offer(offer_id, trainer, NOW).id
+        return answers.accept_offer(offer_id, trainer, NOW).id
 
     return job
 
@@ -260,7 +261,7 @@ def test_expiring_in_two_threads_at_once_expires_each_offer_once(
 
     def expiring(wait):
         wait()
-        return services.expire_offers(NOW + EXPIRY)
+        return expire_offers(NOW + EXPIRY)
 
     results = run_at_once(threads_app, [expiring, expiring])
 
@@ -343,9 +344,9 @@ def test_two_declines_at_once_never_offer_one_trainer_twice(
 
     def declining(wait):
         trainer = db.session.get(User, second.trainer_id)
-        return services.decline_offer(second.id, trainer, "", NOW).id
+        return answers.decline_offer(second.id, trainer, "", NOW).id
 
-    services.decline_offer(first.id, db.session.get(User, first.trainer_id), "", NOW)
+    answers.decline_offer(first.id, db.session.get(User, first.trainer_id), "", NOW)
     finish = start_behind(threads_app, declining)
     db.session.commit()
     assert finish()[0] == "ok"
@@ -372,7 +373,7 @@ def test_a_request_cancelled_while_being_accepted_keeps_no_booked_session(
             NOW,
         ).id
 
-    services.accept_offer(offer.id, trainer, NOW)
+    answers.accept_offer(offer.id, trainer, NOW)
     finish = start_behind(threads_app, cancelling)
     db.session.commit()
     outcome, value = finish()

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
-from trainers.matching import lifecycle, services
+from trainers.matching import answers, lifecycle, services
+from trainers.matching.answers import OfferAlreadyTaken, OfferUnavailable
 from trainers.matching.models import Offer, OfferStatus
-from trainers.matching.services import OfferAlreadyTaken, OfferUnavailable
+from trainers.matching.offers import expire_offers
 from trainers.profiles.models import AvailabilityWindow, DayOff
 from trainers.requests.models import RequestEvent, RequestStatus, TrainingRequest
 from trainers.requests.slots import parse_slots
@@ -139,7 +140,7 @@ def refused(error_type, call, *args):
 
 
 def accept(training_request, trainer, now=NOW) -> TrainingSession:
-    training_session = services.accept_offer(
+    training_session = answers.accept_offer(
         offer_of(training_request, trainer).id, trainer, now
     )
     db.session.commit()
@@ -147,7 +148,7 @@ def accept(training_request, trainer, now=NOW) -> TrainingSession:
 
 
 def decline(training_request, trainer, reason="", now=NOW) -> None:
-    services.decline_offer(offer_of(training_request, trainer).id, trainer, reason, now)
+    answers.decline_offer(offer_of(training_request, trainer).id, trainer, reason, now)
     db.session.commit()
 
 
@@ -260,7 +261,7 @@ def test_a_later_acceptance_is_told_it_was_taken_and_changes_nothing(
 
     error = refused(
         OfferAlreadyTaken,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, bea).id,
         bea,
         NOW,
@@ -280,7 +281,7 @@ def test_accepting_someone_elses_offer_is_not_found_and_changes_nothing(
     stranger = trainers[4] if who == "another trainer" else office
     offer_id = offer_of(training_request, trainers[0]).id
 
-    refused(NotFound, services.accept_offer, offer_id, stranger, NOW)
+    refused(NotFound, answers.accept_offer, offer_id, stranger, NOW)
 
     assert statuses(training_request)["Ada"] == "pending"
     assert training_request.status == RequestStatus.OFFERED
@@ -292,7 +293,7 @@ def test_accepting_an_offer_already_accepted_says_it_is_yours(submit, trainers):
     accept(training_request, trainers[0])
     error = refused(
         OfferUnavailable,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, trainers[0]).id,
         trainers[0],
         NOW,
@@ -309,7 +310,7 @@ def test_accepting_a_declined_offer_is_refused_clearly(submit, trainers):
 
     error = refused(
         OfferUnavailable,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, trainers[0]).id,
         trainers[0],
         NOW,
@@ -324,12 +325,12 @@ def test_accepting_a_declined_offer_is_refused_clearly(submit, trainers):
 
 def test_accepting_an_expired_offer_is_refused_clearly(submit, trainers):
     training_request = submit()
-    services.expire_offers(NOW + EXPIRY)
+    expire_offers(NOW + EXPIRY)
     db.session.commit()
 
     error = refused(
         OfferUnavailable,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, trainers[0]).id,
         trainers[0],
         NOW + EXPIRY,
@@ -347,7 +348,7 @@ def test_accepting_an_offer_the_office_withdrew_is_refused(submit, trainers, off
 
     refused(
         OfferUnavailable,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, trainers[0]).id,
         trainers[0],
         NOW,
@@ -366,7 +367,7 @@ def test_accepting_an_offer_of_a_cancelled_request_books_nothing(
 
     refused(
         OfferUnavailable,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, trainers[0]).id,
         trainers[0],
         NOW,
@@ -394,7 +395,7 @@ def test_a_withdrawn_offer_says_why_it_cannot_be_accepted(
 
     error = refused(
         OfferUnavailable,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, trainers[0]).id,
         trainers[0],
         NOW,
@@ -407,7 +408,7 @@ def test_accepting_after_the_slot_started_is_refused(submit, trainers):
     training_request = submit()
     error = refused(
         OfferUnavailable,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, trainers[0]).id,
         trainers[0],
         SLOT_START,
@@ -479,7 +480,7 @@ def test_a_trainer_no_longer_free_cannot_accept(
 
     error = refused(
         DomainError,
-        services.accept_offer,
+        answers.accept_offer,
         offer_of(training_request, ada).id,
         ada,
         NOW,
@@ -531,7 +532,7 @@ def test_declining_an_answered_offer_is_refused(submit, trainers):
     accept(training_request, trainers[0])
     error = refused(
         OfferUnavailable,
-        services.decline_offer,
+        answers.decline_offer,
         offer_of(training_request, trainers[0]).id,
         trainers[0],
         "",
@@ -545,7 +546,7 @@ def test_declining_someone_elses_offer_is_not_found(submit, trainers, office):
     training_request = submit()
     offer_id = offer_of(training_request, trainers[0]).id
     for stranger in (trainers[4], office):
-        refused(NotFound, services.decline_offer, offer_id, stranger, "", NOW)
+        refused(NotFound, answers.decline_offer, offer_id, stranger, "", NOW)
     assert statuses(training_request)["Ada"] == "pending"
 
 
@@ -554,10 +555,10 @@ def test_expire_offers_expires_old_offers_and_offers_the_next_candidates(
 ):
     training_request = submit()
 
-    assert services.expire_offers(NOW + EXPIRY - timedelta(minutes=1)) == 0
+    assert expire_offers(NOW + EXPIRY - timedelta(minutes=1)) == 0
     assert set(statuses(training_request).values()) == {"pending"}
 
-    assert services.expire_offers(NOW + EXPIRY) == 3
+    assert expire_offers(NOW + EXPIRY) == 3
     db.session.commit()
 
     assert statuses(training_request) == {
@@ -575,12 +576,12 @@ def test_expire_offers_expires_old_offers_and_offers_the_next_candidates(
 
 def test_expire_offers_twice_changes_nothing_the_second_time(submit, trainers, mailbox):
     training_request = submit()
-    services.expire_offers(NOW + EXPIRY)
+    expire_offers(NOW + EXPIRY)
     db.session.commit()
     before = (statuses(training_request), history(training_request), count(Offer))
     emails = len(mailbox.messages())
 
-    assert services.expire_offers(NOW + EXPIRY) == 0
+    assert expire_offers(NOW + EXPIRY) == 0
     db.session.commit()
 
     after = (statuses(training_request), history(training_request), count(Offer))
@@ -590,8 +591,8 @@ def test_expire_offers_twice_changes_nothing_the_second_time(submit, trainers, m
 
 def test_expiry_with_nobody_left_leaves_the_request_unfilled(submit, trainers):
     training_request = submit()
-    services.expire_offers(NOW + EXPIRY)
-    services.expire_offers(NOW + 2 * EXPIRY)
+    expire_offers(NOW + EXPIRY)
+    expire_offers(NOW + 2 * EXPIRY)
     db.session.commit()
     assert training_request.status == RequestStatus.UNFILLED
     assert set(statuses(training_request).values()) == {"expired"}
@@ -600,7 +601,7 @@ def test_expiry_with_nobody_left_leaves_the_request_unfilled(submit, trainers):
 def test_expiry_honours_the_configured_hours(app, submit, trainers):
     app.config["OFFER_EXPIRY_HOURS"] = 2
     training_request = submit()
-    assert services.expire_offers(NOW + timedelta(hours=2)) == 3
+    assert expire_offers(NOW + timedelta(hours=2)) == 3
     assert statuses(training_request)["Ada"] == "expired"
 
 
@@ -880,7 +881,7 @@ def test_reopening_asks_those_whose_offers_expired_but_not_those_who_declined(
     db.session.commit()
     training_request = submit()
     decline(training_request, ada)
-    services.expire_offers(NOW + EXPIRY)
+    expire_offers(NOW + EXPIRY)
     db.session.commit()
     assert training_request.status == RequestStatus.UNFILLED
 

@@ -14,7 +14,7 @@ from trainers.geo import distance_km, locate
 from trainers.matching.candidates import request_venue, slot_facts
 from trainers.matching.facts import load_trainer_facts, travel_settings
 from trainers.matching.models import Offer, OfferStatus
-from trainers.matching.planning import (
+from trainers.matching.planning.plans import (
     apply_plan,
     compare_plans,
     greedy_plan,

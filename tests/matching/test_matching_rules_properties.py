@@ -25,8 +25,10 @@ from trainers.auth.models import User
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.geo import distance_km
+from trainers.matching.answers import accept_offer, decline_offer
 from trainers.matching.facts import OCCUPYING
 from trainers.matching.models import Offer
+from trainers.matching.offers import offer_request
 from trainers.matching.rules import (
     Booking,
     SlotFacts,
@@ -35,7 +37,6 @@ from trainers.matching.rules import (
     Venue,
     broken_rules,
 )
-from trainers.matching.services import accept_offer, decline_offer, offer_request
 from trainers.models import delete_everything
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest

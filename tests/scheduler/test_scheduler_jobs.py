@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from tests import calendar_parsers
 from trainers import scheduler
 from trainers.extensions import db
-from trainers.matching import lifecycle, services
+from trainers.matching import answers, lifecycle
 from trainers.matching.models import Offer, OfferStatus
 from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import AvailabilityWindow
@@ -139,7 +139,7 @@ def book(submit, trainers):
     def book(accepted_at: datetime = NOW) -> TrainingSession:
         training_request = submit()
         offer = offer_of(training_request, trainers[0])
-        training_session = services.accept_offer(offer.id, trainers[0], accepted_at)
+        training_session = answers.accept_offer(offer.id, trainers[0], accepted_at)
         db.session.commit()
         return training_session
 
@@ -254,7 +254,7 @@ def test_answered_offers_are_not_nudged_and_each_offer_keeps_its_own_clock(
 ):
     ada, bea, cai, dev, _ = trainers
     training_request = submit()
-    services.decline_offer(offer_of(training_request, bea).id, bea, "Away", NOW + HOUR)
+    answers.decline_offer(offer_of(training_request, bea).id, bea, "Away", NOW + HOUR)
     db.session.commit()
     # Bea's decline offered it to Dev an hour later: his clock starts then.
     assert offer_of(training_request, dev).created_at == NOW + HOUR
@@ -264,7 +264,7 @@ def test_answered_offers_are_not_nudged_and_each_offer_keeps_its_own_clock(
     assert len(subjects(mailbox, cai, "Still")) == 1
     assert subjects(mailbox, bea, "Still") == subjects(mailbox, dev, "Still") == []
 
-    services.accept_offer(offer_of(training_request, ada).id, ada, NOW + 24 * HOUR)
+    answers.accept_offer(offer_of(training_request, ada).id, ada, NOW + 24 * HOUR)
     db.session.commit()
     # Dev's offer was withdrawn when Ada accepted: nothing left to nudge.
     assert run("nudge-offers", NOW + 30 * HOUR) == "0 offers nudged"

@@ -12,10 +12,12 @@ from tests.security.crawl import FOUND, UNREACHED
 from trainers.attendance.services import add_attendee, record_attendance
 from trainers.auth.models import Invitation, PasswordReset, User
 from trainers.auth.tokens import hash_token
-from trainers.calendar.services import start_feed
+from trainers.calendar.feed_links import start_feed
 from trainers.extensions import db
+from trainers.matching.answers import accept_offer
 from trainers.matching.models import OfferStatus
-from trainers.matching.services import accept_offer, offer_request, offer_to_trainer
+from trainers.matching.offers import offer_request
+from trainers.matching.services import offer_to_trainer
 from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import DayOff
 from trainers.profiles.services import add_availability

@@ -6,7 +6,8 @@ from flask import Blueprint, Response, abort, make_response, render_template, re
 from flask_login import current_user, login_required
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 
-from trainers.calendar import services
+from trainers.calendar import feed_links, services
+from trainers.calendar.feed import feed_body, feed_version, feed_window
 from trainers.extensions import db
 from trainers.links import absolute_url
 from trainers.sessions.services import get_session_for
@@ -27,7 +28,7 @@ def feed(token: str):
     with db.engine.connect().execution_options(
         isolation_level="AUTOCOMMIT"
     ) as connection:
-        version = services.feed_version(token, utcnow(), connection)
+        version = feed_version(token, utcnow(), connection)
         if version is None:
             abort(404)
         # Headers given whole, not set one by one on a response: most polls end
@@ -40,7 +41,7 @@ def feed(token: str):
         ):
             return Response(status=304, headers=headers)
         # Drawn only for a client whose copy is stale.
-        body = services.feed_body(version, connection)
+        body = feed_body(version, connection)
     return Response(body, headers=headers, content_type=ICS)
 
 
@@ -51,19 +52,19 @@ def manage():
     if request.method == "POST":
         action = request.form.get("action")
         if action == "start":
-            token = services.start_feed(current_user, utcnow())
+            token = feed_links.start_feed(current_user, utcnow())
             link = absolute_url("calendar.feed", token=token)
         elif action == "stop":
-            services.stop_feed(current_user)
+            feed_links.stop_feed(current_user)
         else:
             abort(400)
         db.session.commit()
-    past, ahead = services.feed_window(current_user)
+    past, ahead = feed_window(current_user)
     return render_template(
         "calendar/manage.html",
         link=link,
         webcal=link and "webcal://" + link.split("://", 1)[1],
-        has_feed=services.has_feed(current_user),
+        has_feed=feed_links.has_feed(current_user),
         window=(_span(past), _span(ahead)),
     )
 

@@ -146,6 +146,25 @@ def load_trainer_facts(
     if not trainer_ids:
         return {}, {}
     ids = list(trainer_ids)
+    facts, names = _profiles(ids, topic_id)
+    _add_windows(facts, ids)
+    _add_days_off(facts, ids, to_local(starts_at).date(), to_local(ends_at).date())
+    occupying = [
+        one_of(TrainingSession.trainer_id, ids),
+        TrainingSession.status.in_(OCCUPYING),
+    ]
+    if ignore_session_id is not None:
+        occupying.append(TrainingSession.id != ignore_session_id)
+    _count_months(facts, occupying, starts_at, ends_at)
+    _add_bookings(facts, ids, occupying, around or [(starts_at, ends_at)])
+    return facts, names
+
+
+def _profiles(
+    ids: list[int], topic_id: int
+) -> tuple[dict[int, TrainerFacts], dict[int, str]]:
+    """Each trainer's profile and level in the topic, with no windows, days off
+    or bookings yet; and their names."""
     facts: dict[int, TrainerFacts] = {}
     names: dict[int, str] = {}
     rows = db.session.execute(
@@ -183,6 +202,11 @@ def load_trainer_facts(
             days_off=[],
             bookings=[],
         )
+    return facts, names
+
+
+def _add_windows(facts: dict[int, TrainerFacts], ids: list[int]) -> None:
+    """Each trainer's weekly availability windows."""
     for trainer_id, weekday, opens, closes in db.session.execute(
         select(
             AvailabilityWindow.trainer_id,
@@ -192,7 +216,12 @@ def load_trainer_facts(
         ).where(one_of(AvailabilityWindow.trainer_id, ids))
     ):
         facts[trainer_id].windows.append((weekday, opens, closes))
-    first_day, last_day = to_local(starts_at).date(), to_local(ends_at).date()
+
+
+def _add_days_off(
+    facts: dict[int, TrainerFacts], ids: list[int], first_day: date, last_day: date
+) -> None:
+    """Each trainer's days off that touch [first_day, last_day]."""
     for trainer_id, first_on, last_on in db.session.execute(
         select(DayOff.trainer_id, DayOff.first_on, DayOff.last_on).where(
             one_of(DayOff.trainer_id, ids),
@@ -201,13 +230,15 @@ def load_trainer_facts(
         )
     ):
         facts[trainer_id].days_off.append((first_on, last_on))
-    occupying = [
-        one_of(TrainingSession.trainer_id, ids),
-        TrainingSession.status.in_(OCCUPYING),
-    ]
-    if ignore_session_id is not None:
-        occupying.append(TrainingSession.id != ignore_session_id)
-    _count_months(facts, occupying, starts_at, ends_at)
+
+
+def _add_bookings(
+    facts: dict[int, TrainerFacts],
+    ids: list[int],
+    occupying: list,
+    intervals: Sequence[tuple[datetime, datetime]],
+) -> None:
+    """Each trainer's sessions, led or shadowed, within a day of an interval."""
     longest = timedelta(hours=current_app.config["MAX_SLOT_HOURS"])
     near = [
         and_(
@@ -217,7 +248,7 @@ def load_trainer_facts(
             TrainingSession.starts_at > start - timedelta(days=1) - longest,
             TrainingSession.ends_at > start - timedelta(days=1),
         )
-        for start, end in (around or [(starts_at, ends_at)])
+        for start, end in intervals
     ]
     when_and_where = (
         TrainingSession.starts_at,
@@ -235,7 +266,7 @@ def load_trainer_facts(
         .join(SessionShadow, SessionShadow.session_id == TrainingSession.id)
         .where(
             one_of(SessionShadow.trainer_id, ids),
-            *occupying[1:],
+            *occupying[1:],  # all but its first, which is on who leads
             or_(*near),
         )
     )
@@ -248,7 +279,6 @@ def load_trainer_facts(
                 session_id=row.id,
             )
         )
-    return facts, names
 
 
 def _count_months(

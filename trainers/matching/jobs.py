@@ -11,7 +11,7 @@ from trainers.claims import claim
 from trainers.extensions import db
 from trainers.links import absolute_url
 from trainers.matching.models import Offer, OfferStatus
-from trainers.matching.services import expire_offers
+from trainers.matching.offers import expire_offers
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from trainers.links import absolute_url
 from trainers.matching import booking, shadowing
 from trainers.matching.booking import Verdict, session_venue
 from trainers.matching.locks import lock_request
-from trainers.matching.models import OfferStatus
+from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.notice import check_notice, flag, tell_office
-from trainers.matching.services import (
+from trainers.matching.offers import (
     end_wait_unless_at,
     offer_request,
     withdraw_pending_offers,
@@ -209,22 +209,7 @@ def reschedule(
     time. The new time becomes the one the group settled on; no proposed time
     is removed. Inside the notice window it needs `confirmed`.
     """
-    training_session = sessions.booked_session_of(training_request.id)
-    if training_session is None:
-        raise DomainError(
-            "Only a booked session can be rescheduled; edit the request instead."
-        )
-    shadow_ids = [shadow.trainer_id for shadow in training_session.shadows]
-    booking.hold(training_request, [training_session.trainer_id, *shadow_ids], now)
-    db.session.refresh(training_session)
-    if (
-        training_request.status != RequestStatus.BOOKED
-        or training_session.status != SessionStatus.BOOKED
-    ):
-        raise DomainError(
-            "This session changed while you were choosing. Reload the page to see "
-            "it as it is now."
-        )
+    training_session = _held_booked_session(training_request, now)
     if starts_at <= now:
         raise DomainError("Choose a time in the future.", field="slot")
     if (starts_at, ends_at) == (training_session.starts_at, training_session.ends_at):
@@ -245,20 +230,9 @@ def reschedule(
         calendar.send_invites(training_session, "session_moved", by=by, reason=reason)
         made = []
     else:
-        sessions.cancel_session(training_session, moved + why, now)
-        training_request.move_to(RequestStatus.SUBMITTED, now)
-        training_request.note(
-            "rescheduled",
-            f"{moved}{why}. {verdict.name} can't do it ({verdict.reasons}), so was "
-            "released and matching re-opened",
-            by,
-            now,
-            is_short,
+        made = _release_trainer(
+            training_request, training_session, verdict, moved + why, by, now, is_short
         )
-        db.session.flush()
-        made = offer_request(training_request, now, skip_statuses=())
-        # After matching, so the group is told what it found.
-        calendar.send_invites(training_session, "session_cancelled", by=by)
     if is_short:
         tell_office(training_request, f"Rescheduled at short notice: {moved}")
     return Rescheduled(
@@ -268,6 +242,59 @@ def reschedule(
         request_status=training_request.status,
         offers_made=len(made),
     )
+
+
+def _held_booked_session(
+    training_request: TrainingRequest, now: datetime
+) -> TrainingSession:
+    """The request's booked session, held at the booking gate with its trainer
+    and shadowing trainers, and read again. Raises DomainError when there is
+    none, or when it changed meanwhile."""
+    training_session = sessions.booked_session_of(training_request.id)
+    if training_session is None:
+        raise DomainError(
+            "Only a booked session can be rescheduled; edit the request instead."
+        )
+    shadow_ids = [shadow.trainer_id for shadow in training_session.shadows]
+    booking.hold(training_request, [training_session.trainer_id, *shadow_ids], now)
+    db.session.refresh(training_session)
+    if (
+        training_request.status != RequestStatus.BOOKED
+        or training_session.status != SessionStatus.BOOKED
+    ):
+        raise DomainError(
+            "This session changed while you were choosing. Reload the page to see "
+            "it as it is now."
+        )
+    return training_session
+
+
+def _release_trainer(
+    training_request: TrainingRequest,
+    training_session: TrainingSession,
+    verdict: Verdict,
+    moved: str,
+    by: User,
+    now: datetime,
+    is_short: bool,
+) -> list[Offer]:
+    """The trainer can't do the new time: their session is cancelled, and
+    matching re-opens with everyone asked again. Returns the offers made."""
+    sessions.cancel_session(training_session, moved, now)
+    training_request.move_to(RequestStatus.SUBMITTED, now)
+    training_request.note(
+        "rescheduled",
+        f"{moved}. {verdict.name} can't do it ({verdict.reasons}), so was "
+        "released and matching re-opened",
+        by,
+        now,
+        is_short,
+    )
+    db.session.flush()
+    made = offer_request(training_request, now, skip_statuses=())
+    # After matching, so the group is told what it found.
+    calendar.send_invites(training_session, "session_cancelled", by=by)
+    return made
 
 
 def _settle(training_request: TrainingRequest, starts_at: datetime, ends_at) -> None:

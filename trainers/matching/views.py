@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 
 from trainers.auth.access import office_required
 from trainers.extensions import db
-from trainers.matching import planning, services, shadowing
+from trainers.matching import answers, offers, services, shadowing
 from trainers.matching.forms import (
     AcceptForm,
     AssignForm,
@@ -14,6 +14,7 @@ from trainers.matching.forms import (
     OfferToForm,
 )
 from trainers.matching.models import OfferStatus
+from trainers.matching.planning import plans
 from trainers.requests.queries import get_request_for
 from trainers.timeutil import format_datetime, utcnow
 from trainers.viewhelpers import attempt, read_only
@@ -29,7 +30,7 @@ def offer(offer_id: int):
 
 
 def _offer_page(offer_id: int, decline_form: DeclineForm | None = None):
-    found = services.offer_as_shown(current_user, offer_id, utcnow())
+    found = answers.offer_as_shown(current_user, offer_id, utcnow())
     is_pending = found.status == OfferStatus.PENDING
     return render_template(
         "matching/offer.html",
@@ -45,8 +46,8 @@ def _offer_page(offer_id: int, decline_form: DeclineForm | None = None):
 @login_required
 def other_times(offer_id: int):
     try:
-        offer, times = services.other_times(offer_id, current_user, utcnow())
-    except services.OfferUnavailable as error:
+        offer, times = answers.other_times(offer_id, current_user, utcnow())
+    except answers.OfferUnavailable as error:
         flash(error.message, "info")
         return redirect(url_for(".offer", offer_id=offer_id))
     return render_template(
@@ -66,13 +67,13 @@ def accept(offer_id: int):
         return redirect(url_for(".other_times", offer_id=offer_id))
     tried = attempt(
         lambda: (
-            services.accept_offer(
+            answers.accept_offer(
                 offer_id, current_user, utcnow(), slot_id=form.slot_id.data
             ).id
         ),
-        handles=(services.OfferAlreadyTaken,),
+        handles=(answers.OfferAlreadyTaken,),
     )
-    if isinstance(tried.error, services.OfferAlreadyTaken):
+    if isinstance(tried.error, answers.OfferAlreadyTaken):
         return render_template("matching/offer_taken.html", message=tried.error.message)
     if not tried.done:
         return redirect(url_for(".offer", offer_id=offer_id))
@@ -87,7 +88,7 @@ def decline(offer_id: int):
     form = DeclineForm()
     if form.validate_on_submit():
         tried = attempt(
-            lambda: services.decline_offer(
+            lambda: answers.decline_offer(
                 offer_id, current_user, form.reason.data or "", utcnow()
             )
         )
@@ -210,12 +211,12 @@ def withdraw(offer_id: int):
 @bp.route("/office/plan")
 @office_required
 def plan():
-    best, greedy = planning.compare_plans(utcnow())
+    best, greedy = plans.compare_plans(utcnow())
     return render_template(
         "matching/plan.html",
         plan=best,
         greedy=greedy,
-        rows=planning.plan_rows(best),
+        rows=plans.plan_rows(best),
         apply_url=url_for(".apply_plan"),
     )
 
@@ -225,7 +226,7 @@ def plan():
 def apply_plan():
     now = utcnow()
     # Planned afresh: anything that changed since the page was drawn is seen.
-    applied = planning.apply_plan(planning.plan_open_requests(now), current_user, now)
+    applied = plans.apply_plan(plans.plan_open_requests(now), current_user, now)
     db.session.commit()
     made = len(applied.offers)
     flash(f"{made} offer{'' if made == 1 else 's'} made.", "success")
@@ -253,4 +254,4 @@ def qualify(trainer_id: int, topic_id: int):
 @bp.app_template_filter("answer_by")
 def answer_by(made_at):
     """When an offer made then must be answered by (templates: made_at|answer_by)."""
-    return services.answer_by(made_at)
+    return offers.answer_by(made_at)

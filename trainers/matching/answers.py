@@ -1,0 +1,266 @@
+"""A trainer's offer: its page, and answering it (accept, at its time or another
+proposed one, or decline).
+
+Every function flushes and leaves the commit to the caller. Races are settled by
+the database, never by memory: every booking passes the booking gate (booking.py),
+which locks the trainer's profile row and then the request's before anything is
+checked, so the request's state read after it is the one the booking changes; a
+partial unique index (one booked session per request) and an exclusion
+constraint (no trainer in two sessions at once) back it up.
+"""
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy.orm import aliased, joinedload
+
+from trainers.auth.models import User
+from trainers.errors import DomainError, NotFound
+from trainers.extensions import db
+from trainers.matching import booking
+from trainers.matching.booking import TrainerNotFree
+from trainers.matching.locks import lock_request
+from trainers.matching.models import Offer, OfferStatus
+from trainers.matching.offers import book_request, offer_request
+from trainers.network.models import Group, Topic
+from trainers.requests.models import (
+    RequestSlot,
+    RequestStatus,
+    TrainingRequest,
+    matching_slot,
+)
+from trainers.sessions.models import TrainingSession
+from trainers.statements import AnyViewer, built_once
+from trainers.timeutil import format_datetime
+
+logger = logging.getLogger(__name__)
+
+
+class OfferUnavailable(DomainError):
+    """The offer can no longer be answered; the message says why, kindly."""
+
+
+class OfferAlreadyTaken(OfferUnavailable):
+    """Another trainer accepted first (or the request closed meanwhile)."""
+
+    def __init__(self):
+        super().__init__(
+            "Another trainer has already taken this session. Thank you for offering "
+            "your time: there will be others."
+        )
+
+
+def get_offer_for(trainer: User, offer_id: int) -> Offer:
+    """An offer made to this trainer (the office may see any). Raises NotFound."""
+    offer = db.session.scalar(_offer_with_request(offer_id, trainer))
+    if offer is None:
+        raise NotFound()
+    return offer
+
+
+def _offer_with_request(offer_id: int, viewer: User) -> Select:
+    # With the slot, group and topic that answering an offer reads and mails,
+    # rather than a query for each.
+    return (
+        select(Offer)
+        .options(
+            joinedload(Offer.slot),
+            joinedload(Offer.training_request).joinedload(TrainingRequest.group),
+            joinedload(Offer.training_request).joinedload(TrainingRequest.topic),
+        )
+        .where(Offer.id == offer_id, Offer.visible_to(viewer))
+    )
+
+
+def offer_as_shown(trainer: User, offer_id: int, now: datetime) -> Row:
+    """The offer made to this trainer (the office may see any) as its page shows
+    it, read as a row rather than entities: its id, trainer_id, status,
+    created_at and reasons, slot_starts_at and slot_ends_at, topic_name and
+    group_name, the request's is_online, venue_postcode, expected_attendance,
+    accessibility_needs and notes, and `other_times`: how many other times
+    still to come it could be taken at. Raises NotFound otherwise."""
+    # A Core row on the session's connection: the ORM's execute adds nothing
+    # here but its own cost.
+    found = (
+        db.session.connection()
+        .execute(
+            _offer_shown(trainer.is_office),
+            {"offer_id": offer_id, "now": now, "viewer_id": trainer.id},
+        )
+        .one_or_none()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@built_once
+def _offer_shown(is_office: bool) -> Select:
+    other = aliased(RequestSlot)
+    return (
+        select(
+            Offer.id,
+            Offer.trainer_id,
+            Offer.status,
+            Offer.created_at,
+            Offer.reasons,
+            select(func.count(other.id))
+            .where(
+                other.request_id == Offer.request_id,
+                other.id != Offer.slot_id,
+                other.starts_at > bindparam("now"),
+                matching_slot(other),
+            )
+            .scalar_subquery()
+            .label("other_times"),
+            RequestSlot.starts_at.label("slot_starts_at"),
+            RequestSlot.ends_at.label("slot_ends_at"),
+            Topic.name.label("topic_name"),
+            Group.name.label("group_name"),
+            TrainingRequest.is_online,
+            TrainingRequest.venue_postcode,
+            TrainingRequest.expected_attendance,
+            TrainingRequest.accessibility_needs,
+            TrainingRequest.notes,
+        )
+        .join(Offer.slot)
+        .join(Offer.training_request)
+        .join(TrainingRequest.topic)
+        .join(TrainingRequest.group)
+        .where(
+            Offer.id == bindparam("offer_id"), Offer.visible_to(AnyViewer(is_office))
+        )
+    )
+
+
+def _ensure_bookable(training_request: TrainingRequest, statuses) -> None:
+    """Raises unless the request, held, is in one of `statuses`: cancelled
+    meanwhile, or taken by someone else."""
+    if training_request.status in statuses:
+        return
+    if training_request.status == RequestStatus.CANCELLED:
+        raise OfferUnavailable(
+            "The group has just cancelled this request. Thank you for offering "
+            "your time."
+        )
+    raise OfferAlreadyTaken()
+
+
+def accept_offer(
+    offer_id: int, trainer: User, now: datetime, slot_id: int | None = None
+) -> TrainingSession:
+    """Book the session for the trainer who accepts first, at the offered time or
+    (`slot_id`) another of the request's proposed times they can do.
+
+    Raises NotFound (not their offer), OfferUnavailable (answered, expired or
+    withdrawn, or the time has passed), OfferAlreadyTaken (someone was quicker)
+    or DomainError (not free then, or not one of the times). Withdraws the other
+    pending offers and tells their trainers.
+    """
+    offer = db.session.scalar(_offer_with_request(offer_id, trainer))
+    # Only the trainer it was made to answers it, not the office who may see it.
+    if offer is None or offer.trainer_id != trainer.id:
+        raise NotFound()
+    _ensure_pending(offer)
+    training_request = offer.training_request
+    slot = offer.slot if slot_id is None else _other_time(training_request, slot_id)
+    if slot.starts_at <= now:
+        raise OfferUnavailable("This session's time has already passed.")
+    try:
+        booking.admit(training_request, trainer.id, slot.starts_at, slot.ends_at, now)
+    except TrainerNotFree as error:
+        raise DomainError(
+            f"You can no longer take this session: {error.verdict.reasons}. Update "
+            "your profile, or decline the offer so it can go to someone else."
+        ) from None
+    # Holding the request now: the trainer may have answered meanwhile.
+    db.session.refresh(offer)
+    _ensure_pending(offer)
+    _ensure_bookable(training_request, (RequestStatus.OFFERED,))
+    offer.answer(OfferStatus.ACCEPTED, now)
+    detail = f"{trainer.name} accepted and is booked"
+    if slot.id != offer.slot_id:
+        offer.slot_id = slot.id
+        detail += f" for {format_datetime(slot.starts_at)}, another proposed time"
+    training_session = book_request(training_request, slot, trainer.id, now)
+    training_request.note("booked", detail, trainer, now)
+    db.session.flush()
+    return training_session
+
+
+def other_times(
+    offer_id: int, trainer: User, now: datetime
+) -> tuple[Offer, list[tuple[RequestSlot, booking.Verdict]]]:
+    """The trainer's pending offer and the request's other times still to come
+    that it could be taken at instead, each with whether they can do it.
+    Raises NotFound (not their offer) or OfferUnavailable (answered)."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.trainer_id != trainer.id:
+        raise NotFound()
+    _ensure_pending(offer)
+    training_request = offer.training_request
+    slots = [
+        slot
+        for slot in training_request.matching_slots
+        if slot.id != offer.slot_id and slot.starts_at > now
+    ]
+    verdicts = booking.judge_times(
+        training_request, trainer.id, [(s.starts_at, s.ends_at) for s in slots]
+    )
+    return offer, list(zip(slots, verdicts, strict=True))
+
+
+def _other_time(training_request: TrainingRequest, slot_id: int) -> RequestSlot:
+    slot = next((s for s in training_request.matching_slots if s.id == slot_id), None)
+    if slot is None:
+        raise DomainError(
+            "Choose one of the request's proposed times.", field="slot_id"
+        )
+    return slot
+
+
+def _ensure_pending(offer: Offer) -> None:
+    if offer.status == OfferStatus.PENDING:
+        return
+    if offer.status == OfferStatus.WITHDRAWN:
+        status = offer.training_request.status
+        if status in (RequestStatus.BOOKED, RequestStatus.DELIVERED):
+            raise OfferAlreadyTaken()
+        if status == RequestStatus.CANCELLED:
+            raise OfferUnavailable(
+                "The group cancelled this request, so the offer was withdrawn. Thank "
+                "you for offering your time."
+            )
+        raise OfferUnavailable(
+            "The national office withdrew this offer, or the request changed since "
+            "it was made. Thank you for offering your time."
+        )
+    messages = {
+        OfferStatus.ACCEPTED: "You have already accepted this offer: the session is yours.",
+        OfferStatus.DECLINED: "You declined this offer, so it has gone to other trainers.",
+        OfferStatus.EXPIRED: "This offer expired before it was answered, so it has gone "
+        "to other trainers.",
+    }
+    raise OfferUnavailable(messages[offer.status])
+
+
+def decline_offer(offer_id: int, trainer: User, reason: str, now: datetime) -> Offer:
+    """Decline an offer; when nobody is left waiting, the next candidates are asked."""
+    offer = get_offer_for(trainer, offer_id)
+    if offer.trainer_id != trainer.id:
+        raise NotFound()
+    lock_request(offer.training_request)
+    db.session.refresh(offer)
+    _ensure_pending(offer)
+    offer.answer(OfferStatus.DECLINED, now)
+    offer.response_note = reason.strip()[:500] or None
+    training_request = offer.training_request
+    detail = f"{trainer.name} declined" + (
+        f": {offer.response_note}" if offer.response_note else ""
+    )
+    training_request.note("declined", detail, trainer, now)
+    db.session.flush()
+    offer_request(training_request, now)
+    logger.info("Offer %s declined by trainer %s", offer.id, trainer.id)
+    return offer

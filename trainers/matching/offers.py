@@ -1,0 +1,301 @@
+"""A request's offers: made to the best candidates until enough are waiting,
+expired unanswered and made again, and closed when the request is booked.
+
+Every function flushes and leaves the commit to the caller.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from trainers import mail
+from trainers.auth.models import User
+from trainers.calendar import services as calendar
+from trainers.extensions import db
+from trainers.links import absolute_url
+from trainers.matching.candidates import find_candidates
+from trainers.matching.locks import lock_request
+from trainers.matching.models import Offer, OfferStatus
+from trainers.requests.models import (
+    OPEN_STATUSES,
+    RequestSlot,
+    RequestStatus,
+    TrainingRequest,
+)
+from trainers.sessions import services as sessions
+from trainers.sessions.models import TrainingSession
+
+logger = logging.getLogger(__name__)
+
+# Marks an offer the office took back on purpose: that trainer is not asked again.
+WITHDRAWN_BY_OFFICE = "Withdrawn by the national office"
+
+
+def pending_offers(training_request: TrainingRequest) -> list[Offer]:
+    """The request's offers still waiting for an answer, with their trainers."""
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .options(joinedload(Offer.trainer))
+            .where(
+                Offer.request_id == training_request.id,
+                Offer.status == OfferStatus.PENDING,
+            )
+        )
+    )
+
+
+def offer_request(
+    training_request: TrainingRequest,
+    now: datetime,
+    by: User | None = None,
+    skip_statuses: tuple[str, ...] = (
+        OfferStatus.PENDING,
+        OfferStatus.ACCEPTED,
+        OfferStatus.DECLINED,
+        OfferStatus.EXPIRED,
+    ),
+) -> list[Offer]:
+    """Offer an open request to the best candidates until OFFERS_AT_ONCE are pending.
+
+    Trainers whose earlier offer for it is in `skip_statuses` are not asked
+    again. With nobody pending and nobody left, the request becomes unfilled.
+    """
+    lock_request(training_request)
+    if training_request.status not in OPEN_STATUSES:
+        return []
+    pending = pending_offers(training_request)
+    wanted = current_app.config["OFFERS_AT_ONCE"] - len(pending)
+    asked = _asked_before(training_request, skip_statuses)
+    made = []
+    if wanted > 0:
+        made = _offer_to_best(training_request, wanted, asked, now)
+    if made or pending:
+        training_request.move_to(RequestStatus.OFFERED, now)
+        if made:
+            names = ", ".join(offer.trainer.name for offer in made)
+            training_request.note("offered", f"Offered to {names}", by, now)
+    else:
+        _unfilled(training_request, by, now)
+    db.session.flush()
+    return made
+
+
+def _asked_before(
+    training_request: TrainingRequest, skip_statuses: tuple[str, ...]
+) -> set[int]:
+    """Trainers not to ask again: their offer for it is in `skip_statuses`, or
+    the office withdrew it."""
+    return set(
+        db.session.scalars(
+            select(Offer.trainer_id).where(
+                Offer.request_id == training_request.id,
+                Offer.status.in_(skip_statuses)
+                | (Offer.response_note == WITHDRAWN_BY_OFFICE),
+            )
+        )
+    )
+
+
+def _offer_to_best(
+    training_request: TrainingRequest, wanted: int, asked: set[int], now: datetime
+) -> list[Offer]:
+    """Offers to the `wanted` best candidates not `asked` before, best first."""
+    candidates = find_candidates(training_request, now, exclude_trainer_ids=asked)
+    return [
+        make_offer(
+            training_request,
+            candidate.trainer_id,
+            candidate.slot,
+            candidate.score,
+            candidate.reasons,
+            now,
+        )
+        for candidate in candidates.candidates[:wanted]
+    ]
+
+
+def _unfilled(
+    training_request: TrainingRequest, by: User | None, now: datetime
+) -> None:
+    """Nobody is waiting and nobody is left: the request is unfilled, and when it
+    was not already, its group and the office are told."""
+    was = training_request.status
+    training_request.move_to(RequestStatus.UNFILLED, now)
+    if was != RequestStatus.UNFILLED:
+        training_request.note(
+            "unfilled",
+            "No qualified trainer is free and near enough; the national office "
+            "will step in.",
+            by,
+            now,
+        )
+        logger.warning("Request %s is unfilled", training_request.id)
+        _tell_unfilled(training_request)
+
+
+def _tell_unfilled(training_request: TrainingRequest) -> None:
+    """The group's organisers and the office learn nobody could take it, and what
+    might change that."""
+    office = db.session.scalars(select(User).where(User.is_office, User.is_active))
+    link = absolute_url("requests.show", request_id=training_request.id)
+    for person in {
+        p.id: p for p in [*training_request.group.organisers, *office]
+    }.values():
+        mail.send_email(
+            person.email,
+            "request_unfilled",
+            person=person,
+            training_request=training_request,
+            link=link,
+        )
+
+
+def make_offer(
+    training_request: TrainingRequest,
+    trainer_id: int,
+    slot: RequestSlot,
+    score: float,
+    reasons: list[str],
+    now: datetime,
+) -> Offer:
+    """Offer the request's slot to the trainer, who is emailed. Flushes."""
+    offer = Offer(
+        request_id=training_request.id,
+        slot_id=slot.id,
+        trainer_id=trainer_id,
+        status=OfferStatus.PENDING,
+        score=score,
+        reasons=reasons,
+        created_at=now,
+    )
+    db.session.add(offer)
+    db.session.flush()
+    mail.send_email(
+        offer.trainer.email,
+        "offer",
+        offer=offer,
+        training_request=training_request,
+        slot=slot,
+        expires_at=answer_by(now),
+        link=absolute_url("matching.offer", offer_id=offer.id),
+    )
+    logger.info(
+        "Offer %s: request %s slot %s to trainer %s (score %s)",
+        offer.id,
+        training_request.id,
+        slot.id,
+        trainer_id,
+        score,
+    )
+    return offer
+
+
+def offer_lifetime() -> timedelta:
+    """How long an offer waits for an answer before it expires."""
+    return timedelta(hours=current_app.config["OFFER_EXPIRY_HOURS"])
+
+
+def answer_by(made_at: datetime) -> datetime:
+    """When an offer made at `made_at` expires unanswered."""
+    return made_at + offer_lifetime()
+
+
+def expire_offers(now: datetime) -> int:
+    """Expire offers unanswered for OFFER_EXPIRY_HOURS and ask the next candidates.
+
+    Idempotent: an offer already expired is never touched again. Returns how
+    many offers expired.
+    """
+    cutoff = now - offer_lifetime()
+    due = (Offer.status == OfferStatus.PENDING, Offer.created_at <= cutoff)
+    request_ids = db.session.scalars(
+        select(Offer.request_id).where(*due).distinct().order_by(Offer.request_id)
+    ).all()
+    by_request: dict[int, list[Offer]] = {}
+    for request_id in request_ids:
+        training_request = lock_request(db.session.get(TrainingRequest, request_id))
+        offers = db.session.scalars(
+            select(Offer)
+            .where(Offer.request_id == request_id, *due)
+            .execution_options(populate_existing=True)
+        ).all()
+        if not offers:
+            continue  # another run expired them first
+        for offer in offers:
+            offer.answer(OfferStatus.EXPIRED, now)
+        by_request[request_id] = offers
+        names = ", ".join(offer.trainer.name for offer in offers)
+        training_request.note("expired", f"No answer from {names}", None, now)
+        db.session.flush()
+        offer_request(training_request, now)
+    expired = sum(len(offers) for offers in by_request.values())
+    if expired:
+        logger.info("%s offers expired", expired)
+    return expired
+
+
+def book_request(
+    training_request: TrainingRequest, slot: RequestSlot, trainer_id: int, now: datetime
+) -> TrainingSession:
+    """Book the held request (booking.admit) at `slot` with the trainer: it moves
+    to booked, the other offers are withdrawn and everyone is told."""
+    continuing = end_wait_unless_at(
+        training_request, [(slot.starts_at, slot.ends_at)], now
+    )
+    training_request.move_to(RequestStatus.BOOKED, now)
+    training_session = sessions.book_session(
+        training_request,
+        trainer_id,
+        slot.starts_at,
+        slot.ends_at,
+        now,
+        continuing=continuing,
+    )
+    withdraw_pending_offers(training_request, now, tell_trainers=True)
+    _tell_booked(training_session)
+    return training_session
+
+
+def end_wait_unless_at(
+    training_request: TrainingRequest,
+    times: list[tuple[datetime, datetime]],
+    now: datetime,
+) -> TrainingSession | None:
+    """A handed-back session's event waits in the group's calendars for the next
+    trainer: returned while its time is one of `times` (a booking then carries it
+    on), else cancelled there."""
+    awaited = sessions.awaited_session_of(training_request.id)
+    if awaited is None or (awaited.starts_at, awaited.ends_at) in times:
+        return awaited
+    sessions.stop_awaiting(awaited, now)
+    calendar.send_invites(
+        awaited, "session_cancelled", people=calendar.organisers(awaited)
+    )
+    return None
+
+
+def withdraw_pending_offers(
+    training_request: TrainingRequest, now: datetime, tell_trainers: bool
+) -> list[Offer]:
+    """Withdraw every offer of the request still waiting, optionally telling each trainer."""
+    withdrawn = pending_offers(training_request)
+    for offer in withdrawn:
+        offer.answer(OfferStatus.WITHDRAWN, now)
+        if tell_trainers:
+            mail.send_email(
+                offer.trainer.email,
+                "offer_withdrawn",
+                offer=offer,
+                training_request=training_request,
+            )
+        logger.info("Offer %s withdrawn", offer.id)
+    db.session.flush()
+    return withdrawn
+
+
+def _tell_booked(training_session: TrainingSession) -> None:
+    calendar.send_invites(training_session, "session_booked")

@@ -1,0 +1,1 @@
+"""Planning every open request at once: plans.py is what callers use."""
