@@ -41,6 +41,7 @@ def test_a_crash_shows_the_500_page_and_saves_nothing(app):
     assert b"Something went wrong on our side" in response.data
     with app.app_context():
         assert db.session.scalars(select(Topic)).all() == []
+        db.session.remove()  # its connection back in the pool, which closes it
         db.engine.dispose()
 
 
