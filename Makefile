@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 # file's module fixtures (a browser journey's server) are built once, its steps in order.
 PARALLEL := -n auto --dist loadfile
 
-.PHONY: run test test-a-year-ahead install lint format calendar-parsers browser
+.PHONY: run test test-quick test-a-year-ahead install lint format calendar-parsers browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: install calendar-parsers browser
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
+
+## While you work: every test but the slow ones (real processes, browser journeys,
+## the crawl of every form, the benches); `make test` and CI run them all.
+test-quick: install
+	$(BIN)/pytest $(PARALLEL) -m "not slow" $(PYTEST_ARGS)
 
 ## Every test with the clock a year ahead (Debian's faketime): none may depend on today's date.
 test-a-year-ahead: install calendar-parsers browser

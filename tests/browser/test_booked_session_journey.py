@@ -45,7 +45,7 @@ from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
 from trainers.timeutil import LONDON, format_datetime, format_time, utcnow
 
-pytestmark = pytest.mark.journey
+pytestmark = [pytest.mark.journey, pytest.mark.slow]
 
 TOPIC = "Running a members' meeting"
 GROUP = "Bexhill Renters' Network"

@@ -32,7 +32,7 @@ from trainers.extensions import db
 from trainers.sessions.models import TrainingSession
 from trainers.timeutil import LONDON, format_datetime, format_time, utcnow
 
-pytestmark = pytest.mark.journey
+pytestmark = [pytest.mark.journey, pytest.mark.slow]
 
 TOPIC = "Door-knocking and canvassing"
 GROUP = "Hastings Tenants Union"

@@ -38,6 +38,8 @@ from trainers.scheduler.models import SchedulerLeader
 from trainers.sessions.models import TrainingSession
 from trainers.timeutil import format_datetime, utcnow
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)

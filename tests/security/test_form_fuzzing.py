@@ -19,6 +19,8 @@ from tests.security.fuzzing import (
     visitor_browser,
 )
 
+pytestmark = pytest.mark.slow
+
 # Kinds of form per visitor the crawler finds today; a broken crawler finds fewer.
 FORMS_FOUND_TODAY = 89
 
