@@ -224,6 +224,8 @@ class Shape:
 
 @dataclass
 class Network:
+    """The groups and trainers drawn, and the people named so far."""
+
     groups: list[LocalGroup]
     trainers: list[Trainer]
     people: People
@@ -283,6 +285,7 @@ class _Recruiter:
             self.in_region[group.place.region].append(n)
 
     def recruit(self, shape: Shape, given: tuple[Trainer, ...]) -> None:
+        """The `given` trainers, then the rest, shared out by the regions' groups."""
         regions = {
             region: len(self.in_region[region])
             for region in REGIONS
@@ -298,10 +301,14 @@ class _Recruiter:
             place = all_districts()[district]
             anchors[place.region, in_region[place.region]] = place
             in_region[place.region] += 1
-        online_only = self.rng.sample(
-            [slot for slot in slots if slot not in anchors],
-            round(shape.trainers * shape.online_only_share),
+        online_only = set(
+            self.rng.sample(
+                [slot for slot in slots if slot not in anchors],
+                round(shape.trainers * shape.online_only_share),
+            )
         )
+        # People sign up from everywhere at once, not a region at a time.
+        self.rng.shuffle(slots)
         for region, n in slots:
             radius = self._radius(region, (region, n) in online_only)
             anchor = anchors.get((region, n)) or self._uncovered(region)
@@ -324,7 +331,7 @@ class _Recruiter:
     def _trainer(self, home: Place, radius: int, shape: Shape) -> Trainer:
         rng = self.rng
         pool = [topic.name for topic in TOPICS if topic.is_online_capable or radius]
-        qualified = rng.sample(pool, rng.randint(2, 4))
+        qualified = rng.sample(pool, rng.randint(1, 3))
         others = [topic.name for topic in TOPICS if topic.name not in qualified]
         shadowing = rng.sample(others, 1) if rng.random() < 0.4 else []
         days_off = []
