@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 from trainers.auth.models import User
 from trainers.demo.moments import Moments
 from trainers.demo.network import TOPICS, Network, Trainer
-from trainers.geo import all_districts
+from trainers.geo import Place, all_districts
 from trainers.network.models import Group, Topic
 from trainers.profiles.models import (
     AvailabilityWindow,
@@ -98,7 +98,7 @@ class Accounts:
     def _organiser(self) -> User:
         return self._user(*self.network.people.draw(self.rng))
 
-    def _group(self, name: str, place) -> Group:
+    def _group(self, name: str, place: Place) -> Group:
         """A group and its one or two organisers."""
         group = Group(
             name=name,

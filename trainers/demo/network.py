@@ -118,8 +118,10 @@ LAST_NAMES = (
 DAY_OFF_NOTES = ("Holiday", "Away for work", "Family wedding", "Conference", "")
 EVENING_STARTS = (time(17, 30), time(18), time(18, 30))
 EVENING_ENDS = (time(21), time(21, 30))
-WEEKEND_STARTS = (time(9, 30), time(10))
-WEEKEND_ENDS = (time(13), time(16), time(17))
+DAYTIME_STARTS = (time(9, 30), time(10))
+DAYTIME_ENDS = (time(13), time(16), time(17))
+# Some trainers and groups are free in the daytime during the week too.
+WEEKDAY_DAYTIME_SHARE = 0.25
 # Tuesday to Thursday evenings and Saturdays are the popular times.
 WEEKDAY_WEIGHTS = (1, 2, 2, 2, 0.5, 3, 1.5)
 # Trainers there travel further: fewer of them, further apart.
@@ -366,9 +368,9 @@ def _windows(rng: random.Random) -> list[Window]:
         rng, dict(enumerate(WEEKDAY_WEIGHTS)), rng.choice((1, 2, 2, 3, 3, 4))
     )
     return [
-        (weekday, rng.choice(EVENING_STARTS), rng.choice(EVENING_ENDS))
-        if weekday < 5
-        else (weekday, rng.choice(WEEKEND_STARTS), rng.choice(WEEKEND_ENDS))
+        (weekday, rng.choice(DAYTIME_STARTS), rng.choice(DAYTIME_ENDS))
+        if weekday >= 5 or rng.random() < WEEKDAY_DAYTIME_SHARE
+        else (weekday, rng.choice(EVENING_STARTS), rng.choice(EVENING_ENDS))
         for weekday in sorted(weekdays)
     ]
 
@@ -386,8 +388,9 @@ def half_hours(opens: time, shuts: time, minutes: int) -> list[time]:
 
 def asking_time(rng: random.Random, day: date, minutes: int) -> time:
     """A start an organiser might propose on `day`: an evening that ends by half
-    past nine, or a weekend morning or afternoon."""
-    if day.weekday() >= 5:
+    past nine or, at weekends and now and then in the week, a morning or an
+    afternoon."""
+    if day.weekday() >= 5 or rng.random() < WEEKDAY_DAYTIME_SHARE:
         return rng.choice((time(10), time(10, 30), time(13), time(14)))
     latest = datetime.combine(day, time(21, 30)) - timedelta(minutes=minutes)
     starts = [
