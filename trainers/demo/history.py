@@ -21,7 +21,8 @@ from trainers.sessions.models import SessionStatus
 from trainers.timeutil import local_to_utc, to_local
 
 ONLINE_SHARE = 0.15  # of requests for a topic that can run online
-OPEN_STATUSES = (RequestStatus.SUBMITTED,) * 4 + (RequestStatus.UNFILLED,)
+# Of requests still open, four in five wait for offers and one is unfilled.
+OPEN_DRAW = (RequestStatus.SUBMITTED,) * 4 + (RequestStatus.UNFILLED,)
 
 
 @dataclass(eq=False)
@@ -137,7 +138,14 @@ class _Diary:
         trainer.reserve(starts_at)
         return self._session(group, trainer, topic, starts_at, ends_at)
 
-    def _session(self, group, trainer, topic, starts_at, ends_at) -> HeldSession:
+    def _session(
+        self,
+        group: LocalGroup,
+        trainer: Trainer,
+        topic: str,
+        starts_at: datetime,
+        ends_at: datetime,
+    ) -> HeldSession:
         """What became of it: most past sessions delivered, a few called off."""
         rng, now = self.rng, self.now
         requested_at = min(now, starts_at - timedelta(days=rng.randint(7, 60)))
@@ -186,7 +194,7 @@ def draw_unbooked(
         topic = rng.choice(TOPICS)
         luck = rng.random()
         if not past_days or luck < 0.3:
-            status = rng.choice(OPEN_STATUSES)
+            status = rng.choice(OPEN_DRAW)
             created_at = now - timedelta(minutes=rng.randint(60, 30 * 24 * 60))
             first, last = today + timedelta(days=3), today + timedelta(days=90)
         else:
