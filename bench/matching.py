@@ -9,7 +9,6 @@ named database is never touched. Prints `name: value` lines (bench/README.md).
 """
 
 import argparse
-import csv
 import logging
 import math
 import os
@@ -23,12 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as clock
-from importlib import resources
+from datetime import datetime, timedelta
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -40,9 +35,16 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
 from trainers import create_app  # noqa: E402
+from trainers.attendance.models import Attendance  # noqa: E402
 from trainers.auth.models import User  # noqa: E402
+from trainers.demo.history import (  # noqa: E402
+    HeldSession,
+    UnbookedRequest,
+    draw_sessions,
+    draw_unbooked,
+)
+from trainers.demo.network import TOPICS, Network, Shape, draw_network  # noqa: E402
 from trainers.extensions import db  # noqa: E402
-from trainers.geo import Place, all_districts  # noqa: E402
 from trainers.matching.candidates import find_candidates  # noqa: E402
 from trainers.matching.planning.plans import greedy_plan, plan_open_requests  # noqa: E402
 from trainers.network.models import Group, Topic  # noqa: E402
@@ -58,7 +60,7 @@ from trainers.requests.models import (  # noqa: E402
     TrainingRequest,
 )
 from trainers.sessions.models import SessionStatus, TrainingSession  # noqa: E402
-from trainers.timeutil import local_to_utc, to_local, utcnow  # noqa: E402
+from trainers.timeutil import to_local, utcnow  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -83,34 +85,8 @@ class Sizes:
         )
 
 
-# (name, minutes, can run online)
-TOPICS = (
-    ("Running a local campaign", 180, False),
-    ("Door-knocking and canvassing", 120, False),
-    ("Phone banking", 90, True),
-    ("Community organising", 180, False),
-    ("Leafleting that works", 90, False),
-    ("Social media and messaging", 120, True),
-    ("Running good meetings", 90, True),
-    ("Data protection for activists", 120, True),
-)
-# Weekly availability a volunteer might give: (weekdays, opens, closes).
-WINDOWS = (
-    (range(5), clock(17, 30), clock(21, 30)),
-    (range(5), clock(18), clock(22)),
-    (range(5), clock(9), clock(17)),
-    (range(5, 7), clock(9), clock(17)),
-    (range(5, 7), clock(10), clock(18)),
-)
-# When groups ask for a session: (weekdays, start times).
-REQUEST_TIMES = (
-    (range(5), (clock(18), clock(18, 30), clock(19))),
-    (range(5, 7), (clock(10), clock(11), clock(13), clock(14))),
-    (range(5), (clock(10), clock(14))),
-)
 PAST_DAYS, FUTURE_DAYS = 365, 90
-NEVER_TRAINED_SHARE = 0.15
-ONLINE_SHARE = 0.15
+NEVER_TRAINED = 0.15  # the share of groups never trained
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,49 +217,41 @@ def _database(url: str | None) -> Iterator[str]:
 
 def _build(sizes: Sizes, rng: random.Random, now: datetime) -> dict[str, int]:
     """Bulk-insert the network; returns the row counts worth printing."""
-    places = _weighted_places(rng, sizes.trainers + sizes.groups, sizes.region)
-    topic_rows = [
-        {"id": n, "name": name, "default_minutes": minutes, "is_online_capable": online}
-        for n, (name, minutes, online) in enumerate(TOPICS, start=1)
-    ]
-    trainers = _trainers(sizes, rng, places[: sizes.trainers], now)
-    groups = [
-        {
-            "id": n,
-            "name": f"Group {n} {place.district}",
-            "region": place.region,
-            "postcode_district": place.district,
-            "latitude": place.latitude,
-            "longitude": place.longitude,
-        }
-        for n, place in enumerate(places[sizes.trainers :], start=1)
-    ]
-    requests, slots, sessions = _history(sizes, rng, trainers, groups, now)
-    open_requests, open_slots = _open_requests(
-        sizes, rng, groups, now, len(requests), len(slots)
+    network = _network(rng, sizes.groups, sizes.trainers, sizes.region, now)
+    held = draw_sessions(
+        rng, network, sizes.sessions, now, (-PAST_DAYS, FUTURE_DAYS), NEVER_TRAINED
     )
-    _insert(Topic, topic_rows)
-    _insert(User, trainers["users"])
-    _insert(TrainerProfile, trainers["profiles"])
-    _insert(TrainerTopic, trainers["topics"])
-    _insert(AvailabilityWindow, trainers["windows"])
-    _insert(DayOff, trainers["days_off"])
-    _insert(Group, groups)
-    _insert(TrainingRequest, requests + open_requests)
-    _insert(RequestSlot, slots + open_slots)
-    _insert(TrainingSession, sessions)
+    unbooked = draw_unbooked(rng, network, sizes.open_requests, now)
+    tables = _rows(network, held, unbooked)
+    for model, rows in tables.items():
+        _insert(model, rows)
     db.session.commit()
     # As autovacuum would soon after such a load: the query planner needs the
     # tables' statistics to pick the indexes.
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return {
-        "trainers": len(trainers["users"]),
-        "groups": len(groups),
-        "sessions": len(sessions),
-        "open_requests": len(open_requests),
-        "open_slots": len(open_slots),
+        "trainers": len(network.trainers),
+        "groups": len(network.groups),
+        "sessions": len(held),
+        "open_requests": len(unbooked),
+        "open_slots": sum(len(request.slots) for request in unbooked),
     }
+
+
+def _network(
+    rng: random.Random, groups: int, trainers: int, region: str | None, now: datetime
+) -> Network:
+    """The demo's generator at bench size: a few trainers inactive, and addresses
+    no mail can reach."""
+    shape = Shape(
+        groups=groups,
+        trainers=trainers,
+        region=region,
+        inactive_share=0.02,
+        email_domain="bench.invalid",
+    )
+    return draw_network(rng, shape, to_local(now).date())
 
 
 def _insert(model, rows: list[dict]) -> None:
@@ -291,233 +259,203 @@ def _insert(model, rows: list[dict]) -> None:
         db.session.execute(insert(model), rows[start : start + 5000])
 
 
-def _weighted_places(rng: random.Random, count: int, region: str | None) -> list[Place]:
-    """Districts (of one region, if given) drawn in proportion to their number
-    of postcodes, that is roughly to people."""
-    districts = all_districts()
-    data = resources.files("trainers.geo").joinpath("data/uk_postcode_districts.csv")
-    with data.open(encoding="utf-8", newline="") as handle:
-        weights = {
-            r["outcode"]: int(r["postcode_count"] or 0) for r in csv.DictReader(handle)
-        }
-    names = [
-        name
-        for name, place in districts.items()
-        if weights.get(name) and region in (None, place.region)
-    ]
-    return [
-        districts[name]
-        for name in rng.choices(names, [weights[n] for n in names], k=count)
-    ]
+def _rows(
+    network: Network, held: list[HeldSession], unbooked: list[UnbookedRequest]
+) -> dict[type, list[dict]]:
+    """Every table's rows, by model in the order they are inserted. `ids` gives
+    each topic (by name), trainer and group its row's id."""
+    ids = {
+        **{topic.name: n for n, topic in enumerate(TOPICS, start=1)},
+        **{trainer: n for n, trainer in enumerate(network.trainers, start=1)},
+        **{group: n for n, group in enumerate(network.groups, start=1)},
+    }
+    return {
+        Topic: [
+            {
+                "id": ids[topic.name],
+                "name": topic.name,
+                "summary": topic.summary,
+                "default_minutes": topic.minutes,
+                "is_online_capable": topic.is_online_capable,
+            }
+            for topic in TOPICS
+        ],
+        **_trainer_rows(network, ids),
+        Group: [
+            {
+                "id": ids[group],
+                "name": group.name,
+                "region": group.place.region,
+                "postcode_district": group.place.district,
+                "latitude": group.place.latitude,
+                "longitude": group.place.longitude,
+            }
+            for group in network.groups
+        ],
+        **_history_rows(held, unbooked, ids),
+    }
 
 
-def _trainers(sizes, rng, places, now) -> dict[str, list[dict]]:
-    rows: dict[str, list[dict]] = defaultdict(list)
-    window_id = day_off_id = 0
-    for n, place in enumerate(places, start=1):
-        rows["users"].append(
+def _history_rows(
+    held: list[HeldSession], unbooked: list[UnbookedRequest], ids: dict
+) -> dict[type, list[dict]]:
+    """Requests, their slots, sessions and attendance, each row's id following
+    its creation time, as a real database's would."""
+    requests, slots, sessions, attendances = [], [], [], []
+    for asked in held + unbooked:
+        requests.append(_request_row(asked, ids))
+        slots += [
+            {"request": requests[-1], "starts_at": starts_at, "ends_at": ends_at}
+            for starts_at, ends_at in _slots_of(asked)
+        ]
+        if isinstance(asked, HeldSession):
+            sessions.append(_session_row(asked, requests[-1], ids))
+            if asked.status == SessionStatus.DELIVERED:
+                attendances.append(_attendance_row(asked, sessions[-1]))
+    _number_in_order(requests, "created_at")
+    _number_in_order(sessions, "created_at")
+    for row in slots + sessions:
+        row["request_id"] = row.pop("request")["id"]
+    for row in sessions:
+        row["ical_uid"] = f"{row['id']}@bench"
+    for row in attendances:
+        row["session_id"] = row.pop("session")["id"]
+    slots.sort(key=lambda row: row["request_id"])
+    for n, row in enumerate(slots, start=1):
+        row["id"] = n
+    attendances.sort(key=lambda row: row["session_id"])
+    return {
+        TrainingRequest: requests,
+        RequestSlot: slots,
+        TrainingSession: sessions,
+        Attendance: attendances,
+    }
+
+
+def _trainer_rows(network: Network, ids: dict) -> dict[type, list[dict]]:
+    """Each trainer's account, profile, topics, weekly windows and days off."""
+    tables: dict[type, list[dict]] = defaultdict(list)
+    for trainer in network.trainers:
+        n = ids[trainer]
+        tables[User].append(
             {
                 "id": n,
-                "email": f"trainer{n}@bench.invalid",
-                "name": f"Trainer {n}",
+                "email": trainer.email,
+                "name": trainer.name,
                 "password_hash": "!",
-                "is_active": rng.random() > 0.02,
+                "is_active": trainer.is_active,
             }
         )
-        rows["profiles"].append(
+        tables[TrainerProfile].append(
             {
                 "user_id": n,
-                "home_district": place.district,
-                "latitude": place.latitude,
-                "longitude": place.longitude,
-                "region": place.region,
-                "travel_radius_km": rng.randint(10, 80),
-                "monthly_cap": rng.randint(1, 4),
+                "home_district": trainer.place.district,
+                "latitude": trainer.place.latitude,
+                "longitude": trainer.place.longitude,
+                "region": trainer.place.region,
+                "travel_radius_km": trainer.radius_km,
+                "monthly_cap": trainer.cap,
             }
         )
-        for topic_id in rng.sample(range(1, len(TOPICS) + 1), rng.randint(1, 3)):
-            level = "shadowing" if rng.random() < 0.1 else "qualified"
-            rows["topics"].append(
-                {"trainer_id": n, "topic_id": topic_id, "level": level}
+        tables[TrainerTopic] += [
+            {"trainer_id": n, "topic_id": ids[name], "level": level}
+            for names, level in (
+                (trainer.qualified, "qualified"),
+                (trainer.shadowing, "shadowing"),
             )
-        days = rng.sample(range(7), rng.randint(1, 4))
-        for weekday in days:
-            choices = [w for w in WINDOWS if weekday in w[0]]
-            _, opens, closes = rng.choice(choices)
-            window_id += 1
-            rows["windows"].append(
-                {
-                    "id": window_id,
-                    "trainer_id": n,
-                    "weekday": weekday,
-                    "start_time": opens,
-                    "end_time": closes,
-                }
-            )
-        if rng.random() < 0.3:
-            first = to_local(now).date() + timedelta(days=rng.randint(-120, 120))
-            day_off_id += 1
-            rows["days_off"].append(
-                {
-                    "id": day_off_id,
-                    "trainer_id": n,
-                    "first_on": first,
-                    "last_on": first + timedelta(days=rng.randint(0, 13)),
-                    "note": "",
-                }
-            )
-    return rows
-
-
-def _history(sizes, rng, trainers, groups, now):
-    """Booked and delivered sessions, each with its request and slot, placed
-    inside the trainer's windows, within reach and under their monthly cap."""
-    qualified: dict[int, set[int]] = defaultdict(set)
-    for row in trainers["topics"]:
-        if row["level"] == "qualified":
-            qualified[row["trainer_id"]].add(row["topic_id"])
-    windows: dict[int, list[dict]] = defaultdict(list)
-    for row in trainers["windows"]:
-        windows[row["trainer_id"]].append(row)
-    profiles = trainers["profiles"]
-    reach = _in_reach(profiles, groups)
-    caps = {p["user_id"]: p["monthly_cap"] for p in profiles}
-    served = rng.sample(groups, round(len(groups) * (1 - NEVER_TRAINED_SHARE)))
-    weights = [rng.paretovariate(1.5) for _ in served]
-    today = to_local(now).date()
-    per_month: dict[tuple[int, int, int], int] = defaultdict(int)
-    busy_days: set[tuple[int, date]] = set()
-    requests, slots, sessions = [], [], []
-    attempts = 0
-    while len(sessions) < sizes.sessions and attempts < sizes.sessions * 20:
-        attempts += 1
-        group = rng.choices(served, weights)[0]
-        topic_id = rng.randint(1, len(TOPICS))
-        nearby = [t for t in reach[group["id"]] if topic_id in qualified[t]]
-        if not nearby:
-            continue
-        trainer_id = rng.choice(nearby)
-        window = rng.choice(windows[trainer_id])
-        day = today + timedelta(days=rng.randint(-PAST_DAYS, FUTURE_DAYS))
-        day += timedelta(days=(window["weekday"] - day.weekday()) % 7)
-        minutes = TOPICS[topic_id - 1][1]
-        month = (trainer_id, day.year, day.month)
-        if (trainer_id, day) in busy_days or per_month[month] >= caps[trainer_id]:
-            continue
-        starts_at = local_to_utc(day, window["start_time"])
-        ends_at = starts_at + timedelta(minutes=minutes)
-        if starts_at <= now < ends_at:
-            continue
-        busy_days.add((trainer_id, day))
-        per_month[month] += 1
-        n = len(sessions) + 1
-        delivered = ends_at < now
-        requests.append(
+            for name in names
+        ]
+        tables[AvailabilityWindow] += [
             {
-                "id": n,
-                "group_id": group["id"],
-                "topic_id": topic_id,
-                "status": RequestStatus.DELIVERED
-                if delivered
-                else RequestStatus.BOOKED,
-                "is_online": False,
-                "venue_postcode": group["postcode_district"],
-                "venue_district": group["postcode_district"],
-                "venue_latitude": group["latitude"],
-                "venue_longitude": group["longitude"],
-                "expected_attendance": rng.randint(5, 40),
-                "created_at": starts_at - timedelta(days=rng.randint(14, 60)),
-                "status_changed_at": starts_at - timedelta(days=7),
+                "trainer_id": n,
+                "weekday": weekday,
+                "start_time": opens,
+                "end_time": shuts,
             }
-        )
-        slots.append(
-            {"id": n, "request_id": n, "starts_at": starts_at, "ends_at": ends_at}
-        )
-        sessions.append(
-            {
-                "id": n,
-                "request_id": n,
-                "trainer_id": trainer_id,
-                "group_id": group["id"],
-                "topic_id": topic_id,
-                "status": SessionStatus.DELIVERED
-                if delivered
-                else SessionStatus.BOOKED,
-                "starts_at": starts_at,
-                "ends_at": ends_at,
-                "is_online": False,
-                "venue_postcode": group["postcode_district"],
-                "venue_latitude": group["latitude"],
-                "venue_longitude": group["longitude"],
-                "ical_uid": f"{uuid.UUID(int=rng.getrandbits(128))}@bench",
-            }
-        )
-    return requests, slots, sessions
+            for weekday, opens, shuts in trainer.windows
+        ]
+        tables[DayOff] += [
+            {"trainer_id": n, "first_on": first, "last_on": last, "note": note}
+            for first, last, note in trainer.days_off
+        ]
+    for model in (AvailabilityWindow, DayOff):
+        for n, row in enumerate(tables[model], start=1):
+            row["id"] = n
+    return tables
 
 
-def _in_reach(profiles: list[dict], groups: list[dict]) -> dict[int, list[int]]:
-    """For each group, the trainers whose radius reaches it (flat-earth, for data)."""
-    lat = np.array([p["latitude"] for p in profiles])
-    lon = np.array([p["longitude"] for p in profiles])
-    radius = np.array([p["travel_radius_km"] for p in profiles])
-    ids = np.array([p["user_id"] for p in profiles])
-    reach = {}
-    for group in groups:
-        dy = (lat - group["latitude"]) * 111.2
-        dx = (
-            (lon - group["longitude"])
-            * 111.2
-            * math.cos(math.radians(group["latitude"]))
-        )
-        reach[group["id"]] = ids[dx * dx + dy * dy <= radius * radius].tolist()
-    return reach
+def _request_row(asked: HeldSession | UnbookedRequest, ids: dict) -> dict:
+    """The request behind a session, or one never booked."""
+    place = asked.group.place
+    online = isinstance(asked, UnbookedRequest) and asked.is_online
+    row = {
+        "group_id": ids[asked.group],
+        "topic_id": ids[asked.topic],
+        "is_online": online,
+        "venue_postcode": None if online else place.district,
+        "venue_district": None if online else place.district,
+        "venue_latitude": None if online else place.latitude,
+        "venue_longitude": None if online else place.longitude,
+        "expected_attendance": asked.expected_attendance,
+    }
+    if isinstance(asked, UnbookedRequest):
+        return row | {
+            "status": asked.status,
+            "created_at": asked.created_at,
+            "status_changed_at": asked.created_at,
+        }
+    return row | {
+        "status": RequestStatus(asked.status.value),
+        "created_at": asked.requested_at,
+        "status_changed_at": asked.booked_at,
+        "first_booked_at": asked.booked_at,
+        "hours_to_booking": (asked.booked_at - asked.requested_at)
+        // timedelta(hours=1),
+    }
 
 
-def _open_requests(sizes, rng, groups, now, first_request, first_slot):
-    requests, slots = [], []
-    today = to_local(now).date()
-    for n in range(first_request + 1, first_request + sizes.open_requests + 1):
-        group = rng.choice(groups)
-        topic_id = rng.randint(1, len(TOPICS))
-        _, minutes, can_be_online = TOPICS[topic_id - 1]
-        online = can_be_online and rng.random() < ONLINE_SHARE
-        requests.append(
-            {
-                "id": n,
-                "group_id": group["id"],
-                "topic_id": topic_id,
-                "status": rng.choice(
-                    (RequestStatus.SUBMITTED,) * 4 + (RequestStatus.UNFILLED,)
-                ),
-                "is_online": online,
-                "venue_postcode": None if online else group["postcode_district"],
-                "venue_district": None if online else group["postcode_district"],
-                "venue_latitude": None if online else group["latitude"],
-                "venue_longitude": None if online else group["longitude"],
-                "expected_attendance": rng.randint(5, 40),
-                "created_at": now - timedelta(minutes=rng.randint(60, 30 * 24 * 60)),
-                "status_changed_at": now - timedelta(minutes=30),
-            }
-        )
-        days, starts = rng.choice(REQUEST_TIMES)
-        taken = set()
-        for _ in range(rng.randint(1, 5)):
-            day = today + timedelta(days=rng.randint(3, FUTURE_DAYS))
-            day += timedelta(days=(rng.choice(days) - day.weekday()) % 7)
-            start = rng.choice(starts)
-            if (day, start) in taken:
-                continue
-            taken.add((day, start))
-            starts_at = local_to_utc(day, start)
-            slots.append(
-                {
-                    "id": first_slot + len(slots) + 1,
-                    "request_id": n,
-                    "starts_at": starts_at,
-                    "ends_at": starts_at + timedelta(minutes=minutes),
-                }
-            )
-    return requests, slots
+def _slots_of(asked: HeldSession | UnbookedRequest) -> list[tuple[datetime, datetime]]:
+    if isinstance(asked, UnbookedRequest):
+        return asked.slots
+    return [(asked.starts_at, asked.ends_at)]
+
+
+def _session_row(session: HeldSession, request: dict, ids: dict) -> dict:
+    place = session.group.place
+    return {
+        "request": request,
+        "trainer_id": ids[session.trainer],
+        "group_id": ids[session.group],
+        "topic_id": ids[session.topic],
+        "status": session.status,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "is_online": False,
+        "venue_postcode": place.district,
+        "venue_latitude": place.latitude,
+        "venue_longitude": place.longitude,
+        "created_at": session.booked_at,
+        "updated_at": session.booked_at,
+    }
+
+
+def _attendance_row(session: HeldSession, session_row: dict) -> dict:
+    recorded_at = session.ends_at + timedelta(hours=20)
+    return {
+        "session": session_row,
+        "headcount": session.headcount,
+        "people_count": session.people_count,
+        "recorded_at": recorded_at,
+        "updated_at": recorded_at,
+        "rating": session.rating,
+    }
+
+
+def _number_in_order(rows: list[dict], key: str) -> None:
+    """Ids in the order of `key`, as the database would have given them."""
+    rows.sort(key=lambda row: row[key])
+    for n, row in enumerate(rows, start=1):
+        row["id"] = n
 
 
 if __name__ == "__main__":

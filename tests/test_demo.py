@@ -9,8 +9,9 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tests.coverage.kept import kept, recounted
-from trainers import create_app, demo
+from trainers import create_app
 from trainers.auth.models import User
+from trainers.demo import loading
 from trainers.extensions import db
 from trainers.geo import REGIONS, all_districts, distance_km
 from trainers.matching.models import Offer, OfferStatus
@@ -335,13 +336,13 @@ def test_a_failure_part_way_leaves_the_database_as_it_was(
     loaded, run_demo, monkeypatch
 ):
     before = row_counts()
-    load = demo.load_demo
+    load = loading.load_demo
 
     def load_then_fail(now, seed):
         load(now, seed)
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(demo, "load_demo", load_then_fail)
+    monkeypatch.setattr(loading, "load_demo", load_then_fail)
     result = run_demo("--reset")
     assert result.exit_code != 0
     assert isinstance(result.exception, RuntimeError)

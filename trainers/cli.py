@@ -6,8 +6,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
-from trainers import demo, scheduler
+from trainers import scheduler
 from trainers.coverage.summary import rebuild
+from trainers.demo import accounts, loading
 from trainers.extensions import db
 from trainers.models import delete_everything
 from trainers.timeutil import utcnow
@@ -96,7 +97,7 @@ def coverage_rebuild() -> None:
 @click.option(
     "--seed",
     type=int,
-    default=demo.SEED,
+    default=loading.SEED,
     show_default=True,
     help="The same seed on the same day builds the same data.",
 )
@@ -109,7 +110,7 @@ def demo_command(reset: bool, if_empty: bool, seed: int) -> None:
         raise click.ClickException(
             "The database has no tables yet. Run `flask --app wsgi db upgrade` first."
         )
-    if not reset and demo.has_users():
+    if not reset and loading.has_users():
         if if_empty:
             click.echo("Demo data not loaded: the database already has users.")
             return
@@ -120,7 +121,7 @@ def demo_command(reset: bool, if_empty: bool, seed: int) -> None:
     try:
         if reset:
             delete_everything()
-        summary = demo.load_demo(utcnow(), seed)
+        summary = loading.load_demo(utcnow(), seed)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -128,7 +129,7 @@ def demo_command(reset: bool, if_empty: bool, seed: int) -> None:
     _print_logins(summary)
 
 
-def _print_logins(summary: demo.DemoSummary) -> None:
+def _print_logins(summary: loading.DemoSummary) -> None:
     states = ", ".join(
         f"{count} {status}" for status, count in summary.requests.items()
     )
@@ -138,12 +139,12 @@ def _print_logins(summary: demo.DemoSummary) -> None:
     )
     click.echo(
         f"\nSign in at {current_app.config['BASE_URL']} with the password "
-        f"{demo.PASSWORD}:"
+        f"{accounts.PASSWORD}:"
     )
     roles = {
-        demo.OFFICE_EMAIL: "national office",
-        demo.ORGANISER_EMAIL: "organiser of " + "; ".join(summary.organiser_groups),
-        demo.TRAINER_EMAIL: "trainer based in TN34 (Hastings)",
+        accounts.OFFICE_EMAIL: "national office",
+        accounts.ORGANISER_EMAIL: "organiser of " + "; ".join(summary.organiser_groups),
+        accounts.TRAINER_EMAIL: "trainer based in TN34 (Hastings)",
     }
     for email, role in roles.items():
         click.echo(f"  {email:<24} {role}")
