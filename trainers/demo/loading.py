@@ -58,7 +58,7 @@ def load_demo(now: datetime, seed: int = SEED) -> DemoSummary:
 
     Deterministic for a seed and a day. Flushes; the caller commits.
     """
-    rng = random.Random(seed)  # noqa: S311 - made-up data, no secret
+    rng = random.Random(seed)
     moments = Moments(rng, to_local(now).date())
     trainer = demo_trainer(moments)
     network = draw_network(rng, SHAPE, moments.today, given=(trainer,))
@@ -77,7 +77,7 @@ def load_demo(now: datetime, seed: int = SEED) -> DemoSummary:
     # Drawn last, so attendance never shifts the network a seed gives. Attendance
     # rows need the sessions' and people's ids; rosters need theirs.
     attendances, rosters = attendance.record(
-        random.Random(rng.getrandbits(64)),  # noqa: S311 - as above
+        random.Random(rng.getrandbits(64)),
         outcomes.deliveries,
     )
     db.session.add_all(attendances)
