@@ -20,8 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from trainers.network.models import Group, Topic
-from trainers.requests.models import RequestStatus, TrainingRequest
-from trainers.requests.services import (
+from trainers.requests.details import (
     MAX_ACCESSIBILITY,
     MAX_ADDRESS,
     MAX_ATTENDANCE,
@@ -29,6 +28,7 @@ from trainers.requests.services import (
     MAX_NOTES,
     MAX_REASON,
 )
+from trainers.requests.models import RequestStatus, TrainingRequest
 from trainers.requests.slots import MAX_SLOTS, SlotRow, slot_field
 from trainers.timeutil import to_local
 from trainers.viewhelpers import CONFIRM_LABEL, strip_whitespace

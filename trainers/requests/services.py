@@ -4,10 +4,7 @@ Every function that changes something flushes and leaves the commit to the calle
 """
 
 import logging
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from operator import attrgetter
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import (
@@ -21,8 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from trainers.auth.models import User
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.geo import UnknownPostcode, format_postcode, locate
 from trainers.network.models import Group, Topic
+from trainers.requests.details import (
+    MAX_REASON,
+    Details,
+    apply_details,
+    changes_between,
+    check_choice,
+    checked_details,
+    clean,
+)
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
     OPEN_STATUSES,
@@ -32,40 +37,11 @@ from trainers.requests.models import (
     matching_slot,
     request_start,
 )
-from trainers.requests.slots import MAX_SLOTS, Slot
+from trainers.requests.slots import Slot
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import format_datetime
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTENDANCE = 500
-MAX_ADDRESS = 500
-MAX_ACCESSIBILITY = 1000
-MAX_NOTES = 2000
-MAX_REASON = 500
-MAX_MEETING_URL = 500
-
-
-@dataclass(frozen=True)
-class _Venue:
-    # Named as the request's columns so it can be copied onto one.
-    is_online: bool
-    venue_postcode: str | None = None
-    venue_district: str | None = None
-    venue_latitude: float | None = None
-    venue_longitude: float | None = None
-    venue_address: str = ""
-    meeting_url: str | None = None
-
-
-@dataclass(frozen=True)
-class _Details:
-    topic: Topic
-    slots: list[Slot]
-    venue: _Venue
-    expected_attendance: int
-    accessibility_needs: str
-    notes: str
 
 
 def create_request(
@@ -97,8 +73,8 @@ def create_request(
         raise DomainError(
             f"{group.name} is no longer active, so it cannot ask for training."
         )
-    _check_choice(topic, slots)
-    details = _validate(
+    check_choice(topic, slots)
+    details = checked_details(
         topic,
         slots,
         is_online=is_online,
@@ -122,7 +98,7 @@ def create_request(
         created_at=now,
         status_changed_at=now,
     )
-    _apply(training_request, details)
+    apply_details(training_request, details)
     try:
         # A savepoint: the same form sent twice at once loses here, not at commit.
         with db.session.begin_nested():
@@ -249,8 +225,8 @@ def update_request(
     Flushes; the caller commits.
     """
     ensure_editable(training_request)
-    _check_choice(topic, slots)
-    details = _validate(
+    check_choice(topic, slots)
+    details = checked_details(
         topic,
         slots,
         is_online=is_online,
@@ -288,7 +264,7 @@ def change_booked_request(
             f"This request is {training_request.status}: only a booked session's "
             "details can be changed here."
         )
-    details = _validate(
+    details = checked_details(
         training_request.topic,
         [(slot.starts_at, slot.ends_at) for slot in training_request.slots],
         is_online=training_request.is_online,
@@ -303,12 +279,12 @@ def change_booked_request(
 
 
 def _save_changes(
-    training_request: TrainingRequest, details: "_Details", by: User, now: datetime
+    training_request: TrainingRequest, details: "Details", by: User, now: datetime
 ) -> list[str]:
-    changes = _changes(training_request, details)
+    changes = changes_between(training_request, details)
     if not changes:
         return []
-    _apply(training_request, details)
+    apply_details(training_request, details)
     training_request.note("edited", "; ".join(changes), by, now)
     db.session.flush()
     # Slots were edited in memory; reload them in their stored order when next read.
@@ -332,7 +308,7 @@ def cancel_request(
     or the reason is blank. Flushes; the caller commits.
     """
     ensure_cancellable(training_request)
-    reason = _clean(reason)
+    reason = clean(reason)
     if not reason:
         raise DomainError("Say why the request is being cancelled.", field="reason")
     if len(reason) > MAX_REASON:
@@ -386,162 +362,6 @@ def is_short_notice_at(
         and first_slot_starts_at is not None
         and first_slot_starts_at - now < timedelta(days=days)
     )
-
-
-def _check_choice(topic: Topic, slots: list[Slot]) -> None:
-    """The topic and times a group chooses: an offered topic, 1 to MAX_SLOTS times."""
-    if not topic.is_active:
-        raise DomainError(
-            f"{topic.name} is no longer offered. Choose another topic.",
-            field="topic_id",
-        )
-    if not 1 <= len(slots) <= MAX_SLOTS:
-        raise DomainError(f"Propose between 1 and {MAX_SLOTS} time slots.")
-
-
-def _validate(
-    topic: Topic,
-    slots: list[Slot],
-    *,
-    is_online: bool,
-    venue_postcode: str | None,
-    venue_address: str | None,
-    meeting_url: str | None,
-    expected_attendance: int,
-    accessibility_needs: str | None,
-    notes: str | None,
-) -> _Details:
-    if not 1 <= expected_attendance <= MAX_ATTENDANCE:
-        raise DomainError(
-            f"Expected attendance must be between 1 and {MAX_ATTENDANCE} people.",
-            field="expected_attendance",
-        )
-    return _Details(
-        topic=topic,
-        slots=sorted(slots),
-        venue=_venue(topic, is_online, venue_postcode, venue_address, meeting_url),
-        expected_attendance=expected_attendance,
-        accessibility_needs=_clean(accessibility_needs),
-        notes=_clean(notes),
-    )
-
-
-def _venue(
-    topic: Topic,
-    is_online: bool,
-    postcode: str | None,
-    address: str | None,
-    meeting_url: str | None,
-) -> _Venue:
-    if is_online:
-        if not topic.is_online_capable:
-            raise DomainError(
-                f"{topic.name} cannot be run online. Choose a venue, or a topic that "
-                "can run online.",
-                field="is_online",
-            )
-        return _Venue(is_online=True, meeting_url=_meeting_url(meeting_url))
-    if not (postcode or "").strip():
-        raise DomainError(
-            "Enter the venue's postcode (or choose online if the topic allows it).",
-            field="venue_postcode",
-        )
-    try:
-        place = locate(postcode)
-    except UnknownPostcode as error:
-        raise DomainError(error.message, field="venue_postcode") from error
-    address = _clean(address)
-    if not address:
-        raise DomainError(
-            "Enter the venue's address, so the trainer can find it.",
-            field="venue_address",
-        )
-    return _Venue(
-        is_online=False,
-        venue_postcode=format_postcode(postcode),
-        venue_district=place.district,
-        venue_latitude=place.latitude,
-        venue_longitude=place.longitude,
-        venue_address=address,
-    )
-
-
-def _meeting_url(url: str | None) -> str | None:
-    """An online session's meeting link: https, with a host, or none yet."""
-    url = (url or "").strip()
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if (
-        parts.scheme.lower() != "https"
-        or not parts.hostname
-        or any(char.isspace() or char < " " for char in url)
-        or len(url) > MAX_MEETING_URL
-    ):
-        raise DomainError(
-            "Enter the meeting's full https address, as your video call service "
-            "gives it, such as https://meet.example.org/abc-defg.",
-            field="meeting_url",
-        )
-    return url
-
-
-def _changes(training_request: TrainingRequest, details: _Details) -> list[str]:
-    changes = []
-    if details.topic.id != training_request.topic_id:
-        changes.append(
-            f"topic from {training_request.topic.name} to {details.topic.name}"
-        )
-    if set(details.slots) != {(s.starts_at, s.ends_at) for s in training_request.slots}:
-        changes.append("slots changed")
-    old_place, new_place = _place(training_request), _place(details.venue)
-    if old_place != new_place:
-        changes.append(f"venue from {old_place} to {new_place}")
-    elif details.venue.venue_address != training_request.venue_address:
-        changes.append("address changed")
-    if details.venue.meeting_url != training_request.meeting_url:
-        changes.append(
-            "meeting link added"
-            if training_request.meeting_url is None
-            else "meeting link changed"
-        )
-    if details.expected_attendance != training_request.expected_attendance:
-        changes.append(
-            f"expected attendance from {training_request.expected_attendance} to "
-            f"{details.expected_attendance}"
-        )
-    if details.accessibility_needs != training_request.accessibility_needs:
-        changes.append("accessibility needs changed")
-    if details.notes != training_request.notes:
-        changes.append("notes changed")
-    return changes
-
-
-def _place(venue: _Venue | TrainingRequest) -> str:
-    return "online" if venue.is_online else venue.venue_postcode or ""
-
-
-def _apply(training_request: TrainingRequest, details: _Details) -> None:
-    training_request.topic = details.topic
-    for name, value in asdict(details.venue).items():
-        setattr(training_request, name, value)
-    training_request.expected_attendance = details.expected_attendance
-    training_request.accessibility_needs = details.accessibility_needs
-    training_request.notes = details.notes
-    # Keep slots that stay (offers may point at them); drop and add the rest.
-    wanted = set(details.slots)
-    for slot in list(training_request.slots):
-        if (slot.starts_at, slot.ends_at) not in wanted:
-            training_request.slots.remove(slot)
-    kept = {(slot.starts_at, slot.ends_at) for slot in training_request.slots}
-    for starts_at, ends_at in sorted(wanted - kept):
-        training_request.slots.append(RequestSlot(starts_at=starts_at, ends_at=ends_at))
-    training_request.slots.sort(key=attrgetter("starts_at"))
-
-
-def _clean(text: str | None) -> str:
-    """Trimmed text with tidy line ends; lines are kept for addresses and notes."""
-    return "\n".join(line.rstrip() for line in (text or "").strip().splitlines())
 
 
 def _plural(count: int, noun: str) -> str:
