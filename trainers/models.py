@@ -4,6 +4,7 @@ empties them all."""
 import logging
 
 from trainers.attendance.models import Attendance, Attendee
+from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.calendar.models import CalendarFeed
 from trainers.coverage.models import CoverageChange, CoverageMonth
@@ -12,7 +13,6 @@ from trainers.extensions import db
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.outbox.models import OutboxMessage
-from trainers.privacy.models import AuditEntry
 from trainers.profiles.models import (
     AvailabilityWindow,
     DayOff,

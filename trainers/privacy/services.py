@@ -14,7 +14,9 @@ from datetime import date, datetime, time
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from trainers import audit
 from trainers.attendance.models import Attendance, Attendee
+from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.auth.services import ROLE_NAMES, find_user_by_email, normalise_email
 from trainers.calendar.models import CalendarFeed
@@ -23,9 +25,7 @@ from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic
 from trainers.network.services import get_person
 from trainers.outbox.models import OutboxMessage
-from trainers.privacy import audit
-from trainers.privacy.audit import actor_label, address_ref, subject_label
-from trainers.privacy.models import AuditEntry
+from trainers.privacy.audit_log import actor_label, address_ref, subject_label
 from trainers.requests.models import RequestEvent, TrainingRequest
 from trainers.sessions.models import SessionShadow, TrainingSession
 from trainers.timeutil import format_date, format_datetime
