@@ -13,8 +13,8 @@ from trainers.attendance.models import Attendance, Attendee
 from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.calendar.models import CalendarFeed
+from trainers.coverage.dashboard.report import CoverageReport, topic_names
 from trainers.coverage.filters import make_filters
-from trainers.coverage.services import CoverageReport, topic_names
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
