@@ -94,22 +94,20 @@ def _bookings(
     decided = sum(states[status] for status in DECIDED)
     unfilled = states[RequestStatus.UNFILLED]
     return [
-        Figure(
+        _time_to_booking(
             "booking_median_days",
             "Time to booking, median",
-            _days(delay.median) if delay else None,
-            _duration(delay.median) if delay else "none booked",
+            delay.median if delay else None,
             "For requests made in the range that were ever booked: from the "
             "request to its first booking (a trainer accepting, or the office "
             "assigning), in whole hours. Half took less, half more. Requests "
             "made late in the range may not be booked yet, and are left out "
             "until they are.",
         ),
-        Figure(
+        _time_to_booking(
             "booking_p90_days",
             "Time to booking, 90th percentile",
-            _days(delay.p90) if delay else None,
-            _duration(delay.p90) if delay else "none booked",
+            delay.p90 if delay else None,
             "Nine in ten of those bookings came at least this quickly. Both "
             "percentiles interpolate between the nearest two requests (as "
             "PostgreSQL's percentile_cont does).",
@@ -124,6 +122,14 @@ def _bookings(
             "out), the share left unfilled: nobody could take them.",
         ),
     ]
+
+
+def _time_to_booking(
+    key: str, label: str, hours: float | None, how_counted: str
+) -> Figure:
+    if hours is None:
+        return Figure(key, label, None, "none booked", how_counted)
+    return Figure(key, label, _days(hours), _duration(hours), how_counted)
 
 
 def _load(load: LoadSpread) -> list[Figure]:
