@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from trainers import create_app  # noqa: E402
 from trainers.auth.models import User  # noqa: E402
-from trainers.coverage.exports import EXPORTS  # noqa: E402
+from trainers.coverage.dashboard.exports import EXPORTS  # noqa: E402
 from trainers.coverage.filters import default_filters  # noqa: E402
 from trainers.coverage.summary import fold_changes  # noqa: E402
 from trainers.demo.history import draw_sessions, draw_unbooked  # noqa: E402
@@ -221,9 +221,12 @@ def _time_exports(browser) -> None:
 
 def _time_cold_spots(now: datetime) -> None:
     try:
-        from trainers.coverage.coldspots import cold_spots
+        from trainers.coverage.recruiting.coldspots import cold_spots
     except ImportError:
-        _say("cold_spots_ms", "n/a (trainers.coverage.coldspots not there yet)")
+        _say(
+            "cold_spots_ms",
+            "n/a (trainers.coverage.recruiting.coldspots not there yet)",
+        )
         return
     filters = default_filters(to_local(now).date())
     cold_spots(filters, now)  # warm: districts and caches loaded once per process

@@ -4,15 +4,15 @@ empties them all."""
 import logging
 
 from trainers.attendance.models import Attendance, Attendee
+from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.calendar.models import CalendarFeed
-from trainers.coverage.models import CoverageChange, CoverageMonth
+from trainers.coverage.models import CoverageChange, CoverageMonth, WeeklyDigest
 from trainers.coverage.summary import rebuild
 from trainers.extensions import db
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.outbox.models import OutboxMessage
-from trainers.privacy.models import AuditEntry
 from trainers.profiles.models import (
     AvailabilityWindow,
     DayOff,
@@ -20,7 +20,7 @@ from trainers.profiles.models import (
     TrainerTopic,
 )
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
-from trainers.scheduler.models import SchedulerJob, SchedulerLeader, WeeklyDigest
+from trainers.scheduler.models import SchedulerJob, SchedulerLeader
 from trainers.sessions.models import SessionShadow, TrainingSession
 
 __all__ = [

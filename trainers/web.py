@@ -44,8 +44,8 @@ def init_app(app: Flask) -> None:
     from trainers.auth.views import bp as auth_bp
     from trainers.calendar.views import bp as calendar_bp
     from trainers.cli import register_commands
-    from trainers.coverage.recruiting_views import bp as recruiting_bp
-    from trainers.coverage.views import bp as coverage_bp
+    from trainers.coverage.dashboard.views import bp as coverage_bp
+    from trainers.coverage.recruiting.views import bp as recruiting_bp
     from trainers.home.views import bp as home_bp
     from trainers.matching.views import bp as matching_bp
     from trainers.network.views import bp as network_bp

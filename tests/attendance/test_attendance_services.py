@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from trainers.attendance import services
 from trainers.attendance.models import Attendance, Attendee
 from trainers.attendance.roster_csv import InvalidPerson, RosterFileError
+from trainers.audit import AuditEntry
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
-from trainers.privacy.models import AuditEntry
 from trainers.requests.models import RequestEvent, RequestStatus
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow

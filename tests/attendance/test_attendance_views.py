@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from trainers.attendance import services
 from trainers.attendance.models import Attendance, Attendee
+from trainers.audit import AuditEntry
 from trainers.calendar.feed_links import start_feed
 from trainers.extensions import db
 from trainers.home.services import trainer_standing
-from trainers.privacy.models import AuditEntry
 from trainers.requests.models import RequestStatus, TrainingRequest
 from trainers.sessions import jobs
 from trainers.sessions.models import SessionStatus, TrainingSession

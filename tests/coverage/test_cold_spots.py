@@ -7,8 +7,8 @@ import pytest
 
 from tests.coverage.downloads import fetch, rows_of
 from tests.statements import statements_to_show
-from trainers.coverage.coldspots import cold_spots
 from trainers.coverage.filters import make_filters
+from trainers.coverage.recruiting.coldspots import cold_spots
 from trainers.extensions import db
 from trainers.geo import distance_km, locate
 from trainers.network.models import Group

@@ -5,14 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.coverage.coverage_world import INJECTED, NOW, build_world
+from trainers.coverage.dashboard.report import CoverageReport, topic_names
+from trainers.coverage.dashboard.values import Recency, months_in, recency
 from trainers.coverage.filters import make_filters
-from trainers.coverage.services import (
-    CoverageReport,
-    Recency,
-    months_in,
-    recency,
-    topic_names,
-)
 
 
 @pytest.fixture

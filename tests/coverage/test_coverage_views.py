@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from tests.coverage.coverage_world import ATTENDEE, INJECTED, at, build_world
 from tests.coverage.downloads import rows_of
-from trainers.coverage.exports import EXPORTS
+from trainers.coverage.dashboard.exports import EXPORTS
 from trainers.extensions import db
 from trainers.network.models import Group
 from trainers.requests.models import TrainingRequest

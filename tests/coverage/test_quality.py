@@ -9,7 +9,7 @@ from tests.coverage.downloads import fetch, rows_of
 from tests.statements import statements_to_show
 from trainers.auth.models import Invitation
 from trainers.coverage.filters import make_filters
-from trainers.coverage.quality import QueueQuery, queue_export, queue_pages
+from trainers.coverage.quality.queues import QueueQuery, queue_export, queue_pages
 from trainers.extensions import db
 from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import TrainingRequest

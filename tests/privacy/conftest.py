@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from trainers import mail
+from trainers import audit, mail
 from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset
 from trainers.calendar import services as calendar
@@ -16,7 +16,6 @@ from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
 from trainers.outbox.models import OutboxMessage, OutboxStatus
 from trainers.outbox.services import deliver_outbox
-from trainers.privacy import audit
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import (
     RequestEvent,

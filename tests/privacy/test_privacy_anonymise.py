@@ -10,9 +10,9 @@ from sqlalchemy import event, func, select
 
 from trainers import scheduler
 from trainers.attendance.models import Attendance, Attendee
+from trainers.audit import AuditEntry
 from trainers.extensions import db
 from trainers.privacy.jobs import ANONYMISED, anonymise_attendees, retention_cutoff
-from trainers.privacy.models import AuditEntry
 
 SECOND = timedelta(seconds=1)
 

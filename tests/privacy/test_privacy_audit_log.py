@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from trainers import audit
+from trainers.audit import AuditEntry
 from trainers.extensions import db
-from trainers.privacy import audit, services
-from trainers.privacy.models import AuditEntry
+from trainers.privacy import audit_log, services
 
 DAY = datetime(2026, 6, 10, 12, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def log(people):
         DAY + timedelta(days=2),
         people.office,
         services.LOOKED_UP,
-        detail=f"address {audit.address_ref('bob@example.org')}; items held: 1",
+        detail=f"address {audit_log.address_ref('bob@example.org')}; items held: 1",
     )
     entry(DAY + timedelta(days=3), None, "anonymised attendees", detail="anonymised 4")
     db.session.commit()
@@ -93,15 +94,15 @@ def test_looking_at_the_log_is_logged_without_naming_anyone(log, client_for):
     )
     looks = db.session.execute(
         select(AuditEntry.actor_id, AuditEntry.detail)
-        .where(AuditEntry.action == audit.VIEWED_AUDIT)
+        .where(AuditEntry.action == audit_log.VIEWED_AUDIT)
         .order_by(AuditEntry.id)
     ).all()
     assert looks == [
-        (log.office.id, f"person {audit.address_ref('bob@example.org')}"),
+        (log.office.id, f"person {audit_log.address_ref('bob@example.org')}"),
         (log.office.id, f"action {services.VIEWED}, person a name"),
     ]
     # The page drawn does not start with the look that drew it.
-    assert shown(browser.get("/office/privacy/audit"))[0] == audit.VIEWED_AUDIT
+    assert shown(browser.get("/office/privacy/audit"))[0] == audit_log.VIEWED_AUDIT
 
 
 def test_the_log_is_paged(log, client_for):

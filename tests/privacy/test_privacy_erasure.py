@@ -10,16 +10,16 @@ from sqlalchemy import JSON, LargeBinary, String, func, select
 from tests.conftest import PASSWORD
 from tests.privacy.conftest import EMAIL, FUTURE, NAME, outbox_to, training_request
 from trainers.attendance.models import Attendance, Attendee
+from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.calendar.models import CalendarFeed
+from trainers.coverage.dashboard.report import CoverageReport, topic_names
 from trainers.coverage.filters import make_filters
-from trainers.coverage.services import CoverageReport, topic_names
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.matching.models import Offer, OfferStatus
 from trainers.outbox.models import OutboxMessage, OutboxStatus
 from trainers.privacy import erasure
-from trainers.privacy.models import AuditEntry
 from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.requests.models import RequestStatus, TrainingRequest
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from tests.privacy.conftest import EMAIL, NAME
 from trainers.attendance.models import Attendance, Attendee
+from trainers.audit import AuditEntry
 from trainers.extensions import db
-from trainers.privacy import audit, erasure, services
-from trainers.privacy.models import AuditEntry
+from trainers.privacy import audit_log, erasure, services
 
 # Every kind of data the fixture gives Alice, and how many of each.
 HELD = {
@@ -131,7 +131,7 @@ def test_an_address_without_an_account_is_found_exported_and_erased(
     ).one()
     # The log can be searched by the address, yet never holds it.
     assert looked_up.actor_id == office.id
-    assert audit.address_ref("bob@example.org") in looked_up.detail
+    assert audit_log.address_ref("bob@example.org") in looked_up.detail
     assert "bob" not in looked_up.detail
 
     download = browser.post(

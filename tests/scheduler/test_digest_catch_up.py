@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from trainers import scheduler
+from trainers.coverage.models import WeeklyDigest
 from trainers.extensions import db
 from trainers.requests.models import RequestSlot, TrainingRequest
-from trainers.scheduler.models import WeeklyDigest
 
 HOUR = timedelta(hours=1)
 SECOND = timedelta(seconds=1)

@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 
 from tests import calendar_parsers
 from trainers import scheduler
+from trainers.coverage.models import WeeklyDigest
 from trainers.extensions import db
 from trainers.matching import answers, lifecycle
 from trainers.matching.models import Offer, OfferStatus
@@ -24,7 +25,7 @@ from trainers.requests.models import (
     TrainingRequest,
 )
 from trainers.requests.slots import parse_slots
-from trainers.scheduler.models import SchedulerJob, WeeklyDigest
+from trainers.scheduler.models import SchedulerJob
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import format_datetime, to_local
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Row, func, select
 
+from trainers import audit
 from trainers.attendance import roster_csv
 from trainers.attendance.models import Attendance, Attendee
 from trainers.attendance.roster_csv import InvalidPerson, RosterRow, person_key
@@ -21,7 +22,6 @@ from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.matching.locks import lock_request
-from trainers.privacy import audit
 from trainers.requests.models import RequestStatus
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.sessions.services import get_session_for

@@ -1,16 +1,21 @@
-"""The coverage filters every dashboard table and export shares."""
+"""The coverage filters every dashboard table and export, the cold spots and the
+data-quality lists share, and reading them from a page's form."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NoReturn
 
+from flask import abort
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from trainers.errors import DomainError
 from trainers.geo import REGIONS
-from trainers.timeutil import local_to_utc
+from trainers.network.services import all_topics
+from trainers.timeutil import local_to_utc, to_local, utcnow
+from trainers.viewhelpers import show_error
 
 ALL = ""
 # Bounds that keep every date on the London clock and the month table readable.
@@ -137,4 +142,40 @@ def filters_from_form(form: CoverageFilterForm, today: date) -> CoverageFilters:
         form.region.data or None,
         # A blank choice passes the Optional validator untouched: spaces mean "all".
         int(topic) if (topic := (form.topic.data or "").strip()) else None,
+    )
+
+
+def read_filters(form: CoverageFilterForm, today: date) -> CoverageFilters | None:
+    """The filters a page's form (its topics set) asks for, or None with the
+    reasons put on the form."""
+    if not form.validate():
+        return None
+    try:
+        return filters_from_form(form, today)
+    except DomainError as error:
+        show_error(form, error)
+        return None
+
+
+def read_list_filters(form: CoverageFilterForm) -> CoverageFilters | None:
+    """The filters of the office's lists (cold spots, data quality), every topic
+    in the catalogue offered, or None with the reasons put on the form."""
+    form.set_topics((topic.id, topic.name) for topic in all_topics())
+    return read_filters(form, to_local(utcnow()).date())
+
+
+def refuse_download(form: CoverageFilterForm) -> NoReturn:
+    """A download asked for with bad filters: say what was wrong, change nothing."""
+    problems = [
+        f"{form[name].label.text}: {message}"
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    abort(400, description=" ".join(problems))
+
+
+def csv_filename(stem: str, filters: CoverageFilters) -> str:
+    """A download's file name: what it holds and the range's first and last days."""
+    return (
+        f"{stem}-{filters.first_day.isoformat()}-to-{filters.last_day.isoformat()}.csv"
     )

@@ -5,9 +5,11 @@ every change to a request, a session, an attendance or a group's region, in the
 same transaction; a scheduler job folds the changes into the monthly table. The
 dashboard reads the monthly table plus the changes not yet folded, so its answer
 is always exact, however long ago the last fold ran.
+
+And the weeks whose digest (trainers/coverage/digest.py) went out.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import String, event
 from sqlalchemy.orm import Mapped, mapped_column
@@ -60,6 +62,15 @@ class CoverageChange(_Counts, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[date]
+
+
+class WeeklyDigest(db.Model):
+    """One row per week whose digest went out: inserting it is the claim."""
+
+    __tablename__ = "weekly_digests"
+
+    week_of: Mapped[date] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime]
 
 
 # create_all (tests, benchmarks) installs the triggers, as the migration does.

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 
+from trainers import audit
 from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.auth.services import find_user_by_email, normalise_email
@@ -20,8 +21,7 @@ from trainers.matching.services import WITHDRAWN_BY_OFFICE, withdraw_offer
 from trainers.network.models import Group, Topic
 from trainers.network.services import get_person
 from trainers.outbox.models import OutboxMessage, OutboxStatus
-from trainers.privacy import audit
-from trainers.privacy.audit import address_ref
+from trainers.privacy.audit_log import address_ref
 from trainers.requests.models import RequestEvent, TrainingRequest
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 

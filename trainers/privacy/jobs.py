@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import select, update
 
+from trainers import audit
 from trainers.attendance.models import Attendee
 from trainers.extensions import db
-from trainers.privacy import audit
 from trainers.sessions.models import TrainingSession
 from trainers.timeutil import to_local
 

@@ -18,7 +18,14 @@ from wtforms import SelectChoice
 from trainers.auth.access import office_required
 from trainers.extensions import db
 from trainers.network.services import get_person
-from trainers.privacy import audit, erasure, services
+from trainers.privacy import erasure, services
+from trainers.privacy.audit_log import (
+    actor_label,
+    audit_actions,
+    audit_entries,
+    record_audit_view,
+    subject_label,
+)
 from trainers.privacy.forms import (
     ANY_ACTION,
     AuditFilterForm,
@@ -167,7 +174,7 @@ def _download(data: services.PersonalData, filename: str) -> Response:
 def audit_log():
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice(ANY_ACTION, "Anything")] + [
-        SelectChoice(action) for action in audit.audit_actions()
+        SelectChoice(action) for action in audit_actions()
     ]
     is_valid = form.validate()
     person = form.person.data if is_valid else None
@@ -180,7 +187,7 @@ def audit_log():
         "to": last.isoformat() if last else "",
     }
     page = db.paginate(
-        audit.audit_entries(
+        audit_entries(
             person,
             action,
             local_to_utc(first, time(0)) if first else None,
@@ -195,11 +202,11 @@ def audit_log():
         form=form,
         page=page,
         filters={name: value for name, value in filters.items() if value},
-        actor_label=audit.actor_label,
-        subject_label=audit.subject_label,
+        actor_label=actor_label,
+        subject_label=subject_label,
     )
     # Logged after the page is drawn, so the list never starts with this look.
-    audit.record_audit_view(
+    record_audit_view(
         current_user, person, {k: v for k, v in filters.items() if k != "person"}
     )
     db.session.commit()

@@ -22,10 +22,10 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from trainers.coverage.digest import weekly_digest
 from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
 from trainers.matching.jobs import expire, nudge_offers
-from trainers.network.jobs import weekly_digest
 from trainers.outbox.services import deliver_outbox
 from trainers.privacy.jobs import anonymise_attendees
 from trainers.scheduler.leader import LeaderLock, process_name

@@ -1,6 +1,6 @@
 """What the scheduler did: its leader and each job's last run, for people to read."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,12 +30,3 @@ class SchedulerJob(db.Model):
     last_outcome: Mapped[str | None] = mapped_column(Text)
     last_ok: Mapped[bool | None]
     next_run_at: Mapped[datetime | None]
-
-
-class WeeklyDigest(db.Model):
-    """One row per week whose digest went out: inserting it is the claim."""
-
-    __tablename__ = "weekly_digests"
-
-    week_of: Mapped[date] = mapped_column(primary_key=True)
-    sent_at: Mapped[datetime]

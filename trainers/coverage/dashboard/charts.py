@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from trainers.coverage.services import CoverageReport
+from trainers.coverage.dashboard.report import CoverageReport
 
 BAR = "#0b4f9c"
 HATCH = "#4a4a4f"

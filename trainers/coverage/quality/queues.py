@@ -12,8 +12,8 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import aliased
 
 from trainers.auth.models import Invitation, User
-from trainers.coverage.coldspots import is_open_request
 from trainers.coverage.filters import CoverageFilters
+from trainers.coverage.recruiting.coldspots import is_open_request
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.network.models import Group, Topic, group_organisers

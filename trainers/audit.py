@@ -1,4 +1,6 @@
-"""The audit log: who viewed or changed personal data, and when."""
+"""The audit log: who viewed or changed personal data, and when. Any feature
+that shows or changes someone's data records here, in the same transaction;
+the office reads the log in `trainers.privacy.audit_log`."""
 
 from datetime import datetime
 
@@ -35,3 +37,24 @@ class AuditEntry(db.Model):
 
     actor = relationship("User", foreign_keys=[actor_id])
     subject = relationship("User", foreign_keys=[subject_user_id])
+
+
+def record(
+    actor_id: int | None,
+    action: str,
+    *,
+    subject_user_id: int | None = None,
+    session_id: int | None = None,
+    detail: str = "",
+) -> AuditEntry:
+    """Add an audit entry to the current transaction (it lands with the change it logs)."""
+    entry = AuditEntry(
+        at=utcnow(),
+        actor_id=actor_id,
+        action=action,
+        subject_user_id=subject_user_id,
+        session_id=session_id,
+        detail=detail,
+    )
+    db.session.add(entry)
+    return entry

@@ -3,20 +3,13 @@
 from flask import Blueprint, render_template, request
 
 from trainers.auth.access import office_required
-from trainers.coverage import services
-from trainers.coverage.charts import dashboard_charts
-from trainers.coverage.exports import EXPORTS
-from trainers.coverage.filters import (
-    CoverageFilterForm,
-    CoverageFilters,
-    filters_from_form,
-)
-from trainers.coverage.map import coverage_map, legend
-from trainers.coverage.services import CoverageReport
+from trainers.coverage.dashboard.charts import dashboard_charts
+from trainers.coverage.dashboard.exports import EXPORTS
+from trainers.coverage.dashboard.map import coverage_map, legend
+from trainers.coverage.dashboard.report import CoverageReport, topic_names
+from trainers.coverage.filters import CoverageFilterForm, csv_filename, read_filters
 from trainers.csvexport import csv_response
-from trainers.errors import DomainError
 from trainers.timeutil import to_local, utcnow
-from trainers.viewhelpers import show_error
 
 bp = Blueprint("coverage", __name__, url_prefix="/office/coverage")
 
@@ -49,7 +42,9 @@ def export(table: str):
         return _refused(form)
     chosen = EXPORTS[table]
     return csv_response(
-        _filename(table, report.filters), chosen.header, chosen.rows(report)
+        csv_filename(f"coverage-{table}", report.filters),
+        chosen.header,
+        chosen.rows(report),
     )
 
 
@@ -62,15 +57,11 @@ for _table in EXPORTS:
 def _read() -> tuple[CoverageFilterForm, CoverageReport | None]:
     """The filter form from the query string and, if it holds, the report."""
     now = utcnow()
-    topics = services.topic_names()
+    topics = topic_names()
     form = CoverageFilterForm(request.args)
     form.set_topics(topics.items())
-    if not form.validate():
-        return form, None
-    try:
-        filters = filters_from_form(form, to_local(now).date())
-    except DomainError as error:
-        show_error(form, error)
+    filters = read_filters(form, to_local(now).date())
+    if filters is None:
         return form, None
     form.from_.data, form.to.data = filters.first_day, filters.last_day
     return form, CoverageReport(filters, now, topics)
@@ -78,7 +69,3 @@ def _read() -> tuple[CoverageFilterForm, CoverageReport | None]:
 
 def _refused(form: CoverageFilterForm):
     return render_template("coverage/dashboard.html", form=form, report=None), 400
-
-
-def _filename(table: str, filters: CoverageFilters) -> str:
-    return f"coverage-{table}-{filters.first_day}-to-{filters.last_day}.csv"

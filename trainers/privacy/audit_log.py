@@ -1,5 +1,5 @@
-"""The audit log: every view or change of someone's personal data, written
-with the change it logs, and read by the office."""
+"""The office reads the audit log (written by `trainers.audit.record`): by
+person, action and dates, with who acted and whose data in words."""
 
 import hashlib
 import hmac
@@ -9,36 +9,14 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from trainers.audit import AuditEntry, record
 from trainers.auth.models import User
 from trainers.auth.services import normalise_email
 from trainers.extensions import db
-from trainers.privacy.models import AuditEntry
-from trainers.timeutil import utcnow
 
 MAX_ACCOUNT_NUMBER = 2**31 - 1
 # Written here; the other actions by the features that view or change data.
 VIEWED_AUDIT = "viewed the audit log"
-
-
-def record(
-    actor_id: int | None,
-    action: str,
-    *,
-    subject_user_id: int | None = None,
-    session_id: int | None = None,
-    detail: str = "",
-) -> AuditEntry:
-    """Add an audit entry to the current transaction (it lands with the change it logs)."""
-    entry = AuditEntry(
-        at=utcnow(),
-        actor_id=actor_id,
-        action=action,
-        subject_user_id=subject_user_id,
-        session_id=session_id,
-        detail=detail,
-    )
-    db.session.add(entry)
-    return entry
 
 
 def address_ref(email: str) -> str:

@@ -12,8 +12,8 @@ from functools import cache
 
 from markupsafe import Markup, escape
 
-from trainers.coverage.charts import element, svg
-from trainers.coverage.services import GroupCoverage, Recency
+from trainers.coverage.dashboard.charts import element, svg
+from trainers.coverage.dashboard.values import GroupCoverage, Recency
 from trainers.geo import all_districts
 from trainers.timeutil import format_date
 

@@ -3,7 +3,8 @@
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from trainers.coverage.services import AreaRow, CoverageReport, Recency
+from trainers.coverage.dashboard.report import CoverageReport
+from trainers.coverage.dashboard.values import AreaRow, Recency
 from trainers.timeutil import to_local
 
 

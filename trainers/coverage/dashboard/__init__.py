@@ -1,0 +1,1 @@
+"""The office's coverage dashboard: figures, tables, charts, map and exports."""

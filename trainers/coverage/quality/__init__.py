@@ -1,0 +1,1 @@
+"""The data-quality lists: what the office should tidy."""

@@ -1,0 +1,1 @@
+"""Where to recruit: open demand no trainer reaches, and the districts to fix it."""
