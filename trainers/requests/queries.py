@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import (
     Row,
     Select,
+    Subquery,
     bindparam,
     case,
     func,
@@ -243,31 +244,15 @@ def _session_taking(details: Row) -> TakingSession | None:
 
 @built_once
 def _shown(is_office: bool) -> tuple[Select, Select]:
+    return _request_and_slots(is_office), _history()
+
+
+def _request_and_slots(is_office: bool) -> Select:
     # The request's columns come once per proposed slot (at most MAX_SLOTS), and
     # with them the session that took it: a row more, or columns more, cost
     # less than a statement more.
-    trainer = aliased(User)
-    taking = (
-        select(
-            TrainingSession.id,
-            TrainingSession.status,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            trainer.name.label("trainer_name"),
-        )
-        .join(trainer, trainer.id == TrainingSession.trainer_id)
-        .where(
-            TrainingSession.request_id == bindparam("request_id"),
-            TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
-        )
-        .order_by(
-            case((TrainingSession.status == SessionStatus.BOOKED, 0), else_=1),
-            TrainingSession.id.desc(),
-        )
-        .limit(1)
-        .subquery("taking")
-    )
-    request_and_slots = (
+    taking = _taking_session()
+    return (
         select(
             TrainingRequest.id,
             TrainingRequest.status,
@@ -304,7 +289,36 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
         )
         .order_by(RequestSlot.starts_at)
     )
-    history = (
+
+
+def _taking_session() -> Subquery:
+    # The session that took the request: its booked one, else the latest that
+    # delivered it.
+    trainer = aliased(User)
+    return (
+        select(
+            TrainingSession.id,
+            TrainingSession.status,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            trainer.name.label("trainer_name"),
+        )
+        .join(trainer, trainer.id == TrainingSession.trainer_id)
+        .where(
+            TrainingSession.request_id == bindparam("request_id"),
+            TrainingSession.status.in_((SessionStatus.BOOKED, SessionStatus.DELIVERED)),
+        )
+        .order_by(
+            case((TrainingSession.status == SessionStatus.BOOKED, 0), else_=1),
+            TrainingSession.id.desc(),
+        )
+        .limit(1)
+        .subquery("taking")
+    )
+
+
+def _history() -> Select:
+    return (
         select(
             RequestEvent.at,
             RequestEvent.action,
@@ -316,7 +330,6 @@ def _shown(is_office: bool) -> tuple[Select, Select]:
         .where(RequestEvent.request_id == bindparam("request_id"))
         .order_by(RequestEvent.at, RequestEvent.id)
     )
-    return request_and_slots, history
 
 
 def visible_requests(

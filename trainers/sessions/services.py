@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import (
     Row,
     Select,
+    Subquery,
     bindparam,
     exists,
     func,
@@ -257,28 +258,11 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
 
 @built_once
 def _shown(is_office: bool) -> Select:
-    # One statement. The page shows the session's attendance, so its columns come joined (headcount is NOT NULL:
-    # None means none yet). The session's columns come once for each
-    # shadowing trainer and organiser (a handful): a row more costs less than
-    # a statement more.
-    people = union_all(
-        select(
-            literal(False).label("is_organiser"),
-            User.name.label("person_name"),
-            User.email.label("person_email"),
-            User.phone.label("person_phone"),
-        )
-        .join(SessionShadow, SessionShadow.trainer_id == User.id)
-        .where(SessionShadow.session_id == bindparam("session_id")),
-        select(literal(True), User.name, User.email, User.phone)
-        .join(group_organisers, group_organisers.c.user_id == User.id)
-        .where(
-            group_organisers.c.group_id
-            == select(TrainingSession.group_id)
-            .where(TrainingSession.id == bindparam("session_id"))
-            .scalar_subquery()
-        ),
-    ).subquery("people")
+    # One statement. The page shows the session's attendance, so its columns
+    # come joined (headcount is NOT NULL: None means none yet). The session's
+    # columns come once for each shadowing trainer and organiser (a handful):
+    # a row more costs less than a statement more.
+    people = _people()
     return (
         select(
             TrainingSession.id,
@@ -340,3 +324,25 @@ def _shown(is_office: bool) -> Select:
         )
         .order_by(people.c.is_organiser, people.c.person_name)
     )
+
+
+def _people() -> Subquery:
+    # The session's shadowing trainers and its group's organisers, by name.
+    return union_all(
+        select(
+            literal(False).label("is_organiser"),
+            User.name.label("person_name"),
+            User.email.label("person_email"),
+            User.phone.label("person_phone"),
+        )
+        .join(SessionShadow, SessionShadow.trainer_id == User.id)
+        .where(SessionShadow.session_id == bindparam("session_id")),
+        select(literal(True), User.name, User.email, User.phone)
+        .join(group_organisers, group_organisers.c.user_id == User.id)
+        .where(
+            group_organisers.c.group_id
+            == select(TrainingSession.group_id)
+            .where(TrainingSession.id == bindparam("session_id"))
+            .scalar_subquery()
+        ),
+    ).subquery("people")
