@@ -207,14 +207,18 @@ def _wait_until_up(process: subprocess.Popen, health: str, server: LiveServer) -
     pytest.fail(f"gunicorn did not answer {health}:\n{server.log_tail()}")
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
+def _skip_without_tools() -> None:
     # `make test` installs both first; a bare `pytest` without them skips.
     if not CHROMIUM.exists() or not AXE.exists():
         pytest.skip(
             "Chromium or axe-core is missing: run `make browser` "
             "(bash tools/browser/install.sh)."
         )
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    _skip_without_tools()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
@@ -306,6 +310,7 @@ def _slug(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def checker(artifacts: Path) -> Checker:
+    _skip_without_tools()
     return Checker(artifacts, AXE.read_text())
 
 
