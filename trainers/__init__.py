@@ -8,7 +8,6 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
-from trainers import pooling
 from trainers.extensions import csrf, db, login_manager, migrate
 
 
@@ -24,11 +23,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _check_production_settings(app)
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Web, scheduler and hand-run jobs may write at once: wait for the lock.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    else:
+        # A pooled connection the server or a firewall dropped is replaced
+        # before anyone is handed it.
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         # The client's address and scheme as the proxies saw them; headers a
@@ -42,9 +45,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from trainers import models  # noqa: F401 - every table on the metadata
 
     db.init_app(app)
-    with app.app_context():
-        for engine in db.engines.values():
-            pooling.ping_when_in_doubt(engine)
     migrate.init_app(app, db, directory=str(ROOT / "trainers" / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
