@@ -1,6 +1,5 @@
 """Extensions, created unbound and bound in the app factory."""
 
-import hashlib
 import sqlite3
 from datetime import datetime
 
@@ -38,19 +37,10 @@ db = SQLAlchemy(model_class=Base)
 def _sqlite_like_postgresql(dbapi_connection, connection_record) -> None:
     # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per
     # connection; PostgreSQL always enforces them, and both must behave alike.
-    # It has no md5(), which feeds hash their sessions with (calendar.services).
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-        dbapi_connection.create_function("md5", 1, _md5, deterministic=True)
-
-
-def _md5(text: str | None) -> str | None:
-    # A cache validator, not a secret: MD5 as PostgreSQL's md5() gives it.
-    if text is None:
-        return None
-    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 migrate = Migrate()

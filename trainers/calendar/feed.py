@@ -1,5 +1,6 @@
 """A person's private calendar feed: how far it reaches, its version (the
-validators a poll is answered from) and its body, drawn only for a stale client."""
+validators a poll is answered from, read with its sessions) and its body, drawn
+only for a stale client."""
 
 import functools
 import hashlib
@@ -16,11 +17,7 @@ from trainers.auth.models import User
 from trainers.auth.tokens import hash_token
 from trainers.calendar import ical
 from trainers.calendar.events import draw_event, link_prefix, organizer
-from trainers.calendar.feed_statements import (
-    OWNER,
-    feed_statement,
-    version_statement,
-)
+from trainers.calendar.feed_statements import OWNER, feed_statement
 from trainers.extensions import db
 
 # A cancelled session stays in feeds this long, so subscribed clients drop it.
@@ -50,18 +47,20 @@ FEED_DRAWING = "2"
 
 @dataclass(frozen=True)
 class FeedVersion:
-    """A feed as it stands, without its sessions: whose it is, and validators
-    standing for everything its body is drawn from, read in one statement that
-    hashes the sessions in the database. A poll is answered 304 from these
-    alone; only a stale client's reads the sessions themselves (feed_body)."""
+    """A feed as it stands: whose it is, its sessions' rows, and validators
+    standing for everything its body is drawn from. A poll is answered 304 from
+    these alone; only a stale client's has the events drawn (feed_body)."""
 
     user_id: int
     name: str
     is_office: bool  # the office's feed is every session in the network
-    sessions: int
+    rows: tuple  # each session's values its event is drawn from, in order
     etag: str
     changed: datetime | None  # the last change to any session in the feed
-    params: dict  # the statements' parameters: the token's digest, the window
+
+    @property
+    def sessions(self) -> int:
+        return len(self.rows)
 
 
 def feed_version(
@@ -79,8 +78,8 @@ def feed_version(
     }
     # Core rows: the ORM's execute adds nothing here but a tenth of a poll's cost.
     connection = connection or db.session.connection()
-    found = connection.execute(version_statement(everything=False), params).first()
-    if found is not None and found.is_office:
+    found = connection.execute(feed_statement(everything=False), params).all()
+    if found and found[0].is_office:
         # The office's feed is every session in the network: a statement of
         # its own, as a branch for it in everyone's statement makes PostgreSQL
         # cost every poll as a read of every session, and plan it afresh each
@@ -89,48 +88,50 @@ def feed_version(
             "window_from": now - OFFICE_FEED_PAST,
             "window_until": now + OFFICE_FEED_AHEAD,
         }
-        found = connection.execute(version_statement(everything=True), params).first()
-    if found is None or not found.is_active:
+        found = connection.execute(feed_statement(everything=True), params).all()
+    if not found or not found[0].is_active:
         return None
-    name = "Trainers' Network" + ("" if found.is_office else f": {found.name}")
-    # The sessions' hash, the drawing's settings and version, and the token,
-    # so a rotated link starts afresh.
+    owner = found[0]
+    # Sorted here, not in SQL: the office's sort of every session would be
+    # costed high enough for PostgreSQL to JIT-compile it on each poll.
+    rows = tuple(
+        row[len(OWNER) :]
+        for row in sorted(
+            (row for row in found if row.id is not None),
+            key=attrgetter("starts_at", "id"),
+        )
+    )
+    name = "Trainers' Network" + ("" if owner.is_office else f": {owner.name}")
+    # Everything the events are drawn from: the sessions, the drawing's
+    # settings and version, and the token, so a rotated link starts afresh.
     drawn_from = (
         FEED_DRAWING,
         digest,
         name,
         organizer(),
         current_app.config["BASE_URL"],
-        found.drawn,
+        rows,
     )
     return FeedVersion(
-        user_id=found.user_id,
+        user_id=owner.user_id,
         name=name,
-        is_office=found.is_office,
-        sessions=found.sessions,
+        is_office=owner.is_office,
+        rows=rows,
         etag=hashlib.sha256(repr(drawn_from).encode()).hexdigest(),
-        changed=found.changed,
-        params=params,
+        changed=max(
+            (row.updated_at for row in found if row.id is not None), default=None
+        ),
     )
 
 
-def feed_body(version: FeedVersion, connection: Connection | None = None) -> bytes:
-    """The .ics body of a feed version (METHOD:PUBLISH, no attendees), its
-    sessions read on `connection`, by default the session's."""
-    connection = connection or db.session.connection()
-    rows = connection.execute(feed_statement(version.is_office), version.params)
-    # Sorted here, not in SQL: the office's sort of every session would be
-    # costed high enough for PostgreSQL to JIT-compile it on each poll.
-    found = sorted(
-        (row for row in rows if row.id is not None),
-        key=attrgetter("starts_at", "id"),
-    )
+def feed_body(version: FeedVersion) -> bytes:
+    """The .ics body of a feed version (METHOD:PUBLISH, no attendees)."""
     sender = organizer()
     prefix = link_prefix(current_app.url_map, current_app.config["BASE_URL"])
     return ical.publish(
         version.name,
         f"feed-{version.user_id}@trainers-network",
-        [_feed_event(row[len(OWNER) :], prefix, sender) for row in found],
+        [_feed_event(values, prefix, sender) for values in version.rows],
     )
 
 

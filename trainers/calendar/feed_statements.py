@@ -1,5 +1,5 @@
-"""The calendar feed's statements: a feed's version in one row, and its sessions
-with everything their events are drawn from, on SQLite and PostgreSQL alike."""
+"""The calendar feed's statement: its owner and its sessions with everything
+their events are drawn from, on SQLite and PostgreSQL alike."""
 
 from sqlalchemy import (
     ColumnElement,
@@ -10,7 +10,6 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
-    func,
     or_,
     select,
     true,
@@ -31,33 +30,13 @@ OWNER = ("user_id", "name", "is_office", "is_active")
 
 
 @built_once
-def version_statement(everything: bool) -> Select:
-    """One row for a feed: its owner, how many sessions, when one last changed,
-    and a hash of every value drawn from them."""
-    # Computed where the sessions are, so a poll reads one row rather than
-    # every session's. The feed's rows in their order, which SQLite's aggregate
-    # follows.
-    feed = feed_statement(everything).order_by("starts_at", "id").subquery("feed")
-    drawn = [column for column in feed.c if column.key not in OWNER]
-    owner = [feed.c[key] for key in OWNER]
-    return select(
-        *owner,
-        func.count(feed.c.id).label("sessions"),
-        func.max(feed.c.updated_at).label("changed"),
-        func.md5(
-            _joined_in_order(_drawn_text(*drawn), feed.c.starts_at, feed.c.id)
-        ).label("drawn"),
-    ).group_by(*owner)
-
-
-@built_once
 def feed_statement(everything: bool) -> Select:
     """The owner of the feed behind the token and every session of their feed
     (every session at all with `everything`) in the window the parameters give,
     with the names and contacts drawn into it."""
-    # Calendar clients poll feeds far more often than people open pages, and
-    # most polls find nothing new: one Core statement. An unknown
-    # token gives no row; a feed with no sessions one row of NULLs.
+    # Calendar clients poll feeds far more often than people open pages: one
+    # Core statement, built once. An unknown token gives no row; a feed with
+    # no sessions one row of NULLs.
     feeds, users = CalendarFeed.__table__, User.__table__
     sessions = TrainingSession.__table__
     digest = bindparam("digest")
@@ -249,41 +228,3 @@ def _json_agg_rows(element, compiler, **kw) -> str:
 @compiles(_json_rows, "sqlite")
 def _json_group_array_rows(element, compiler, **kw) -> str:
     return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
-
-
-class _drawn_text(FunctionElement):
-    """A row's values as the text of a JSON array, NULLs told apart from text."""
-
-    type = Text()
-    inherit_cache = True
-
-
-@compiles(_drawn_text, "postgresql")
-def _json_build_array(element, compiler, **kw) -> str:
-    return f"CAST(json_build_array({compiler.process(element.clauses, **kw)}) AS TEXT)"
-
-
-@compiles(_drawn_text, "sqlite")
-def _json_array(element, compiler, **kw) -> str:
-    return f"json_array({compiler.process(element.clauses, **kw)})"
-
-
-class _joined_in_order(FunctionElement):
-    """An aggregate: the first argument's texts joined with commas, in the order
-    of the other arguments on PostgreSQL; SQLite (before 3.44) cannot order an
-    aggregate, and joins them in the order its input is sorted in."""
-
-    type = Text()
-    inherit_cache = True
-
-
-@compiles(_joined_in_order, "postgresql")
-def _string_agg(element, compiler, **kw) -> str:
-    value, *order = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"string_agg({value}, ',' ORDER BY {', '.join(order)})"
-
-
-@compiles(_joined_in_order, "sqlite")
-def _group_concat(element, compiler, **kw) -> str:
-    value = compiler.process(next(iter(element.clauses)), **kw)
-    return f"group_concat({value}, ',')"

@@ -41,7 +41,7 @@ def feed(token: str):
         ):
             return Response(status=304, headers=headers)
         # Drawn only for a client whose copy is stale.
-        body = feed_body(version, connection)
+        body = feed_body(version)
     return Response(body, headers=headers, content_type=ICS)
 
 
