@@ -30,26 +30,10 @@ def _area_rows(rows: list[AreaRow], with_groups: bool) -> Iterator[tuple]:
 
 
 def _session_rows(report: CoverageReport) -> Iterator[tuple]:
-    for (
-        starts_at,
-        group,
-        region,
-        topic,
-        trainer,
-        people,
-        rating,
-    ) in report.delivered_sessions():
+    # Each row: when, then group, region, topic, trainer, people and rating.
+    for starts_at, *rest in report.delivered_sessions():
         local = to_local(starts_at)
-        yield (
-            f"{local:%Y-%m-%d}",
-            f"{local:%H:%M}",
-            group,
-            region,
-            topic,
-            trainer,
-            people,
-            rating,
-        )
+        yield (f"{local:%Y-%m-%d}", f"{local:%H:%M}", *rest)
 
 
 def _rounded(share: float | None) -> float | None:
