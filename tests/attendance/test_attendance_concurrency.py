@@ -17,7 +17,7 @@ from trainers.requests.models import RequestEvent
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
 ROSTER = b"name,email,consent\nAda Example,ada@example.org,yes\nBo Example,,yes\n"
 

@@ -23,7 +23,7 @@ from trainers.requests.models import TrainingRequest
 from trainers.requests.slots import parse_slots
 from trainers.sessions.models import SessionShadow, TrainingSession
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
 NOW = datetime(2027, 5, 1, 9, tzinfo=UTC)
 FIRST_DAY = date(2027, 6, 1)

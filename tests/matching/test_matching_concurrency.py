@@ -38,7 +38,7 @@ from trainers.requests.models import RequestEvent, TrainingRequest
 from trainers.requests.slots import parse_slots
 from trainers.sessions.models import TrainingSession
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
 NOW = datetime(2027, 5, 1, 9, tzinfo=UTC)
 EXPIRY = timedelta(hours=48)

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 
 from trainers.scheduler.leader import KEEPALIVES, LeaderLock
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
 
 @pytest.fixture
