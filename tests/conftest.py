@@ -33,6 +33,8 @@ from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.timeutil import utcnow
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# What SQLite may leave beside a database file.
+JOURNALS = ("-journal", "-wal", "-shm")
 PASSWORD = "correct horse battery"
 
 
@@ -129,7 +131,8 @@ def worker_database_url(
 @pytest.fixture
 def database_url(worker_database_url: str, sqlite_template: Path | None) -> str:
     """The test's database, every table built and empty: on SQLite a fresh copy of
-    the template, on PostgreSQL the run's database, emptied by the last test."""
+    the template, on PostgreSQL the run's database, which `app` empties after
+    each test."""
     if sqlite_template:
         path = Path(make_url(worker_database_url).database)
         # A new file rather than the old one overwritten: a connection some
@@ -138,9 +141,6 @@ def database_url(worker_database_url: str, sqlite_template: Path | None) -> str:
             leftover.unlink(missing_ok=True)
         shutil.copyfile(sqlite_template, path)
     return worker_database_url
-
-
-JOURNALS = ("-journal", "-wal", "-shm")
 
 
 class Browser(FlaskLoginClient):
