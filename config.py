@@ -23,8 +23,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'trainers.db'}"
     )
-    # No pool_pre_ping: trainers/pooling.py pings a pooled connection only when
-    # it may be dead, not on every request.
+    # On PostgreSQL the app factory adds pool_pre_ping (trainers/__init__.py).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     # How many reverse proxies stand in front of gunicorn and set X-Forwarded-For
