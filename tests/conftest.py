@@ -7,6 +7,7 @@ import email.policy
 import os
 import re
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,8 @@ import psycopg
 import pytest
 from flask import Flask
 from flask_login import FlaskLoginClient
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
 from werkzeug.security import generate_password_hash
 
 from tests.threads import app_for_threads
@@ -52,6 +54,14 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@event.listens_for(Engine, "connect")
+def _no_waiting_for_the_disk(dbapi_connection, connection_record) -> None:
+    # A test database needs no durability should the machine crash, so its
+    # commits need not wait for the disk (as synchronous_commit on PostgreSQL).
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 @contextmanager
