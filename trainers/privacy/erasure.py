@@ -27,6 +27,7 @@ from trainers.privacy.scrub import (
     scrub_calendars,
     scrub_free_text,
 )
+from trainers.privacy.sections import names_written_for
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
@@ -122,7 +123,7 @@ def erase_person(user_id: int, by: User, confirmation: str, now: datetime) -> Er
         withdraw_offer(offer_id, by, now)
         erasure.offers_withdrawn += 1
     mentions = Mentions(
-        names=(user.name, *_names_written_for(user.email)),
+        names=(user.name, *names_written_for(user.email)),
         emails=(user.email,),
         phones=(user.phone,) if user.phone else (),
     )
@@ -156,7 +157,7 @@ def erase_address(email: str, by: User, confirmation: str, now: datetime) -> Era
             "Type the email address exactly as shown to confirm.", "confirmation"
         )
     erasure = Erasure()
-    mentions = Mentions(names=_names_written_for(address), emails=(address,))
+    mentions = Mentions(names=names_written_for(address), emails=(address,))
     _erase_address_data(address, ADDRESS_ONLY_PLACEHOLDER, now, erasure)
     _scrub_everywhere(mentions, now, erasure)
     audit.record(
@@ -283,16 +284,6 @@ def _blank_sent_mail_about(user: User) -> int:
             .execution_options(synchronize_session=False)
         ).rowcount
     return blanked
-
-
-def _names_written_for(address: str) -> list[str]:
-    """The names rosters and invitations give beside the address: the person
-    may be named that way elsewhere too."""
-    written = select(Attendee.name).where(
-        func.lower(Attendee.email) == address, Attendee.name.is_not(None)
-    )
-    invited = select(Invitation.name).where(func.lower(Invitation.email) == address)
-    return list(db.session.scalars(written.union(invited)))
 
 
 def _scrub_everywhere(mentions: Mentions, now: datetime, erasure: Erasure) -> None:

@@ -37,6 +37,17 @@ class FreeText:
         return [table.c[name] for name in self.columns]
 
 
+# What the organiser and trainer wrote about one session, keyed by it.
+SESSION_REPORTS = FreeText(
+    "attendances",
+    {
+        "rating_comment": "rated_by_id",
+        "went_well": "reported_by_id",
+        "follow_up_requested": "reported_by_id",
+    },
+    "Report on session",
+)
+
 FREE_TEXT = (
     FreeText(
         "training_requests",
@@ -56,17 +67,10 @@ FREE_TEXT = (
         "Session",
     ),
     FreeText("offers", {"response_note": "trainer_id"}, "Offer"),
-    FreeText(
-        "attendances",
-        {
-            "rating_comment": "rated_by_id",
-            "went_well": "reported_by_id",
-            "follow_up_requested": "reported_by_id",
-        },
-        "Report on session",
-    ),
+    SESSION_REPORTS,
     FreeText("days_off", {"note": "trainer_id"}, "Day off"),
-    FreeText("invitations", {"name": "invited_by_id"}, "Invitation"),
+    # The invitee's own name: shown with the invitations to their address.
+    FreeText("invitations", {"name": None}, "Invitation", exported=False),
     FreeText("audit_entries", {"detail": None}, "Audit entry", exported=False),
     FreeText(
         "outbox_messages",
