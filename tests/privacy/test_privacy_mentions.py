@@ -5,10 +5,12 @@ hold anyone's free text."""
 import pytest
 from sqlalchemy import JSON, LargeBinary, String
 
+from tests.privacy.conftest import PAST, training_request
 from trainers.extensions import db
 from trainers.privacy.free_text import CALENDARS, FREE_TEXT, NAMED_ROWS, NOT_FREE_TEXT
 from trainers.privacy.mentions import Mentions
-from trainers.privacy.scrub import rewrite_calendar
+from trainers.privacy.scrub import rewrite_calendar, scrub_free_text
+from trainers.requests.models import RequestStatus
 
 ALICE = Mentions(
     names=["Alice Example"], emails=["alice@example.org"], phones=["07700 900123"]
@@ -81,3 +83,18 @@ def test_every_text_column_is_searched_or_known_to_hold_no_free_text(app):
     # text erasure searches, or with why it holds nobody's.
     assert sorted(declared) == sorted(set(declared))
     assert sorted(declared) == sorted(in_schema)
+
+
+def test_a_name_beyond_ascii_is_found_in_the_database_in_any_case(people):
+    noted = training_request(
+        people.group,
+        people.topic,
+        PAST,
+        RequestStatus.SUBMITTED,
+        notes="Ask ZOË ØRSTED, or zoë ørsted's partner",
+    )
+    db.session.add(noted)
+    db.session.commit()
+    assert scrub_free_text(Mentions(names=["Zoë Ørsted"])) == 1
+    db.session.commit()
+    assert noted.notes == "Ask Erased person, or Erased person's partner"

@@ -54,7 +54,7 @@ def mentioning(entry: FreeText, mentions: Mentions, *extra) -> Select:
     table = entry.sql_table()
     columns = entry.sql_columns()
     return select(*table.primary_key.columns, *columns, *extra).where(
-        or_(*(mentions.candidates(column) for column in columns))
+        or_(*(mentions.candidates(column, _dialect()) for column in columns))
     )
 
 
@@ -92,7 +92,7 @@ def scrub_calendars(mentions: Mentions) -> int:
             column = table.c[column_name]
             unfolded = func.replace(_BlobText(column), "\r\n ", "")
             found = db.session.execute(
-                select(*keys, column).where(mentions.candidates(unfolded))
+                select(*keys, column).where(mentions.candidates(unfolded, _dialect()))
             ).mappings()
             for row in found:
                 rewritten = rewrite_calendar(row[column_name], mentions)
@@ -114,7 +114,9 @@ def anonymise_named_rows(mentions: Mentions, now: datetime) -> int:
         keys = list(table.primary_key.columns)
         named = [table.c[column] for column in columns]
         found = db.session.execute(
-            select(*keys, *named).where(or_(*(mentions.candidates(c) for c in named)))
+            select(*keys, *named).where(
+                or_(*(mentions.candidates(c, _dialect()) for c in named))
+            )
         ).mappings()
         for row in found:
             if any(
@@ -168,6 +170,10 @@ def _fold(line: str) -> str:
         octets += width
     parts.append(current)
     return "\r\n ".join(parts)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def _update(table, keys, row, values: dict[str, object]) -> None:
