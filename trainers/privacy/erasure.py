@@ -21,7 +21,7 @@ from trainers.network.services import get_person
 from trainers.outbox.models import OutboxMessage, OutboxStatus
 from trainers.privacy.audit_log import address_ref
 from trainers.privacy.mail_folder import scrub_mail_folder
-from trainers.privacy.mentions import ERASED_NAME, Mentions
+from trainers.privacy.mentions import ERASED_DOMAIN, ERASED_NAME, Mentions
 from trainers.privacy.scrub import (
     anonymise_named_rows,
     scrub_calendars,
@@ -33,8 +33,7 @@ from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSessi
 
 logger = logging.getLogger(__name__)
 
-# ".invalid" can never be delivered to (RFC 2606); the id keeps users.email unique.
-ERASED_DOMAIN = "erased.invalid"
+# The id keeps users.email unique.
 ADDRESS_ONLY_PLACEHOLDER = f"erased@{ERASED_DOMAIN}"
 # Not a werkzeug hash, so no password ever matches it.
 UNUSABLE_PASSWORD = "!erased"  # noqa: S105 - a marker, not a secret

@@ -84,8 +84,8 @@ FREE_TEXT = (
 # Invites' iCalendar bytes: folded lines, searched and rewritten unfolded.
 CALENDARS = {"outbox_messages": ("calendar",)}
 
-# Rows that are one named person: anonymised whole when the name or address is
-# theirs (the row still counts).
+# Rows that are one named person: anonymised whole (these columns emptied and
+# anonymised_at set) when the name or address is theirs; the row still counts.
 NAMED_ROWS = {"attendees": ("name", "email")}
 
 # Text columns that hold no one's free text ("table.column"), by why.

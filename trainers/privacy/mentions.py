@@ -16,6 +16,8 @@ from urllib.parse import quote
 from sqlalchemy import ColumnElement, or_
 
 ERASED_NAME = "Erased person"
+# ".invalid" can never be delivered to (RFC 2606).
+ERASED_DOMAIN = "erased.invalid"
 ERASED_ADDRESS_TEXT = "[erased address]"
 ERASED_PHONE = "[erased phone number]"
 # Fewer digits than this could be any number in any text.

@@ -14,14 +14,15 @@ from trainers.extensions import db
 from trainers.privacy.free_text import CALENDARS, FREE_TEXT, NAMED_ROWS, FreeText
 from trainers.privacy.mentions import (
     ERASED_ADDRESS_TEXT,
+    ERASED_DOMAIN,
     ERASED_NAME,
     ERASED_PHONE,
     Mentions,
 )
 
 # An address in an invite stays an address (ATTENDEE:mailto:...), one that can
-# never be delivered to (RFC 2606).
-CALENDAR_ADDRESS = "erased@erased.invalid"
+# never be delivered to.
+CALENDAR_ADDRESS = f"erased@{ERASED_DOMAIN}"
 # iCalendar lines are folded at 75 octets; continuation lines start with a space.
 FOLDED = re.compile(r"\r\n[ \t]")
 LINE_OCTETS = 75
@@ -32,7 +33,7 @@ PLACEHOLDERS = {ERASED_NAME, ERASED_ADDRESS_TEXT, ERASED_PHONE}
 
 
 class _BlobText(FunctionElement):
-    """Bytes read as UTF-8 text, so LIKE can search them."""
+    """Bytes read as UTF-8 text, so a pattern can search them."""
 
     type = Text()
     inherit_cache = True
