@@ -2,6 +2,7 @@
 logs are shipped and kept where an erasure cannot reach."""
 
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -51,7 +52,7 @@ def test_inviting_resetting_and_sending_log_no_address_or_link(
 
     for secret in (*ADDRESSES, reset.rsplit("/", 1)[1], invitation.rsplit("/", 1)[1]):
         assert secret not in logs.text
-    assert "Invitation 1 accepted" in logs.text  # the flow did log
+    assert re.search(r"Invitation \d+ accepted", logs.text)  # the flow did log
 
 
 def test_failed_deliveries_log_no_address(logs, smtp_server, make_user, client):
