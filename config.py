@@ -45,6 +45,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = 8
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    # What a sent (or failed) email said is emptied this many days after it was
+    # queued; who it went to and when stay. Long enough for the office to answer
+    # "what did that email say?" about the last few weeks; no one reads it later.
+    OUTBOX_BODY_RETENTION_DAYS = int(os.environ.get("OUTBOX_BODY_RETENTION_DAYS", "30"))
 
     # Where people ask for an account, or to see, correct or erase their data:
     # shown to signed-out visitors and in the privacy notice.

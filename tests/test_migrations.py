@@ -136,3 +136,59 @@ def test_queued_email_keeps_what_it_says_when_the_outbox_stores_its_parts(
             raw = connection.execute(text("SELECT raw FROM outbox_messages")).scalar()
         assert b"<queued-before@trainers.invalid>" in raw
         db.engine.dispose()
+
+
+def test_one_time_links_already_queued_wait_apart_and_sent_ones_are_dropped(
+    empty_database_url,
+):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
+    link = "http://localhost/password/reset/AbC-123_xyzTOKENtokenTOKENtoken"
+    invitation_link = "http://localhost/invitations/AbC-123_xyzTOKENtokenTOKENtoken"
+    # Only resets' and invitations' links are one-time links.
+    links = {
+        "password_reset": link,
+        "invitation": invitation_link,
+        "session_booked": link,
+    }
+    insert = text(
+        "INSERT INTO outbox_messages (created_at, to_address, subject, kind, body, "
+        "status, attempts, next_attempt_at, message_id) VALUES ('2026-12-01 10:00:00',"
+        " :to, 'Reset', :kind, :body, :status, 0, '2026-12-01 10:00:00', :to)"
+    )
+    rows = [
+        ("waiting@example.org", "password_reset", "pending"),
+        ("sent@example.org", "password_reset", "sent"),
+        ("failed@example.org", "invitation", "failed"),
+        ("other@example.org", "session_booked", "sent"),
+    ]
+    with app.app_context():
+        upgrade(revision="b7d41c2e9a10")
+        with db.engine.begin() as connection:
+            for to, kind, status in rows:
+                body = f"Hello,\n\n{links[kind]}\n\nBye.\n"
+                connection.execute(
+                    insert, {"to": to, "kind": kind, "status": status, "body": body}
+                )
+        upgrade()
+        stored = {m.to_address: m for m in db.session.scalars(select(OutboxMessage))}
+        assert stored["waiting@example.org"].secret_link == link
+        for to in ("waiting@example.org", "sent@example.org", "failed@example.org"):
+            assert stored[to].body == "Hello,\n\n[one-time link]\n\nBye.\n"
+        assert stored["failed@example.org"].secret_link is None
+        assert stored["sent@example.org"].link_removed
+        assert link in stored["other@example.org"].body  # no one-time link there
+        sent = email.message_from_bytes(
+            assemble(stored["waiting@example.org"]), policy=email.policy.default
+        )
+        assert link in sent.get_body(("plain",)).get_content()
+        db.session.remove()
+        downgrade(revision="b7d41c2e9a10")
+        with db.engine.connect() as connection:
+            waiting = connection.execute(
+                text(
+                    "SELECT body FROM outbox_messages WHERE kind = 'password_reset'"
+                    " AND status = 'pending'"
+                )
+            ).scalar()
+        assert link in waiting
+        db.engine.dispose()

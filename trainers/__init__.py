@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
 from trainers.extensions import csrf, db, login_manager, migrate
+from trainers.logredact import RedactSecrets
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,9 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # client sends itself are ignored beyond the configured hops.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     INSTANCE.mkdir(exist_ok=True)  # the default SQLite file and dev mail live here
-    logging.basicConfig(
-        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
-    )
+    _log_to_stderr()
 
     from trainers import models  # noqa: F401 - every table on the metadata
 
@@ -53,6 +52,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     return app
+
+
+def _log_to_stderr() -> None:
+    # Unless logging is set up already. Flask logs "Exception on <path>", and a
+    # path may hold a private link's token.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 def _check_production_settings(app: Flask) -> None:

@@ -26,7 +26,7 @@ def queue(count: int, start: int = 0) -> None:
             f"person{n}@example.org",
             "password_reset",
             user=type("U", (), {"name": f"Person {n}"})(),
-            link="http://localhost/x",
+            secret_link="http://localhost/x",
             hours=2,
         )
     db.session.commit()

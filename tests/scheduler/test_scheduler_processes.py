@@ -426,7 +426,7 @@ def test_killed_mid_delivery_no_email_is_lost_and_only_the_one_in_flight_can_rep
             f"person{n}@example.org",
             "password_reset",
             user=type("U", (), {"name": f"Person {n}"})(),
-            link=f"http://localhost/reset/{n}",
+            secret_link=f"http://localhost/reset/{n}",
             hours=2,
         )
     db.session.commit()

@@ -228,7 +228,7 @@ def _send_invitation(invitation: Invitation, raw_token: str) -> None:
         "invitation",
         invitation=invitation,
         role=ROLE_NAMES[invitation.role],
-        link=absolute_url("auth.accept_invitation", token=raw_token),
+        secret_link=absolute_url("auth.accept_invitation", token=raw_token),
         days=current_app.config["INVITATION_DAYS"],
     )
 
@@ -303,7 +303,7 @@ def request_password_reset(email: str, now: datetime) -> None:
         user.email,
         "password_reset",
         user=user,
-        link=absolute_url("auth.reset_password", token=raw),
+        secret_link=absolute_url("auth.reset_password", token=raw),
         hours=hours,
     )
     logger.info("Password reset sent to user %s", user.id)

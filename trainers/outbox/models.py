@@ -19,6 +19,10 @@ class OutboxStatus(StrEnum):
 
 _STATUS_SQL = ", ".join(f"'{status}'" for status in OutboxStatus)
 
+# Stands in the stored body for a one-time link (a password reset, an
+# invitation): the link itself waits in `secret_link` until the email is sent.
+ONE_TIME_LINK = "[one-time link]"
+
 
 class OutboxMessage(db.Model):
     """One email: what it says, decided when its cause is committed; the MIME
@@ -35,8 +39,12 @@ class OutboxMessage(db.Model):
     to_address: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(998))
     kind: Mapped[str] = mapped_column(String(40))
-    # The plain text; the HTML alternative is drawn from it.
+    # The plain text; the HTML alternative is drawn from it. Emptied
+    # OUTBOX_BODY_RETENTION_DAYS after it was queued (trainers.outbox.jobs).
     body: Mapped[str] = mapped_column(Text)
+    # The one-time link the body's ONE_TIME_LINK stands for, kept only until the
+    # email is sent or given up on, so no copy of the database can use it.
+    secret_link: Mapped[str | None] = mapped_column(Text)
     # An invite's iCalendar bytes and their iTIP METHOD, if any.
     calendar: Mapped[bytes | None] = mapped_column(LargeBinary)
     calendar_method: Mapped[str | None] = mapped_column(String(10))
@@ -49,3 +57,8 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def link_removed(self) -> bool:
+        """Whether it held a one-time link that is gone, so it cannot be sent again."""
+        return self.secret_link is None and ONE_TIME_LINK in self.body

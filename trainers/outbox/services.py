@@ -5,10 +5,17 @@ message is taken by exactly one; a claim not finished within the lease (the
 deliverer died) is taken again. A crash after the mail server accepted a message
 but before it was marked sent can resend it once; its Message-ID is unchanged,
 so mail clients treat the two as one.
+
+A one-time link waiting beside a message is forgotten in the same commit that
+records the message sent or given up on. Logs name messages by id, never by
+address: an erasure cannot reach into logs.
 """
 
+import email
+import email.policy
 import logging
 import os
+import re
 import smtplib
 import ssl
 import uuid
@@ -16,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import click
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
@@ -78,7 +86,7 @@ def deliver_outbox(now: datetime, limit: int = 100) -> DeliveryReport:
     for message in claimed:
         message.attempts += 1
         try:
-            _send(assemble(message), message.to_address)
+            _send(assemble(message), message)
         except PermanentFailure as error:
             _give_up(message, str(error))
             report.failed += 1
@@ -92,17 +100,18 @@ def deliver_outbox(now: datetime, limit: int = 100) -> DeliveryReport:
                 message.next_attempt_at = now + backoff(message.attempts)
                 report.retrying += 1
                 logger.warning(
-                    "Email %s to %s failed (attempt %s), retrying at %s: %s",
+                    "Email %s failed (attempt %s), retrying at %s: %s",
                     message.id,
-                    message.to_address,
                     message.attempts,
                     message.next_attempt_at.isoformat(),
-                    message.last_error,
+                    _without_address(message.last_error, message.to_address),
                 )
         else:
             message.status, message.sent_at = OutboxStatus.SENT, now
             message.last_error = None
             report.sent += 1
+        if message.status != OutboxStatus.PENDING:
+            message.secret_link = None  # sent or given up: never needed again
         message.claim_token = None
         db.session.commit()
     if claimed:
@@ -118,25 +127,32 @@ def backoff(attempts: int) -> timedelta:
 def _give_up(message: OutboxMessage, error: str) -> None:
     message.status, message.last_error = OutboxStatus.FAILED, error
     logger.error(
-        "Email %s to %s failed for good: %s", message.id, message.to_address, error
+        "Email %s failed for good: %s",
+        message.id,
+        _without_address(error, message.to_address),
     )
+
+
+def _without_address(text: str, address: str) -> str:
+    # Servers and smtplib name the refused address in their errors.
+    return re.sub(re.escape(address), "<recipient>", text, flags=re.IGNORECASE)
 
 
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def _send(raw: bytes, to: str) -> None:
+def _send(raw: bytes, message: OutboxMessage) -> None:
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "file":
-        _write_file(raw, to)
+        _write_file(raw, message.id)
     elif backend == "smtp":
-        _send_smtp(raw, to)
+        _send_smtp(raw, message.to_address)
     else:
         raise RuntimeError(f"unknown MAIL_BACKEND {backend!r}")
 
 
-def _write_file(raw: bytes, to: str) -> None:
+def _write_file(raw: bytes, message_id: int) -> None:
     folder = Path(current_app.config["MAIL_FILE_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.eml"
@@ -144,9 +160,12 @@ def _write_file(raw: bytes, to: str) -> None:
     partial = path.with_suffix(".partial")
     partial.write_bytes(raw)
     os.replace(partial, path)
-    # In development the text (and so every link) shows in the terminal.
-    text = raw.decode("utf-8", "replace").split("\n\n", 1)[-1][:4000]
-    logger.info("Email to %s written to %s\n%s", to, path, text)
+    logger.info("Email %s written to %s", message_id, path)
+    if current_app.config["APP_ENV"] == "development":
+        # `make run` shows the text, one-time links and all, on the terminal;
+        # not through logging, whose records may be shipped and kept.
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        click.echo(parsed.get_body(("plain",)).get_content(), err=True)
 
 
 def _send_smtp(raw: bytes, to: str) -> None:
@@ -190,6 +209,17 @@ def retry(message_id: int, now: datetime) -> OutboxMessage:
     if message.status != OutboxStatus.FAILED:
         raise DomainError(
             f"That email is {message.status}; only failed ones can be retried."
+        )
+    if message.link_removed:
+        raise DomainError(
+            "That email held a one-time link, removed when it failed, so it cannot "
+            "be sent again. Resend the invitation from the invitations page, or ask "
+            "the person to ask for a new password reset link."
+        )
+    if not message.body:
+        raise DomainError(
+            "That email's text has been cleared since it failed, so it cannot be "
+            "sent again."
         )
     message.status, message.attempts = OutboxStatus.PENDING, 0
     message.next_attempt_at = now

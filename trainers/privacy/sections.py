@@ -202,7 +202,8 @@ def _password_resets(user: User) -> Section:
     return Section(
         "password_resets",
         "Password reset links",
-        "Links they asked for; each is stored only as a hash.",
+        "Links they asked for; each is stored only as a hash once its email has "
+        "been sent (or given up on).",
         (("created_at", "Asked"), ("expires_at", "Expires"), ("used_at", "Used")),
         rows_from(
             query,
@@ -237,7 +238,7 @@ def _invitations(address: str) -> Section:
         "invitations",
         "Invitations to this address",
         "Invitations the national office emailed; the link itself is stored only "
-        "as a hash.",
+        "as a hash once the email has been sent (or given up on).",
         (
             ("created_at", "Sent"),
             ("name", "Name given"),

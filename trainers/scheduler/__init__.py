@@ -26,6 +26,7 @@ from trainers.coverage.digest import weekly_digest
 from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
 from trainers.matching.jobs import expire, nudge_offers
+from trainers.outbox.jobs import clear_old_emails
 from trainers.outbox.services import deliver_outbox
 from trainers.privacy.jobs import anonymise_attendees
 from trainers.scheduler.leader import LeaderLock, process_name
@@ -99,6 +100,12 @@ JOBS = (
         "anonymise-attendees",
         "Anonymise attendees after the retention period",
         anonymise_attendees,
+        "SCHEDULER_PRIVACY_SECONDS",
+    ),
+    Job(
+        "clear-old-emails",
+        "Clear the text of old emails after the retention period",
+        clear_old_emails,
         "SCHEDULER_PRIVACY_SECONDS",
     ),
     Job(
