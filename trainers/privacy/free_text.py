@@ -111,6 +111,7 @@ NOT_FREE_TEXT = {
         "outbox_messages.message_id",
         "outbox_messages.status",
         "outbox_messages.claim_token",
+        "outbox_messages.secret_link",
         "training_requests.status",
         "training_requests.submission_key",
         "training_sessions.status",
