@@ -134,6 +134,11 @@ class Config:
     SCHEDULER_SESSIONS_SECONDS = int(
         os.environ.get("SCHEDULER_SESSIONS_SECONDS", "300")
     )
+    # How often rate-limit counts whose window has ended (they hold client
+    # addresses) are deleted.
+    SCHEDULER_RATE_LIMITS_SECONDS = int(
+        os.environ.get("SCHEDULER_RATE_LIMITS_SECONDS", "3600")
+    )
     # How often the weekly digest checks whether this week's is due and unsent.
     SCHEDULER_DIGEST_SECONDS = int(os.environ.get("SCHEDULER_DIGEST_SECONDS", "600"))
 

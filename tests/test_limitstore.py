@@ -12,14 +12,11 @@ from sqlalchemy import func, select
 
 from config import ROOT, Config
 from tests.threads import run_at_once
+from trainers import scheduler
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.limits import allow
-from trainers.limitstore import (
-    DatabaseStorage,
-    RateLimitCounter,
-    forget_ended_windows,
-)
+from trainers.limitstore import DatabaseStorage, RateLimitCounter
 from trainers.timeutil import utcnow
 
 
@@ -49,15 +46,15 @@ def test_a_count_survives_the_request_being_rolled_back(storage):
     assert storage.get("k") == 1
 
 
-def test_clear_reset_and_forgetting_ended_windows(storage, clock):
+def test_clear_reset_and_the_job_forgetting_ended_windows(storage, clock):
     storage.incr("a", 60)
     storage.incr("b", 600)
     storage.clear("a")
     assert storage.get("a") == 0 and storage.get("b") == 1
     storage.incr("a", 60)
     clock.advance(timedelta(seconds=60))
-    assert forget_ended_windows(utcnow()) == 1
-    db.session.commit()
+    run = scheduler.run_job(scheduler.job_by_id("forget-rate-limits"), utcnow())
+    assert run.last_outcome == "forgot 1 counts"
     assert db.session.scalars(select(RateLimitCounter.key)).all() == ["b"]
     assert storage.reset() == 1
     assert storage.check()

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from trainers.coverage.digest import weekly_digest
 from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
+from trainers.limitstore import forget_ended_windows
 from trainers.matching.jobs import expire, nudge_offers
 from trainers.outbox.services import deliver_outbox
 from trainers.privacy.jobs import anonymise_attendees
@@ -48,6 +49,10 @@ class Job:
 def _deliver_outbox(now: datetime) -> str:
     report = deliver_outbox(now)
     return f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+
+
+def _forget_rate_limits(now: datetime) -> str:
+    return f"forgot {forget_ended_windows(now)} counts"
 
 
 JOBS = (
@@ -100,6 +105,12 @@ JOBS = (
         "Anonymise attendees after the retention period",
         anonymise_attendees,
         "SCHEDULER_PRIVACY_SECONDS",
+    ),
+    Job(
+        "forget-rate-limits",
+        "Forget rate-limit counts (client addresses) whose window has ended",
+        _forget_rate_limits,
+        "SCHEDULER_RATE_LIMITS_SECONDS",
     ),
     Job(
         "fold-coverage",
