@@ -68,6 +68,10 @@ def test_allow_counts_every_limit_of_a_setting(app, clock):
         False,
     ]
     assert allow("RATELIMIT_RESET_EMAILS", "bob")
+    longest = "a" * 64 + "@" + "b" * 185 + ".org"  # 254 characters, the most
+    assert allow("RATELIMIT_RESET_EMAILS", longest)
+    keys = db.session.scalars(select(RateLimitCounter.key)).all()
+    assert not any("ann" in key or "bob" in key for key in keys), "no address kept"
     clock.advance(timedelta(minutes=1))
     assert allow("RATELIMIT_RESET_EMAILS", "ann") is False, "3 an hour, still"
 
