@@ -55,9 +55,15 @@ def seconds_to_wait() -> int:
 
 
 def in_words(seconds: int) -> str:
-    """A wait said plainly: "30 seconds", "1 minute", "2 hours"."""
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = math.ceil(seconds / size)
-            return f"{count} {unit}{'s' if count > 1 else ''}"
-    return f"{seconds} second{'s' if seconds > 1 else ''}"
+    """A wait said plainly: "30 seconds", "5 minutes", "1 hour 30 minutes"."""
+    if seconds < 60:
+        return _count(seconds, "second")
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return _count(minutes, "minute")
+    hours, minutes = divmod(minutes, 60)
+    return _count(hours, "hour") + (f" {_count(minutes, 'minute')}" if minutes else "")
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}{'' if number == 1 else 's'}"
