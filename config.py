@@ -46,6 +46,9 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
 
+    # Where people ask for an account, or to see, correct or erase their data:
+    # shown to signed-out visitors and in the privacy notice.
+    OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "office@example.org")
     INVITATION_DAYS = 7
     PASSWORD_RESET_HOURS = 2
     # "Forgotten password" answers no sooner than this, known address or not,

@@ -57,6 +57,8 @@ MATRIX = {
     "coverage.topics_csv": OFFICE_ONLY,
     "home.healthz": "******",
     "home.index": "LKKKKK",
+    "home.welcome": "******",
+    "home.privacy": "******",
     "matching.accept": "LHHKHH",
     "matching.other_times": "LHHKHH",
     "matching.decline": "LHHKHH",
@@ -257,7 +259,7 @@ def classify(response) -> str:
     if response.status_code >= 500:
         return "5xx"
     location = response.headers.get("Location", "")
-    if response.status_code == 302 and location.split("?")[0] == "/login":
+    if response.status_code == 302 and location.split("?")[0] in ("/login", "/welcome"):
         return "L"
     return {403: "F", 404: "H"}.get(response.status_code, "K")
 

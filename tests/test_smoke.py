@@ -51,10 +51,10 @@ def test_about_page_carries_the_data_attribution(client):
     assert "GeoNames" in page
 
 
-def test_anonymous_home_goes_to_sign_in(client):
+def test_anonymous_home_goes_to_the_welcome_page(client):
     response = client.get("/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/login"
+    assert response.headers["Location"] == "/welcome"
 
 
 def test_a_body_over_the_size_limit_is_refused_with_a_page(client):

@@ -44,8 +44,5 @@ def csv_response(
     return Response(
         stream_with_context(body()),
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

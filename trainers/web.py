@@ -4,6 +4,7 @@ import logging
 
 from flask import (
     Flask,
+    Request,
     abort,
     current_app,
     has_request_context,
@@ -14,11 +15,13 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import with_expression
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from trainers import limits
 from trainers.errors import NotFound
 from trainers.extensions import db, login_manager
+from trainers.numbers import LARGEST, whole_number
 from trainers.statements import built_once
 from trainers.timeutil import format_date, format_datetime, format_time
 
@@ -31,12 +34,23 @@ CONTENT_SECURITY_POLICY = (
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in a route: an id no 32-bit column can hold is 404 at once,
-    where PostgreSQL would otherwise fail the lookup with a server error."""
+    """`<int:...>` in a route: an id no column can hold is 404 at once."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", LARGEST)
         super().__init__(url_map, *args, **kwargs)
+
+
+class Parameters(ImmutableMultiDict):
+    """A query string's or a form's values: `get(name, type=int)` gives the
+    default, as for any text that is not a number, for one no column can hold."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - Werkzeug's name
+        return super().get(key, default, whole_number if type is int else type)
+
+
+class TrainersRequest(Request):
+    parameter_storage_class = Parameters
 
 
 def init_app(app: Flask) -> None:
@@ -59,6 +73,7 @@ def init_app(app: Flask) -> None:
 
     # Set before any route is added: each rule takes its converters when added.
     app.url_map.converters["int"] = IdConverter
+    app.request_class = TrainersRequest
     for blueprint in (
         home_bp,
         auth_bp,
@@ -206,6 +221,9 @@ SITE_LINKS = (
     ("static", {"filename": "coverage.css"}),
     ("home.index", {}),
     ("home.about", {}),
+    ("home.welcome", {}),
+    ("home.privacy", {}),
+    ("auth.login", {}),
     ("requests.index", {}),
     ("profiles.show", {}),
     ("network.groups", {}),
@@ -270,6 +288,10 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        # Any page, feed or download may hold personal data: no browser or
+        # proxy may keep a copy, whoever asked. Only our own files may be kept.
+        response.headers["Cache-Control"] = "no-store"
     if current_app.config["APP_ENV"] == "production":
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -164,6 +164,12 @@ def join_from_invitation(journey: Journey, person: Person, step: str) -> None:
 def test_1_office_invites_an_organiser_and_a_trainer_who_join(journey: Journey):
     office = journey.people["office"]
     page = office.page
+    # Signed out, the front door says what this is and links the privacy notice.
+    journey.go(office, "/", "1-office", "welcome")
+    page.get_by_role("heading", name="How to get an account").wait_for()
+    page.get_by_role("link", name="Privacy notice", exact=True).click()
+    page.get_by_role("heading", name="Who sees it").wait_for()
+    journey.check(office, "1-office", "privacy notice")
     sign_in(journey, office, "1-office")
 
     page.get_by_role("link", name="Topics").click()

@@ -80,9 +80,15 @@ def test_names_go_exactly_twelve_months_after_the_session_ended(app, roster):
     ended = datetime(2026, 1, 20, 19, 30, tzinfo=UTC)  # 19:30 in London (GMT)
     session_id = roster(ended)
     due = datetime(2027, 1, 20, 19, 30, tzinfo=UTC)
-    assert anonymise_attendees(due - SECOND) == "0 attendees anonymised"
+    assert (
+        anonymise_attendees(due - SECOND)
+        == "0 attendees anonymised; names removed from 0 reports"
+    )
     assert named(session_id) == 3
-    assert anonymise_attendees(due) == "3 attendees anonymised"
+    assert (
+        anonymise_attendees(due)
+        == "3 attendees anonymised; names removed from 0 reports"
+    )
     assert named(session_id) == 0
     (entry,) = audit_details()
     assert entry[:2] == (None, ANONYMISED)
@@ -147,10 +153,16 @@ def test_running_again_changes_nothing_and_everyone_still_counts(app, roster):
     )
     counted = people_counted()
     now = datetime(2027, 1, 1, tzinfo=UTC)
-    assert anonymise_attendees(now) == "4 attendees anonymised"
+    assert (
+        anonymise_attendees(now)
+        == "4 attendees anonymised; names removed from 0 reports"
+    )
     stamped = db.session.scalars(select(Attendee.anonymised_at)).all()
     entries = audit_details()
-    assert anonymise_attendees(now + timedelta(days=1)) == "0 attendees anonymised"
+    assert (
+        anonymise_attendees(now + timedelta(days=1))
+        == "0 attendees anonymised; names removed from 0 reports"
+    )
     assert db.session.scalars(select(Attendee.anonymised_at)).all() == stamped
     assert audit_details() == entries
     assert (named(old), named(recent)) == (0, 3)
@@ -163,7 +175,7 @@ def test_running_again_changes_nothing_and_everyone_still_counts(app, roster):
 def test_work_is_done_in_batches_each_audited(app, roster):
     roster(datetime(2025, 3, 1, tzinfo=UTC), 5)
     result = anonymise_attendees(datetime(2027, 1, 1, tzinfo=UTC), batch_size=2)
-    assert result == "5 attendees anonymised"
+    assert result == "5 attendees anonymised; names removed from 0 reports"
     assert [detail.split(" of ")[0] for _, _, detail in audit_details()] == [
         "anonymised 2 attendees",
         "anonymised 2 attendees",
@@ -178,7 +190,10 @@ def test_the_scheduler_runs_it_on_its_own_interval(app, roster):
     assert app.config["SCHEDULER_PRIVACY_SECONDS"] == 86400
     assert app.config["ATTENDEE_RETENTION_MONTHS"] == 12
     record = scheduler.run_job(job, datetime(2027, 1, 1, tzinfo=UTC))
-    assert (record.last_ok, record.last_outcome) == (True, "3 attendees anonymised")
+    assert (record.last_ok, record.last_outcome) == (
+        True,
+        "3 attendees anonymised; names removed from 0 reports",
+    )
     assert named(session_id) == 0
 
 
@@ -240,3 +255,39 @@ def test_two_schedulers_at_once_anonymise_each_person_once(app, roster):
         if action == ANONYMISED
     )
     assert audited == 60
+
+
+def test_their_names_also_go_from_their_sessions_reports_and_ratings(app, roster):
+    old, recent = (
+        roster(datetime(2025, 3, 1, tzinfo=UTC), 0),
+        roster(datetime(2026, 9, 1, tzinfo=UTC), 0),
+    )
+    for session_id in (old, recent):
+        db.session.add_all(
+            Attendee(
+                session_id=session_id,
+                name=name,
+                email=address,
+                consent_given_at=datetime(2025, 3, 1, tzinfo=UTC),
+            )
+            for name, address in (("Priya Patel", "priya@example.org"), ("Sam", None))
+        )
+        report = db.session.get(Attendance, session_id)
+        report.went_well = "Priya Patel and Sam asked for more; Samantha too"
+        report.follow_up_requested = "Send the slides to PRIYA@example.org"
+        report.rating_comment = "Thanks to priya  patel"
+    db.session.commit()
+
+    outcome = anonymise_attendees(datetime(2027, 1, 1, tzinfo=UTC))
+
+    report = db.session.get(Attendance, old)
+    assert report.went_well == (
+        "Erased person and Erased person asked for more; Samantha too"
+    )
+    assert report.follow_up_requested == "Send the slides to [erased address]"
+    assert report.rating_comment == "Thanks to Erased person"
+    # A session still within the retention period keeps its report as written.
+    assert db.session.get(Attendance, recent).went_well.startswith("Priya Patel")
+    assert outcome == "2 attendees anonymised; names removed from 1 reports"
+    (entry,) = audit_details()
+    assert entry[2].endswith("their names removed from 1 reports and ratings")

@@ -5,11 +5,12 @@ import json
 
 from sqlalchemy import select
 
-from tests.privacy.conftest import EMAIL, NAME
+from tests.privacy.conftest import EMAIL, NAME, PAST, training_request
 from trainers.attendance.models import Attendance, Attendee
 from trainers.audit import AuditEntry
 from trainers.extensions import db
 from trainers.privacy import audit_log, erasure, services
+from trainers.requests.models import RequestStatus
 
 # Every kind of data the fixture gives Alice, and how many of each.
 HELD = {
@@ -33,6 +34,9 @@ HELD = {
     "attendance": 2,
     "audit_about": 1,
     "audit_by": 1,
+    # Her group's request's and her dropped session's cancel reasons (who wrote
+    # them is not kept) and the organiser's rating of her session.
+    "written_about": 3,
 }
 # Something from each kind that only that kind shows.
 SHOWN = {
@@ -50,6 +54,7 @@ SHOWN = {
     "history": f"{NAME}: hospital visit",
     "attendance": "Everyone knocked on doors",
     "audit_about": "Otto Office",
+    "written_about": f"{NAME} was brilliant",
 }
 
 
@@ -220,3 +225,45 @@ def test_only_the_office_gets_in(people, client, client_for):
             assert answer.status_code == 403, (path, someone.email)
     assert db.session.scalar(select(AuditEntry.id)) is None
     assert db.session.get(type(people.alice), people.alice.id).erased_at is None
+
+
+def test_the_download_holds_what_others_wrote_about_her(everything, client_for):
+    p = everything
+    p.alice.phone = "01424 555 777"
+    quoted = training_request(
+        p.other_group,
+        p.topic,
+        PAST,
+        RequestStatus.SUBMITTED,
+        created_by=p.organiser,
+        notes=f"{NAME.lower()} knows the hall",
+        venue_address="Key from 01424-555-777",
+        accessibility_needs=f"Ask {EMAIL} about the ramp",
+    )
+    db.session.add(quoted)
+    db.session.get(Attendance, p.shadowed.id).went_well = f"Bob and {NAME} led it"
+    # What she wrote herself is in her own sections, not here; nor are texts
+    # that only share a word with her.
+    db.session.get(Attendance, p.trained.id).went_well = f"{NAME} reporting"
+    db.session.get(Attendance, p.shadowed.id).follow_up_requested = "Alice Examples"
+    db.session.commit()
+
+    response = client_for(p.office).get(f"/office/privacy/people/{p.alice.id}/export")
+    section = json.loads(response.get_data(as_text=True))["sections"]["written_about"]
+    assert section["title"] == "What others wrote about them"
+    assert "written by other people" in section["about"]
+    written = {
+        (row["Where"], row["Field"]): row["What was written"] for row in section["rows"]
+    }
+    assert written[(f"Request {quoted.id}", "notes")] == quoted.notes
+    assert written[(f"Request {quoted.id}", "accessibility needs")].startswith("Ask")
+    assert written[(f"Report on session {p.shadowed.id}", "went well")] == (
+        f"Bob and {NAME} led it"
+    )
+    assert written[(f"Report on session {p.trained.id}", "rating comment")] == (
+        f"{NAME} was brilliant"
+    )
+    assert (f"Report on session {p.trained.id}", "went well") not in written
+    assert (f"Report on session {p.shadowed.id}", "follow up requested") not in written
+    assert written[(f"Request {quoted.id}", "venue address")].startswith("Key")
+    assert (f"Request {p.asked.id}", "notes") not in written

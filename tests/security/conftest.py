@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from tests.security.crawl import FOUND, UNREACHED
 from trainers.attendance.services import add_attendee, record_attendance
@@ -54,15 +53,7 @@ def fuzz_app(app: Flask) -> Flask:
     """Forms are sent as a browser sends them: with the token the page gave."""
     app.config["WTF_CSRF_ENABLED"] = True
     app.config["PASSWORD_RESET_ANSWER_SECONDS"] = 0  # timed in its own test
-    if db.engine.dialect.name == "sqlite":
-        # Thousands of commits to a throwaway file: waiting for the disk is waste.
-        event.listen(db.engine, "connect", _no_fsync)
-        db.engine.dispose()
     return app
-
-
-def _no_fsync(connection, _record) -> None:
-    connection.execute("PRAGMA synchronous = OFF")
 
 
 @dataclass

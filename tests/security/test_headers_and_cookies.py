@@ -7,6 +7,7 @@ from http.cookies import SimpleCookie
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.security.crawl import fill
 from trainers import create_app
 from trainers.extensions import db
 
@@ -83,6 +84,27 @@ def test_every_kind_of_answer_carries_the_headers(client, world):
         assert headers["X-Frame-Options"] == "DENY", kind
         assert headers["Referrer-Policy"] == "same-origin", kind
         assert "Strict-Transport-Security" not in headers, f"{kind}: no TLS in dev"
+        kept = kind == "stylesheet"
+        assert (headers.get("Cache-Control") == "no-store") is not kept, kind
+
+
+@pytest.mark.parametrize("visitor", ["organiser", "trainer", "office"])
+def test_no_page_a_signed_in_person_opens_may_be_stored(world, client_for, visitor):
+    """Rosters, sessions, offers, profiles, requests, people and the .ics files
+    hold personal data: the rule is a default for every answer, so every page
+    one can open is walked rather than a list kept in step."""
+    browser = client_for(world.people[visitor])
+    app = browser.application
+    opened = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        for path in fill(rule.rule, rule.endpoint, world.ids):
+            response = browser.get(path)
+            response.close()
+            opened += response.status_code == 200
+            assert response.headers["Cache-Control"] == "no-store", path
+    assert opened >= 20
 
 
 def test_the_policy_allows_no_inline_code_and_no_other_site(client):

@@ -8,7 +8,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectChoice,
     StringField,
@@ -23,6 +22,7 @@ from trainers.attendance.services import (
     MAX_REPORT,
     RATING_MESSAGE,
 )
+from trainers.numbers import WholeNumberField, whole_number
 from trainers.viewhelpers import strip_whitespace
 
 RATING_LABELS = ("1: poor", "2: fair", "3: good", "4: very good", "5: excellent")
@@ -31,7 +31,7 @@ RATING_LABELS = ("1: poor", "2: fair", "3: good", "4: very good", "5: excellent"
 class HeadcountForm(FlaskForm):
     """How many came, named or not."""
 
-    headcount = IntegerField(
+    headcount = WholeNumberField(
         "How many people came?",
         validators=[InputRequired(HEADCOUNT_MESSAGE)],
         invalid_value_message=HEADCOUNT_MESSAGE,
@@ -84,7 +84,7 @@ class RatingForm(FlaskForm):
             SelectChoice(str(value), label)
             for value, label in enumerate(RATING_LABELS, 1)
         ],
-        coerce=int,
+        coerce=whole_number,
         validators=[InputRequired(RATING_MESSAGE)],
         invalid_value_message=RATING_MESSAGE,
         invalid_choice_message=RATING_MESSAGE,

@@ -17,8 +17,6 @@ from trainers.timeutil import utcnow
 bp = Blueprint("calendar", __name__)
 
 ICS = "text/calendar; charset=utf-8"
-# Calendar clients may keep a feed five minutes; it is this person's alone.
-FEED_CACHING = "private, max-age=300"
 
 
 @bp.route("/calendar/<token>.ics")
@@ -35,7 +33,7 @@ def feed(token: str):
             abort(404)
         # Headers given whole, not set one by one on a response: most polls end
         # at 304, and there Werkzeug's header bookkeeping is a fifth of the cost.
-        headers = {"ETag": quote_etag(version.etag), "Cache-Control": FEED_CACHING}
+        headers = {"ETag": quote_etag(version.etag)}
         if version.changed is not None:
             headers["Last-Modified"] = http_date(version.changed)
         if not is_resource_modified(

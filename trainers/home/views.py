@@ -1,4 +1,5 @@
-"""The home page each person lands on, the about page, and the health check."""
+"""The home page each person lands on; for visitors, what the service is and
+the privacy notice; the about page and the health check."""
 
 import logging
 
@@ -22,7 +23,7 @@ bp = Blueprint("home", __name__)
 @read_only
 def index():
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("home.welcome"))
     now = utcnow()
     context = {"now": now, "upcoming": services.upcoming_sessions(current_user, now)}
     if current_user.is_office:
@@ -52,6 +53,20 @@ def index():
 @read_only
 def about():
     return render_template("home/about.html", attribution=ATTRIBUTION)
+
+
+@bp.route("/welcome")
+@read_only
+def welcome():
+    """What the service is and how to join, for a visitor not signed in."""
+    return render_template("home/welcome.html")
+
+
+@bp.route("/privacy")
+@read_only
+def privacy():
+    """The privacy notice: what is held, why, how long, who sees it, your rights."""
+    return render_template("home/privacy.html")
 
 
 @bp.route("/healthz")

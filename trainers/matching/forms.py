@@ -1,7 +1,7 @@
 """Forms to answer offers and for the office to steer matching."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -11,23 +11,23 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from trainers.numbers import WholeNumberField, whole_number
 from trainers.viewhelpers import CONFIRM_LABEL, strip_whitespace
 
 
 def _an_id(message: str) -> list:
-    # Ids arrive from the page; one past a 32-bit integer would fail in PostgreSQL.
-    return [InputRequired(message), NumberRange(min=1, max=2**31 - 1, message=message)]
+    return [InputRequired(message), NumberRange(min=1, message=message)]
 
 
 class AcceptForm(FlaskForm):
     """Accepting needs nothing but the click (and its CSRF token), or, for
     another of the request's times, which one."""
 
-    slot_id = IntegerField(
+    slot_id = WholeNumberField(
         "Time",
         validators=[
             Optional(),
-            NumberRange(min=1, max=2**31 - 1, message="Choose one of the times."),
+            NumberRange(min=1, message="Choose one of the times."),
         ],
         invalid_value_message="Choose one of the times.",
     )
@@ -46,10 +46,10 @@ class DeclineForm(FlaskForm):
 
 
 class OfferToForm(FlaskForm):
-    trainer_id = IntegerField(
+    trainer_id = WholeNumberField(
         "Trainer", validators=_an_id("Choose a trainer."), widget=HiddenInput()
     )
-    slot_id = IntegerField(
+    slot_id = WholeNumberField(
         "Time", validators=_an_id("Choose a time."), widget=HiddenInput()
     )
 
@@ -58,14 +58,14 @@ class AssignForm(FlaskForm):
     # The service checks the trainer and time against the request and every rule.
     trainer_id = SelectField(
         "Trainer",
-        coerce=int,
+        coerce=whole_number,
         validate_choice=False,
         validators=_an_id("Choose a trainer from the list."),
         invalid_value_message="Choose a trainer from the list.",
     )
     slot_id = SelectField(
         "Time",
-        coerce=int,
+        coerce=whole_number,
         validate_choice=False,
         validators=_an_id("Choose a time from the list."),
         invalid_value_message="Choose a time from the list.",
@@ -95,5 +95,7 @@ class HandBackForm(FlaskForm):
 
 class ShadowForm(FlaskForm):
     trainer_id = SelectField(
-        "Shadowing trainer", coerce=int, validators=[InputRequired("Choose a trainer.")]
+        "Shadowing trainer",
+        coerce=whole_number,
+        validators=[InputRequired("Choose a trainer.")],
     )

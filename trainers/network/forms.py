@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from trainers.geo import REGIONS
+from trainers.numbers import WholeNumberField, whole_number
 from trainers.viewhelpers import strip_whitespace
 
 REGION_FROM_POSTCODE = ""
@@ -56,7 +56,7 @@ class TopicForm(FlaskForm):
         ],
         description="What a group gets from this session. Organisers see it when they request one.",
     )
-    default_minutes = IntegerField(
+    default_minutes = WholeNumberField(
         "Usual length (minutes)",
         default=120,
         validators=[
@@ -93,7 +93,7 @@ class InviteForm(FlaskForm):
     )
     group_id = SelectField(
         "Group (for organisers)",
-        coerce=int,
+        coerce=whole_number,
         validators=[Optional()],
         description="Which local group this organiser will request sessions for.",
     )

@@ -137,9 +137,10 @@ def invite():
         SelectChoice(str(g.id), f"{g.name} ({g.postcode_district})")
         for g in services.active_groups()
     ]
-    if request.method == "GET" and request.args.get("group_id", "").isdigit():
+    asked_for = request.args.get("group_id", type=int)
+    if request.method == "GET" and asked_for is not None:
         form.role.data = "organiser"
-        form.group_id.data = int(request.args["group_id"])
+        form.group_id.data = asked_for
     if form.validate_on_submit():
         group = (
             services.get_group(form.group_id.data)

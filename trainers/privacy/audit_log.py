@@ -13,8 +13,8 @@ from trainers.audit import AuditEntry, record
 from trainers.auth.models import User
 from trainers.auth.services import normalise_email
 from trainers.extensions import db
+from trainers.numbers import LARGEST
 
-MAX_ACCOUNT_NUMBER = 2**31 - 1
 # Written here; the other actions by the features that view or change data.
 VIEWED_AUDIT = "viewed the audit log"
 
@@ -74,8 +74,8 @@ def audit_entries(
 def _about_or_by(person: str):
     number = person.removeprefix("#")
     if number.isascii() and number.isdigit():
-        # No account number is beyond a database integer (PostgreSQL would refuse it).
-        accounts = [int(number)] if int(number) <= MAX_ACCOUNT_NUMBER else []
+        # No account number is beyond what a column holds (PostgreSQL would refuse it).
+        accounts = [int(number)] if int(number) <= LARGEST else []
     else:
         accounts = select(User.id).where(
             or_(

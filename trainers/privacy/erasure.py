@@ -2,15 +2,13 @@
 coverage counts stay. Every function flushes and leaves the commit to the caller."""
 
 import logging
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 
 from trainers import audit
-from trainers.attendance.models import Attendance, Attendee
+from trainers.attendance.models import Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.auth.services import find_user_by_email, normalise_email
 from trainers.calendar.models import CalendarFeed
@@ -22,15 +20,20 @@ from trainers.network.models import Group, Topic
 from trainers.network.services import get_person
 from trainers.outbox.models import OutboxMessage, OutboxStatus
 from trainers.privacy.audit_log import address_ref
-from trainers.requests.models import RequestEvent, TrainingRequest
+from trainers.privacy.mail_folder import scrub_mail_folder
+from trainers.privacy.mentions import ERASED_DOMAIN, ERASED_NAME, Mentions
+from trainers.privacy.scrub import (
+    anonymise_named_rows,
+    scrub_calendars,
+    scrub_free_text,
+)
+from trainers.privacy.sections import names_written_for
+from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
 
-ERASED_NAME = "Erased person"
-ERASED_ADDRESS_TEXT = "[erased address]"
-# ".invalid" can never be delivered to (RFC 2606); the id keeps users.email unique.
-ERASED_DOMAIN = "erased.invalid"
+# The id keeps users.email unique.
 ADDRESS_ONLY_PLACEHOLDER = f"erased@{ERASED_DOMAIN}"
 # Not a werkzeug hash, so no password ever matches it.
 UNUSABLE_PASSWORD = "!erased"  # noqa: S105 - a marker, not a secret
@@ -39,19 +42,6 @@ UNUSABLE_PASSWORD = "!erased"  # noqa: S105 - a marker, not a secret
 ERASED = "erased a person"
 ERASED_ADDRESS = "erased an address's data"
 
-# Free text other people wrote may name the person; their name and address in it
-# are replaced on erasure. The audit log is left alone: it never names anyone.
-FREE_TEXT = (
-    (RequestEvent, ("detail",)),
-    (
-        TrainingRequest,
-        ("notes", "accessibility_needs", "venue_address", "cancel_reason"),
-    ),
-    (TrainingSession, ("venue_address", "cancel_reason")),
-    (Offer, ("response_note",)),
-    (Attendance, ("rating_comment", "went_well", "follow_up_requested")),
-    (OutboxMessage, ("last_error",)),
-)
 # Subjects of mail about sessions to others, per batch of UPDATE.
 SUBJECTS_PER_UPDATE = 100
 # An email's stored text and invite, emptied.
@@ -131,13 +121,15 @@ def erase_person(user_id: int, by: User, confirmation: str, now: datetime) -> Er
     ).all():
         withdraw_offer(offer_id, by, now)
         erasure.offers_withdrawn += 1
-    old_name, old_email = user.name, user.email
-    _erase_address_data(old_email, placeholder_email(user.id), now, erasure)
+    mentions = Mentions(
+        names=(user.name, *names_written_for(user.email)),
+        emails=(user.email,),
+        phones=(user.phone,) if user.phone else (),
+    )
+    _erase_address_data(user.email, placeholder_email(user.id), now, erasure)
     erasure.email_bodies += _blank_sent_mail_about(user)
-    # A one-word name ("May", "Will") is too common a word to redact safely.
-    names = (old_name,) if len(old_name.split()) > 1 else ()
-    erasure.texts = _redact_free_text((*names, old_email))
-    erasure.extra = _erase_account(user)
+    erasure.extra.update(_erase_account(user))
+    _scrub_everywhere(mentions, now, erasure)
     user.name, user.email, user.phone = ERASED_NAME, placeholder_email(user.id), None
     user.password_hash = UNUSABLE_PASSWORD
     # An inactive account's sign-in cookie no longer loads: its sessions end.
@@ -164,8 +156,9 @@ def erase_address(email: str, by: User, confirmation: str, now: datetime) -> Era
             "Type the email address exactly as shown to confirm.", "confirmation"
         )
     erasure = Erasure()
+    mentions = Mentions(names=names_written_for(address), emails=(address,))
     _erase_address_data(address, ADDRESS_ONLY_PLACEHOLDER, now, erasure)
-    erasure.texts = _redact_free_text((address,))
+    _scrub_everywhere(mentions, now, erasure)
     audit.record(
         by.id,
         ERASED_ADDRESS,
@@ -292,39 +285,15 @@ def _blank_sent_mail_about(user: User) -> int:
     return blanked
 
 
-def _redact_free_text(needles: Iterable[str]) -> int:
-    """Replace whole-word mentions of each needle (a name or an address) in the
-    free text of every table; the number of rows changed."""
-    needles = [needle for needle in needles if needle.strip()]
-    patterns = [
-        (
-            re.compile(rf"(?<![\w.+%-]){re.escape(needle)}(?!\.?[\w-])", re.IGNORECASE),
-            ERASED_ADDRESS_TEXT if "@" in needle else ERASED_NAME,
-        )
-        for needle in needles
-    ]
-    changed = 0
-    for model, names in FREE_TEXT:
-        columns = [getattr(model, name) for name in names]
-        mentions = [
-            condition
-            for column in columns
-            for needle in needles
-            for condition in (
-                column.contains(needle, autoescape=True),
-                func.lower(column).contains(needle.lower(), autoescape=True),
-            )
-        ]
-        for row in db.session.scalars(select(model).where(or_(*mentions))):
-            before = [getattr(row, name) for name in names]
-            for name, text in zip(names, before, strict=True):
-                if text:
-                    for pattern, replacement in patterns:
-                        text = pattern.sub(replacement, text)
-                    setattr(row, name, text)
-            changed += before != [getattr(row, name) for name in names]
+def _scrub_everywhere(mentions: Mentions, now: datetime, erasure: Erasure) -> None:
+    """Find them by what every text says, not by whom it was sent to: roster
+    rows that are them, free text and invites naming them, development mail."""
+    erasure.roster_entries += anonymise_named_rows(mentions, now)
+    erasure.texts += scrub_free_text(mentions)
+    erasure.extra["invites rewritten"] = scrub_calendars(mentions)
     db.session.flush()
-    return changed
+    # Files cannot be rolled back: they go last, after everything else worked.
+    erasure.extra["development email files deleted"] = scrub_mail_folder(mentions)
 
 
 def _erase_account(user: User) -> dict[str, int]:

@@ -37,6 +37,16 @@ def rows_from(result, make) -> list[dict[str, object]]:
     return [make(*row) for row in result]
 
 
+def names_written_for(address: str) -> list[str]:
+    """The names rosters and invitations give beside an address (normalised):
+    the person may be named that way elsewhere too."""
+    written = select(Attendee.name).where(
+        func.lower(Attendee.email) == address, Attendee.name.is_not(None)
+    )
+    invited = select(Invitation.name).where(func.lower(Invitation.email) == address)
+    return list(db.session.scalars(written.union(invited)))
+
+
 def account_sections(user: User) -> list[Section]:
     """Who the account holder is, what they set up, and what their address keys."""
     return [

@@ -18,7 +18,13 @@ from trainers.extensions import db
 from trainers.network.services import get_person
 from trainers.privacy.activity import activity_sections
 from trainers.privacy.audit_log import address_ref
-from trainers.privacy.sections import Section, account_sections, address_sections
+from trainers.privacy.sections import (
+    Section,
+    account_sections,
+    address_sections,
+    names_written_for,
+)
+from trainers.privacy.written_about import written_about
 from trainers.timeutil import format_date, format_datetime
 
 logger = logging.getLogger(__name__)
@@ -97,6 +103,15 @@ def person_data(user_id: int) -> PersonalData:
     """Everything held about the account holder. Raises NotFound."""
     user = get_person(user_id)
     sections = account_sections(user) + activity_sections(user)
+    if user.erased_at is None:
+        sections.append(
+            written_about(
+                [user.name, *names_written_for(user.email)],
+                [user.email],
+                [user.phone] if user.phone else [],
+                user.id,
+            )
+        )
     return PersonalData(user.email, user, sections, is_account=True)
 
 
@@ -104,7 +119,12 @@ def address_data(email: str) -> PersonalData:
     """Everything held under an address, with the account if one has it."""
     address = normalise_email(email)
     user = find_user_by_email(address)
-    return PersonalData(address, user, address_sections(address), is_account=False)
+    about = written_about(
+        names_written_for(address), [address], [], user.id if user else None
+    )
+    return PersonalData(
+        address, user, [*address_sections(address), about], is_account=False
+    )
 
 
 def record_access(by: User, data: PersonalData, exported: bool) -> None:

@@ -48,13 +48,6 @@ def require_office():
     """Every page here is the national office's alone."""
 
 
-@bp.after_request
-def never_cache(response: Response) -> Response:
-    # Personal data must not linger in a shared browser's or proxy's cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/")
 def index():
     return render_template("privacy/index.html", form=LookupForm())

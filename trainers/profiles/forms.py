@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from trainers.network.models import Topic
+from trainers.numbers import WholeNumberField, whole_number
 from trainers.profiles.models import WEEKDAYS
 from trainers.profiles.services import (
     MAX_MONTHLY_CAP,
@@ -57,7 +57,7 @@ class BasicsForm(FlaskForm):
         "the district, never your full postcode.",
         render_kw={"autocomplete": "off", "maxlength": 10},
     )
-    travel_radius_km = IntegerField(
+    travel_radius_km = WholeNumberField(
         "Travel radius (km)",
         validators=[InputRequired("Enter how far you will travel, in km.")],
         invalid_value_message="Enter the travel radius as a whole number of km.",
@@ -65,7 +65,7 @@ class BasicsForm(FlaskForm):
         f"{MAX_RADIUS_KM} km. 0 means online sessions only.",
         render_kw={"min": 0, "max": MAX_RADIUS_KM, "inputmode": "numeric"},
     )
-    monthly_cap = IntegerField(
+    monthly_cap = WholeNumberField(
         "Monthly cap",
         validators=[InputRequired("Enter the most sessions you will take a month.")],
         invalid_value_message="Enter the monthly cap as a whole number of sessions.",
@@ -104,7 +104,7 @@ class AvailabilityForm(FlaskForm):
         "Day of the week",
         choices=[SelectChoice(str(day), name) for day, name in enumerate(WEEKDAYS)],
         validators=[InputRequired("Choose a day of the week.")],
-        coerce=int,
+        coerce=whole_number,
         validate_choice=False,
     )
     start_time = _time("Start time")

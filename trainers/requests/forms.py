@@ -9,7 +9,6 @@ from wtforms import (
     DateField,
     Field,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -20,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from trainers.network.models import Group, Topic
+from trainers.numbers import WholeNumberField
 from trainers.requests.details import (
     MAX_ACCESSIBILITY,
     MAX_ADDRESS,
@@ -103,7 +103,7 @@ class RequestForm(FlaskForm):
         description="For an online session: the https address of your video call. "
         "You can add it later, from the session's page.",
     )
-    expected_attendance = IntegerField(
+    expected_attendance = WholeNumberField(
         "Expected attendance",
         validators=[InputRequired("Enter how many people you expect.")],
         invalid_value_message="Enter the number of people as a whole number, "

@@ -3,7 +3,6 @@ whole as a CSV download. Routed on the recruiting blueprint (its endpoints are
 recruiting.data_quality...), in trainers/coverage/recruiting/views.py."""
 
 from flask import current_app, render_template, request
-from wtforms import IntegerField
 from wtforms.validators import Optional
 
 from trainers.coverage.filters import (
@@ -15,6 +14,7 @@ from trainers.coverage.filters import (
 from trainers.coverage.quality import queues
 from trainers.csvexport import csv_response
 from trainers.errors import DomainError
+from trainers.numbers import WholeNumberField
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import show_error
 
@@ -22,7 +22,7 @@ from trainers.viewhelpers import show_error
 class DataQualityFilterForm(CoverageFilterForm):
     """The coverage filters and how long a request may sit in one state."""
 
-    days = IntegerField(
+    days = WholeNumberField(
         "Stuck for more than (days)",
         validators=[Optional()],
         description="Requests open in one state for longer than this are listed.",
