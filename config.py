@@ -137,8 +137,8 @@ class Config:
     SCHEDULER_SESSIONS_SECONDS = int(
         os.environ.get("SCHEDULER_SESSIONS_SECONDS", "300")
     )
-    # How often rate-limit counts whose window has ended (they hold client
-    # addresses) are deleted.
+    # How often rate-limit counts whose window has ended, and sign-in failures
+    # that no longer count, are deleted (they hold client addresses).
     SCHEDULER_RATE_LIMITS_SECONDS = int(
         os.environ.get("SCHEDULER_RATE_LIMITS_SECONDS", "3600")
     )

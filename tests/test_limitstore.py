@@ -54,7 +54,7 @@ def test_clear_reset_and_the_job_forgetting_ended_windows(storage, clock):
     storage.incr("a", 60)
     clock.advance(timedelta(seconds=60))
     run = scheduler.run_job(scheduler.job_by_id("forget-rate-limits"), utcnow())
-    assert run.last_outcome == "forgot 1 counts"
+    assert run.last_outcome == "forgot 1 counts and 0 sign-in failures"
     assert db.session.scalars(select(RateLimitCounter.key)).all() == ["b"]
     assert storage.reset() == 1
     assert storage.check()

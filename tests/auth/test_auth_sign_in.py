@@ -172,3 +172,17 @@ def test_a_stranger_failing_cannot_lock_the_owner_out(app, make_user):
         sign_in(stranger, "ann@example.org", "wrong password")
     assert b"Too many failed attempts" in sign_in(stranger, "ann@example.org").data
     assert sign_in(owner, "ann@example.org").status_code == 302
+
+
+def test_failures_that_no_longer_count_are_forgotten(app, make_user):
+    make_user("ann@example.org")
+    start = utcnow()
+    for address, failures in (("ann@example.org", 5), ("ghost@example.org", 1)):
+        for _ in range(failures):
+            with pytest.raises(services.SignInRefused):
+                services.authenticate(address, "wrong", CLIENT, start)
+    db.session.commit()
+    window = timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"])
+    assert services.forget_old_sign_in_failures(start + window) == 0
+    assert services.forget_old_sign_in_failures(start + window * 1.01) == 2
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0

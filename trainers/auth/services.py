@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from trainers import mail
@@ -108,6 +108,20 @@ def authenticate(email: str, password: str, client: str, now: datetime) -> User:
     raise SignInRefused(
         "That email address and password do not match an active account."
     )
+
+
+def forget_old_sign_in_failures(now: datetime) -> int:
+    """Delete failure counts that no longer count (their window has passed and
+    no lock holds): they name client addresses. Flushes; returns how many."""
+    window = timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    return db.session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.first_failed_at < now - window,
+            or_(
+                LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now
+            ),
+        )
+    ).rowcount
 
 
 @cache

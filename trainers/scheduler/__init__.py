@@ -22,6 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from trainers.auth.services import forget_old_sign_in_failures
 from trainers.coverage.digest import weekly_digest
 from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
@@ -52,7 +53,8 @@ def _deliver_outbox(now: datetime) -> str:
 
 
 def _forget_rate_limits(now: datetime) -> str:
-    return f"forgot {forget_ended_windows(now)} counts"
+    counts, failures = forget_ended_windows(now), forget_old_sign_in_failures(now)
+    return f"forgot {counts} counts and {failures} sign-in failures"
 
 
 JOBS = (
@@ -108,7 +110,7 @@ JOBS = (
     ),
     Job(
         "forget-rate-limits",
-        "Forget rate-limit counts (client addresses) whose window has ended",
+        "Forget rate-limit counts and sign-in failures that no longer count",
         _forget_rate_limits,
         "SCHEDULER_RATE_LIMITS_SECONDS",
     ),
