@@ -58,8 +58,34 @@ class Config:
     # "Forgotten password" answers no sooner than this, known address or not,
     # so its delay never tells which addresses have an account.
     PASSWORD_RESET_ANSWER_SECONDS = 0.2
+    # Wrong passwords for one address from one client before that pair is
+    # locked for the lockout: a stranger elsewhere cannot lock out the owner.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
+
+    # Rate limits per client address (trainers/limits.py), as "N/period" with
+    # several joined by ";". Counted in the database ("database://"), so every
+    # worker and host shares them; "memory://" counts per process. A client
+    # over a limit gets a 429 page saying when to try again.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database://")
+    # Sign-in attempts: a person mistyping twice a minute is never slowed; a
+    # script guessing across many addresses gets 50 tries an hour.
+    RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "10/minute;50/hour")
+    # "Forgotten password" forms sent, and reset emails to one address (known or
+    # not, so the answer never tells): nobody needs more, and no one can flood
+    # an inbox or the outbox.
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5/hour")
+    RATELIMIT_RESET_EMAILS = os.environ.get("RATELIMIT_RESET_EMAILS", "3/hour")
+    # The public invitation page (opening a link, choosing a password) and the
+    # office's invite form, which sends an email each time: a cohort of 100 an
+    # hour is more than the office has ever invited.
+    RATELIMIT_ACCEPT_INVITATION = os.environ.get(
+        "RATELIMIT_ACCEPT_INVITATION", "20/hour"
+    )
+    RATELIMIT_INVITE = os.environ.get("RATELIMIT_INVITE", "100/hour")
+    # Calendar feed fetches: clients poll every few minutes to hourly; an office
+    # behind one address may hold a few dozen feeds.
+    RATELIMIT_CALENDAR_FEED = os.environ.get("RATELIMIT_CALENDAR_FEED", "60/minute")
     SHORT_NOTICE_DAYS = 14
     MAX_SLOT_HOURS = 12
 
@@ -114,6 +140,11 @@ class Config:
     SCHEDULER_OFFERS_SECONDS = int(os.environ.get("SCHEDULER_OFFERS_SECONDS", "300"))
     SCHEDULER_SESSIONS_SECONDS = int(
         os.environ.get("SCHEDULER_SESSIONS_SECONDS", "300")
+    )
+    # How often rate-limit counts whose window has ended, and sign-in failures
+    # that no longer count, are deleted (they hold client addresses).
+    SCHEDULER_RATE_LIMITS_SECONDS = int(
+        os.environ.get("SCHEDULER_RATE_LIMITS_SECONDS", "3600")
     )
     # How often the weekly digest checks whether this week's is due and unsent.
     SCHEDULER_DIGEST_SECONDS = int(os.environ.get("SCHEDULER_DIGEST_SECONDS", "600"))

@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from werkzeug.security import generate_password_hash
 
+from config import Config
 from tests.threads import app_for_threads
 from trainers import create_app
 from trainers.auth.models import User
@@ -38,6 +39,8 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # What SQLite may leave beside a database file.
 JOURNALS = ("-journal", "-wal", "-shm")
 PASSWORD = "correct horse battery"
+RATE_LIMITS = [name for name in dir(Config) if name.startswith("RATELIMIT_")]
+RATE_LIMITS.remove("RATELIMIT_STORAGE_URI")
 
 
 def pytest_report_header() -> str:
@@ -179,6 +182,9 @@ def worker_app(worker_database_url: str) -> Flask:
             "WTF_CSRF_ENABLED": False,
             "MAIL_BACKEND": "file",
             "BASE_URL": "http://localhost",
+            # Tests sign in and fetch far more often than people do; the
+            # `real_rate_limits` fixture puts the defaults back.
+            **{name: "100000/hour" for name in RATE_LIMITS},
         }
     )
     app.test_client_class = Browser
@@ -201,6 +207,12 @@ def app(worker_app: Flask, tmp_path: Path, database_url: str) -> Iterator[Flask]
         db.engine.dispose()
     worker_app.config.clear()
     worker_app.config.update(settings)
+
+
+@pytest.fixture
+def real_rate_limits(app: Flask) -> None:
+    """The rate limits of config.py, as in production, for this test."""
+    app.config.update({name: getattr(Config, name) for name in RATE_LIMITS})
 
 
 class Clock:

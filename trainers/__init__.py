@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
 from trainers.extensions import csrf, db, login_manager, migrate
+from trainers.limits import limiter
 from trainers.logredact import RedactSecrets
 
 
@@ -47,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "trainers" / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
     from trainers import web
 

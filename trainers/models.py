@@ -10,6 +10,7 @@ from trainers.calendar.models import CalendarFeed
 from trainers.coverage.models import CoverageChange, CoverageMonth, WeeklyDigest
 from trainers.coverage.summary import rebuild
 from trainers.extensions import db
+from trainers.limitstore import RateLimitCounter
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.outbox.models import OutboxMessage
@@ -38,6 +39,7 @@ __all__ = [
     "Offer",
     "OutboxMessage",
     "PasswordReset",
+    "RateLimitCounter",
     "RequestEvent",
     "RequestSlot",
     "SchedulerJob",

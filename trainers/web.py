@@ -18,6 +18,7 @@ from sqlalchemy.orm import with_expression
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
+from trainers import limits
 from trainers.errors import NotFound
 from trainers.extensions import db, login_manager
 from trainers.numbers import LARGEST, whole_number
@@ -186,6 +187,18 @@ def _init_errors(app: Flask) -> None:
             "That was too big to send",
             f"Nothing was saved. Files and forms can be at most {megabytes} MB.",
         )
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        wait = limits.seconds_to_wait()
+        body, status = page(
+            429,
+            "Too many tries",
+            "You (or someone sharing your internet connection) have done this "
+            f"too many times in a short while. Please wait {limits.in_words(wait)} "
+            "and try again.",
+        )
+        return body, status, {"Retry-After": str(wait)}
 
     @app.errorhandler(405)
     def method_not_allowed(error):

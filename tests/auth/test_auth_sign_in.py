@@ -11,6 +11,8 @@ from trainers.auth.models import LoginThrottle
 from trainers.extensions import db
 from trainers.timeutil import utcnow
 
+CLIENT = "203.0.113.7"  # a documentation address, as a client
+
 
 def sign_in(client, email, password=PASSWORD, next_url=None):
     url = "/login" + (f"?next={next_url}" if next_url else "")
@@ -63,13 +65,13 @@ def test_lock_lifts_after_the_lockout_period(app, make_user):
     start = utcnow()
     for _ in range(5):
         with pytest.raises(services.SignInRefused):
-            services.authenticate("ann@example.org", "wrong", start)
+            services.authenticate("ann@example.org", "wrong", CLIENT, start)
     with pytest.raises(services.SignInRefused, match="Too many"):
         services.authenticate(
-            "ann@example.org", PASSWORD, start + timedelta(minutes=14)
+            "ann@example.org", PASSWORD, CLIENT, start + timedelta(minutes=14)
         )
     later = start + timedelta(minutes=16)
-    assert services.authenticate("ann@example.org", PASSWORD, later) == user
+    assert services.authenticate("ann@example.org", PASSWORD, CLIENT, later) == user
     assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
 
 
@@ -157,3 +159,30 @@ def test_pages_carry_security_headers(client):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in headers  # development has no TLS
+
+
+def test_a_stranger_failing_cannot_lock_the_owner_out(app, make_user):
+    """Regression: five wrong passwords from anywhere locked the address for
+    everyone, so a stranger could keep the real owner out for good."""
+    make_user("ann@example.org")
+    stranger, owner = app.test_client(), app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    owner.environ_base["REMOTE_ADDR"] = "192.0.2.10"
+    for _ in range(5):
+        sign_in(stranger, "ann@example.org", "wrong password")
+    assert b"Too many failed attempts" in sign_in(stranger, "ann@example.org").data
+    assert sign_in(owner, "ann@example.org").status_code == 302
+
+
+def test_failures_that_no_longer_count_are_forgotten(app, make_user):
+    make_user("ann@example.org")
+    start = utcnow()
+    for address, failures in (("ann@example.org", 5), ("ghost@example.org", 1)):
+        for _ in range(failures):
+            with pytest.raises(services.SignInRefused):
+                services.authenticate(address, "wrong", CLIENT, start)
+    db.session.commit()
+    window = timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"])
+    assert services.forget_old_sign_in_failures(start + window) == 0
+    assert services.forget_old_sign_in_failures(start + window * 1.01) == 2
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0

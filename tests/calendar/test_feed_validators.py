@@ -77,7 +77,8 @@ def test_an_unchanged_feed_answers_304_from_one_statement(world, client, app):
     statements = []
 
     def count(connection, cursor, statement, *args):
-        statements.append(statement)
+        if "rate_limit_counters" not in statement:  # the client's poll is counted
+            statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:

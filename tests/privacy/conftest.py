@@ -145,7 +145,9 @@ def everything(people, make_session):
                 expires_at=now - timedelta(days=3) + timedelta(hours=2),
                 used_at=now - timedelta(days=3),
             ),
-            LoginThrottle(email=EMAIL, failures=2, first_failed_at=now),
+            LoginThrottle(
+                email=EMAIL, client="192.0.2.1", failures=2, first_failed_at=now
+            ),
             CalendarFeed(user=alice, token_hash=uuid.uuid4().hex * 2),
         ]
     )

@@ -24,6 +24,8 @@ MAY_CHANGE_WHEN_REFUSED = {
     # A failed sign-in is refused and must still count against the address:
     # that write is the throttle.
     "login_throttles",
+    # Rate limits count every request to a limited page, answered or refused.
+    "rate_limit_counters",
     # The audit log records who opened or tried to change personal data,
     # whether or not the change went through.
     "audit_entries",

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from trainers.auth.services import MIN_PASSWORD_LENGTH
+from trainers.auth.passwords import MIN_PASSWORD_LENGTH
 from trainers.viewhelpers import strip_whitespace
 
 EMAIL = [
@@ -25,7 +25,10 @@ def _new_password(label: str = "New password") -> PasswordField:
                 message=f"Use between {MIN_PASSWORD_LENGTH} and 200 characters.",
             ),
         ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few random words work well.",
+        description=(
+            f"At least {MIN_PASSWORD_LENGTH} characters; not a common password, nor "
+            "your name or email address. A few random words work well."
+        ),
     )
 
 

@@ -121,11 +121,14 @@ class PasswordReset(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed sign-ins per email address, known or not, so probing learns nothing."""
+    """Failed sign-ins per email address, known or not, so probing learns nothing,
+    and per client address, so a stranger's failures never lock out the owner."""
 
     __tablename__ = "login_throttles"
 
     email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    # As the app sees it (an IPv6 address is at most 45 characters).
+    client: Mapped[str] = mapped_column(String(45), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     first_failed_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from trainers import mail
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
+from trainers.auth.passwords import check_password
 from trainers.auth.tokens import hash_token, new_token
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
@@ -24,7 +25,6 @@ from trainers.profiles.models import TrainerProfile
 
 logger = logging.getLogger(__name__)
 
-MIN_PASSWORD_LENGTH = 10
 ROLE_NAMES = {
     "office": "national office",
     "organiser": "organiser",
@@ -45,13 +45,10 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def hash_password(password: str) -> str:
-    """A scrypt hash of the password."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            f"Use at least {MIN_PASSWORD_LENGTH} characters for your password.",
-            field="password",
-        )
+def hash_password(password: str, name: str, email: str) -> str:
+    """A scrypt hash of a new password for this person. Raises DomainError for
+    one we refuse (trainers/auth/passwords.py)."""
+    check_password(password, name, email)
     return generate_password_hash(password, method="scrypt")
 
 
@@ -60,15 +57,19 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def authenticate(email: str, password: str, now: datetime) -> User:
+def authenticate(email: str, password: str, client: str, now: datetime) -> User:
     """The active user with these credentials. Raises SignInRefused.
 
     Failures are counted per address, known or not, so the answer never says
-    whether an account exists. Flushes the count; the caller commits either way.
+    whether an account exists; and per client, so the lock after too many
+    falls on that address from that client only: a stranger guessing cannot
+    lock the owner out. Guessing across many addresses, or from many clients,
+    is slowed by the per-client rate limit (trainers/limits.py) and by the
+    lock on each pair. Flushes the count; the caller commits either way.
     """
     config = current_app.config
     address = normalise_email(email)
-    throttle = db.session.get(LoginThrottle, address)
+    throttle = db.session.get(LoginThrottle, (address, client))
     if throttle and throttle.locked_until and now < throttle.locked_until:
         raise SignInRefused(_locked_message(throttle.locked_until, now))
 
@@ -87,7 +88,7 @@ def authenticate(email: str, password: str, now: datetime) -> User:
     window = timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
     if throttle is None or now - throttle.first_failed_at > window:
         if throttle is None:
-            throttle = LoginThrottle(email=address)
+            throttle = LoginThrottle(email=address, client=client)
             db.session.add(throttle)
         throttle.failures, throttle.first_failed_at, throttle.locked_until = (
             0,
@@ -99,13 +100,28 @@ def authenticate(email: str, password: str, now: datetime) -> User:
         throttle.locked_until = now + window
         db.session.flush()
         logger.warning(
-            "Sign-in locked for an address after %s failures", throttle.failures
+            "Sign-in locked for an address from one client after %s failures",
+            throttle.failures,
         )
         raise SignInRefused(_locked_message(throttle.locked_until, now))
     db.session.flush()
     raise SignInRefused(
         "That email address and password do not match an active account."
     )
+
+
+def forget_old_sign_in_failures(now: datetime) -> int:
+    """Delete failure counts that no longer count (their window has passed and
+    no lock holds): they name client addresses. Flushes; returns how many."""
+    window = timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    return db.session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.first_failed_at < now - window,
+            or_(
+                LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now
+            ),
+        )
+    ).rowcount
 
 
 @cache
@@ -257,7 +273,7 @@ def accept_invitation(raw_token: str, name: str, password: str, now: datetime) -
     user = User(
         email=invitation.email,
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, name, invitation.email),
         created_at=now,
         last_login_at=now,
     )
@@ -331,16 +347,14 @@ def reset_password(raw_token: str, password: str, now: datetime) -> User:
     """Set a new password from a reset link; every other open link for the user dies."""
     reset = usable_reset(raw_token, now)
     user = reset.user
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, user.name, user.email)
     for other in db.session.scalars(
         select(PasswordReset).where(
             PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
         )
     ):
         other.used_at = now
-    throttle = db.session.get(LoginThrottle, user.email)
-    if throttle:
-        db.session.delete(throttle)
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.email == user.email))
     db.session.flush()
     logger.info("Password reset for user %s", user.id)
     return user
@@ -350,7 +364,7 @@ def change_password(user: User, current: str, new: str) -> None:
     """Change a signed-in user's password. Raises DomainError on a wrong current one."""
     if not check_password_hash(user.password_hash, current):
         raise DomainError("That is not your current password.", "current_password")
-    user.password_hash = hash_password(new)
+    user.password_hash = hash_password(new, user.name, user.email)
     db.session.flush()
     logger.info("User %s changed their password", user.id)
 

@@ -23,6 +23,7 @@ from trainers.auth.forms import (
     ResetPasswordForm,
 )
 from trainers.extensions import db
+from trainers.limits import allow, client_address, limit
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import attempt, safe_next
 
@@ -30,13 +31,16 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit("RATELIMIT_SIGN_IN", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data, utcnow())
+            user = services.authenticate(
+                form.email.data, form.password.data, client_address(), utcnow()
+            )
         except services.SignInRefused as error:
             db.session.commit()  # keep the failure count
             flash(error.message, "error")
@@ -55,6 +59,7 @@ def logout():
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limit("RATELIMIT_ACCEPT_INVITATION")
 def accept_invitation(token: str):
     try:
         invitation = services.usable_invitation(token, utcnow())
@@ -85,12 +90,16 @@ def accept_invitation(token: str):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limit("RATELIMIT_PASSWORD_RESET", methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         started = time.monotonic()
-        services.request_password_reset(form.email.data, utcnow())
-        db.session.commit()
+        # Counted for every address, known or not, and answered alike either way.
+        address = services.normalise_email(form.email.data)
+        if allow("RATELIMIT_RESET_EMAILS", address):
+            services.request_password_reset(address, utcnow())
+            db.session.commit()
         # Emailing a known address takes longer than ignoring an unknown one.
         floor = current_app.config["PASSWORD_RESET_ANSWER_SECONDS"]
         time.sleep(max(0.0, floor - (time.monotonic() - started)))

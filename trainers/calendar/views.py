@@ -9,6 +9,7 @@ from werkzeug.http import http_date, is_resource_modified, quote_etag
 from trainers.calendar import feed_links, services
 from trainers.calendar.feed import feed_body, feed_version, feed_window
 from trainers.extensions import db
+from trainers.limits import limit
 from trainers.links import absolute_url
 from trainers.sessions.services import get_session_for
 from trainers.timeutil import utcnow
@@ -19,6 +20,7 @@ ICS = "text/calendar; charset=utf-8"
 
 
 @bp.route("/calendar/<token>.ics")
+@limit("RATELIMIT_CALENDAR_FEED")
 def feed(token: str):
     # Polled far more often than any page is opened, and most polls are one
     # statement: read on a pooled connection in autocommit, without the ORM

@@ -8,6 +8,7 @@ from trainers.auth import services as accounts
 from trainers.auth.access import office_required
 from trainers.extensions import db
 from trainers.geo import REGIONS
+from trainers.limits import limit
 from trainers.matching import absence
 from trainers.network import services
 from trainers.network.forms import DeactivateForm, GroupForm, InviteForm, TopicForm
@@ -129,6 +130,7 @@ def people():
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])
+@limit("RATELIMIT_INVITE", methods=["POST"])
 def invite():
     form = InviteForm()
     form.group_id.choices = [SelectChoice("0", "Not an organiser")] + [

@@ -101,6 +101,10 @@ NOT_FREE_TEXT = {
         "invitations.email",
         "outbox_messages.to_address",
     ),
+    "client internet addresses, deleted hourly once their lock or window ends": (
+        "login_throttles.client",
+        "rate_limit_counters.key",
+    ),
     "hashes, codes, states and identifiers the app makes": (
         "calendar_feeds.token_hash",
         "password_resets.token_hash",

@@ -266,7 +266,11 @@ def _invitations(address: str) -> Section:
 
 
 def _sign_in_failures(address: str) -> Section:
-    throttle = db.session.get(LoginThrottle, address)
+    throttles = db.session.scalars(
+        select(LoginThrottle)
+        .where(LoginThrottle.email == address)
+        .order_by(LoginThrottle.first_failed_at)
+    )
     return Section(
         "sign_in_failures",
         "Failed sign-ins",
@@ -276,14 +280,13 @@ def _sign_in_failures(address: str) -> Section:
             ("first_failed_at", "First failure"),
             ("locked_until", "Locked until"),
         ),
-        []
-        if throttle is None
-        else [
+        [
             {
                 "failures": throttle.failures,
                 "first_failed_at": throttle.first_failed_at,
                 "locked_until": throttle.locked_until,
             }
+            for throttle in throttles
         ],
     )
 

@@ -22,9 +22,11 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from trainers.auth.services import forget_old_sign_in_failures
 from trainers.coverage.digest import weekly_digest
 from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
+from trainers.limitstore import forget_ended_windows
 from trainers.matching.jobs import expire, nudge_offers
 from trainers.outbox.jobs import clear_old_emails
 from trainers.outbox.services import deliver_outbox
@@ -49,6 +51,11 @@ class Job:
 def _deliver_outbox(now: datetime) -> str:
     report = deliver_outbox(now)
     return f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+
+
+def _forget_rate_limits(now: datetime) -> str:
+    counts, failures = forget_ended_windows(now), forget_old_sign_in_failures(now)
+    return f"forgot {counts} counts and {failures} sign-in failures"
 
 
 JOBS = (
@@ -107,6 +114,12 @@ JOBS = (
         "Clear the text of old emails after the retention period",
         clear_old_emails,
         "SCHEDULER_PRIVACY_SECONDS",
+    ),
+    Job(
+        "forget-rate-limits",
+        "Forget rate-limit counts and sign-in failures that no longer count",
+        _forget_rate_limits,
+        "SCHEDULER_RATE_LIMITS_SECONDS",
     ),
     Job(
         "fold-coverage",
