@@ -1,6 +1,7 @@
 """Settings read from the environment, with safe development defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -58,6 +59,23 @@ class Config:
     # "Forgotten password" answers no sooner than this, known address or not,
     # so its delay never tells which addresses have an account.
     PASSWORD_RESET_ANSWER_SECONDS = 0.2
+    # A sign-in ends after this long without a page opened (idle) and this long
+    # after signing in (lifetime), whatever happens (OWASP ASVS 3.3). The office
+    # sees everyone's personal data: shorter, and never "kept". "Keep me signed
+    # in" on a trainer's or organiser's own device: a fortnight idle, a month in all.
+    SIGN_IN_IDLE_MINUTES = int(os.environ.get("SIGN_IN_IDLE_MINUTES", "120"))
+    SIGN_IN_LIFETIME_HOURS = int(os.environ.get("SIGN_IN_LIFETIME_HOURS", "12"))
+    OFFICE_SIGN_IN_IDLE_MINUTES = int(
+        os.environ.get("OFFICE_SIGN_IN_IDLE_MINUTES", "30")
+    )
+    OFFICE_SIGN_IN_LIFETIME_HOURS = int(
+        os.environ.get("OFFICE_SIGN_IN_LIFETIME_HOURS", "8")
+    )
+    KEPT_SIGN_IN_IDLE_DAYS = int(os.environ.get("KEPT_SIGN_IN_IDLE_DAYS", "14"))
+    KEPT_SIGN_IN_LIFETIME_DAYS = int(os.environ.get("KEPT_SIGN_IN_LIFETIME_DAYS", "30"))
+    # How stale a sign-in's "last seen" may grow before a page writes it again:
+    # once a minute at most, rather than a write on every page.
+    SIGN_IN_SEEN_EVERY_SECONDS = 60
     # Wrong passwords for one address from one client before that pair is
     # locked for the lockout: a stranger elsewhere cannot lock out the owner.
     LOGIN_MAX_FAILURES = 5
@@ -151,7 +169,12 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A kept sign-in's cookie lasts as long as the longest it may live; the
+    # record on the server decides when it really ends. Flask-Login's own
+    # remember-me cookie is never set (trainers/auth/views.py).
+    PERMANENT_SESSION_LIFETIME = timedelta(days=KEPT_SIGN_IN_LIFETIME_DAYS)
+    # Set once at sign-in, that expiry already covers a kept sign-in's whole
+    # life: no page need send the cookie again just to push it later.
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = None  # a long form must not expire under a volunteer
     CLOCK = None  # utcnow() calls it if set: aware UTC now (tests move it); None: real

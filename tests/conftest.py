@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from flask import Flask
-from flask_login import FlaskLoginClient
+from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from werkzeug.security import generate_password_hash
@@ -26,6 +26,7 @@ from werkzeug.security import generate_password_hash
 from config import Config
 from tests.threads import app_for_threads
 from trainers import create_app
+from trainers.auth import sign_ins
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.geo import locate
@@ -156,11 +157,30 @@ def database_url(worker_database_url: str, sqlite_template: Path | None) -> str:
     return worker_database_url
 
 
-class Browser(FlaskLoginClient):
+class Browser(FlaskClient):
     """A test client whose every request runs in its own app context, as in
     production, so `g`, the signed-in user and the database session never leak
     between requests or into the test. The test's own objects are expired after
-    each request so they show what the request committed."""
+    each request so they show what the request committed.
+
+    `Browser(app, user=ann)` starts signed in as Ann, with a sign-in recorded
+    on the server as signing in through the page would."""
+
+    def __init__(self, *args, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.sign_in_as(user)
+
+    def sign_in_as(self, user: User) -> None:
+        """Sign this browser in as `user` without the sign-in page."""
+        with self.application.app_context():
+            account = db.session.get(User, user.id)
+            token = sign_ins.start(account, False, "", utcnow())
+            db.session.commit()
+        with self.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+            session[sign_ins.SESSION_KEY] = token
 
     def open(self, *args, **kwargs):
         with self.application.app_context():

@@ -42,6 +42,9 @@ MATRIX = {
     "auth.login": "******",
     "auth.logout": "******",
     "auth.reset_password": "******",
+    "auth.sign_ins_list": "LKKKKK",
+    # Signed-in visitors are signed out, so they too land on the sign-in page.
+    "auth.sign_out_everywhere": "LLLLLL",
     "home.about": "******",
     "calendar.feed": "******",
     "calendar.manage": "LKKKKK",
@@ -81,6 +84,7 @@ MATRIX = {
     "network.new_topic": OFFICE_ONLY,
     "network.people": OFFICE_ONLY,
     "network.reactivate": OFFICE_ONLY,
+    "network.sign_out_everywhere": OFFICE_ONLY,
     "network.remove_organiser": OFFICE_ONLY,
     "network.resend_invitation": OFFICE_ONLY,
     "network.revoke_invitation": OFFICE_ONLY,

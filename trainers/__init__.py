@@ -74,4 +74,4 @@ def _check_production_settings(app: Flask) -> None:
             "APP_ENV=production needs SECRET_KEY set to a random value of at least "
             '32 characters (python -c "import secrets; print(secrets.token_hex(32))").'
         )
-    app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    app.config.update(SESSION_COOKIE_SECURE=True)

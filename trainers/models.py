@@ -5,7 +5,13 @@ import logging
 
 from trainers.attendance.models import Attendance, Attendee
 from trainers.audit import AuditEntry
-from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
+from trainers.auth.models import (
+    Invitation,
+    LoginThrottle,
+    PasswordReset,
+    SignIn,
+    User,
+)
 from trainers.calendar.models import CalendarFeed
 from trainers.coverage.models import CoverageChange, CoverageMonth, WeeklyDigest
 from trainers.coverage.summary import rebuild
@@ -45,6 +51,7 @@ __all__ = [
     "SchedulerJob",
     "SchedulerLeader",
     "SessionShadow",
+    "SignIn",
     "Topic",
     "TrainerProfile",
     "TrainerTopic",

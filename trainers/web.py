@@ -7,11 +7,16 @@ from flask import (
     Request,
     abort,
     current_app,
+    flash,
+    g,
     has_request_context,
+    redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import with_expression
@@ -23,7 +28,7 @@ from trainers.errors import NotFound
 from trainers.extensions import db, login_manager
 from trainers.numbers import LARGEST, whole_number
 from trainers.statements import built_once
-from trainers.timeutil import format_date, format_datetime, format_time
+from trainers.timeutil import format_date, format_datetime, format_time, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.before_request(_refuse_nul_characters)
     app.before_request(_read_only_without_transaction)
+    app.before_request(_load_signed_in_user)
     app.after_request(_security_headers)
     app.context_processor(_site_links)
     app.add_template_filter(format_datetime, "datetime")
@@ -106,7 +112,9 @@ def init_app(app: Flask) -> None:
 
 
 def _init_login() -> None:
-    from trainers.auth.models import User
+    from trainers.auth import sign_ins
+    from trainers.auth.models import SignIn, User
+    from trainers.auth.tokens import hash_token
     from trainers.network.models import group_organisers
     from trainers.profiles.models import TrainerProfile
 
@@ -114,13 +122,15 @@ def _init_login() -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
-    # The navigation on every page asks for the roles: read with the account
-    # as a count and a flag, not by loading the groups and profile (as objects
-    # they cost more than the rest of the lookup).
+    # One statement per page finds the account and the sign-in its cookie
+    # names. The navigation on every page asks for the roles: read with the
+    # account as a count and a flag, not by loading the groups and profile (as
+    # objects they cost more than the rest of the lookup).
     @built_once
-    def with_roles() -> Select:
+    def signed_in_with_roles() -> Select:
         return (
-            select(User)
+            select(User, SignIn)
+            .join(SignIn, SignIn.user_id == User.id)
             .options(
                 with_expression(
                     User.groups_organised,
@@ -133,15 +143,58 @@ def _init_login() -> None:
                     exists().where(TrainerProfile.user_id == User.id),
                 ),
             )
-            .where(User.id == bindparam("user_id"))
+            .where(
+                User.id == bindparam("user_id"),
+                SignIn.token_hash == bindparam("token_hash"),
+            )
         )
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        user = db.session.scalars(with_roles(), {"user_id": int(user_id)}).first()
-        return user if user is not None and user.is_active else None
+        token = session.get(sign_ins.SESSION_KEY)
+        if not user_id.isdigit() or not isinstance(token, str):
+            return _signed_out(None)
+        row = db.session.execute(
+            signed_in_with_roles(),
+            {"user_id": int(user_id), "token_hash": hash_token(token)},
+        ).first()
+        if row is None or not row.User.is_active:
+            return _signed_out(sign_ins.ENDED_ELSEWHERE)
+        user, sign_in = row
+        now = utcnow()
+        reason = sign_ins.why_ended(sign_in, user, now)
+        if reason is not None:
+            sign_ins.forget(sign_in.id)
+            return _signed_out(reason)
+        if sign_ins.is_stale(sign_in, now):
+            sign_ins.touch(sign_in.id, now)
+        g.sign_in_id = sign_in.id
+        return user
+
+    def _signed_out(reason: str | None) -> None:
+        # The cookie names a sign-in that has ended (or one from before sign-ins
+        # were kept on the server): forget it, so the next page looks no more.
+        for key in ("_user_id", "_fresh", "_id", sign_ins.SESSION_KEY):
+            session.pop(key, None)
+        session.permanent = False
+        if reason:
+            flash(reason, "info")
+            g.signed_out_because = reason
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        # Whoever was just signed out has been told why, not asked to sign in.
+        if not g.get("signed_out_because"):
+            flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, request.url))
+
+
+def _load_signed_in_user():
+    # Read before the page writes anything: a sign-in that has run out or is
+    # due a new "last seen" is written on a connection of its own, which must
+    # not wait behind this page's own writes (SQLite locks the whole file).
+    if request.endpoint != "static":
+        _ = current_user.is_authenticated
 
 
 def _init_errors(app: Flask) -> None:
@@ -237,6 +290,7 @@ SITE_LINKS = (
     ("calendar.manage", {}),
     ("auth.contact", {}),
     ("auth.change_password", {}),
+    ("auth.sign_ins_list", {}),
     ("auth.logout", {}),
 )
 

@@ -47,7 +47,11 @@ class LoginForm(FlaskForm):
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password."), Length(max=200)]
     )
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField(
+        "Keep me signed in on this device",
+        description="For up to a month, on a device no one else uses. National "
+        "office accounts are always signed out after a short while.",
+    )
 
 
 class AcceptInvitationForm(FlaskForm):

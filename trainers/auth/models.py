@@ -132,3 +132,23 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     first_failed_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class SignIn(db.Model):
+    """One signed-in browser. Its cookie carries a random token, stored here only
+    as a hash: deleting the row signs that browser out, wherever the cookie is."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    # Written at most about once a minute, not on every page.
+    last_seen_at: Mapped[datetime]
+    # "Keep me signed in": longer limits, and a cookie that outlives the browser.
+    kept: Mapped[bool] = mapped_column(default=False)
+    # Such as "Firefox on Windows", for the person's list of their sign-ins.
+    device: Mapped[str] = mapped_column(String(60), default="")

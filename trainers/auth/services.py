@@ -14,6 +14,7 @@ from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from trainers import mail
+from trainers.auth import sign_ins
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.auth.passwords import check_password
 from trainers.auth.tokens import hash_token, new_token
@@ -344,7 +345,8 @@ def usable_reset(raw_token: str, now: datetime) -> PasswordReset:
 
 
 def reset_password(raw_token: str, password: str, now: datetime) -> User:
-    """Set a new password from a reset link; every other open link for the user dies."""
+    """Set a new password from a reset link; every other open link for the user
+    dies, and every sign-in ends (whoever had the old password is out)."""
     reset = usable_reset(raw_token, now)
     user = reset.user
     user.password_hash = hash_password(password, user.name, user.email)
@@ -355,6 +357,7 @@ def reset_password(raw_token: str, password: str, now: datetime) -> User:
     ):
         other.used_at = now
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.email == user.email))
+    sign_ins.end_all(user.id)
     db.session.flush()
     logger.info("Password reset for user %s", user.id)
     return user
@@ -390,13 +393,16 @@ def set_phone(user: User, phone: str | None) -> User:
 
 
 def set_active(user_id: int, is_active: bool, by: User) -> User:
-    """Deactivate or reactivate an account. The office cannot deactivate itself."""
+    """Deactivate (ending every sign-in) or reactivate an account. The office
+    cannot deactivate itself."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
     if user.id == by.id and not is_active:
         raise DomainError("You cannot deactivate your own account.")
     user.is_active = is_active
+    if not is_active:
+        sign_ins.end_all(user.id)
     db.session.flush()
     logger.info(
         "User %s %s by user %s",

@@ -6,14 +6,16 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from trainers.auth import services
+from trainers.auth import services, sign_ins
 from trainers.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -22,6 +24,7 @@ from trainers.auth.forms import (
     LoginForm,
     ResetPasswordForm,
 )
+from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.limits import allow, client_address, limit
 from trainers.timeutil import utcnow
@@ -45,16 +48,38 @@ def login():
             db.session.commit()  # keep the failure count
             flash(error.message, "error")
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, kept=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    _sign_out()
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sign-ins")
+@login_required
+def sign_ins_list():
+    return render_template(
+        "auth/sign_ins.html",
+        sign_ins=sign_ins.live_sign_ins(current_user, utcnow()),
+        this_sign_in=g.sign_in_id,
+        limits=sign_ins.limits(current_user, kept=False),
+        kept_limits=sign_ins.limits(current_user, kept=True),
+        in_words=sign_ins.in_words,
+    )
+
+
+@bp.route("/account/sign-ins/end", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    sign_ins.end_all(current_user.id)
+    db.session.commit()
+    _sign_out()
+    flash("You are signed out everywhere, on this device too.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -80,8 +105,8 @@ def accept_invitation(token: str):
             return _link_invalid(tried.error)
         if tried.done:
             user = tried.value
-            logout_user()
-            login_user(user)
+            _sign_out()
+            _sign_in(user, kept=False)
             flash(f"Welcome to Trainers' Network, {user.name}.", "success")
             return redirect(url_for("home.index"))
     return render_template(
@@ -128,9 +153,11 @@ def reset_password(token: str):
         if isinstance(tried.error, services.InvalidToken):
             return _link_invalid(tried.error)
         if tried.done:
-            logout_user()
+            _sign_out()
             flash(
-                "Your password has been changed. Sign in with the new one.", "success"
+                "Your password has been changed and you are signed out everywhere. "
+                "Sign in with the new one.",
+                "success",
             )
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
@@ -141,14 +168,21 @@ def reset_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        tried = attempt(
-            lambda: services.change_password(
+
+        def change() -> None:
+            services.change_password(
                 current_user, form.current_password.data, form.password.data
-            ),
-            form,
-        )
+            )
+            # Whoever knew the old password is signed out; this browser is not.
+            sign_ins.end_all(current_user.id, keep=g.sign_in_id)
+
+        tried = attempt(change, form)
         if tried.done:
-            flash("Your password has been changed.", "success")
+            flash(
+                "Your password has been changed, and you are signed out on every "
+                "other device.",
+                "success",
+            )
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
 
@@ -170,6 +204,27 @@ def contact():
             )
             return redirect(url_for("auth.contact"))
     return render_template("auth/contact.html", form=form)
+
+
+def _sign_in(user: User, kept: bool) -> None:
+    # A new token at every sign-in: none known beforehand is ever signed in.
+    token = sign_ins.start(user, kept, request.user_agent.string, utcnow())
+    db.session.commit()
+    session[sign_ins.SESSION_KEY] = token
+    # A kept sign-in's cookie outlives the browser; the server still ends it.
+    session.permanent = kept and sign_ins.may_keep(user)
+    login_user(user)
+
+
+def _sign_out() -> None:
+    # This browser's sign-in ends on the server, so a copy of its cookie is
+    # worth nothing either.
+    if g.get("sign_in_id") is not None:
+        sign_ins.end(g.pop("sign_in_id"))
+        db.session.commit()
+    session.pop(sign_ins.SESSION_KEY, None)
+    session.permanent = False
+    logout_user()
 
 
 def _link_invalid(error: services.InvalidToken):

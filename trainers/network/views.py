@@ -5,6 +5,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from trainers.auth import services as accounts
+from trainers.auth import sign_ins
 from trainers.auth.access import office_required
 from trainers.extensions import db
 from trainers.geo import REGIONS
@@ -204,6 +205,15 @@ def reactivate(user_id: int):
     if tried.done:
         user = tried.value
         flash(f"{user.name} can sign in again.", "success")
+    return redirect(url_for("network.people"))
+
+
+@bp.route("/people/<int:user_id>/sign-out", methods=["POST"])
+def sign_out_everywhere(user_id: int):
+    person = services.get_person(user_id)
+    tried = attempt(lambda: sign_ins.end_all(person.id))
+    if tried.done:
+        flash(f"{person.name} is signed out everywhere.", "success")
     return redirect(url_for("network.people"))
 
 

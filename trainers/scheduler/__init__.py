@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from trainers.auth.services import forget_old_sign_in_failures
+from trainers.auth.sign_ins import forget_ended
 from trainers.coverage.digest import weekly_digest
 from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
@@ -120,6 +121,12 @@ JOBS = (
         "Forget rate-limit counts and sign-in failures that no longer count",
         _forget_rate_limits,
         "SCHEDULER_RATE_LIMITS_SECONDS",
+    ),
+    Job(
+        "forget-ended-sign-ins",
+        "Forget sign-ins that have run out",
+        forget_ended,
+        "SCHEDULER_PRIVACY_SECONDS",
     ),
     Job(
         "fold-coverage",
