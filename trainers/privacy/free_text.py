@@ -108,6 +108,8 @@ NOT_FREE_TEXT = {
     "hashes, codes, states and identifiers the app makes": (
         "calendar_feeds.token_hash",
         "password_resets.token_hash",
+        "sign_ins.token_hash",
+        "sign_ins.device",
         "invitations.role",
         "invitations.token_hash",
         "outbox_messages.kind",
