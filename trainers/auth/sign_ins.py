@@ -99,7 +99,8 @@ def start(user: User, kept: bool, user_agent: str, now: datetime) -> str:
 
 
 def why_ended(sign_in: SignIn, user: User, now: datetime) -> str | None:
-    """Why this sign-in has run out, in words for the sign-in page; None if live."""
+    """Why this sign-in has run out, in words for the sign-in page; None if live.
+    (A row of its created_at, last_seen_at and kept does as well as a SignIn.)"""
     allowed = limits(user, sign_in.kept)
     if now - sign_in.created_at >= allowed.lifetime:
         return (
