@@ -1,7 +1,7 @@
 """sign_ins: server-side sign-in records, so a sign-in can be ended
 
 Revision ID: c5e2a9f14b70
-Revises: c3a8e5f17b42
+Revises: c3e8a1f25b47
 Create Date: 2026-12-04 20:20:00
 
 """
@@ -13,7 +13,7 @@ from trainers.timeutil import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'c5e2a9f14b70'
-down_revision = 'c3a8e5f17b42'
+down_revision = 'c3e8a1f25b47'
 branch_labels = None
 depends_on = None
 
