@@ -15,7 +15,7 @@ from tests.threads import run_at_once
 from trainers import scheduler
 from trainers.auth.models import User
 from trainers.extensions import db
-from trainers.limits import allow, in_words
+from trainers.limits import allow
 from trainers.limitstore import DatabaseStorage, RateLimitCounter
 from trainers.timeutil import utcnow
 
@@ -121,20 +121,3 @@ def test_hits_at_once_each_count_once(threads_app):
 
     outcomes = run_at_once(threads_app, [hit] * 20)
     assert sorted(value for _, value in outcomes) == list(range(1, 21))
-
-
-@pytest.mark.parametrize(
-    ("seconds", "words"),
-    [
-        (1, "1 second"),
-        (59, "59 seconds"),
-        (60, "1 minute"),
-        (61, "2 minutes"),
-        (3599, "1 hour"),
-        (3600, "1 hour"),
-        (5400, "1 hour 30 minutes"),
-        (7200, "2 hours"),
-    ],
-)
-def test_a_wait_is_said_in_plain_words(seconds, words):
-    assert in_words(seconds) == words

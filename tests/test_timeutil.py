@@ -9,6 +9,7 @@ from trainers.extensions import db
 from trainers.network.models import Topic
 from trainers.timeutil import (
     LocalTimeError,
+    duration_in_words,
     format_date,
     format_datetime,
     format_time,
@@ -80,3 +81,24 @@ def test_dates_read_as_strftime_writes_them_in_english(moment):
     assert format_date(moment) == local.strftime("%a %-d %b %Y")
     assert format_date(local.date()) == local.strftime("%a %-d %b %Y")
     assert format_time(moment) == local.strftime("%H:%M")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 second"),
+        (59, "59 seconds"),
+        (60, "1 minute"),
+        (61, "2 minutes"),
+        (30 * 60, "30 minutes"),
+        (3599, "1 hour"),
+        (3600, "1 hour"),
+        (5400, "1 hour 30 minutes"),
+        (8 * 3600, "8 hours"),
+        (24 * 3600, "1 day"),
+        (26 * 3600, "26 hours"),
+        (14 * 24 * 3600, "14 days"),
+    ],
+)
+def test_a_span_is_said_in_plain_words(seconds, words):
+    assert duration_in_words(timedelta(seconds=seconds)) == words

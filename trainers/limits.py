@@ -52,18 +52,3 @@ def seconds_to_wait() -> int:
     # To the millisecond first: the window's end comes back as a float.
     left = round(broken.window.reset_time - utcnow().timestamp(), 3)
     return max(1, math.ceil(left))
-
-
-def in_words(seconds: int) -> str:
-    """A wait said plainly: "30 seconds", "5 minutes", "1 hour 30 minutes"."""
-    if seconds < 60:
-        return _count(seconds, "second")
-    minutes = math.ceil(seconds / 60)
-    if minutes < 60:
-        return _count(minutes, "minute")
-    hours, minutes = divmod(minutes, 60)
-    return _count(hours, "hour") + (f" {_count(minutes, 'minute')}" if minutes else "")
-
-
-def _count(number: int, unit: str) -> str:
-    return f"{number} {unit}{'' if number == 1 else 's'}"

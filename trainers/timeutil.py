@@ -1,6 +1,7 @@
 """UTC storage and Europe/London display: the one place that knows about clocks."""
 
-from datetime import UTC, date, datetime, time
+import math
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -113,3 +114,24 @@ def format_time(moment: datetime | None) -> str:
         return ""
     local = to_local(moment)
     return f"{local.hour:02}:{local.minute:02}"
+
+
+def duration_in_words(span: timedelta) -> str:
+    """A span as people say it, rounded up past a minute to whole minutes:
+    "30 seconds", "5 minutes", "1 hour 30 minutes", "14 days"."""
+    seconds = math.ceil(span.total_seconds())
+    if seconds < 60:
+        return _count(seconds, "second")
+    minutes = math.ceil(seconds / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    if days and not rest:
+        return _count(days, "day")
+    hours, minutes = divmod(minutes, 60)
+    parts = [_count(hours, "hour")] if hours else []
+    if minutes or not hours:
+        parts.append(_count(minutes, "minute"))
+    return " ".join(parts)
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}{'' if number == 1 else 's'}"

@@ -1,6 +1,7 @@
 """HTTP wiring: blueprints, error pages, security headers, template filters."""
 
 import logging
+from datetime import timedelta
 
 from flask import (
     Flask,
@@ -28,7 +29,13 @@ from trainers.errors import NotFound
 from trainers.extensions import db, login_manager
 from trainers.numbers import LARGEST, whole_number
 from trainers.statements import built_once
-from trainers.timeutil import format_date, format_datetime, format_time, utcnow
+from trainers.timeutil import (
+    duration_in_words,
+    format_date,
+    format_datetime,
+    format_time,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +115,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_time, "time")
+    app.add_template_filter(duration_in_words, "duration")
     register_commands(app)
 
 
@@ -252,12 +260,12 @@ def _init_errors(app: Flask) -> None:
     @app.errorhandler(429)
     def too_many_requests(error):
         wait = limits.seconds_to_wait()
+        in_words = duration_in_words(timedelta(seconds=wait))
         body, status = page(
             429,
             "Too many tries",
             "You (or someone sharing your internet connection) have done this "
-            f"too many times in a short while. Please wait {limits.in_words(wait)} "
-            "and try again.",
+            f"too many times in a short while. Please wait {in_words} and try again.",
         )
         return body, status, {"Retry-After": str(wait)}
 

@@ -28,7 +28,9 @@ def test_a_visitor_at_the_front_door_learns_what_this_is_and_how_to_join(app, cl
 
 def test_the_privacy_notice_says_what_why_how_long_who_and_how_to_ask(app, client):
     app.config.update(
-        OFFICE_EMAIL="privacy@movement.example", ATTENDEE_RETENTION_MONTHS=18
+        OFFICE_EMAIL="privacy@movement.example",
+        ATTENDEE_RETENTION_MONTHS=18,
+        OUTBOX_BODY_RETENTION_DAYS=45,
     )
     answer = client.get("/privacy")
     assert answer.status_code == 200
@@ -41,6 +43,7 @@ def test_the_privacy_notice_says_what_why_how_long_who_and_how_to_ask(app, clien
     ):
         assert heading in words
     assert "18 months after the session" in words
+    assert "cleared 45 days after sending" in words
     assert "special-category data" in words
     assert "privacy@movement.example" in words
     assert "erase" in words

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from trainers.auth.models import SignIn, User
 from trainers.auth.tokens import new_token
 from trainers.extensions import db
+from trainers.timeutil import duration_in_words
 
 logger = logging.getLogger(__name__)
 
@@ -104,12 +105,12 @@ def why_ended(sign_in: SignIn, user: User, now: datetime) -> str | None:
     allowed = limits(user, sign_in.kept)
     if now - sign_in.created_at >= allowed.lifetime:
         return (
-            f"You were signed out {in_words(allowed.lifetime)} after signing in, "
+            f"You were signed out {duration_in_words(allowed.lifetime)} after signing in, "
             "as every sign-in is. Sign in again to carry on."
         )
     if now - sign_in.last_seen_at >= allowed.idle:
         return (
-            f"You were signed out after {in_words(allowed.idle)} without "
+            f"You were signed out after {duration_in_words(allowed.idle)} without "
             "activity. Sign in again to carry on."
         )
     return None
@@ -187,16 +188,6 @@ def describe_device(user_agent: str) -> str:
     if browser and system:
         return f"{browser} on {system}"
     return browser or system or "An unknown browser"
-
-
-def in_words(span: timedelta) -> str:
-    """A span as people say it: "30 minutes", "2 hours", "14 days"."""
-    minutes = int(span.total_seconds() // 60)
-    for unit, size in (("day", 24 * 60), ("hour", 60)):
-        if minutes >= size and minutes % size == 0:
-            count = minutes // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def _forget_expired(user: User, now: datetime) -> None:

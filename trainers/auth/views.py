@@ -69,7 +69,6 @@ def sign_ins_list():
         this_sign_in=g.sign_in_id,
         limits=sign_ins.limits(current_user, kept=False),
         kept_limits=sign_ins.limits(current_user, kept=True),
-        in_words=sign_ins.in_words,
     )
 
 
