@@ -389,7 +389,7 @@ def _some(query, rng: random.Random, count: int = 5) -> list[int]:
 
 # The servers.
 
-LIMITS_RAISED = ("RATELIMIT_SIGN_IN", "RATELIMIT_CALENDAR_FEED")
+LIMITS_RAISED = ("RATELIMIT_SIGN_IN",)
 
 
 def _server_env(url: str, folder: Path) -> dict[str, str]:

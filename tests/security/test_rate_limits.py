@@ -6,8 +6,13 @@ another client is not slowed by it."""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
+from trainers.calendar.feed_links import start_feed
+from trainers.extensions import db
+from trainers.limitstore import RateLimitCounter
+from trainers.timeutil import utcnow
 
 pytestmark = pytest.mark.usefixtures("real_rate_limits")
 
@@ -119,7 +124,7 @@ def test_the_office_sends_at_most_a_hundred_invitations_an_hour(make_user, clien
     assert colleague.post("/office/people/invite", data={}).status_code == 200
 
 
-def test_calendar_feeds_are_limited_per_client(client_at):
+def test_guessing_calendar_feeds_is_limited_per_client(client_at, make_user):
     poller = client_at(GUESSER)
     answers = [poller.get("/calendar/no-such-feed.ics") for _ in range(60)]
     assert {a.status_code for a in answers} == {404}
@@ -127,3 +132,14 @@ def test_calendar_feeds_are_limited_per_client(client_at):
         poller.get("/calendar/no-such-feed.ics"), "1 minute", seconds=60
     )
     assert client_at(OWNER).get("/calendar/no-such-feed.ics").status_code == 404
+
+
+def test_a_known_feed_is_never_refused_however_often_polled(app, client_at, make_user):
+    """A calendar service polls many people's feeds from few addresses: only
+    guesses count, so the feeds people hold keep answering."""
+    token = start_feed(make_user("ann@example.org"), utcnow())
+    db.session.commit()
+    poller = client_at(GUESSER)
+    answers = [poller.get(f"/calendar/{token}.ics") for _ in range(70)]
+    assert {a.status_code for a in answers} == {200}
+    assert db.session.scalar(select(func.count()).select_from(RateLimitCounter)) == 0
