@@ -1,10 +1,30 @@
-"""A real SMTP server on loopback that records what it receives."""
+"""A real SMTP server on loopback that records what it receives, and a way to
+queue an email as the app does."""
 
 import socket
 from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from trainers import mail
+from trainers.extensions import db
+from trainers.outbox.models import OutboxMessage
+
+
+def queue_email(to: str, calendar: tuple[bytes, str] | None = None) -> OutboxMessage:
+    """A role-granted email to `to` (with an invite, if given), committed."""
+    message = mail.send_email(
+        to,
+        "role_granted",
+        calendar=calendar,
+        user=type("U", (), {"name": "Sam"})(),
+        role="trainer",
+        group=None,
+        sign_in_url="http://localhost/login",
+    )
+    db.session.commit()
+    return message
 
 
 class Recorder:

@@ -6,24 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.outbox.conftest import queue_email
 from trainers import mail
 from trainers.extensions import db
 from trainers.outbox.models import OutboxMessage
 from trainers.outbox.services import deliver_outbox
 from trainers.timeutil import utcnow
-
-
-def queue_invitation_like(to: str) -> OutboxMessage:
-    message = mail.send_email(
-        to,
-        "role_granted",
-        user=type("U", (), {"name": "Sam"})(),
-        role="trainer",
-        group=None,
-        sign_in_url="http://localhost/login",
-    )
-    db.session.commit()
-    return message
 
 
 def outbox() -> list[OutboxMessage]:
@@ -32,7 +20,7 @@ def outbox() -> list[OutboxMessage]:
 
 
 def test_an_email_is_kept_with_the_change_and_sent_later_exactly_as_built(smtp_server):
-    queued = queue_invitation_like("sam@example.org")
+    queued = queue_email("sam@example.org")
     assert smtp_server.recorder.received == []  # nothing leaves inside the request
     report = deliver_outbox(utcnow())
     assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
@@ -63,7 +51,7 @@ def test_a_rolled_back_change_takes_its_email_with_it(smtp_server):
 def test_server_down_then_back_every_message_arrives_exactly_once(smtp_server):
     smtp_server.stop()
     for n in range(3):
-        queue_invitation_like(f"person{n}@example.org")
+        queue_email(f"person{n}@example.org")
     now = utcnow()
     report = deliver_outbox(now)
     assert (report.sent, report.retrying) == (0, 3)
@@ -84,7 +72,7 @@ def test_server_down_then_back_every_message_arrives_exactly_once(smtp_server):
 def test_backoff_grows_and_gives_up_after_the_last_attempt(app, smtp_server):
     smtp_server.stop()
     app.config["MAIL_MAX_ATTEMPTS"] = 3
-    queue_invitation_like("sam@example.org")
+    queue_email("sam@example.org")
     now = utcnow()
     gaps = []
     for _ in range(3):
@@ -100,7 +88,7 @@ def test_a_refused_recipient_fails_at_once_and_the_office_can_retry(
     smtp_server, make_user, client_for
 ):
     smtp_server.recorder.refuse.add("gone@example.org")
-    queue_invitation_like("gone@example.org")
+    queue_email("gone@example.org")
     assert deliver_outbox(utcnow()).failed == 1
     (message,) = outbox()
     assert message.status == "failed" and "550" in message.last_error
@@ -118,7 +106,7 @@ def test_a_refused_recipient_fails_at_once_and_the_office_can_retry(
 def test_a_claim_left_by_a_dead_deliverer_is_taken_again_after_the_lease(smtp_server):
     from trainers.outbox.services import claim
 
-    queue_invitation_like("sam@example.org")
+    queue_email("sam@example.org")
     now = utcnow()
     assert len(claim(now, 10)) == 1  # claimed, then the deliverer "dies"
     assert deliver_outbox(now + timedelta(minutes=1)).sent == 0
@@ -164,6 +152,6 @@ def test_two_deliverers_at_once_send_each_message_exactly_once(app, smtp_server)
 
 @pytest.mark.parametrize("backend", ["file"])
 def test_development_writes_eml_files(app, backend, tmp_path, mailbox):
-    queue_invitation_like("sam@example.org")
+    queue_email("sam@example.org")
     (message,) = mailbox.to("sam@example.org")
     assert message["Subject"].startswith("You are now trainer")

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from trainers import mail, scheduler
+from tests.outbox.conftest import queue_email
+from trainers import scheduler
 from trainers.extensions import db
 from trainers.outbox.jobs import clear_old_emails
 from trainers.outbox.models import OutboxMessage, OutboxStatus
@@ -14,20 +15,6 @@ from trainers.outbox.services import deliver_outbox
 T0 = datetime(2027, 3, 1, 9, tzinfo=UTC)
 DAY = timedelta(days=1)
 INVITE = (b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n", "REQUEST")
-
-
-def queue(to: str, calendar=None) -> OutboxMessage:
-    message = mail.send_email(
-        to,
-        "role_granted",
-        calendar=calendar,
-        user=type("U", (), {"name": "Sam"})(),
-        role="trainer",
-        group=None,
-        sign_in_url="http://localhost/login",
-    )
-    db.session.commit()
-    return message
 
 
 def bodies() -> dict[str, tuple[str, bool, bool]]:
@@ -42,15 +29,15 @@ def test_old_sent_and_failed_emails_lose_their_text_once(
     app, clock, client_for, make_user
 ):
     clock.set(T0)
-    queue("sent@example.org", calendar=INVITE)
-    failed = queue("failed@example.org")
+    queue_email("sent@example.org", calendar=INVITE)
+    failed = queue_email("failed@example.org")
     deliver_outbox(T0)
     failed.status = OutboxStatus.FAILED  # as if the server had refused it
-    waiting = queue("waiting@example.org")
+    waiting = queue_email("waiting@example.org")
     waiting.next_attempt_at = T0 + 100 * DAY  # a long outage's retry
     db.session.commit()
     clock.set(T0 + 10 * DAY)
-    queue("later@example.org")
+    queue_email("later@example.org")
     deliver_outbox(T0 + 10 * DAY)
 
     assert clear_old_emails(T0 + 30 * DAY - timedelta(seconds=1)) == (
@@ -79,7 +66,7 @@ def test_old_sent_and_failed_emails_lose_their_text_once(
 def test_the_retention_period_is_a_setting(app, clock):
     app.config["OUTBOX_BODY_RETENTION_DAYS"] = 7
     clock.set(T0)
-    queue("sam@example.org")
+    queue_email("sam@example.org")
     deliver_outbox(T0)
     assert clear_old_emails(T0 + 7 * DAY) == "1 emails' text cleared"
 

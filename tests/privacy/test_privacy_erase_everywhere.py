@@ -9,7 +9,7 @@ from email import policy
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import JSON, LargeBinary, String, select
+from sqlalchemy import select
 
 from tests.privacy.conftest import EMAIL, NAME
 from tests.privacy.test_privacy_erasure import (
@@ -17,6 +17,7 @@ from tests.privacy.test_privacy_erasure import (
     dashboard_figures,
     erase,
 )
+from tests.stored import stored_text
 from trainers import audit, mail
 from trainers.attendance.models import Attendance, Attendee
 from trainers.calendar import services as calendar
@@ -55,21 +56,11 @@ def traces(text: str) -> list[str]:
 
 def database_traces() -> list[str]:
     """Every table.column holding a trace of her, in every text column there is."""
-    found = []
-    for table in db.metadata.sorted_tables:
-        columns = [
-            column
-            for column in table.columns
-            if isinstance(column.type, String | JSON | LargeBinary)
-        ]
-        for row in db.session.execute(select(*columns)).mappings() if columns else ():
-            for column in columns:
-                if row[column.name] is not None:
-                    found += [
-                        f"{table.name}.{column.name}: {what}"
-                        for what in traces(readable(row[column.name]))
-                    ]
-    return found
+    return [
+        f"{place}: {what}"
+        for place, value in stored_text()
+        for what in traces(readable(value))
+    ]
 
 
 def mail_folder() -> dict[str, str]:

@@ -5,10 +5,11 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import JSON, LargeBinary, String, func, select
+from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tests.privacy.conftest import EMAIL, FUTURE, NAME, outbox_to, training_request
+from tests.stored import stored_text
 from trainers.attendance.models import Attendance, Attendee
 from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
@@ -36,22 +37,12 @@ def erase(browser, person, confirmation=EMAIL):
 def mentions(needles: list[str]) -> list[str]:
     """Every table.column whose value contains a needle."""
     found = []
-    for table in db.metadata.sorted_tables:
-        columns = [
-            column
-            for column in table.columns
-            if isinstance(column.type, String | JSON | LargeBinary)
-        ]
-        if not columns:
-            continue
-        for row in db.session.execute(select(*columns)).mappings():
-            for column in columns:
-                value = row[column.name]
-                if isinstance(value, bytes):  # an invite, its long lines unfolded
-                    value = value.decode("utf-8", "replace").replace("\r\n ", "")
-                text = str(value).casefold()
-                if any(needle.casefold() in text for needle in needles):
-                    found.append(f"{table.name}.{column.name}: {value!r:.120}")
+    for place, value in stored_text():
+        if isinstance(value, bytes):  # an invite, its long lines unfolded
+            value = value.decode("utf-8", "replace").replace("\r\n ", "")
+        text = str(value).casefold()
+        if any(needle.casefold() in text for needle in needles):
+            found.append(f"{place}: {value!r:.120}")
     return found
 
 
