@@ -363,11 +363,13 @@ def reset_password(raw_token: str, password: str, now: datetime) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Change a signed-in user's password. Raises DomainError on a wrong current one."""
+def change_password(user: User, current: str, new: str, this_sign_in: int) -> None:
+    """Change a signed-in user's password and end their every other sign-in
+    (whoever knew the old one). Raises DomainError on a wrong current one."""
     if not check_password_hash(user.password_hash, current):
         raise DomainError("That is not your current password.", "current_password")
     user.password_hash = hash_password(new, user.name, user.email)
+    sign_ins.end_all(user.id, keep=this_sign_in)
     db.session.flush()
     logger.info("User %s changed their password", user.id)
 

@@ -167,15 +167,15 @@ def reset_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-
-        def change() -> None:
-            services.change_password(
-                current_user, form.current_password.data, form.password.data
-            )
-            # Whoever knew the old password is signed out; this browser is not.
-            sign_ins.end_all(current_user.id, keep=g.sign_in_id)
-
-        tried = attempt(change, form)
+        tried = attempt(
+            lambda: services.change_password(
+                current_user,
+                form.current_password.data,
+                form.password.data,
+                g.sign_in_id,
+            ),
+            form,
+        )
         if tried.done:
             flash(
                 "Your password has been changed, and you are signed out on every "
