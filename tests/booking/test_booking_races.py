@@ -19,6 +19,7 @@ from trainers.extensions import db
 from trainers.matching import answers, lifecycle, services, shadowing
 from trainers.matching.models import Offer
 from trainers.profiles.models import AvailabilityWindow, TrainerTopic
+from trainers.requests.details import Particulars
 from trainers.requests.models import TrainingRequest
 from trainers.requests.slots import parse_slots
 from trainers.sessions.models import SessionShadow, TrainingSession
@@ -63,14 +64,14 @@ def ask(people, day: date, start: clock, end: clock) -> TrainingRequest:
         people["group"],
         people["topic"],
         parse_slots([(day, start, end)], NOW),
+        Particulars(
+            is_online=False,
+            venue_postcode="TN34 1AA",
+            venue_address="The hall",
+            expected_attendance=12,
+        ),
         by=people["organiser"],
         now=NOW,
-        is_online=False,
-        venue_postcode="TN34 1AA",
-        venue_address="The hall",
-        expected_attendance=12,
-        accessibility_needs="",
-        notes="",
     )
     db.session.commit()
     return training_request

@@ -34,6 +34,7 @@ from trainers.matching.answers import OfferAlreadyTaken
 from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.offers import expire_offers
 from trainers.profiles.models import AvailabilityWindow
+from trainers.requests.details import Particulars
 from trainers.requests.models import RequestEvent, TrainingRequest
 from trainers.requests.slots import parse_slots
 from trainers.sessions.models import TrainingSession
@@ -82,14 +83,14 @@ def submit(group, topic, organiser):
             group,
             topic,
             parse_slots([(day, start, end)], NOW),
+            Particulars(
+                is_online=False,
+                venue_postcode=postcode,
+                venue_address="The hall",
+                expected_attendance=12,
+            ),
             by=organiser,
             now=NOW,
-            is_online=False,
-            venue_postcode=postcode,
-            venue_address="The hall",
-            expected_attendance=12,
-            accessibility_needs="",
-            notes="",
         )
         db.session.commit()
         return training_request

@@ -13,6 +13,7 @@ from trainers.matching.answers import OfferAlreadyTaken, OfferUnavailable
 from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.offers import expire_offers
 from trainers.profiles.models import AvailabilityWindow, DayOff
+from trainers.requests.details import Particulars
 from trainers.requests.models import RequestEvent, RequestStatus, TrainingRequest
 from trainers.requests.slots import parse_slots
 from trainers.sessions.models import TrainingSession
@@ -76,7 +77,12 @@ def submit(group, topic, organiser):
         }
         details.update(overrides)
         training_request = lifecycle.submit_request(
-            group, topic, parse_slots(list(rows), now), by=organiser, now=now, **details
+            group,
+            topic,
+            parse_slots(list(rows), now),
+            Particulars(**details),
+            by=organiser,
+            now=now,
         )
         db.session.commit()
         return training_request

@@ -10,6 +10,8 @@ from trainers.extensions import db
 from trainers.matching import lifecycle
 from trainers.matching.models import Offer
 from trainers.requests import services
+from trainers.requests.details import Particulars
+from trainers.requests.forms import PARTICULARS
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
 from trainers.requests.queries import (
     RequestListPage,
@@ -62,8 +64,15 @@ def submit(group, topic, organiser):
         }
         values.update(overrides)
         slots = parse_slots(list(rows), values["now"])
+        written = Particulars(
+            **{name: values.pop(name) for name in PARTICULARS if name in values}
+        )
         return services.create_request(
-            values.pop("group", group), values.pop("topic", topic), slots, **values
+            values.pop("group", group),
+            values.pop("topic", topic),
+            slots,
+            written,
+            **values,
         )
 
     return submit
@@ -304,13 +313,9 @@ def edit(training_request, by, rows=None, now=NOW, **overrides):
         if rows is not None
         else [(s.starts_at, s.ends_at) for s in training_request.slots]
     )
+    topic = values.pop("topic", training_request.topic)
     return services.update_request(
-        training_request,
-        values.pop("topic", training_request.topic),
-        slots,
-        **values,
-        by=by,
-        now=now,
+        training_request, topic, slots, Particulars(**values), by=by, now=now
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.statements import statements_to_show
 from trainers.extensions import db
 from trainers.requests import services
+from trainers.requests.details import Particulars
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
 from trainers.requests.slots import parse_slots
 from trainers.timeutil import LONDON, utcnow
@@ -76,7 +77,7 @@ def make_request(topic, organiser):
         values.update(overrides)
         slots = parse_slots([(day, time(10), time(12))], utcnow())
         training_request = services.create_request(
-            group, topic, slots, **values, by=organiser, now=utcnow()
+            group, topic, slots, Particulars(**values), by=organiser, now=utcnow()
         )
         db.session.commit()
         return training_request
@@ -599,12 +600,12 @@ def test_a_request_page_loads_in_a_fixed_number_of_queries(
             [(date(2027, 6, day), time(10), time(12)) for day in (15, 16, 17)],
             utcnow(),
         ),
-        is_online=False,
-        venue_postcode="TN34 1AA",
-        venue_address="Hastings Library",
-        expected_attendance=20,
-        accessibility_needs="",
-        notes="",
+        Particulars(
+            is_online=False,
+            venue_postcode="TN34 1AA",
+            venue_address="Hastings Library",
+            expected_attendance=20,
+        ),
         by=organiser,
         now=utcnow(),
     )

@@ -18,6 +18,7 @@ from trainers.matching import answers, lifecycle
 from trainers.matching.models import Offer, OfferStatus
 from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import AvailabilityWindow
+from trainers.requests.details import Particulars
 from trainers.requests.models import (
     RequestEvent,
     RequestSlot,
@@ -123,9 +124,9 @@ def submit(group, topic, organisers):
             group,
             topic,
             parse_slots([(SLOT_DAY, time(10), time(12))], now),
+            Particulars(**details),
             by=organisers[0],
             now=now,
-            **details,
         )
         db.session.commit()
         return training_request

@@ -20,6 +20,7 @@ from trainers.matching.services import offer_to_trainer
 from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import DayOff
 from trainers.profiles.services import add_availability
+from trainers.requests.details import Particulars
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
 from trainers.requests.services import create_request
 from trainers.requests.slots import parse_slots
@@ -79,12 +80,14 @@ def _request(group, topic, organiser, day: date, now) -> TrainingRequest:
         group,
         topic,
         slots,
-        is_online=False,
-        venue_postcode=group.postcode_district,
-        venue_address="Friends Meeting House",
-        expected_attendance=12,
-        accessibility_needs="Step-free entrance",
-        notes="We are campaigning on the hospital.",
+        Particulars(
+            is_online=False,
+            venue_postcode=group.postcode_district,
+            venue_address="Friends Meeting House",
+            expected_attendance=12,
+            accessibility_needs="Step-free entrance",
+            notes="We are campaigning on the hospital.",
+        ),
         by=organiser,
         now=now,
     )

@@ -18,7 +18,7 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import SessionStatus, TrainingSession, place_of
 from trainers.timeutil import format_datetime, to_local
 
 LOAD_DAYS = 90
@@ -239,12 +239,7 @@ class Outcomes:
             status=SessionStatus.BOOKED,
             starts_at=accepted.slot.starts_at,
             ends_at=accepted.slot.ends_at,
-            is_online=training_request.is_online,
-            venue_postcode=training_request.venue_postcode,
-            venue_address=training_request.venue_address,
-            venue_latitude=training_request.venue_latitude,
-            venue_longitude=training_request.venue_longitude,
-            meeting_url=training_request.meeting_url,
+            **place_of(training_request),
             ical_uid=f"{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
             "@trainers-network",
             ical_sequence=0,

@@ -12,32 +12,19 @@ from trainers.matching import booking, shadowing
 from trainers.matching.booking import session_venue
 from trainers.matching.notice import check_notice, tell_office
 from trainers.requests import services as requests
+from trainers.requests.details import Particulars
 from trainers.sessions import services as sessions
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import SessionStatus, TrainingSession, place_of
 
 logger = logging.getLogger(__name__)
-
-# The request's columns that say where its session takes place.
-PLACE = (
-    "venue_postcode",
-    "venue_address",
-    "venue_latitude",
-    "venue_longitude",
-    "meeting_url",
-)
 
 
 def change_details(
     training_session: TrainingSession,
+    written: Particulars,
     by: User,
     now: datetime,
     *,
-    venue_postcode: str | None,
-    venue_address: str | None,
-    meeting_url: str | None,
-    expected_attendance: int,
-    accessibility_needs: str | None,
-    notes: str | None,
     confirmed: bool = False,
 ) -> list[str]:
     """The group's organisers or the office change a booked session still to come.
@@ -59,21 +46,11 @@ def change_details(
             "Only a booked session still to come can be changed. Record attendance "
             "or rate it from its page instead."
         )
-    changes = requests.change_booked_request(
-        training_request,
-        venue_postcode=venue_postcode,
-        venue_address=venue_address,
-        meeting_url=meeting_url,
-        expected_attendance=expected_attendance,
-        accessibility_needs=accessibility_needs,
-        notes=notes,
-        by=by,
-        now=now,
-    )
+    changes = requests.change_booked_request(training_request, written, by=by, now=now)
     if not changes:
         return []
     is_short = check_notice(now, confirmed, training_session.starts_at)
-    place = {name: getattr(training_request, name) for name in PLACE}
+    place = place_of(training_request)
     moves = place["venue_latitude"] != training_session.venue_latitude or (
         place["venue_longitude"] != training_session.venue_longitude
     )

@@ -26,6 +26,7 @@ from trainers.matching.offers import (
     withdraw_pending_offers,
 )
 from trainers.requests import services as requests
+from trainers.requests.details import Particulars
 from trainers.requests.models import (
     RequestSlot,
     RequestStatus,
@@ -39,11 +40,11 @@ logger = logging.getLogger(__name__)
 
 
 def submit_request(
-    group, topic, slots, *, by: User, now: datetime, **details
+    group, topic, slots, written: Particulars, *, by: User, now: datetime, **options
 ) -> TrainingRequest:
     """Create a request and offer it at once to the best candidates."""
     training_request = requests.create_request(
-        group, topic, slots, by=by, now=now, **details
+        group, topic, slots, written, by=by, now=now, **options
     )
     offer_request(training_request, now)
     return training_request
@@ -53,10 +54,10 @@ def change_request(
     training_request: TrainingRequest,
     topic,
     slots,
+    written: Particulars,
     *,
     by: User,
     now: datetime,
-    **details,
 ) -> list[str]:
     """Edit an open request; waiting offers are withdrawn and it is offered afresh.
 
@@ -65,7 +66,7 @@ def change_request(
     """
     lock_request(training_request)
     changes = requests.update_request(
-        training_request, topic, slots, by=by, now=now, **details
+        training_request, topic, slots, written, by=by, now=now
     )
     if changes:
         withdraw_pending_offers(training_request, now, tell_trainers=True)

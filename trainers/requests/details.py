@@ -34,6 +34,19 @@ class Venue:
 
 
 @dataclass(frozen=True)
+class Particulars:
+    """What a group writes of a request besides its topic and times, as written."""
+
+    is_online: bool
+    venue_postcode: str | None
+    venue_address: str | None
+    expected_attendance: int
+    meeting_url: str | None = None
+    accessibility_needs: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
 class Details:
     """A request's details as checked, ready to be written onto it."""
 
@@ -56,20 +69,9 @@ def check_choice(topic: Topic, slots: list[Slot]) -> None:
         raise DomainError(f"Propose between 1 and {MAX_SLOTS} time slots.")
 
 
-def checked_details(
-    topic: Topic,
-    slots: list[Slot],
-    *,
-    is_online: bool,
-    venue_postcode: str | None,
-    venue_address: str | None,
-    meeting_url: str | None,
-    expected_attendance: int,
-    accessibility_needs: str | None,
-    notes: str | None,
-) -> Details:
+def checked_details(topic: Topic, slots: list[Slot], written: Particulars) -> Details:
     """What a group wrote, checked and tidied. Raises DomainError on the field."""
-    if not 1 <= expected_attendance <= MAX_ATTENDANCE:
+    if not 1 <= written.expected_attendance <= MAX_ATTENDANCE:
         raise DomainError(
             f"Expected attendance must be between 1 and {MAX_ATTENDANCE} people.",
             field="expected_attendance",
@@ -77,28 +79,23 @@ def checked_details(
     return Details(
         topic=topic,
         slots=sorted(slots),
-        venue=_venue(topic, is_online, venue_postcode, venue_address, meeting_url),
-        expected_attendance=expected_attendance,
-        accessibility_needs=clean(accessibility_needs),
-        notes=clean(notes),
+        venue=_venue(topic, written),
+        expected_attendance=written.expected_attendance,
+        accessibility_needs=clean(written.accessibility_needs),
+        notes=clean(written.notes),
     )
 
 
-def _venue(
-    topic: Topic,
-    is_online: bool,
-    postcode: str | None,
-    address: str | None,
-    meeting_url: str | None,
-) -> Venue:
-    if is_online:
+def _venue(topic: Topic, written: Particulars) -> Venue:
+    if written.is_online:
         if not topic.is_online_capable:
             raise DomainError(
                 f"{topic.name} cannot be run online. Choose a venue, or a topic that "
                 "can run online.",
                 field="is_online",
             )
-        return Venue(is_online=True, meeting_url=_meeting_url(meeting_url))
+        return Venue(is_online=True, meeting_url=_meeting_url(written.meeting_url))
+    postcode = written.venue_postcode
     if not (postcode or "").strip():
         raise DomainError(
             "Enter the venue's postcode (or choose online if the topic allows it).",
@@ -108,7 +105,7 @@ def _venue(
         place = locate(postcode)
     except UnknownPostcode as error:
         raise DomainError(error.message, field="venue_postcode") from error
-    address = clean(address)
+    address = clean(written.venue_address)
     if not address:
         raise DomainError(
             "Enter the venue's address, so the trainer can find it.",

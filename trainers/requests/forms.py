@@ -27,6 +27,7 @@ from trainers.requests.details import (
     MAX_MEETING_URL,
     MAX_NOTES,
     MAX_REASON,
+    Particulars,
 )
 from trainers.requests.models import RequestStatus, TrainingRequest
 from trainers.requests.slots import MAX_SLOTS, SlotRow, slot_field
@@ -143,17 +144,9 @@ class RequestForm(FlaskForm):
             for row in range(MAX_SLOTS)
         ]
 
-    def details(self) -> dict:
-        """The fields besides group, topic and slots, named as the services want."""
-        return {
-            "is_online": self.is_online.data,
-            "venue_postcode": self.venue_postcode.data,
-            "venue_address": self.venue_address.data,
-            "meeting_url": self.meeting_url.data,
-            "expected_attendance": self.expected_attendance.data,
-            "accessibility_needs": self.accessibility_needs.data,
-            "notes": self.notes.data,
-        }
+    def particulars(self) -> Particulars:
+        """What the group wrote besides its group, topic and times."""
+        return Particulars(**{name: self[name].data for name in PARTICULARS})
 
 
 for _row in range(MAX_SLOTS):
@@ -186,13 +179,7 @@ def request_form_data(training_request: TrainingRequest) -> dict:
     """The form's starting values for editing a request; slots on the UK clock."""
     data = {
         "topic_id": training_request.topic_id,
-        "is_online": training_request.is_online,
-        "venue_postcode": training_request.venue_postcode,
-        "venue_address": training_request.venue_address,
-        "meeting_url": training_request.meeting_url,
-        "expected_attendance": training_request.expected_attendance,
-        "accessibility_needs": training_request.accessibility_needs,
-        "notes": training_request.notes,
+        **{name: getattr(training_request, name) for name in PARTICULARS},
     }
     for row, slot in enumerate(training_request.slots):
         starts, ends = to_local(slot.starts_at), to_local(slot.ends_at)
@@ -211,6 +198,8 @@ BOOKED_DETAILS = (
     "accessibility_needs",
     "notes",
 )
+# Everything a group writes besides group, topic and times.
+PARTICULARS = ("is_online", *BOOKED_DETAILS)
 
 
 class BookedDetailsForm(FlaskForm):
@@ -224,9 +213,11 @@ class BookedDetailsForm(FlaskForm):
     notes = RequestForm.notes
     confirm = BooleanField(CONFIRM_LABEL)
 
-    def details(self) -> dict:
-        """The fields named as matching.details.change_details wants them."""
-        return {name: self[name].data for name in BOOKED_DETAILS}
+    def particulars(self, is_online: bool) -> Particulars:
+        """What the group wrote; whether it is online stays as booked."""
+        return Particulars(
+            is_online=is_online, **{name: self[name].data for name in BOOKED_DETAILS}
+        )
 
 
 def booked_details_data(training_request: TrainingRequest) -> dict:

@@ -4,6 +4,7 @@ Every function that changes something flushes and leaves the commit to the calle
 """
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -22,6 +23,7 @@ from trainers.network.models import Group, Topic
 from trainers.requests.details import (
     MAX_REASON,
     Details,
+    Particulars,
     apply_details,
     changes_between,
     check_choice,
@@ -48,16 +50,10 @@ def create_request(
     group: Group,
     topic: Topic,
     slots: list[Slot],
+    written: Particulars,
     *,
-    is_online: bool,
-    venue_postcode: str | None,
-    venue_address: str | None,
-    expected_attendance: int,
-    accessibility_needs: str | None,
-    notes: str | None,
     by: User,
     now: datetime,
-    meeting_url: str | None = None,
     submission_key: str | None = None,
     warn_of_overlap: bool = False,
 ) -> TrainingRequest:
@@ -74,17 +70,7 @@ def create_request(
             f"{group.name} is no longer active, so it cannot ask for training."
         )
     check_choice(topic, slots)
-    details = checked_details(
-        topic,
-        slots,
-        is_online=is_online,
-        venue_postcode=venue_postcode,
-        venue_address=venue_address,
-        meeting_url=meeting_url,
-        expected_attendance=expected_attendance,
-        accessibility_needs=accessibility_needs,
-        notes=notes,
-    )
+    details = checked_details(topic, slots, written)
     _ensure_not_sent(submission_key)
     if warn_of_overlap:
         overlapping = overlapping_requests(group, topic, slots)
@@ -208,16 +194,10 @@ def update_request(
     training_request: TrainingRequest,
     topic: Topic,
     slots: list[Slot],
+    written: Particulars,
     *,
-    is_online: bool,
-    venue_postcode: str | None,
-    venue_address: str | None,
-    expected_attendance: int,
-    accessibility_needs: str | None,
-    notes: str | None,
     by: User,
     now: datetime,
-    meeting_url: str | None = None,
 ) -> list[str]:
     """Change an open request and record what changed; returns the changes (none: []).
 
@@ -226,35 +206,17 @@ def update_request(
     """
     ensure_editable(training_request)
     check_choice(topic, slots)
-    details = checked_details(
-        topic,
-        slots,
-        is_online=is_online,
-        venue_postcode=venue_postcode,
-        venue_address=venue_address,
-        meeting_url=meeting_url,
-        expected_attendance=expected_attendance,
-        accessibility_needs=accessibility_needs,
-        notes=notes,
-    )
+    details = checked_details(topic, slots, written)
     return _save_changes(training_request, details, by, now)
 
 
 def change_booked_request(
-    training_request: TrainingRequest,
-    *,
-    venue_postcode: str | None,
-    venue_address: str | None,
-    meeting_url: str | None,
-    expected_attendance: int,
-    accessibility_needs: str | None,
-    notes: str | None,
-    by: User,
-    now: datetime,
+    training_request: TrainingRequest, written: Particulars, *, by: User, now: datetime
 ) -> list[str]:
     """Change where a booked request takes place (venue and address, or meeting
     link), how many are expected, access needs and notes: not its topic, times,
-    or whether it is online. Records and returns the changes (none: []).
+    or whether it is online (`written.is_online` is not read). Records and
+    returns the changes (none: []).
 
     The booked session is the caller's to follow (see matching.details).
     Raises DomainError if it is not booked or a field is wrong. Flushes.
@@ -267,13 +229,7 @@ def change_booked_request(
     details = checked_details(
         training_request.topic,
         [(slot.starts_at, slot.ends_at) for slot in training_request.slots],
-        is_online=training_request.is_online,
-        venue_postcode=venue_postcode,
-        venue_address=venue_address,
-        meeting_url=meeting_url,
-        expected_attendance=expected_attendance,
-        accessibility_needs=accessibility_needs,
-        notes=notes,
+        replace(written, is_online=training_request.is_online),
     )
     return _save_changes(training_request, details, by, now)
 

@@ -28,6 +28,7 @@ from trainers.timeutil import utcnow
 
 if TYPE_CHECKING:
     from trainers.auth.models import User
+    from trainers.requests.models import TrainingRequest
     from trainers.statements import AnyViewer
 
 
@@ -46,6 +47,21 @@ MOVES: dict[SessionStatus, frozenset[SessionStatus]] = {
     SessionStatus.DELIVERED: frozenset(),
     SessionStatus.CANCELLED: frozenset(),
 }
+
+# The request's columns a session copies: where it takes place.
+PLACE = (
+    "is_online",
+    "venue_postcode",
+    "venue_address",
+    "venue_latitude",
+    "venue_longitude",
+    "meeting_url",
+)
+
+
+def place_of(training_request: "TrainingRequest") -> dict:
+    """Where the request asks its session to be, named as the session's columns."""
+    return {name: getattr(training_request, name) for name in PLACE}
 
 
 class TrainingSession(db.Model):

@@ -30,7 +30,12 @@ from trainers.errors import NotFound
 from trainers.extensions import db
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.requests.models import TrainingRequest
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import (
+    SessionShadow,
+    SessionStatus,
+    TrainingSession,
+    place_of,
+)
 from trainers.statements import AnyViewer, built_once
 
 logger = logging.getLogger(__name__)
@@ -58,12 +63,7 @@ def book_session(
         status=SessionStatus.BOOKED,
         starts_at=starts_at,
         ends_at=ends_at,
-        is_online=training_request.is_online,
-        venue_postcode=training_request.venue_postcode,
-        venue_address=training_request.venue_address,
-        venue_latitude=training_request.venue_latitude,
-        venue_longitude=training_request.venue_longitude,
-        meeting_url=training_request.meeting_url,
+        **place_of(training_request),
         ical_uid=f"{uuid.uuid4()}@trainers-network",
         ical_sequence=0,
         created_at=now,

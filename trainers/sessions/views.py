@@ -150,9 +150,9 @@ def change_details(session_id: int):
         tried = attempt(
             lambda: details.change_details(
                 training_session,
+                form.particulars(training_request.is_online),
                 current_user,
                 now,
-                **form.details(),
                 confirmed=form.confirm.data,
             ),
             form,
