@@ -180,11 +180,7 @@ def add_availability(
 
 def remove_availability(profile: TrainerProfile, window_id: int) -> AvailabilityWindow:
     """Remove one of the trainer's windows and return it. Raises NotFound; flushes."""
-    window = _own_row(profile.availability, window_id)
-    profile.availability.remove(window)
-    db.session.flush()
-    logger.info("Trainer %s removed availability window %s", profile.user_id, window_id)
-    return window
+    return _remove_own(profile, profile.availability, window_id, "availability window")
 
 
 def add_day_off(
@@ -225,11 +221,17 @@ def add_day_off(
 
 def remove_day_off(profile: TrainerProfile, day_off_id: int) -> DayOff:
     """Remove one of the trainer's day-off ranges and return it. Raises NotFound."""
-    day_off = _own_row(profile.days_off, day_off_id)
-    profile.days_off.remove(day_off)
+    return _remove_own(profile, profile.days_off, day_off_id, "days off")
+
+
+def _remove_own(
+    profile: TrainerProfile, rows: list[Row], row_id: int, what: str
+) -> Row:
+    row = _own_row(rows, row_id)
+    rows.remove(row)
     db.session.flush()
-    logger.info("Trainer %s removed days off %s", profile.user_id, day_off_id)
-    return day_off
+    logger.info("Trainer %s removed %s %s", profile.user_id, what, row_id)
+    return row
 
 
 def _own_row(rows: list[Row], row_id: int) -> Row:

@@ -16,13 +16,13 @@ from sqlalchemy.sql import Select
 
 from trainers.attendance.models import Attendance
 from trainers.coverage import summary
-from trainers.coverage.dashboard.scope import (
+from trainers.coverage.dashboard.values import Month
+from trainers.coverage.filters import CoverageFilters
+from trainers.coverage.scope import (
     in_region,
     requests_in_scope,
     sessions_on_topic,
 )
-from trainers.coverage.dashboard.values import Month
-from trainers.coverage.filters import CoverageFilters
 from trainers.extensions import db
 from trainers.network.models import Group
 from trainers.requests.models import RequestStatus, TrainingRequest

@@ -15,12 +15,6 @@ from trainers.attendance.models import Attendance
 from trainers.auth.models import User
 from trainers.coverage.dashboard.cells import CellCounts
 from trainers.coverage.dashboard.figures import Figure, headline_figures
-from trainers.coverage.dashboard.scope import (
-    in_region,
-    requests_in_range,
-    sessions_in_range,
-    sessions_on_topic,
-)
 from trainers.coverage.dashboard.spreads import (
     LoadSpread,
     Spread,
@@ -37,6 +31,12 @@ from trainers.coverage.dashboard.values import (
     recency,
 )
 from trainers.coverage.filters import CoverageFilters
+from trainers.coverage.scope import (
+    in_region,
+    requests_in_range,
+    sessions_in_range,
+    sessions_on_topic,
+)
 from trainers.extensions import db
 from trainers.geo import REGIONS
 from trainers.network.models import Group, Topic

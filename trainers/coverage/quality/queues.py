@@ -14,6 +14,11 @@ from sqlalchemy.orm import aliased
 from trainers.auth.models import Invitation, User
 from trainers.coverage.filters import CoverageFilters
 from trainers.coverage.recruiting.coldspots import is_open_request
+from trainers.coverage.scope import (
+    in_region,
+    requests_in_scope,
+    sessions_on_topic,
+)
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.network.models import Group, Topic, group_organisers
@@ -87,12 +92,9 @@ def _sessions_without_attendance(asked: QueueQuery) -> Select:
             TrainingSession.starts_at >= filters.starts_at,
             TrainingSession.starts_at < filters.ends_before,
         )
+        .where(*in_region(filters), *sessions_on_topic(filters))
         .order_by(TrainingSession.ends_at, TrainingSession.id)
     )
-    if filters.region:
-        query = query.where(Group.region == filters.region)
-    if filters.topic_id:
-        query = query.where(TrainingSession.topic_id == filters.topic_id)
     return query
 
 
@@ -115,12 +117,9 @@ def _stuck_requests(asked: QueueQuery) -> Select:
             TrainingRequest.status_changed_at
             < asked.now - timedelta(days=asked.stuck_days),
         )
+        .where(*requests_in_scope(filters))
         .order_by(TrainingRequest.status_changed_at, TrainingRequest.id)
     )
-    if filters.region:
-        query = query.where(Group.region == filters.region)
-    if filters.topic_id:
-        query = query.where(TrainingRequest.topic_id == filters.topic_id)
     return query
 
 
@@ -183,10 +182,9 @@ def _groups_without_organiser(asked: QueueQuery) -> Select:
             .where(group_organisers.c.group_id == Group.id, organiser.is_active)
             .exists(),
         )
+        .where(*in_region(filters))
         .order_by(Group.name, Group.id)
     )
-    if filters.region:
-        query = query.where(Group.region == filters.region)
     return query
 
 

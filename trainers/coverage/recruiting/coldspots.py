@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from trainers.auth.models import User
 from trainers.coverage.filters import CoverageFilters
+from trainers.coverage.scope import requests_in_range
 from trainers.extensions import db
 from trainers.geo import EARTH_RADIUS_KM, REGIONS, Place, all_districts, distance_km
 from trainers.matching.facts import one_of
@@ -181,17 +182,8 @@ def _load_demand(filters: CoverageFilters) -> _Demand:
         )
         .join(Group, Group.id == TrainingRequest.group_id)
         .join(Topic, Topic.id == TrainingRequest.topic_id)
-        .where(
-            is_open_request(),
-            TrainingRequest.created_at >= filters.starts_at,
-            TrainingRequest.created_at < filters.ends_before,
-            Group.is_active,
-        )
+        .where(is_open_request(), *requests_in_range(filters), Group.is_active)
     )
-    if filters.region:
-        query = query.where(Group.region == filters.region)
-    if filters.topic_id:
-        query = query.where(TrainingRequest.topic_id == filters.topic_id)
     demand = _Demand([], {}, {})
     for group_id, topic_id, is_online, made, *group, topic_name in db.session.execute(
         query

@@ -1,4 +1,5 @@
-"""The dashboard's filters as SQL conditions on sessions, groups and requests."""
+"""The coverage filters as SQL conditions on sessions, groups and requests: one
+statement of each for the dashboard, the recruiting pages and the quality queues."""
 
 from sqlalchemy import ColumnElement
 
