@@ -25,64 +25,59 @@ pytestmark = pytest.mark.slow
 FORMS_FOUND_TODAY = 89
 
 
-@pytest.mark.parametrize("visitor", VISITORS)
-def test_every_form_survives_hostile_input(
-    fuzz_app, world, client, client_for, visitor
-):
-    app = fuzz_app
-    # A form another visitor also has (sign-in, a request's edit page, a trainer's
-    # profile) is fuzzed once, as the first of VISITORS who has it.
-    earlier = set()
-    for other in VISITORS[: VISITORS.index(visitor)]:
-        other_browser = visitor_browser(app.test_client(), client_for, world, other)
-        earlier |= {form.key for form in crawl(app, other_browser, world.ids).forms}
-    browser = visitor_browser(client, client_for, world, visitor)
-    forms = [f for f in crawl(app, browser, world.ids).forms if f.key not in earlier]
-    FOUND[visitor] = [form.label for form in forms]
-    fuzzer = Fuzzer(app, session_cookie(browser))
-    failures = []
-    for form in forms:
-        try:
-            fuzzer.fuzz(form)
-        except Exception as error:
-            failures.append(re.sub(r"\s+", " ", f"{form.label}: {error!r}")[:1500])
-    print(*failures, sep="\n")  # in full: an assertion message gets cut short
-    assert not failures, f"{len(failures)} of {len(forms)} forms failed: see stdout"
-    assert fuzzer.sent >= len(forms)
-
-
-@pytest.mark.parametrize("visitor", VISITORS)
-def test_pages_answer_change_nothing_and_hold_no_inline_code(
-    fuzz_app, world, client, client_for, visitor
-):
-    browser = visitor_browser(client, client_for, world, visitor)
-    before = dump()
-    found = crawl(app=fuzz_app, browser=browser, ids=world.ids)
-    after = dump()
-    errors = {url: status for url, status in found.pages.items() if status >= 500}
-    assert errors == {}, found.errors
-    assert found.broken == [], "forms that post to no route"
-    assert found.inline == [], "inline code a strict CSP would block"
-    changed = [
-        name
-        for name in before
-        if before[name] != after[name] and name not in MAY_CHANGE_WHEN_REFUSED
-    ]
-    assert changed == [], "opening pages wrote to the database"
-
-
-def test_the_crawler_still_finds_every_form_known_today(
+def test_every_page_and_form_holds_for_every_visitor(
     fuzz_app, world, client, client_for
 ):
-    kinds = set()
+    """Each visitor crawls once: every page answers, changes nothing and holds no
+    inline code; every form (fuzzed as the first of VISITORS who has it, so a
+    sign-in or a request's edit page is fuzzed once) survives hostile input; and
+    the crawler still finds every form known today."""
+    pages, failures, kinds, fuzzed = [], [], set(), set()
     for visitor in VISITORS:
         browser = visitor_browser(client, client_for, world, visitor)
+        before = dump()
         found = crawl(fuzz_app, browser, world.ids)
+        pages.extend(_page_problems(visitor, found, before, dump()))
+        forms = [form for form in found.forms if form.key not in fuzzed]
+        fuzzed |= {form.key for form in forms}
         kinds |= {(visitor, *form.key) for form in found.forms}
+        FOUND[visitor] = [form.label for form in forms]
+        fuzzer = Fuzzer(fuzz_app, session_cookie(browser))
+        for form in forms:
+            try:
+                fuzzer.fuzz(form)
+            except Exception as error:
+                failures.append(re.sub(r"\s+", " ", f"{form.label}: {error!r}")[:1500])
+        assert fuzzer.sent >= len(forms)
     posting = {
         rule.endpoint
         for rule in fuzz_app.url_map.iter_rules()
         if "POST" in rule.methods
     }
     UNREACHED[:] = sorted(posting - {endpoint for _, _, endpoint, _ in kinds})
+    print(*failures, sep="\n")  # in full: an assertion message gets cut short
+    assert pages == []
+    assert not failures, f"{len(failures)} forms failed: see stdout"
     assert len(kinds) >= FORMS_FOUND_TODAY, sorted(kinds)
+
+
+def _page_problems(visitor, found, before, after) -> list[str]:
+    """What the visitor's crawl found wrong with the pages themselves."""
+    problems = [
+        f"{visitor}: {status} from {url}"
+        for url, status in found.pages.items()
+        if status >= 500
+    ]
+    problems += [f"{visitor}: {error}" for error in found.errors]
+    problems += [
+        f"{visitor}: a form posts to no route: {form}" for form in found.broken
+    ]
+    problems += [
+        f"{visitor}: inline code a strict CSP would block: {i}" for i in found.inline
+    ]
+    problems += [
+        f"{visitor}: opening pages wrote to {name}"
+        for name in before
+        if before[name] != after[name] and name not in MAY_CHANGE_WHEN_REFUSED
+    ]
+    return problems
