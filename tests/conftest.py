@@ -190,7 +190,7 @@ class Browser(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def worker_app(worker_database_url: str) -> Flask:
+def worker_app(worker_database_url: str) -> Iterator[Flask]:
     """One app for all of a worker's tests: building one (its URL rules above
     all) costs more than most tests. The `app` fixture gives each test its own
     database, mail folder and settings."""
@@ -208,7 +208,9 @@ def worker_app(worker_database_url: str) -> Flask:
         }
     )
     app.test_client_class = Browser
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -224,7 +226,9 @@ def app(worker_app: Flask, tmp_path: Path, database_url: str) -> Iterator[Flask]
             # DELETE beats TRUNCATE on a few rows: no table files are rewritten.
             delete_everything()
             db.session.commit()
-        db.engine.dispose()
+        else:
+            # The next test's file replaces this one: no connection may outlive it.
+            db.engine.dispose()
     worker_app.config.clear()
     worker_app.config.update(settings)
 

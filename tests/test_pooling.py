@@ -18,6 +18,7 @@ def _backend() -> int:
 
 
 def test_a_connection_the_server_closed_is_replaced_before_use(app, postgres_url):
+    db.engine.dispose()  # one pooled connection, so each checkout is that one
     first = _backend()
     with psycopg.connect(
         postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True
