@@ -12,9 +12,12 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
+    Text,
     bindparam,
+    cast,
     func,
     literal,
+    null,
     select,
     union_all,
 )
@@ -214,6 +217,8 @@ def _trainer_needs() -> Select:
 
 @built_once
 def _organiser_needs() -> Select:
+    # Their groups' sessions trained by someone else: those they may rate
+    # (attendance.services.may_rate) and confirm the attendance of.
     ours = (
         _in_their_groups(TrainingSession.group_id),
         TrainingSession.trainer_id != bindparam("user_id"),
@@ -238,7 +243,7 @@ def _organiser_needs() -> Select:
             Topic.name.label("topic_name"),
             Group.name.label("group_name"),
             first_slot.label("at"),
-            TrainingRequest.cancel_reason.label("detail"),
+            cast(null(), Text).label("detail"),
         )
         .join(Topic, Topic.id == TrainingRequest.topic_id)
         .join(Group, Group.id == TrainingRequest.group_id)
