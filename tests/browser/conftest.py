@@ -304,6 +304,12 @@ WIDEST_ELEMENTS = """limit => [
 ]"""
 
 
+def open_menu(page: Page, label: str) -> None:
+    """Open one of the header's disclosure menus (Network, Coverage, Account...)
+    by its summary, as a person clicks it, so its links can be followed."""
+    page.locator("header summary", has_text=label).click()
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 

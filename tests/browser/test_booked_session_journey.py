@@ -27,7 +27,13 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import Checker, LiveServer, Person, SmtpMailbox
+from tests.browser.conftest import (
+    Checker,
+    LiveServer,
+    Person,
+    SmtpMailbox,
+    open_menu,
+)
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -249,7 +255,8 @@ def test_1_the_organiser_and_the_trainer_add_their_phone_numbers(booked: Booked)
         page = person.page
         page.get_by_role("heading", name=f"Hello, {person.name}").wait_for()
         booked.check(person, step, "home")
-        page.get_by_role("navigation", name="Main").get_by_role(
+        open_menu(page, "Account")
+        page.get_by_role("navigation", name="Your account").get_by_role(
             "link", name="Contact details"
         ).click()
         page.get_by_role("heading", name="Your contact details").wait_for()
@@ -551,6 +558,7 @@ def test_10_the_office_deactivates_the_second_trainer_seeing_the_session(
     page = office.page
     booked.go(office, "/login", "10-office", "sign in")
     sign_in(office)
+    open_menu(page, "Network")
     page.get_by_role("link", name="People").click()
     booked.check(office, "10-office", "people")
     page.get_by_role("link", name=f"Deactivate {second.name}").click()

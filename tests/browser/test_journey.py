@@ -24,7 +24,13 @@ from icalendar import Calendar
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import Checker, LiveServer, Person, SmtpMailbox
+from tests.browser.conftest import (
+    Checker,
+    LiveServer,
+    Person,
+    SmtpMailbox,
+    open_menu,
+)
 from tests.conftest import PASSWORD
 from trainers import scheduler
 from trainers.auth.models import User
@@ -172,6 +178,7 @@ def test_1_office_invites_an_organiser_and_a_trainer_who_join(journey: Journey):
     journey.check(office, "1-office", "privacy notice")
     sign_in(journey, office, "1-office")
 
+    open_menu(page, "Network")
     page.get_by_role("link", name="Topics").click()
     journey.check(office, "1-office", "topics")
     page.get_by_role("link", name="Add a topic").click()
@@ -182,6 +189,7 @@ def test_1_office_invites_an_organiser_and_a_trainer_who_join(journey: Journey):
     page.get_by_text(f"{TOPIC} saved.").wait_for()
     journey.check(office, "1-office", "topics with the new topic")
 
+    open_menu(page, "Network")
     page.get_by_role("link", name="Groups").click()
     journey.check(office, "1-office", "groups")
     page.get_by_role("link", name="Add a group").click()
@@ -213,6 +221,7 @@ def test_1_office_invites_an_organiser_and_a_trainer_who_join(journey: Journey):
 
     join_from_invitation(journey, organiser, "1-organiser")
     join_from_invitation(journey, trainer, "1-trainer")
+    open_menu(page, "Network")
     page.get_by_role("link", name="People").click()
     journey.check(office, "1-office", "people after both joined")
     assert page.get_by_text("No invitations are waiting.").is_visible()
@@ -369,6 +378,7 @@ def test_5_the_session_takes_place_trainer_records_attendance_organiser_rates(
 def test_6_office_sees_the_session_in_coverage_and_exports_it(journey: Journey):
     office, trainer = journey.people["office"], journey.people["trainer"]
     page = office.page
+    open_menu(page, "Coverage")
     page.get_by_role("link", name="Coverage").click()
     journey.check(office, "6-office", "coverage")
     page.get_by_label("Topic", exact=True).select_option(label=TOPIC)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from trainers.attendance.models import Attendance
 from trainers.auth.models import Invitation, User
 from trainers.extensions import db
+from trainers.home.needs import Listing
 from trainers.matching.models import Offer, OfferStatus
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.profiles.services import ProfileFacts, gaps_from, profile_facts
@@ -51,31 +52,23 @@ def request_counts() -> dict[str, int]:
     return counts
 
 
-def unfilled_requests(limit: int = 10) -> list[TrainingRequest]:
+def unfilled_requests(limit: int = 10) -> Listing:
     """Requests nobody could take, oldest first: the office's queue."""
-    return list(
-        db.session.scalars(
-            select(TrainingRequest)
-            .options(*LISTED)
-            .where(TrainingRequest.status == RequestStatus.UNFILLED)
-            .order_by(TrainingRequest.status_changed_at)
-            .limit(limit)
-        )
+    return _listed(
+        select(TrainingRequest)
+        .options(*LISTED)
+        .where(TrainingRequest.status == RequestStatus.UNFILLED)
+        .order_by(TrainingRequest.status_changed_at, TrainingRequest.id),
+        limit,
     )
 
 
-def groups_without_organiser() -> int:
-    """Active groups nobody can request sessions for."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Group)
-        .where(
-            Group.is_active,
-            ~select(group_organisers.c.group_id)
-            .where(group_organisers.c.group_id == Group.id)
-            .exists(),
-        )
-    )
+def _listed(statement: Select, limit: int) -> Listing:
+    # The total counted beside the rows, in the same statement.
+    rows = db.session.execute(
+        statement.add_columns(func.count().over().label("total")).limit(limit)
+    ).all()
+    return Listing([row[0] for row in rows], rows[0].total if rows else 0)
 
 
 def waiting_invitations(now: datetime) -> int:
@@ -270,46 +263,39 @@ def _organiser_desk() -> Select:
     )
 
 
-def urgent_requests(now: datetime, days: int, limit: int = 20) -> list[TrainingRequest]:
+def urgent_requests(now: datetime, days: int, limit: int = 20) -> Listing:
     """Open requests whose first proposed slot is within `days`, soonest first."""
     first_slot = first_slot_start()
-    return list(
-        db.session.scalars(
-            select(TrainingRequest)
-            .options(*LISTED)
-            .where(
-                TrainingRequest.status.in_(OPEN_STATUSES),
-                first_slot > now,
-                first_slot <= now + timedelta(days=days),
-            )
-            .order_by(first_slot)
-            .limit(limit)
+    return _listed(
+        select(TrainingRequest)
+        .options(*LISTED)
+        .where(
+            TrainingRequest.status.in_(OPEN_STATUSES),
+            first_slot > now,
+            first_slot <= now + timedelta(days=days),
         )
+        .order_by(first_slot, TrainingRequest.id),
+        limit,
     )
 
 
-def flagged_changes(
-    now: datetime, days: int = 14, limit: int = 20
-) -> list[RequestEvent]:
-    """Changes inside the notice window (and cap overrides) of the last `days`."""
-    return list(
-        db.session.scalars(
-            select(RequestEvent)
-            .options(
-                selectinload(RequestEvent.actor),
-                selectinload(RequestEvent.training_request).selectinload(
-                    TrainingRequest.group
-                ),
-                selectinload(RequestEvent.training_request).selectinload(
-                    TrainingRequest.topic
-                ),
-            )
-            .where(
-                RequestEvent.is_flagged, RequestEvent.at >= now - timedelta(days=days)
-            )
-            .order_by(RequestEvent.at.desc())
-            .limit(limit)
+def flagged_changes(now: datetime, days: int = 14, limit: int = 20) -> Listing:
+    """Changes inside the notice window (and cap overrides) of the last `days`,
+    newest first."""
+    return _listed(
+        select(RequestEvent)
+        .options(
+            selectinload(RequestEvent.actor),
+            selectinload(RequestEvent.training_request).selectinload(
+                TrainingRequest.group
+            ),
+            selectinload(RequestEvent.training_request).selectinload(
+                TrainingRequest.topic
+            ),
         )
+        .where(RequestEvent.is_flagged, RequestEvent.at >= now - timedelta(days=days))
+        .order_by(RequestEvent.at.desc(), RequestEvent.id.desc()),
+        limit,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from trainers.extensions import db
 from trainers.geo import ATTRIBUTION
-from trainers.home import services
+from trainers.home import needs, services
 from trainers.matching.shadowing import ready_to_qualify
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import read_only
@@ -30,21 +30,28 @@ def index():
         context.update(
             request_counts=services.request_counts(),
             unfilled=services.unfilled_requests(),
-            groups_without_organiser=services.groups_without_organiser(),
             waiting_invitations=services.waiting_invitations(now),
             urgent=services.urgent_requests(now, current_app.config["URGENT_DAYS"]),
             flagged=services.flagged_changes(now),
             ready_to_qualify=ready_to_qualify(now),
+            office_tallies=needs.office_tallies(
+                now, current_app.config["STUCK_REQUEST_DAYS"]
+            ),
         )
     if current_user.is_organiser:
         desk = services.organiser_desk(current_user)
-        context.update(groups=desk.groups, group_requests=desk.requests)
+        context.update(
+            groups=desk.groups,
+            group_requests=desk.requests,
+            organiser_needs=needs.organiser_needs(current_user.id, now),
+        )
     if current_user.is_trainer:
         standing = services.trainer_standing(current_user)
         context.update(
             profile_gaps=standing.gaps,
             offers=services.pending_offers(current_user),
             tallies=standing.tallies,
+            trainer_needs=needs.trainer_needs(current_user.id, now),
         )
     return render_template("home/index.html", **context)
 
