@@ -87,7 +87,9 @@ def main() -> None:
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_load_state()
                 page.goto(f"{url}/requests/new")
-                page.get_by_role("heading", name="Ask for a training session").wait_for()
+                page.get_by_role(
+                    "heading", name="Ask for a training session"
+                ).wait_for()
                 height = page.evaluate("document.documentElement.scrollHeight")
                 print(f"page_height_px: {height}")
                 postcode = page.get_by_label("Venue postcode").evaluate(BOTTOM)
