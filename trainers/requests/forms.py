@@ -84,7 +84,7 @@ def online_hint(topics: Sequence[Topic]) -> str:
     online = [topic.name for topic in topics if topic.is_online_capable]
     if not online:
         return "No topic can run online at the moment."
-    return f"Only these topics can run online: {', '.join(online)}."
+    return f"Online only for {', '.join(online)}."
 
 
 class RequestForm(FlaskForm):
@@ -105,7 +105,7 @@ class RequestForm(FlaskForm):
         invalid_choice_message="Choose a topic from the list.",
     )
     is_online = RadioField(
-        "Where will it take place?",
+        "Where?",
         choices=[SelectChoice("venue", "At a venue"), SelectChoice("online", "Online")],
         coerce=_is_online,
         default=False,
@@ -113,8 +113,7 @@ class RequestForm(FlaskForm):
     venue_postcode = StringField(
         "Venue postcode",
         validators=[Length(max=20, message="That is too long for a postcode.")],
-        description="The venue's full postcode, or at least its district (such as "
-        "TN34). Leave empty for an online session.",
+        description="Or just its district, such as TN34.",
     )
     venue_address = TextAreaField(
         "Venue address",
@@ -124,8 +123,7 @@ class RequestForm(FlaskForm):
                 message=f"Keep the address under {MAX_ADDRESS} characters.",
             )
         ],
-        description="Building, street and town, and how to find the room. Leave "
-        "empty for an online session.",
+        description="Building, street and town, and how to find the room.",
     )
     meeting_url = StringField(
         "Meeting link (optional)",
@@ -217,7 +215,7 @@ for _row in range(MAX_SLOTS):
     )
     for _part, _label, _hint in (
         ("start", "start time", ""),
-        ("end", "end time", "Leave the end empty for the topic's usual length."),
+        ("end", "end time", "Leave End empty for the usual length."),
     ):
         setattr(
             RequestForm,
