@@ -58,7 +58,9 @@
   });
   eachRow(function (row) {
     var start = form.querySelector("#slot_" + row + "_start");
-    start.addEventListener("change", function () { fillEnd(row); });
+    ["input", "change"].forEach(function (kind) {
+      start.addEventListener(kind, function () { fillEnd(row); });
+    });
   });
   allowOnline();
 
