@@ -257,7 +257,7 @@ def test_2_trainer_sets_up_a_profile_and_the_organiser_requests_a_session(
     journey.check(organiser, "2-organiser", "request with errors")
     page.get_by_role("alert").get_by_role("link", name="Topic").click()
     assert page.get_by_label("Topic").evaluate("e => e === document.activeElement")
-    page.get_by_label("Topic").select_option(label=TOPIC)
+    page.get_by_label("Topic").select_option(label=f"{TOPIC} (2 hours, at a venue)")
     for row, day in enumerate(next_tuesdays(2), start=1):
         if row > 1:
             page.get_by_role("button", name="Add another time").click()
