@@ -19,7 +19,7 @@ from wtforms import SelectChoice
 from trainers.auth.access import role_required
 from trainers.errors import DomainError
 from trainers.matching import lifecycle
-from trainers.matching.offers import count_pending_offers, pending_offers
+from trainers.matching.offers import count_pending_offers
 from trainers.network.models import Topic
 from trainers.network.services import active_topics
 from trainers.requests import services
@@ -172,7 +172,7 @@ def _ask_to_confirm(form: RequestForm, error: DomainError | None) -> None:
 
 def _sent(training_request: TrainingRequest) -> tuple[TrainingRequest, int]:
     # Counted before the commit: the trainers it was offered to just now.
-    return training_request, len(pending_offers(training_request))
+    return training_request, count_pending_offers(training_request.id)
 
 
 def _form_page(form: RequestForm, group, training_request: TrainingRequest | None):
