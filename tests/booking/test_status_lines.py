@@ -16,12 +16,16 @@ def status_line_of(browser, request_id: int) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", line[1]))
 
 
-def test_the_line_counts_the_trainers_it_is_offered_to(world, client_for, app):
+def test_the_line_counts_the_trainers_it_is_offered_to(world, client_for, app, mailbox):
     browser = client_for(world.organiser)
     both = ask(world, client_for)
     assert status_line_of(browser, both.id).startswith(
         "Where it stands: Offered to 2 trainers: the first to accept runs it"
     )
+    offer = mailbox.to(world.priya.email)[-1].get_body(("plain",)).get_content()
+    assert "and we think you are well placed to run it" in offer
+    assert "if other trainers are asked too, the first to accept gets" in offer
+    assert "the offer ends and we look for someone else" in offer
 
     app.config["OFFERS_AT_ONCE"] = 1
     response = browser.post(
