@@ -1,4 +1,5 @@
-"""An organiser on a 375 x 667 phone asks for a session, in real Chromium: the group,
+"""An organiser on a 375 x 667 phone reads the topics and asks for a session, in real
+Chromium: the group,
 topic, first time and venue fit the first screen; choosing the topic and a start
 fills the end with its usual length and rules out "Online" for a topic that cannot
 run online; "Add another time" shows a second row; the optional details follow
@@ -76,7 +77,13 @@ def bottom(locator) -> float:
 
 def test_a_phone_asks_for_a_session_in_one_screen(live_server, checker, organiser):
     page = organiser.page
-    page.goto(f"{live_server.url}/requests/new")
+    page.goto(f"{live_server.url}/topics/")
+    topic = page.get_by_role("listitem").filter(has_text=TOPIC)
+    assert "Usual length\n2 hours" in topic.inner_text()
+    assert "No: at a venue only" in topic.inner_text()
+    checker.check(organiser, "1-organiser", "topics to ask for")
+    page.set_viewport_size(SCREEN)
+    page.get_by_role("link", name="Ask for a session").click()
     page.get_by_role("heading", name="Ask for a training session").wait_for()
     assert page.evaluate("scrollY") == 0
     for part in ("Topic", "Slot 1 date", "Slot 1 start time", "Venue postcode"):

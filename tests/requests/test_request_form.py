@@ -5,13 +5,14 @@ time much shorter than usual, a venue far from the group), and the topic
 catalogue organisers and trainers read. The clock stands at NOW."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import func, select
 
 from trainers.extensions import db
 from trainers.requests.models import TrainingRequest
+from trainers.requests.slots import parse_slots
 from trainers.requests.status_lines import status_line
 
 NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
@@ -122,6 +123,16 @@ def test_an_empty_end_is_the_topics_usual_length(as_organiser, group, make_topic
     assert (slot.starts_at, slot.ends_at) == (
         datetime(2027, 6, 15, 9, tzinfo=UTC),
         datetime(2027, 6, 15, 10, 30, tzinfo=UTC),
+    )
+
+
+def test_an_empty_end_lasts_the_usual_length_across_the_clocks_going_forward(app):
+    # 28 March 2027: at 01:00 GMT the clocks go forward to 02:00 BST.
+    (slot,) = parse_slots([(date(2027, 3, 28), time(0, 30), None)], NOW, 120)
+
+    assert slot == (
+        datetime(2027, 3, 28, 0, 30, tzinfo=UTC),
+        datetime(2027, 3, 28, 2, 30, tzinfo=UTC),
     )
 
 
