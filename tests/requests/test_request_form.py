@@ -88,6 +88,17 @@ def test_the_form_shows_one_time_and_adds_another_without_saving(
     assert requests_made() == 0
 
 
+@pytest.mark.parametrize("shown", ["²", "-1", "99999999999999999999", "x"])
+def test_a_mangled_count_of_rows_shows_one(as_organiser, group, topic, shown):
+    response = as_organiser.post(
+        f"/requests/new?group_id={group.id}",
+        data={"topic_id": str(topic.id), "times_shown": shown, "add_time": "y"},
+    )
+
+    assert response.status_code == 200
+    assert shown_rows(response.get_data(as_text=True)) == [1, 2]
+
+
 def test_editing_shows_as_many_rows_as_the_request_has_times(
     as_organiser, group, topic
 ):

@@ -176,7 +176,7 @@ class RequestForm(FlaskForm):
         """How many time rows to show (1 to MAX_SLOTS): as many as before, every
         row with something typed in it, and one more after "Add another time"."""
         shown = self.times_shown.data
-        before = int(shown) if shown and shown.isdigit() and len(shown) < 3 else 0
+        before = int(shown) if shown and shown.isdecimal() and len(shown) < 3 else 0
         filled = [
             row + 1
             for row, fields in enumerate(self.slot_fields())
