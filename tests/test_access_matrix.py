@@ -54,6 +54,7 @@ MATRIX = {
     "calendar.feed": "******",
     "calendar.manage": "LKKKKK",
     "calendar.session_file": "LKHKHK",
+    "catalogue.topics": "LKKKKK",
     "coverage.dashboard": OFFICE_ONLY,
     "coverage.groups_csv": OFFICE_ONLY,
     "coverage.map_csv": OFFICE_ONLY,

@@ -75,6 +75,7 @@ def init_app(app: Flask) -> None:
     from trainers.coverage.recruiting.views import bp as recruiting_bp
     from trainers.home.views import bp as home_bp
     from trainers.matching.views import bp as matching_bp
+    from trainers.network.catalogue import bp as catalogue_bp
     from trainers.network.views import bp as network_bp
     from trainers.outbox.views import bp as outbox_bp
     from trainers.privacy.views import bp as privacy_bp
@@ -90,6 +91,7 @@ def init_app(app: Flask) -> None:
         home_bp,
         auth_bp,
         network_bp,
+        catalogue_bp,
         profiles_bp,
         requests_bp,
         matching_bp,

@@ -280,8 +280,10 @@ def test_1_the_organiser_and_the_trainer_add_their_phone_numbers(booked: Booked)
 
 
 def fill_request(page, slots: list[tuple[datetime, datetime]]) -> None:
-    page.get_by_label("Topic").select_option(label=TOPIC)
+    page.get_by_label("Topic").select_option(label=f"{TOPIC} (2 hours, at a venue)")
     for row, (starts, ends) in enumerate(slots, start=1):
+        if row > 1:
+            page.get_by_role("button", name="Add another time").click()
         page.get_by_label(f"Slot {row} date").fill(starts.date().isoformat())
         page.get_by_label(f"Slot {row} start time").fill(f"{starts:%H:%M}")
         page.get_by_label(f"Slot {row} end time").fill(f"{ends:%H:%M}")

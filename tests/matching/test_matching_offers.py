@@ -323,7 +323,7 @@ def test_accepting_a_declined_offer_is_refused_clearly(submit, trainers):
     )
 
     assert error.message == (
-        "You declined this offer, so it has gone to other trainers."
+        "You declined this offer, so it can no longer be accepted."
     )
     assert statuses(training_request)["Ada"] == "declined"
     assert count(TrainingSession) == 0

@@ -610,7 +610,7 @@ def test_a_close_request_without_a_trainer_is_marked_urgent(world, client_for):
             world,
             slot_1_date=date,
             slot_1_start="11:00",
-            slot_1_end="12:00",
+            slot_1_end="13:00",
             slot_2_date="",
             slot_2_start="",
             slot_2_end="",

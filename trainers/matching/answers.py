@@ -238,9 +238,10 @@ def _ensure_pending(offer: Offer) -> None:
         )
     messages = {
         OfferStatus.ACCEPTED: "You have already accepted this offer: the session is yours.",
-        OfferStatus.DECLINED: "You declined this offer, so it has gone to other trainers.",
-        OfferStatus.EXPIRED: "This offer expired before it was answered, so it has gone "
-        "to other trainers.",
+        OfferStatus.DECLINED: "You declined this offer, so it can no longer be "
+        "accepted.",
+        OfferStatus.EXPIRED: "This offer expired before it was answered, so it can no "
+        "longer be accepted.",
     }
     raise OfferUnavailable(messages[offer.status])
 

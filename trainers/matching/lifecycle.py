@@ -58,15 +58,17 @@ def change_request(
     *,
     by: User,
     now: datetime,
+    **options,
 ) -> list[str]:
     """Edit an open request; waiting offers are withdrawn and it is offered afresh.
 
     Everyone may be asked again: the times or place changed since they answered.
-    A time settled on earlier no longer binds matching.
+    A time settled on earlier no longer binds matching. `options` are
+    update_request's warnings.
     """
     lock_request(training_request)
     changes = requests.update_request(
-        training_request, topic, slots, written, by=by, now=now
+        training_request, topic, slots, written, by=by, now=now, **options
     )
     if changes:
         withdraw_pending_offers(training_request, now, tell_trainers=True)

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from trainers import mail
@@ -45,6 +45,15 @@ def pending_offers(training_request: TrainingRequest) -> list[Offer]:
                 Offer.status == OfferStatus.PENDING,
             )
         )
+    )
+
+
+def count_pending_offers(request_id: int) -> int:
+    """How many trainers the request is offered to now, waiting for their answer."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Offer)
+        .where(Offer.request_id == request_id, Offer.status == OfferStatus.PENDING)
     )
 
 

@@ -1,6 +1,6 @@
 """Local groups, their organisers, and the topic catalogue."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
-from trainers.timeutil import utcnow
+from trainers.timeutil import duration_in_words, utcnow
 
 if TYPE_CHECKING:
     from trainers.auth.models import User
@@ -85,6 +85,11 @@ class Topic(db.Model):
     is_online_capable: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def usual_length(self) -> str:
+        """Its usual length as people say it: "2 hours", "1 hour 30 minutes"."""
+        return duration_in_words(timedelta(minutes=self.default_minutes))
 
     def __repr__(self) -> str:
         return f"<Topic {self.id} {self.name}>"

@@ -2,14 +2,16 @@
 venue or meeting link, the numbers and notes; and what a change to them changes."""
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from operator import attrgetter
 from urllib.parse import urlsplit
 
 from trainers.errors import DomainError
-from trainers.geo import UnknownPostcode, format_postcode, locate
-from trainers.network.models import Topic
+from trainers.geo import UnknownPostcode, distance_km, format_postcode, locate
+from trainers.network.models import Group, Topic
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.requests.slots import MAX_SLOTS, Slot
+from trainers.timeutil import duration_in_words, format_datetime
 
 MAX_ATTENDANCE = 500
 MAX_ADDRESS = 500
@@ -139,6 +141,63 @@ def _meeting_url(url: str | None) -> str | None:
             field="meeting_url",
         )
     return url
+
+
+# A time under three quarters of the topic's usual length leaves out part of
+# the workshop; 90 minutes for a two-hour topic, a common evening, still passes.
+SHORT_SHARE = 0.75
+# Farther than most trainers travel (radii run 15 to 50 km): a venue this far
+# from its group is more often a mistyped postcode than a trip, and it sends
+# the offers to trainers near the wrong town.
+FAR_KM = 40
+
+
+class NeedsConfirmation(DomainError):
+    """Something unusual the group must tick to confirm; `warnings` each name
+    their box (as InvalidSlots names its rows)."""
+
+    def __init__(self, warnings: list[DomainError]):
+        super().__init__(warnings[0].message, warnings[0].field)
+        self.warnings = warnings
+
+
+def unusual(
+    group: Group, details: Details, *, warn_of_short: bool, warn_of_distance: bool
+) -> list[DomainError]:
+    """What is unusual in `details` and not yet confirmed: times much shorter
+    than the topic's usual length, a venue far from the group."""
+    warnings = []
+    usual = timedelta(minutes=details.topic.default_minutes)
+    short = [slot for slot in details.slots if slot[1] - slot[0] < usual * SHORT_SHARE]
+    if warn_of_short and short:
+        times = ", ".join(
+            f"{format_datetime(starts_at)} ({duration_in_words(ends_at - starts_at)})"
+            for starts_at, ends_at in short
+        )
+        warnings.append(
+            DomainError(
+                f"{details.topic.name} usually takes {duration_in_words(usual)}, and "
+                f"{'this time is' if len(short) == 1 else 'these times are'} much "
+                f"shorter: {times}. Tick the box if that is long enough, or give a "
+                "later end.",
+                field="confirm_short",
+            )
+        )
+    venue = details.venue
+    if warn_of_distance and not venue.is_online:
+        km = distance_km(
+            group.latitude, group.longitude, venue.venue_latitude, venue.venue_longitude
+        )
+        if km > FAR_KM:
+            warnings.append(
+                DomainError(
+                    f"{venue.venue_postcode} is about {km:.0f} km from "
+                    f"{group.name} ({group.postcode_district}). Check the postcode; "
+                    "tick the box if the venue really is there.",
+                    field="confirm_far",
+                )
+            )
+    return warnings
 
 
 def changes_between(training_request: TrainingRequest, details: Details) -> list[str]:

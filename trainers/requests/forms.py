@@ -12,6 +12,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
     TimeField,
 )
@@ -37,6 +38,12 @@ from trainers.viewhelpers import CONFIRM_LABEL, strip_whitespace
 SLOT_PARTS = ("date", "start", "end")
 
 
+def _is_filled(field: Field) -> bool:
+    # What was typed counts, even when it is not a date or time.
+    typed = field.raw_data[0] if field.raw_data else ""
+    return field.data is not None or bool(str(typed).strip())
+
+
 def _optional_int(value) -> int | None:
     return None if value in (None, "") else int(value)
 
@@ -53,6 +60,31 @@ def choices(
     return [SelectChoice("", placeholder)] + [
         SelectChoice(str(item.id), item.name) for item in items
     ]
+
+
+def topic_choices(topics: Sequence[Topic]) -> list[SelectChoice]:
+    """The topic options, each saying its usual length and whether it can run
+    online, and carrying both for the form's script."""
+    return [SelectChoice("", "Choose a topic")] + [
+        SelectChoice(
+            str(topic.id),
+            f"{topic.name} ({topic.usual_length}, "
+            f"{'online or at a venue' if topic.is_online_capable else 'at a venue'})",
+            render_kw={
+                "data-minutes": topic.default_minutes,
+                "data-online": "yes" if topic.is_online_capable else "no",
+            },
+        )
+        for topic in topics
+    ]
+
+
+def online_hint(topics: Sequence[Topic]) -> str:
+    """Which topics may run online, for the online choice's hint."""
+    online = [topic.name for topic in topics if topic.is_online_capable]
+    if not online:
+        return "No topic can run online at the moment."
+    return f"Online only for {', '.join(online)}."
 
 
 class RequestForm(FlaskForm):
@@ -73,7 +105,7 @@ class RequestForm(FlaskForm):
         invalid_choice_message="Choose a topic from the list.",
     )
     is_online = RadioField(
-        "Where will it take place?",
+        "Where?",
         choices=[SelectChoice("venue", "At a venue"), SelectChoice("online", "Online")],
         coerce=_is_online,
         default=False,
@@ -81,8 +113,7 @@ class RequestForm(FlaskForm):
     venue_postcode = StringField(
         "Venue postcode",
         validators=[Length(max=20, message="That is too long for a postcode.")],
-        description="The venue's full postcode, or at least its district (such as "
-        "TN34). Leave empty for an online session.",
+        description="Or just its district, such as TN34.",
     )
     venue_address = TextAreaField(
         "Venue address",
@@ -92,8 +123,7 @@ class RequestForm(FlaskForm):
                 message=f"Keep the address under {MAX_ADDRESS} characters.",
             )
         ],
-        description="Building, street and town, and how to find the room. Leave "
-        "empty for an online session.",
+        description="Building, street and town, and how to find the room.",
     )
     meeting_url = StringField(
         "Meeting link (optional)",
@@ -132,6 +162,28 @@ class RequestForm(FlaskForm):
     # Made when the form is first shown: the same form sent twice makes one request.
     submission_key = HiddenField()
     confirm_overlap = BooleanField("Yes, send this request as well", default=False)
+    confirm_short = BooleanField("Yes, these times are long enough", default=False)
+    confirm_far = BooleanField("Yes, the venue is at that postcode", default=False)
+    # How many time rows the page showed; "Add another time" shows one more.
+    times_shown = HiddenField()
+    add_time = SubmitField("Add another time")
+
+    def is_adding_time(self) -> bool:
+        """Sent by "Add another time": shown again with a row more, not saved."""
+        return self.is_submitted() and bool(self.add_time.data)
+
+    def times_to_show(self, at_least: int = 1) -> int:
+        """How many time rows to show (1 to MAX_SLOTS): as many as before, every
+        row with something typed in it, and one more after "Add another time"."""
+        shown = self.times_shown.data
+        before = int(shown) if shown and shown.isdecimal() and len(shown) < 3 else 0
+        filled = [
+            row + 1
+            for row, fields in enumerate(self.slot_fields())
+            if any(_is_filled(field) for field in fields)
+        ]
+        wanted = max(before, at_least, *filled) + self.is_adding_time()
+        return max(1, min(wanted, MAX_SLOTS))
 
     def slot_rows(self) -> list[SlotRow]:
         """Each slot row's (date, start, end) as typed, empty parts as None."""
@@ -161,7 +213,10 @@ for _row in range(MAX_SLOTS):
             invalid_value_message="Enter a real date, such as 28/03/2027.",
         ),
     )
-    for _part, _label in (("start", "start time"), ("end", "end time")):
+    for _part, _label, _hint in (
+        ("start", "start time", ""),
+        ("end", "end time", "Leave End empty for the usual length."),
+    ):
         setattr(
             RequestForm,
             slot_field(_row, _part),
@@ -171,6 +226,7 @@ for _row in range(MAX_SLOTS):
                 format=["%H:%M", "%H:%M:%S"],
                 invalid_value_message="Enter a time on the 24-hour clock, "
                 "such as 18:30.",
+                description=_hint,
             ),
         )
 

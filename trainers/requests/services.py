@@ -23,12 +23,14 @@ from trainers.network.models import Group, Topic
 from trainers.requests.details import (
     MAX_REASON,
     Details,
+    NeedsConfirmation,
     Particulars,
     apply_details,
     changes_between,
     check_choice,
     checked_details,
     clean,
+    unusual,
 )
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
@@ -56,14 +58,18 @@ def create_request(
     now: datetime,
     submission_key: str | None = None,
     warn_of_overlap: bool = False,
+    warn_of_short: bool = False,
+    warn_of_distance: bool = False,
 ) -> TrainingRequest:
     """Submit a group's request for a topic in one of `slots` (from parse_slots).
 
     Records it in the history; matching may run on the result straight after.
     Raises AlreadySubmitted when the form with `submission_key` made a request
-    before, OverlapsOpenRequest (with `warn_of_overlap`) when the group has one
-    for the topic at an overlapping time, or DomainError naming the field at
-    fault. Flushes; the caller commits.
+    before; NeedsConfirmation for what the `warn_of_*` options ask to be warned
+    of: an open request of the group's for the topic at an overlapping time
+    (OverlapsOpenRequest), times much shorter than the topic's usual length, a
+    venue far from the group; or DomainError naming the field at fault.
+    Flushes; the caller commits.
     """
     if not group.is_active:
         raise DomainError(
@@ -72,10 +78,15 @@ def create_request(
     check_choice(topic, slots)
     details = checked_details(topic, slots, written)
     _ensure_not_sent(submission_key)
+    warnings = unusual(
+        group, details, warn_of_short=warn_of_short, warn_of_distance=warn_of_distance
+    )
     if warn_of_overlap:
         overlapping = overlapping_requests(group, topic, slots)
         if overlapping:
-            raise OverlapsOpenRequest(group, topic, overlapping)
+            warnings.append(OverlapsOpenRequest(group, topic, overlapping))
+    if warnings:
+        raise NeedsConfirmation(warnings)
     training_request = TrainingRequest(
         group=group,
         created_by=by,
@@ -198,15 +209,25 @@ def update_request(
     *,
     by: User,
     now: datetime,
+    warn_of_short: bool = False,
+    warn_of_distance: bool = False,
 ) -> list[str]:
     """Change an open request and record what changed; returns the changes (none: []).
 
-    Raises DomainError if the request is no longer open or a field is wrong.
-    Flushes; the caller commits.
+    Raises NeedsConfirmation as create_request does, or DomainError if the
+    request is no longer open or a field is wrong. Flushes; the caller commits.
     """
     ensure_editable(training_request)
     check_choice(topic, slots)
     details = checked_details(topic, slots, written)
+    warnings = unusual(
+        training_request.group,
+        details,
+        warn_of_short=warn_of_short,
+        warn_of_distance=warn_of_distance,
+    )
+    if warnings:
+        raise NeedsConfirmation(warnings)
     return _save_changes(training_request, details, by, now)
 
 

@@ -39,11 +39,15 @@ class InvalidSlots(DomainError):
         self.errors = errors
 
 
-def parse_slots(rows: list[SlotRow], now: datetime) -> list[Slot]:
+def parse_slots(
+    rows: list[SlotRow], now: datetime, usual_minutes: int | None = None
+) -> list[Slot]:
     """The proposed slots as UTC (start, end) pairs, earliest first; empty rows skipped.
 
-    Raises InvalidSlots naming every bad row: half filled, a time the clocks skip,
-    ending at or before its start, in the past, too long, or a repeat of another.
+    With `usual_minutes` (the topic's usual length) a row without an end lasts
+    that long. Raises InvalidSlots naming every bad row: half filled, a time the
+    clocks skip, ending at or before its start, in the past, too long, or a
+    repeat of another.
     """
     filled = [
         (row, values)
@@ -67,7 +71,7 @@ def parse_slots(rows: list[SlotRow], now: datetime) -> list[Slot]:
     errors = []
     for row, values in filled:
         try:
-            slot = _parse_slot(row, *values, now)
+            slot = _parse_slot(row, *values, now, usual_minutes)
             if slot in rows_by_slot:
                 raise SlotError(
                     row,
@@ -84,13 +88,17 @@ def parse_slots(rows: list[SlotRow], now: datetime) -> list[Slot]:
 
 
 def _parse_slot(
-    row: int, day: date | None, start: time | None, end: time | None, now: datetime
+    row: int,
+    day: date | None,
+    start: time | None,
+    end: time | None,
+    now: datetime,
+    usual_minutes: int | None,
 ) -> Slot:
-    for part, value, wanted in (
-        ("date", day, "a date"),
-        ("start", start, "a start time"),
-        ("end", end, "an end time"),
-    ):
+    needed = [("date", day, "a date"), ("start", start, "a start time")]
+    if usual_minutes is None:
+        needed.append(("end", end, "an end time"))
+    for part, value, wanted in needed:
         if value is None:
             raise SlotError(
                 row,
@@ -98,7 +106,11 @@ def _parse_slot(
                 f"This slot needs {wanted} too, or leave the whole row empty.",
             )
     starts_at = _to_utc(row, "start", day, start)
-    ends_at = _to_utc(row, "end", day, end)
+    if end is None:
+        # Elapsed time: across a change of the clocks it still lasts as long.
+        ends_at = starts_at + timedelta(minutes=usual_minutes)
+    else:
+        ends_at = _to_utc(row, "end", day, end)
     if ends_at <= starts_at:
         raise SlotError(
             row,

@@ -19,8 +19,11 @@ from wtforms import SelectChoice
 from trainers.auth.access import role_required
 from trainers.errors import DomainError
 from trainers.matching import lifecycle
+from trainers.matching.offers import count_pending_offers
+from trainers.network.models import Topic
 from trainers.network.services import active_topics
 from trainers.requests import services
+from trainers.requests.details import NeedsConfirmation
 from trainers.requests.forms import (
     NEW_TIME,
     CancelForm,
@@ -28,7 +31,9 @@ from trainers.requests.forms import (
     RequestForm,
     RescheduleForm,
     choices,
+    online_hint,
     request_form_data,
+    topic_choices,
 )
 from trainers.requests.models import (
     RequestStatus,
@@ -43,6 +48,7 @@ from trainers.requests.queries import (
     request_as_shown,
 )
 from trainers.requests.slots import InvalidSlots, Slot, parse_slots
+from trainers.requests.status_lines import sent_message, status_line
 from trainers.sessions.services import booked_session_of
 from trainers.timeutil import format_datetime, format_time, utcnow
 from trainers.viewhelpers import attempt, read_only, show_error
@@ -97,7 +103,7 @@ SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{32}")
 def new():
     group_id = request.args.get("group_id", type=int)
     form = RequestForm()
-    form.topic_id.choices = choices(active_topics(), "Choose a topic")
+    topics = _offer_topics(form)
     if group_id is not None:
         group = group_for(current_user, group_id)
         del form.group_id
@@ -110,33 +116,76 @@ def new():
     if not SUBMISSION_KEY.fullmatch(form.submission_key.data or ""):
         form.submission_key.data = secrets.token_urlsafe(24)
     now = utcnow()
-    slots = _sent_slots(form, now)
+    slots = _sent_slots(form, now, topics)
     if slots is not None:
         tried = attempt(
-            lambda: lifecycle.submit_request(
-                group or group_for(current_user, form.group_id.data),
-                get_topic(form.topic_id.data),
-                slots,
-                form.particulars(),
-                submission_key=form.submission_key.data,
-                warn_of_overlap=not form.confirm_overlap.data,
-                by=current_user,
-                now=now,
+            lambda: _sent(
+                lifecycle.submit_request(
+                    group or group_for(current_user, form.group_id.data),
+                    get_topic(form.topic_id.data),
+                    slots,
+                    form.particulars(),
+                    submission_key=form.submission_key.data,
+                    **_warnings(form, warn_of_overlap=not form.confirm_overlap.data),
+                    by=current_user,
+                    now=now,
+                )
             ),
             form,
-            handles=(services.AlreadySubmitted,),
+            handles=(services.AlreadySubmitted, NeedsConfirmation),
         )
         if isinstance(tried.error, services.AlreadySubmitted):
             flash(tried.error.message, "info")
             sent = tried.error.training_request.id
             return redirect(url_for(".show", request_id=sent))
+        _ask_to_confirm(form, tried.error)
         if tried.done:
-            training_request = tried.value
-            flash(_sent_message(training_request), "success")
+            training_request, offered_to = tried.value
+            flash(sent_message(training_request.status, offered_to), "success")
             _warn_if_short_notice(training_request, now)
             return redirect(url_for(".show", request_id=training_request.id))
+    return _form_page(form, group, None)
+
+
+def _offer_topics(form: RequestForm) -> dict[int, Topic]:
+    """Put the active topics on the form; returns them by id."""
+    topics = active_topics()
+    form.topic_id.choices = topic_choices(topics)
+    form.is_online.description = online_hint(topics)
+    return {topic.id: topic for topic in topics}
+
+
+def _warnings(form: RequestForm, **others: bool) -> dict[str, bool]:
+    """What to warn of: whatever the group has not ticked to confirm."""
+    return {
+        "warn_of_short": not form.confirm_short.data,
+        "warn_of_distance": not form.confirm_far.data,
+        **others,
+    }
+
+
+def _ask_to_confirm(form: RequestForm, error: DomainError | None) -> None:
+    if isinstance(error, NeedsConfirmation):
+        for warning in error.warnings:
+            show_error(form, warning)
+
+
+def _sent(training_request: TrainingRequest) -> tuple[TrainingRequest, int]:
+    # Counted before the commit: the trainers it was offered to just now.
+    return training_request, count_pending_offers(training_request.id)
+
+
+def _form_page(form: RequestForm, group, training_request: TrainingRequest | None):
+    shown = form.times_to_show(len(training_request.slots) if training_request else 1)
+    form.times_shown.data = str(shown)
     return render_template(
-        "requests/form.html", form=form, group=group, training_request=None
+        "requests/form.html",
+        form=form,
+        group=group,
+        training_request=training_request,
+        times_shown=shown,
+        # After "Add another time" the new row takes the focus, without a script.
+        focus_row=shown if form.is_adding_time() else None,
     )
 
 
@@ -145,7 +194,16 @@ def new():
 @organiser_or_office
 def show(request_id: int):
     shown = request_as_shown(current_user, request_id, utcnow())
-    return render_template("requests/show.html", shown=shown)
+    status = shown.request.status
+    taken = shown.booked or shown.delivered
+    line = status_line(
+        status,
+        offered_to=(
+            count_pending_offers(request_id) if status == RequestStatus.OFFERED else 0
+        ),
+        trainer_name=taken.trainer_name if taken else None,
+    )
+    return render_template("requests/show.html", shown=shown, status_line=line)
 
 
 @bp.route("/<int:request_id>/reschedule", methods=["GET", "POST"])
@@ -275,9 +333,9 @@ def edit(request_id: int):
         data=request_form_data(training_request) if request.method == "GET" else None
     )
     del form.group_id
-    form.topic_id.choices = choices(active_topics(), "Choose a topic")
+    topics = _offer_topics(form)
     now = utcnow()
-    slots = _sent_slots(form, now)
+    slots = _sent_slots(form, now, topics)
     if slots is not None:
         tried = attempt(
             lambda: lifecycle.change_request(
@@ -285,11 +343,14 @@ def edit(request_id: int):
                 get_topic(form.topic_id.data),
                 slots,
                 form.particulars(),
+                **_warnings(form),
                 by=current_user,
                 now=now,
             ),
             form,
+            handles=(NeedsConfirmation,),
         )
+        _ask_to_confirm(form, tried.error)
         if tried.done:
             changes = tried.value
             if changes:
@@ -298,12 +359,7 @@ def edit(request_id: int):
             else:
                 flash("Nothing was changed.", "info")
             return redirect(url_for(".show", request_id=request_id))
-    return render_template(
-        "requests/form.html",
-        form=form,
-        group=training_request.group,
-        training_request=training_request,
-    )
+    return _form_page(form, training_request.group, training_request)
 
 
 @bp.route("/<int:request_id>/cancel", methods=["GET", "POST"])
@@ -338,18 +394,24 @@ def cancel(request_id: int):
     )
 
 
-def _sent_slots(form: RequestForm, now: datetime) -> list[Slot] | None:
+def _sent_slots(
+    form: RequestForm, now: datetime, topics: dict[int, Topic]
+) -> list[Slot] | None:
     """The slots of a sent form when it is all valid; else None, errors on the form.
 
-    Slots are checked even when another field is wrong, so every error shows at once.
+    Slots are checked even when another field is wrong, so every error shows at
+    once; an end left empty is the chosen topic's usual length after the start.
     """
-    if not form.is_submitted():
+    if not form.is_submitted() or form.is_adding_time():
         return None
     is_valid = form.validate()
     if any(field.errors for row in form.slot_fields() for field in row):
         return None
+    topic = topics.get(form.topic_id.data)
     try:
-        slots = parse_slots(form.slot_rows(), now)
+        slots = parse_slots(
+            form.slot_rows(), now, topic.default_minutes if topic else None
+        )
     except InvalidSlots as error:
         for each in error.errors:
             show_error(form, each)
@@ -358,18 +420,6 @@ def _sent_slots(form: RequestForm, now: datetime) -> list[Slot] | None:
         show_error(form, error)
         return None
     return slots if is_valid else None
-
-
-def _sent_message(training_request: TrainingRequest) -> str:
-    if training_request.status == RequestStatus.OFFERED:
-        return (
-            "Your request has been sent and offered to the trainers best placed to "
-            "run it. We'll email you as soon as one accepts."
-        )
-    return (
-        "Your request has been sent. No trainer is free and near enough at those "
-        "times yet, so the national office will look for one."
-    )
 
 
 def _warn_if_short_notice(training_request: TrainingRequest, now: datetime) -> None:
