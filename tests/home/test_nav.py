@@ -77,8 +77,8 @@ def header_of(browser) -> Header:
     ("role", "main"),
     [
         ("office", ["Home", "Requests", "Network", "Coverage", "Mail"]),
-        ("organiser", ["Home", "Requests"]),
-        ("trainer", ["Home", "My trainer profile"]),
+        ("organiser", ["Home", "Requests", "Topics"]),
+        ("trainer", ["Home", "My trainer profile", "Topics"]),
     ],
 )
 def test_each_role_has_a_short_top_level_and_an_account_menu(
