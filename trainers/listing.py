@@ -61,3 +61,14 @@ def contains(
 ) -> ColumnElement[bool]:
     """SQL: `column` matches a contains_pattern, alike on SQLite and PostgreSQL."""
     return func.lower(column).like(pattern, escape=ESCAPE)
+
+
+def filters_chosen(form) -> dict[str, object]:
+    """A validated filter form's filters in use, by field name, as its URL
+    holds them: a wrong one is left out (and marked on its field) so the
+    others still apply."""
+    return {
+        name: field.data
+        for name, field in form._fields.items()
+        if field.data and not field.errors
+    }

@@ -18,6 +18,7 @@ from wtforms import SelectChoice
 
 from trainers.auth.access import role_required
 from trainers.errors import DomainError
+from trainers.listing import filters_chosen
 from trainers.matching import lifecycle
 from trainers.network.services import active_topics, all_topics
 from trainers.requests import services
@@ -69,12 +70,7 @@ def index():
     if not (is_office or current_user.organised_group_count > 1):
         del form.group
     form.validate()
-    # A filter that was wrong is left out, and marked; the others still apply.
-    filters = {
-        name: field.data
-        for name, field in form._fields.items()
-        if field.data and not field.errors
-    }
+    filters = filters_chosen(form)
     page = list_page(
         current_user,
         RequestFilters(
