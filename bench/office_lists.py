@@ -134,9 +134,7 @@ def _time_pages(app, office: User, pages: dict[str, str], sizes) -> int:
         .having(func.count() > 1)
         .limit(1)
     )
-    browsers["organiser"] = app.test_client(
-        user=db.session.get(User, organiser_id)
-    )
+    browsers["organiser"] = app.test_client(user=db.session.get(User, organiser_id))
     timed = [("office", name, path) for name, path in pages.items()]
     timed.append(("organiser", "organiser_requests", "/requests/"))
     timed.append(("organiser", "organiser_requests_group", "/requests/?group=a"))
