@@ -100,6 +100,12 @@ def place_name(place: Place) -> str:
     return name if name == "City of London" else name.removeprefix("City of ")
 
 
+def district_name(district: str) -> str:
+    """The town an outward code lies in (place_name), or the code if unknown."""
+    place = _districts().get(district)
+    return place_name(place) if place else district
+
+
 def all_districts() -> dict[str, Place]:
     """Every known district, by outward code."""
     return _districts()
