@@ -636,12 +636,11 @@ def test_each_uncovered_request_says_why_in_the_rules_terms(
     why = reasons(plan)
     assert set(why) == {far.id, competed, early.id, untaught.id}
     assert why[far.id] == (
-        "No qualified trainer within reach: the nearest of 2 trainers lives 800 km "
-        "away."
+        "No qualified trainer within reach: the nearest of 2 lives 800 km away."
     )
     assert why[untaught.id] == "No active trainer is qualified for its topic."
     assert why[competed] == (
-        "The 1 trainer who could take it is planned for other requests."
+        "The one trainer who could take it is planned for another request."
     )
     assert why[early.id] == (
         "Of the 2 trainers qualified within reach: 2 not available at any of its "

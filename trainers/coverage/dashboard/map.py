@@ -43,6 +43,8 @@ MARKERS: dict[Recency, tuple[str, str]] = {
 _STRETCH = math.cos(math.radians(MIDDLE_LATITUDE))
 # Markers nearer than this many marker sizes share one place.
 OVERLAP = 2.6
+# The radius, in marker sizes, around a marker that a tap reaches it in.
+TOUCH = 3
 # A grid cell and those around it, its own first: most groups join a place there.
 NEIGHBOURS = ((0, 0), *((dc, dr) for dc in (-1, 0, 1) for dr in (-1, 0, 1) if dc or dr))
 
@@ -287,7 +289,8 @@ def _said(group: MapGroup) -> str:
 
 def _marker(place: MapPlace, x: float, y: float, size: float) -> str:
     """A place's marker: a link to its entry in the list, titled with its groups
-    (the first few), and their count when more than one."""
+    (the first few), and their count when more than one. An unseen disc around
+    it takes a fingertip's tap."""
     count = len(place.said)
     shown = "\n".join(place.said[:5]) + (
         f"\n… and {count - 5} more" if count > 5 else ""
@@ -301,6 +304,8 @@ def _marker(place: MapPlace, x: float, y: float, size: float) -> str:
     return (
         f'<a href="#{place.anchor}" class="map-marker" '
         f'aria-label="{escape(place.label)}" data-place="{place.anchor}">'
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size * TOUCH:.1f}" fill="#ffffff" '
+        'fill-opacity="0"/>'
         f'<use href="#{marker_id(place.recency)}" x="{x:.1f}" y="{y:.1f}"/>{number}'
         f"<title>{escape(place.label)}\n{escape(shown)}</title></a>"
     )

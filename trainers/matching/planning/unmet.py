@@ -50,10 +50,11 @@ def _reason(
     if not qualified.size:
         return "No active trainer is qualified for its topic."
     if world.edges[i]:
+        if len(world.edges[i]) == 1:
+            return "The one trainer who could take it is planned for another request."
         return (
-            f"The {_trainers(len(world.edges[i]))} who could take it "
-            f"{'is' if len(world.edges[i]) == 1 else 'are'} planned for other "
-            "requests."
+            f"The {len(world.edges[i])} trainers who could take it are planned "
+            "for other requests."
         )
     venue = request.venue
     if venue.is_online:
@@ -66,12 +67,16 @@ def _reason(
         )[0]
         in_reach = qualified[~(km > radius[qualified] + 0.001)]
         if not in_reach.size:
-            nearest = np.nanmin(km) if np.isfinite(km).any() else None
+            if not np.isfinite(km).any():
+                return "No qualified trainer within reach."
+            which = (
+                "the only one"
+                if qualified.size == 1
+                else f"the nearest of {qualified.size}"
+            )
             return (
-                f"No qualified trainer within reach: the nearest of "
-                f"{_trainers(qualified.size)} lives {nearest:.0f} km away."
-                if nearest is not None
-                else "No qualified trainer within reach."
+                f"No qualified trainer within reach: {which} lives "
+                f"{np.nanmin(km):.0f} km away."
             )
     stopped: Counter[str] = Counter()
     for t in in_reach:
