@@ -7,7 +7,9 @@ office types most, timed.
 Without --database-url it uses a temporary SQLite file. With a PostgreSQL URL
 it creates a database of its own on that server and drops it afterwards, so the
 named database is never touched. Prints `name: value` lines (bench/README.md).
-Target: every page's median and p95 at most 100 ms.
+Target: every page's median and p95 at most 100 ms. Each page's CPU (this
+process's and, for a PostgreSQL server on this machine, its backends', as
+bench/coverage.py reads it) is printed beside, as the machine may be busy.
 """
 
 import argparse
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                 _analyse()
                 _say("database", make_url(url).get_backend_name())
                 _say("cores", os.cpu_count())
+                _say("load_average_before", f"{os.getloadavg()[0]:.1f}")
                 for name in ("groups", "trainers", "requests"):
                     _say(name, built[name])
                 _say("organisers", organisers)
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 office = db.session.get(User, built["office_id"])
                 missed = _time_pages(app, office, _pages(built), sizes)
                 _say("pages_over_target", missed)
+                _say("load_average_after", f"{os.getloadavg()[0]:.1f}")
             finally:
                 gc.unfreeze()
                 db.session.remove()
@@ -143,14 +147,16 @@ def _time_pages(app, office: User, pages: dict[str, str], sizes) -> int:
         browser = browsers[who]
         for _ in range(sizes.warm_up):
             coverage._get(browser, path)
-        wall = []
+        wall, cpu = [], []
         for _ in range(sizes.samples):
-            started = perf_counter()
+            started, used = perf_counter(), coverage._cpu_seconds()
             coverage._get(browser, path)
             wall.append((perf_counter() - started) * 1000)
+            cpu.append((coverage._cpu_seconds() - used) * 1000)
         median, p95 = statistics.median(wall), matching._percentile(wall, 95)
         _say(f"{name}_median_ms", f"{median:.1f}")
         _say(f"{name}_p95_ms", f"{p95:.1f}")
+        _say(f"{name}_cpu_median_ms", f"{statistics.median(cpu):.1f}")
         missed += p95 > TARGET_MS
     return missed
 

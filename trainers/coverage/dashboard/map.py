@@ -229,8 +229,10 @@ def _overlapping(
     places: list[list] = []  # first x, first y, and (x, y, group) of each member
     near: dict[tuple[int, int], list[list]] = {}  # places by grid cell of `reach`
     squared = reach * reach
+    # By position alone: groups in one district tie, and are never compared.
     for x, y, group in sorted(
-        (*project(group.latitude, group.longitude), group) for group in groups
+        ((*project(group.latitude, group.longitude), group) for group in groups),
+        key=lambda point: point[:2],
     ):
         column, row = math.floor(x / reach), math.floor(y / reach)
         joined = _first_within(near, column, row, x, y, squared)
