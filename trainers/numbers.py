@@ -16,6 +16,11 @@ def whole_number(text: str) -> int:
     return number
 
 
+def optional_whole_number(text: str | None) -> int | None:
+    """whole_number, or None for no text (a select's empty first option)."""
+    return None if text in (None, "") else whole_number(text)
+
+
 class WholeNumberField(IntegerField):
     """A number input that refuses, as it refuses text, a number no column holds."""
 

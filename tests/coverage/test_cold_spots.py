@@ -410,3 +410,36 @@ def test_the_page_makes_as_many_statements_for_five_groups_as_for_one(
     five = statements_to_show(office_browser, "/office/cold-spots")
 
     assert one == five
+
+
+def test_the_page_maps_the_cold_spots_by_place_name_with_the_dashboards_dates(
+    office_browser, clock, make_topic, group_at, ask
+):
+    clock.set(NOW)
+    topic = make_topic()
+    ballymena = locate("BT42")
+    point = (ballymena.latitude, ballymena.longitude)
+    for name in ("Ballymena Tenants", "Ballymena Youth"):
+        ask(
+            group_at(name, point, region="Northern Ireland", district="BT42"),
+            topic,
+            made=NOW - timedelta(days=3),
+        )
+
+    html = office_browser.get("/office/cold-spots").get_data(as_text=True)
+
+    # Two groups in one district: one marker with their count, a link to its
+    # place in the list, which names the town and both groups.
+    assert html.count('class="map-marker"') == 1
+    assert '<a href="#map-place-1" class="map-marker"' in html
+    assert 'class="map-count">2</text>' in html
+    assert "<strong>Ballymena (BT42): 2 groups</strong>" in html
+    assert "<li>Ballymena Tenants (BT42): never trained</li>" in html
+    # Districts by their town, never a bare code with empty brackets.
+    assert "BT42 ()" not in html
+    assert 'Ballymena <span class="muted">(BT42)</span>' in html
+    # The dashboard's default range, shown in the form as it is there.
+    assert 'name="from" type="date" value="2025-04-01"' in html
+    assert 'name="to" type="date" value="2026-03-02"' in html
+    dashboard = office_browser.get("/office/coverage/").get_data(as_text=True)
+    assert 'name="from" type="date" value="2025-04-01"' in dashboard

@@ -34,21 +34,28 @@ def test_the_dashboard_shows_the_figures_charts_map_and_tables(office):
     assert "14% (1 of 7)" in page  # unfilled rate
     assert "12 hours" in page and "35 hours" in page  # time to booking
     assert "How counted" in page
-    for chart in ("chart-regions", "chart-topics", "chart-months", "coverage-map"):
+    for chart in ("chart-regions", "chart-topics", "chart-months"):
         assert re.search(rf'<svg [^>]*role="img"[^>]*id="{chart}"', page)
         assert f'<title id="{chart}-title">' in page
-    # One marker per active group, each titled with the group and its date.
-    assert page.count("<use href=") == 6
+    # The map holds links (its markers), so it is a group of them, not an image.
+    assert re.search(r'<svg [^>]*role="group"[^>]*id="coverage-map"', page)
+    # One marker per place (these groups are far apart), each a link to its
+    # entry in the list beside the map, which names the group and its date.
+    assert page.count("<use href=") == page.count('class="map-marker"') == 6
+    assert '<a href="#map-place-1" class="map-marker"' in page
+    assert '<li id="map-place-1"><strong>' in page
     # S9 at 23:30 UTC on 30 April was 1 May in London.
-    assert "Stockport (SK1): last trained Fri 1 May 2026" in page
-    assert "Cardiff (CF10): never trained" in page
+    assert "<li>Stockport (SK1): last trained Fri 1 May 2026</li>" in page
+    assert "<li>Cardiff (CF10): never trained</li>" in page
+    assert '<script src="/static/coverage-map.js" defer></script>' in page
     # Every chart's numbers are in a table too.
     assert "<caption>Requested and delivered, by month</caption>" in page
     assert '<th scope="row">Apr 2026</th>' in page
     assert (
         'href="/office/coverage/sessions.csv?from=2026-02-01&amp;to=2026-04-30"' in page
     )
-    assert 'style="' not in page and "<script" not in page  # the CSP allows neither
+    # The CSP allows no inline style or script.
+    assert 'style="' not in page and "<script>" not in page
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,17 @@ from trainers.extensions import db
 from trainers.geo import distance_km, locate
 from trainers.matching.candidates import request_venue, slot_facts
 from trainers.matching.facts import load_trainer_facts, travel_settings
+from trainers.matching.forms import PlanForm
 from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.planning.plans import (
+    apply_chosen,
     apply_plan,
     compare_plans,
+    differences,
     greedy_plan,
     plan_open_requests,
     plan_rows,
+    unmet_rows,
 )
 from trainers.matching.rules import Booking, broken_rules, local_month
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
@@ -547,24 +551,113 @@ def test_the_plan_page_shows_the_plan_next_to_greedy(app, trainer, group, ask):
     ask(group("TN39"), (TUESDAY, *EVENING))
     ask(group("TN35"), (TUESDAY, *EVENING), online=True)
     plan, greedy = compare_plans(NOW)
+    differ, same = differences(plan, greedy)
 
     with app.test_request_context():
         page = render_template(
             "matching/plan.html",
             plan=plan,
-            greedy=greedy,
+            differ=differ,
+            same=same,
             rows=plan_rows(plan),
-            apply_url="/plan/apply",
+            unmet=unmet_rows(plan),
+            form=PlanForm(),
         )
 
     text = " ".join(page.split())
-    assert "Requests covered</th>" in text
-    assert f"{plan.requests_covered} of 3" in text
-    assert f"{greedy.requests_covered} of 3" in text
-    assert '<form method="post" action="/plan/apply"' in text
-    assert "Make these offers" in text
+    assert '<form method="post" action="/office/plan"' in text
+    assert "Make the ticked offers" in text
     for row in plan_rows(plan):
         assert row.group_name in text
         assert row.trainer_name in text
+        assert f'name="assignment" value="{row.key}"' in text
+    assert text.count('type="checkbox"') == text.count(" checked>") == 2
     assert "Tue 12 Jan 2027, 18:00" in text
     assert "online" in text
+    # Nia's cap leaves one request uncovered, and the page says so.
+    (uncovered,) = unmet_rows(plan)
+    assert "Requests the plan cannot cover" in text and uncovered.reason in text
+
+
+def test_only_the_measures_that_differ_are_set_side_by_side(trainer, group, ask):
+    trainer("Nia", "TN34", cap=5)
+    ask(group("TN34"))
+    plan, greedy = compare_plans(NOW)
+    differ, same = differences(plan, greedy)
+    assert differ == []
+    assert [m.measure for m in same] == [
+        "Requests covered",
+        "Groups never or not recently trained, served",
+        "Travel",
+    ]
+    plan.assignments, plan.unserved_groups_covered = [], 0
+    differ, same = differences(plan, greedy)
+    assert [(m.measure, m.plan, m.greedy) for m in differ] == [
+        ("Requests covered", "0 of 1", "1 of 1"),
+        ("Groups never or not recently trained, served", "0 of 1", "1 of 1"),
+    ]
+    assert [m.measure for m in same] == ["Travel"]
+
+
+def reasons(plan) -> dict[int, str]:
+    return {unmet.request_id: unmet.reason for unmet in plan.unmet}
+
+
+def test_each_uncovered_request_says_why_in_the_rules_terms(
+    trainer, group, ask, make_topic, session_for
+):
+    nia = trainer("Nia", "TN34", cap=1)
+    trainer("Abe", "TN34", radius_km=5, cap=0)
+    far = ask(group("IV1"))  # Inverness: beyond everyone's reach
+    covered = ask(group("TN35"))
+    capped = ask(group("TN37"), (THURSDAY, *EVENING))
+    early = ask(group("TN38"), (TUESDAY, time(6), time(8)))
+    untaught = TrainingRequest(
+        group_id=group("TN39").id,
+        topic_id=make_topic("Knitting").id,
+        status=RequestStatus.SUBMITTED,
+        is_online=True,
+        expected_attendance=5,
+        slots=[
+            RequestSlot(
+                starts_at=utc(TUESDAY, time(10)), ends_at=utc(TUESDAY, time(11))
+            )
+        ],
+    )
+    db.session.add(untaught)
+    db.session.commit()
+
+    plan, _ = compare_plans(NOW)
+    # Nia (cap 1) takes one of two requests she could; Abe is at cap 0.
+    ((chosen, taker),) = [(a.request_id, a.trainer_id) for a in plan.assignments]
+    assert taker == nia.id
+    assert chosen in {covered.id, capped.id}
+    competed = ({covered.id, capped.id} - {chosen}).pop()
+    why = reasons(plan)
+    assert set(why) == {far.id, competed, early.id, untaught.id}
+    assert why[far.id] == (
+        "No qualified trainer within reach: the nearest of 2 lives 800 km away."
+    )
+    assert why[untaught.id] == "No active trainer is qualified for its topic."
+    assert why[competed] == (
+        "The one trainer who could take it is planned for another request."
+    )
+    assert why[early.id] == (
+        "Of the 2 trainers qualified within reach: 2 not available at any of its "
+        "times, 1 at their monthly cap."
+    )
+    assert plan_open_requests(NOW).unmet == []  # only the page's plan explains
+
+
+def test_the_office_applies_only_the_ticked_assignments(trainer, group, ask, office):
+    trainer("Nia", "TN34", cap=5)
+    first, second = ask(group("TN34")), ask(group("TN35"), (THURSDAY, *EVENING))
+    plan, _ = compare_plans(NOW)
+    keys = {a.request_id: a.key for a in plan.assignments}
+    cancel_request(first, "Venue closed", office, NOW)
+
+    applied = apply_chosen([keys[first.id], keys[second.id], "1-2-3"], office, NOW)
+
+    assert [offer.request_id for offer in applied.offers] == [second.id]
+    assert applied.gone == 2  # the cancelled request's, and one never planned
+    assert db.session.scalars(select(Offer.request_id)).all() == [second.id]

@@ -639,8 +639,15 @@ def test_office_plans_every_open_request_and_turns_the_plan_into_offers(
     db.session.commit()
     office = client_for(world["office"])
     page = office.get("/office/plan").get_data(as_text=True)
-    assert "Make these offers" in page and "Hastings Action" in page
-    response = office.post("/office/plan", follow_redirects=True)
+    assert "Make the ticked offers" in page and "Hastings Action" in page
+    (key,) = re.findall(r'name="assignment" value="([0-9-]+)"', page)
+    # Nothing ticked is nothing made.
+    response = office.post("/office/plan", data={}, follow_redirects=True)
+    assert "Tick at least one offer to make." in response.get_data(as_text=True)
+    assert db.session.scalars(select(Offer)).all() == []
+    response = office.post(
+        "/office/plan", data={"assignment": [key]}, follow_redirects=True
+    )
     assert "1 offer made." in response.get_data(as_text=True)
     db.session.refresh(training_request)
     assert training_request.status == "offered"

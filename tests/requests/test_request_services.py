@@ -14,6 +14,7 @@ from trainers.requests.details import Particulars
 from trainers.requests.forms import PARTICULARS
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
 from trainers.requests.queries import (
+    RequestFilters,
     RequestListPage,
     get_request_for,
     group_for,
@@ -517,8 +518,9 @@ def test_the_list_page_reads_what_each_person_may_see_as_rows(
     office = make_user("office@example.org", office=True)
 
     def listed(user, page=1, per_page=50, **filters):
-        filters = {"status": None, "group_id": None} | filters
-        return list_page(user, **filters, page=page, per_page=per_page, now=NOW)
+        return list_page(
+            user, RequestFilters(**filters), page=page, per_page=per_page, now=NOW
+        )
 
     page = listed(organiser)
     assert [row.id for row in page.items] == [ours.id] and page.total == 1
@@ -542,9 +544,7 @@ def test_the_list_page_counts_every_request_whatever_the_page(submit, make_user)
     office = make_user("office@example.org", office=True)
 
     def page(number: int) -> RequestListPage:
-        return list_page(
-            office, status=None, group_id=None, page=number, per_page=2, now=NOW
-        )
+        return list_page(office, RequestFilters(), page=number, per_page=2, now=NOW)
 
     assert [(len(page(n).items), page(n).total) for n in (1, 2, 3, 4)] == [
         (2, 5),
@@ -560,6 +560,37 @@ def test_the_list_page_counts_every_request_whatever_the_page(submit, make_user)
         True,
     )
     assert page(3).has_prev and not page(3).has_next
+
+
+def test_the_list_page_searches_groups_and_filters_by_topic_and_region(
+    submit, make_group, make_topic, make_user, organiser
+):
+    rye = make_group("Rye_Rising 100%", "TN31")
+    leeds = make_group("Leeds Tenants", "LS6")
+    first_aid = make_topic("First aid")
+    ours = submit()
+    at_rye = submit(group=rye)
+    at_leeds = submit(group=leeds, topic=first_aid)
+    office = make_user("office@example.org", office=True)
+
+    def ids(user, **filters) -> list[int]:
+        page = list_page(user, RequestFilters(**filters), page=1, per_page=50, now=NOW)
+        return [row.id for row in page.items]
+
+    assert ids(office, group_name="  RISING ") == [at_rye.id]
+    assert ids(office, group_name="s") == [at_leeds.id, at_rye.id, ours.id]
+    # What was typed is taken literally, wildcards and all.
+    assert ids(office, group_name="_") == [at_rye.id]
+    assert ids(office, group_name="100%") == [at_rye.id]
+    assert ids(office, group_name="%") == [at_rye.id]
+    assert ids(office, group_name="nowhere") == []
+    assert ids(office, topic_id=first_aid.id) == [at_leeds.id]
+    assert ids(office, region="Yorkshire and The Humber") == [at_leeds.id]
+    assert ids(office, region="South East", group_name="hastings") == [ours.id]
+    assert ids(office, region="South East", topic_id=first_aid.id) == []
+    # The scope still holds whatever the filters say.
+    assert ids(organiser, group_name="s") == [ours.id]
+    assert ids(organiser, region="Yorkshire and The Humber") == []
 
 
 def test_a_request_is_shown_with_its_slots_and_history(

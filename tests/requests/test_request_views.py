@@ -497,26 +497,60 @@ def test_the_list_filters_by_status_and_group(
     assert "1 request matching." in text and "Rye Rising</td>" in text
     text = page_text(browser.get(f"/requests/?status=submitted&group_id={group.id}"))
     assert "No requests match." in text
-    text = page_text(browser.get("/requests/?status=lost"))
-    assert "Choose a status from the list." in text and "2 requests." in text
+    text = page_text(browser.get("/requests/?group=rye"))
+    assert "1 request matching." in text and "Rye Rising</td>" in text
+    assert 'name="group" type="search" value="rye"' in text
+    # A wrong filter is marked and left out; the others still narrow the list.
+    text = page_text(browser.get("/requests/?status=lost&group=rye"))
+    assert "Choose a status from the list." in text
+    assert "1 request matching." in text and "Rye Rising</td>" in text
+    text = page_text(browser.get("/requests/?group_id=99999999999999999999"))
+    assert "2 requests." in text
 
 
-def test_only_an_organiser_of_several_groups_is_offered_the_group_filter(
+def test_the_office_filters_by_topic_and_region_and_pages_keep_the_filters(
+    client_for, office, group, other_group, make_group, make_topic, make_request
+):
+    leeds = make_group("Leeds Tenants", "LS6")
+    first_aid = make_topic("First aid")
+    for _ in range(51):
+        make_request(group)
+    make_request(leeds, venue_postcode="LS6 1AA")
+    browser = client_for(office)
+
+    text = page_text(browser.get("/requests/?region=Yorkshire+and+The+Humber"))
+    assert "1 request matching." in text and "Leeds Tenants</td>" in text
+    text = page_text(browser.get(f"/requests/?topic_id={first_aid.id}"))
+    assert "No requests match." in text
+    text = page_text(browser.get("/requests/?region=South+East&group=hastings"))
+    assert "51 requests matching." in text and "Page 1 of 2" in text
+    assert (
+        'href="/requests/?page=2&amp;group=hastings&amp;region=South+East"' in text
+        or 'href="/requests/?page=2&amp;region=South+East&amp;group=hastings"' in text
+    )
+    text = page_text(browser.get("/requests/?page=2&region=South+East&group=hastings"))
+    assert text.count('data-label="Topic"') == 1
+    text = page_text(browser.get("/requests/?region=Atlantis"))
+    assert "Choose a region from the list." in text and "52 requests." in text
+
+
+def test_only_an_organiser_of_several_groups_is_offered_the_group_search(
     client_for, make_user, organiser, group, other_group, make_request
 ):
     make_request(group)
     make_request(other_group)
     text = page_text(client_for(organiser).get("/requests/"))
-    assert 'name="group_id"' not in text and "1 request." in text
-    # A group filter is no use to them: one in the address is refused.
-    text = page_text(client_for(organiser).get(f"/requests/?group_id={group.id}"))
-    assert "Choose a group from the list." in text and "1 request." in text
+    assert 'name="group"' not in text and "1 request." in text
+    assert 'name="topic_id"' not in text and 'name="region"' not in text
+    # Another group's id in the address shows nothing of theirs.
+    text = page_text(client_for(organiser).get(f"/requests/?group_id={other_group.id}"))
+    assert "No requests match." in text and "Rye Rising" not in text
 
     both = make_user("both@example.org", groups=[group, other_group])
     browser = client_for(both)
     text = page_text(browser.get("/requests/"))
-    assert 'name="group_id"' in text and "2 requests." in text
-    text = page_text(browser.get(f"/requests/?group_id={other_group.id}"))
+    assert 'name="group"' in text and "2 requests." in text
+    text = page_text(browser.get("/requests/?group=rye"))
     assert "1 request matching." in text and "Rye Rising</td>" in text
 
 
@@ -560,31 +594,32 @@ def test_a_page_number_no_column_could_hold_is_no_number_the_first_page(
     assert "1 request." in text
 
 
+@pytest.mark.parametrize(
+    "filters", ["", "?status=submitted&group=a&region=South+East&topic_id=1"]
+)
 def test_the_list_loads_in_a_fixed_number_of_queries(
-    client_for, office, group, other_group, make_request
+    client_for, office, group, other_group, make_request, filters
 ):
     browser = client_for(office)
     make_request(group)
-    few = statements_to_show(browser, "/requests/")
+    few = statements_to_show(browser, f"/requests/{filters}")
     for target in (group, other_group) * 3:
         make_request(target)
-    assert statements_to_show(browser, "/requests/") == few
+    assert statements_to_show(browser, f"/requests/{filters}") == few
 
 
 def test_the_filters_keep_what_was_chosen_and_mark_what_was_wrong(
-    client_for, office, group, other_group
+    client_for, office, group, other_group, topic
 ):
     text = page_text(
-        client_for(office).get(f"/requests/?status=lost&group_id={other_group.id}")
+        client_for(office).get(f"/requests/?status=lost&group=Rye&topic_id={topic.id}")
     )
     assert '<label for="status">Status</label>' in text
     assert '<select aria-invalid="true" id="status" name="status">' in text
     assert '<option value="">Any status</option><option value="submitted">' in text
-    assert (
-        '<select id="group_id" name="group_id"><option value="">Any group</option>'
-        in text
-    )
-    assert f'<option selected value="{other_group.id}">Rye Rising</option>' in text
+    assert '<label for="group">Group name</label>' in text
+    assert '<input id="group" name="group" type="search" value="Rye">' in text
+    assert f'<option selected value="{topic.id}">{topic.name}</option>' in text
 
 
 def test_a_request_page_loads_in_a_fixed_number_of_queries(

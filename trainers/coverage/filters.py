@@ -147,14 +147,17 @@ def filters_from_form(form: CoverageFilterForm, today: date) -> CoverageFilters:
 
 def read_filters(form: CoverageFilterForm, today: date) -> CoverageFilters | None:
     """The filters a page's form (its topics set) asks for, or None with the
-    reasons put on the form."""
+    reasons put on the form. The form then shows the dates used, the default
+    range's where it was left blank, alike on every page that reads it."""
     if not form.validate():
         return None
     try:
-        return filters_from_form(form, today)
+        filters = filters_from_form(form, today)
     except DomainError as error:
         show_error(form, error)
         return None
+    form.from_.data, form.to.data = filters.first_day, filters.last_day
+    return filters
 
 
 def read_list_filters(form: CoverageFilterForm) -> CoverageFilters | None:

@@ -10,7 +10,15 @@ from importlib import resources
 
 import numpy as np
 
-from trainers.geo import EARTH_RADIUS_KM, REGIONS, Place, all_districts, distance_km
+from trainers.geo import (
+    EARTH_RADIUS_KM,
+    NI_TOWNS,
+    REGIONS,
+    Place,
+    all_districts,
+    distance_km,
+    place_name,
+)
 
 # ONS mid-2022 estimates (thousands): groups are shared out in proportion.
 REGION_POPULATION = {
@@ -27,29 +35,6 @@ REGION_POPULATION = {
     "Scotland": 5447,
     "Northern Ireland": 1911,
 }
-# Northern Ireland districts carry no local authority in the geo table.
-NI_TOWNS = {
-    f"BT{number}": town
-    for town, numbers in (
-        ("Belfast", range(1, 18)), ("Holywood", [18]), ("Bangor", [19, 20]),
-        ("Donaghadee", [21]), ("Newtownards", [22, 23]), ("Ballynahinch", [24]),
-        ("Dromore", [25]), ("Hillsborough", [26]), ("Lisburn", [27, 28]),
-        ("Crumlin", [29]), ("Downpatrick", [30]), ("Castlewellan", [31]),
-        ("Banbridge", [32]), ("Newcastle", [33]), ("Newry", [34, 35]),
-        ("Newtownabbey", [36, 37]), ("Carrickfergus", [38]), ("Ballyclare", [39]),
-        ("Larne", [40]), ("Antrim", [41]), ("Ballymena", [42, 43, 44]),
-        ("Magherafelt", [45]), ("Maghera", [46]), ("Derry", [47, 48]),
-        ("Limavady", [49]), ("Coleraine", [51, 52]), ("Ballymoney", [53]),
-        ("Ballycastle", [54]), ("Portstewart", [55]), ("Portrush", [56]),
-        ("Bushmills", [57]), ("Armagh", [60, 61]), ("Portadown", [62, 63]),
-        ("Craigavon", [64, 65]), ("Lurgan", [66, 67]), ("Caledon", [68]),
-        ("Aughnacloy", [69]), ("Dungannon", [70, 71]), ("Enniskillen", [74, 92, 93, 94]),
-        ("Fivemiletown", [75]), ("Clogher", [76]), ("Augher", [77]),
-        ("Omagh", [78, 79]), ("Cookstown", [80]), ("Castlederg", [81]),
-        ("Strabane", [82]),
-    )
-    for number in numbers
-}  # fmt: skip
 COMPASS = (
     "North", "North East", "East", "South East",
     "South", "South West", "West", "North West",
@@ -127,11 +112,11 @@ def group_names(districts: list[str], fixed: dict[str, str]) -> list[str]:
     places = all_districts()
     in_town = defaultdict(set)
     for district in districts:
-        in_town[town(places[district])].add(district)
+        in_town[place_name(places[district])].add(district)
     names = list(fixed.values())
     taken = set(names)
     for district in districts[len(fixed) :]:
-        name = its_town = town(places[district])
+        name = its_town = place_name(places[district])
         if len(in_town[its_town]) > 1 or name in taken:
             name = compass_name(its_town, district)
         if name in taken:
@@ -145,19 +130,12 @@ def group_names(districts: list[str], fixed: dict[str, str]) -> list[str]:
     return names
 
 
-def town(place: Place) -> str:
-    """The town a district lies in, as people would say it."""
-    name = NI_TOWNS.get(place.district, place.local_authority)
-    name = name.removesuffix(", City of").removesuffix(" City")
-    return name if name == "City of London" else name.removeprefix("City of ")
-
-
 @cache
 def _town_centres() -> dict[str, tuple[float, float]]:
     """The mean position of each town's districts."""
     members = defaultdict(list)
     for place in all_districts().values():
-        members[town(place)].append(place)
+        members[place_name(place)].append(place)
     return {
         name: (
             sum(place.latitude for place in places) / len(places),

@@ -36,6 +36,31 @@ ATTRIBUTION = (
 )
 
 
+# Northern Ireland districts carry no local authority in the geo table.
+NI_TOWNS = {
+    f"BT{number}": town
+    for town, numbers in (
+        ("Belfast", range(1, 18)), ("Holywood", [18]), ("Bangor", [19, 20]),
+        ("Donaghadee", [21]), ("Newtownards", [22, 23]), ("Ballynahinch", [24]),
+        ("Dromore", [25]), ("Hillsborough", [26]), ("Lisburn", [27, 28]),
+        ("Crumlin", [29]), ("Downpatrick", [30]), ("Castlewellan", [31]),
+        ("Banbridge", [32]), ("Newcastle", [33]), ("Newry", [34, 35]),
+        ("Newtownabbey", [36, 37]), ("Carrickfergus", [38]), ("Ballyclare", [39]),
+        ("Larne", [40]), ("Antrim", [41]), ("Ballymena", [42, 43, 44]),
+        ("Magherafelt", [45]), ("Maghera", [46]), ("Derry", [47, 48]),
+        ("Limavady", [49]), ("Coleraine", [51, 52]), ("Ballymoney", [53]),
+        ("Ballycastle", [54]), ("Portstewart", [55]), ("Portrush", [56]),
+        ("Bushmills", [57]), ("Armagh", [60, 61]), ("Portadown", [62, 63]),
+        ("Craigavon", [64, 65]), ("Lurgan", [66, 67]), ("Caledon", [68]),
+        ("Aughnacloy", [69]), ("Dungannon", [70, 71]), ("Enniskillen", [74, 92, 93, 94]),
+        ("Fivemiletown", [75]), ("Clogher", [76]), ("Augher", [77]),
+        ("Omagh", [78, 79]), ("Cookstown", [80]), ("Castlederg", [81]),
+        ("Strabane", [82]),
+    )
+    for number in numbers
+}  # fmt: skip
+
+
 class UnknownPostcode(DomainError):
     """A postcode whose district is not in our tables."""
 
@@ -65,6 +90,20 @@ def _districts() -> dict[str, Place]:
             )
             for row in csv.DictReader(handle)
         }
+
+
+def place_name(place: Place) -> str:
+    """The town a district lies in, as people would say it ("Ballymena", not
+    "BT42"): its main local authority, or for Northern Ireland its town."""
+    name = NI_TOWNS.get(place.district, place.local_authority)
+    name = name.removesuffix(", City of").removesuffix(" City")
+    return name if name == "City of London" else name.removeprefix("City of ")
+
+
+def district_name(district: str) -> str:
+    """The town an outward code lies in (place_name), or the code if unknown."""
+    place = _districts().get(district)
+    return place_name(place) if place else district
 
 
 def all_districts() -> dict[str, Place]:

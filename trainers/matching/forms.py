@@ -1,7 +1,7 @@
 """Forms to answer offers and for the office to steer matching."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -98,4 +98,15 @@ class ShadowForm(FlaskForm):
         "Shadowing trainer",
         coerce=whole_number,
         validators=[InputRequired("Choose a trainer.")],
+    )
+
+
+class PlanForm(FlaskForm):
+    """The plan's assignments the office turns into offers: a box ticked for
+    each. Their keys are checked against the plan made afresh, not here."""
+
+    assignment = SelectMultipleField(
+        "Make this offer",
+        validate_choice=False,
+        validators=[DataRequired("Tick at least one offer to make.")],
     )

@@ -12,6 +12,7 @@ from trainers.matching.forms import (
     AssignForm,
     DeclineForm,
     OfferToForm,
+    PlanForm,
 )
 from trainers.matching.models import OfferStatus
 from trainers.matching.planning import plans
@@ -212,27 +213,42 @@ def withdraw(offer_id: int):
 @office_required
 def plan():
     best, greedy = plans.compare_plans(utcnow())
+    differ, same = plans.differences(best, greedy)
     return render_template(
         "matching/plan.html",
         plan=best,
-        greedy=greedy,
+        differ=differ,
+        same=same,
         rows=plans.plan_rows(best),
-        apply_url=url_for(".apply_plan"),
+        unmet=plans.unmet_rows(best),
+        form=PlanForm(),
     )
 
 
 @bp.route("/office/plan", methods=["POST"])
 @office_required
 def apply_plan():
+    form = PlanForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for(".plan"))
     now = utcnow()
-    # Planned afresh: anything that changed since the page was drawn is seen.
-    applied = plans.apply_plan(plans.plan_open_requests(now), current_user, now)
+    applied = plans.apply_chosen(form.assignment.data, current_user, now)
     db.session.commit()
     made = len(applied.offers)
     flash(f"{made} offer{'' if made == 1 else 's'} made.", "success")
     for skipped in applied.skipped:
         flash(
             f"Skipped request {skipped.assignment.request_id}: {skipped.message}",
+            "warning",
+        )
+    if applied.gone:
+        flash(
+            f"{applied.gone} ticked offer{' is' if applied.gone == 1 else 's are'} "
+            "no longer in the plan (something changed since the page was made): "
+            "not made.",
             "warning",
         )
     return redirect(url_for("home.index"))

@@ -12,7 +12,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from trainers.geo import REGIONS
-from trainers.numbers import WholeNumberField, whole_number
+from trainers.network.people import ACTIVE, DEACTIVATED
+from trainers.numbers import WholeNumberField, optional_whole_number, whole_number
 from trainers.viewhelpers import strip_whitespace
 
 REGION_FROM_POSTCODE = ""
@@ -103,4 +104,57 @@ class DeactivateForm(FlaskForm):
     confirm = BooleanField(
         "Yes: hand back their sessions, end their shadowing and withdraw their "
         "offers, telling everyone concerned"
+    )
+
+
+class PeopleFilterForm(FlaskForm):
+    """The list of people's search and filters, sent in the URL."""
+
+    class Meta:
+        csrf = False
+
+    search = StringField(
+        "Name or email",
+        validators=[Optional(), Length(max=254)],
+        filters=[strip_whitespace],
+    )
+    group = StringField(
+        "Group name",
+        validators=[Optional(), Length(max=120)],
+        filters=[strip_whitespace],
+    )
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice("", "Any role"),
+            SelectChoice("office", "National office"),
+            SelectChoice("organiser", "Organiser"),
+            SelectChoice("trainer", "Trainer"),
+        ],
+        validators=[Optional()],
+        invalid_choice_message="Choose a role from the list.",
+    )
+    region = SelectField(
+        "Region",
+        choices=[SelectChoice("", "Any region")]
+        + [SelectChoice(region) for region in REGIONS],
+        validators=[Optional()],
+        invalid_choice_message="Choose a region from the list.",
+    )
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice("", "Any status"),
+            SelectChoice(ACTIVE, "Active"),
+            SelectChoice(DEACTIVATED, "Deactivated"),
+        ],
+        validators=[Optional()],
+        invalid_choice_message="Choose a status from the list.",
+    )
+    topic_id = SelectField(
+        "Topic",
+        coerce=optional_whole_number,
+        validators=[Optional()],
+        invalid_value_message="Choose a topic from the list.",
+        invalid_choice_message="Choose a topic from the list.",
     )

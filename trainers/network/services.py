@@ -152,17 +152,6 @@ def all_topics() -> list[Topic]:
     )
 
 
-def people_list() -> list[User]:
-    """Every account with what its roles need shown, by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .options(selectinload(User.groups), selectinload(User.trainer_profile))
-            .order_by(User.name)
-        )
-    )
-
-
 def open_invitations(now: datetime) -> list[Invitation]:
     """Invitations not yet accepted or revoked, newest first (expired ones included)."""
     return list(

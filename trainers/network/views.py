@@ -10,13 +10,23 @@ from trainers.auth.access import office_required
 from trainers.extensions import db
 from trainers.geo import REGIONS
 from trainers.limits import limit
+from trainers.listing import filters_chosen
 from trainers.matching import absence
 from trainers.network import services
-from trainers.network.forms import DeactivateForm, GroupForm, InviteForm, TopicForm
+from trainers.network.forms import (
+    DeactivateForm,
+    GroupForm,
+    InviteForm,
+    PeopleFilterForm,
+    TopicForm,
+)
+from trainers.network.people import PeopleFilters, people_page
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import attempt
 
 bp = Blueprint("network", __name__, url_prefix="/office")
+
+PER_PAGE = 50
 
 
 @bp.before_request
@@ -122,9 +132,28 @@ def _topic_form(topic):
 
 @bp.route("/people")
 def people():
+    form = PeopleFilterForm(formdata=request.args)
+    form.topic_id.choices = [SelectChoice("", "Any topic")] + [
+        SelectChoice(str(topic.id), topic.name) for topic in services.all_topics()
+    ]
+    form.validate()
+    filters = filters_chosen(form)
     return render_template(
         "network/people.html",
-        people=services.people_list(),
+        form=form,
+        filters=filters,
+        page=people_page(
+            PeopleFilters(
+                search=filters.get("search"),
+                group_name=filters.get("group"),
+                role=filters.get("role"),
+                region=filters.get("region"),
+                status=filters.get("status"),
+                topic_id=filters.get("topic_id"),
+            ),
+            page=request.args.get("page", 1, type=int),
+            per_page=PER_PAGE,
+        ),
         invitations=services.open_invitations(utcnow()),
         now=utcnow(),
     )

@@ -19,8 +19,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from trainers.geo import REGIONS
 from trainers.network.models import Group, Topic
-from trainers.numbers import WholeNumberField
+from trainers.numbers import WholeNumberField, whole_number
 from trainers.requests.details import (
     MAX_ACCESSIBILITY,
     MAX_ADDRESS,
@@ -46,6 +47,14 @@ def _is_filled(field: Field) -> bool:
 
 def _optional_int(value) -> int | None:
     return None if value in (None, "") else int(value)
+
+
+def _group_id(value) -> int | None:
+    # An id edited in the address that no column could hold is no filter.
+    try:
+        return None if value in (None, "") else whole_number(value)
+    except ValueError:
+        return None
 
 
 def _is_online(value) -> bool:
@@ -358,10 +367,25 @@ class RequestFilterForm(FlaskForm):
         validators=[Optional()],
         invalid_choice_message="Choose a status from the list.",
     )
-    group_id = SelectField(
-        "Group",
+    # A search box, not a list of every group: the office has thousands.
+    group = StringField(
+        "Group name",
+        validators=[Optional(), Length(max=120)],
+        filters=[strip_whitespace],
+    )
+    # One group's requests, as its page links to them.
+    group_id = HiddenField("Group", filters=[_group_id], validators=[Optional()])
+    topic_id = SelectField(
+        "Topic",
         coerce=_optional_int,
         validators=[Optional()],
-        invalid_value_message="Choose a group from the list.",
-        invalid_choice_message="Choose a group from the list.",
+        invalid_value_message="Choose a topic from the list.",
+        invalid_choice_message="Choose a topic from the list.",
+    )
+    region = SelectField(
+        "Region",
+        choices=[SelectChoice("", "Any region")]
+        + [SelectChoice(region) for region in REGIONS],
+        validators=[Optional()],
+        invalid_choice_message="Choose a region from the list.",
     )

@@ -3,9 +3,8 @@ page, and the groups and topics a person may ask for."""
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from math import ceil
 from typing import NamedTuple
 
 from flask import current_app
@@ -24,6 +23,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
+from trainers.listing import Page, contains, contains_pattern, page_number
 from trainers.network.models import Group, Topic
 from trainers.requests.models import (
     CANCELLABLE_STATUSES,
@@ -39,9 +39,6 @@ from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.statements import AnyViewer, built_once
 
 logger = logging.getLogger(__name__)
-
-# Far past any real list's end, and small enough for an offset to stay in range.
-LAST_PAGE = 1_000_000
 
 
 class ListedRequest(NamedTuple):
@@ -60,45 +57,42 @@ class ListedRequest(NamedTuple):
     is_urgent: bool
 
 
+RequestListPage = Page[ListedRequest]
+
+
 @dataclass(frozen=True)
-class RequestListPage:
-    """One page of the request list, with what its links to other pages need."""
+class RequestFilters:
+    """What the request list is narrowed to; None is no narrowing."""
 
-    items: list[ListedRequest]
-    page: int
-    per_page: int
-    total: int
+    status: str | None = None
+    group_id: int | None = None
+    # Text someone typed: groups whose name holds it.
+    group_name: str | None = None
+    topic_id: int | None = None
+    region: str | None = None
 
-    @property
-    def pages(self) -> int:
-        return ceil(self.total / self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    def params(self) -> dict[str, object]:
+        """The bound values of the filters in use, by their bindparam's name."""
+        used = {name: value for name, value in asdict(self).items() if value}
+        if "group_name" in used:
+            used["group_name"] = contains_pattern(used["group_name"])
+        return used
 
 
 def list_page(
     user: User,
+    filters: RequestFilters,
     *,
-    status: str | None,
-    group_id: int | None,
     page: int,
     per_page: int,
     now: datetime,
 ) -> RequestListPage:
-    """Page `page` (from 1; less counts as 1, more than LAST_PAGE as LAST_PAGE)
-    of the requests `user` may see, as visible_requests filters and orders
-    them, read as rows rather than entities."""
-    # A page number typed into the address can be any size; its offset must
-    # still fit the databases' 64-bit integers.
-    page = min(max(page, 1), LAST_PAGE)
-    rows, count = _listed(user.is_office, status is not None, group_id is not None)
-    params = {"viewer_id": user.id, "status": status, "group_id": group_id}
+    """Page `page` (from 1; see listing.page_number) of the requests `user` may
+    see, narrowed by `filters`, newest first, read as rows rather than entities."""
+    page = page_number(page)
+    params = filters.params()
+    rows, count = _listed(user.is_office, frozenset(params))
+    params["viewer_id"] = user.id
     offset = (page - 1) * per_page
     # Core rows on the session's connection: the ORM's execute adds nothing
     # here but its own cost (a page that reads has nothing pending to flush).
@@ -129,13 +123,36 @@ def list_page(
 
 
 @built_once
-def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, Select]:
-    # The list's rows and their count, for each kind of filter.
+def _listed(is_office: bool, filtered_by: frozenset[str]) -> tuple[Select, Select]:
+    # The list's rows and their count, for each set of filters in use.
     scope = [TrainingRequest.visible_to(AnyViewer(is_office))]
-    if by_status:
+    if "status" in filtered_by:
         scope.append(TrainingRequest.status == bindparam("status"))
-    if by_group:
+    if "group_id" in filtered_by:
         scope.append(TrainingRequest.group_id == bindparam("group_id"))
+    if "topic_id" in filtered_by:
+        scope.append(TrainingRequest.topic_id == bindparam("topic_id"))
+    # A group's name and region narrow the groups first: there are far fewer
+    # groups than requests.
+    groups = []
+    if "group_name" in filtered_by:
+        groups.append(contains(Group.name, bindparam("group_name")))
+    if "region" in filtered_by:
+        groups.append(Group.region == bindparam("region"))
+    if groups:
+        scope.append(TrainingRequest.group_id.in_(select(Group.id).where(*groups)))
+    newest_first = (TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
+    # The page's requests are found first, and only their 50 rows get names and
+    # times: an offset still reads every row before it, and working out when
+    # each skipped request takes place made a late page several times slower.
+    paged = (
+        select(TrainingRequest.id)
+        .where(*scope)
+        .order_by(*newest_first)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("paged")
+    )
     rows = (
         select(
             TrainingRequest.id,
@@ -145,12 +162,10 @@ def _listed(is_office: bool, by_status: bool, by_group: bool) -> tuple[Select, S
             Group.name.label("group_name"),
             request_start().label("starts_at"),
         )
+        .join(paged, paged.c.id == TrainingRequest.id)
         .join(TrainingRequest.topic)
         .join(TrainingRequest.group)
-        .where(*scope)
-        .order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
+        .order_by(*newest_first)
     )
     count = select(func.count()).select_from(TrainingRequest).where(*scope)
     return rows, count

@@ -18,10 +18,11 @@ from wtforms import SelectChoice
 
 from trainers.auth.access import role_required
 from trainers.errors import DomainError
+from trainers.listing import filters_chosen
 from trainers.matching import lifecycle
 from trainers.matching.offers import count_pending_offers
 from trainers.network.models import Topic
-from trainers.network.services import active_topics
+from trainers.network.services import active_topics, all_topics
 from trainers.requests import services
 from trainers.requests.details import NeedsConfirmation
 from trainers.requests.forms import (
@@ -40,6 +41,7 @@ from trainers.requests.models import (
     TrainingRequest,
 )
 from trainers.requests.queries import (
+    RequestFilters,
     get_request_for,
     get_topic,
     group_for,
@@ -63,33 +65,32 @@ organiser_or_office = role_required("organiser", "office")
 @read_only
 @organiser_or_office
 def index():
-    # The group filter is for the office and organisers of several groups: an
-    # organiser of one is offered none, and spared reading their groups for it.
-    if current_user.is_office or current_user.organised_group_count > 1:
-        groups = groups_for(current_user, active_only=False)
-    else:
-        groups = []
+    # The group search is for the office and organisers of several groups; the
+    # topic and region filters for the office, who sees every group's requests.
+    is_office = current_user.is_office
     form = RequestFilterForm(formdata=request.args)
-    form.group_id.choices = choices(groups, "Any group")
-    is_valid = form.validate()
-    filters = {
-        "status": (form.status.data or None) if is_valid else None,
-        "group_id": form.group_id.data if is_valid else None,
-    }
+    if is_office:
+        form.topic_id.choices = choices(all_topics(), "Any topic")
+    else:
+        del form.topic_id, form.region
+    if not (is_office or current_user.organised_group_count > 1):
+        del form.group
+    form.validate()
+    filters = filters_chosen(form)
     page = list_page(
         current_user,
-        **filters,
+        RequestFilters(
+            status=filters.get("status"),
+            group_id=filters.get("group_id"),
+            group_name=filters.get("group"),
+            topic_id=filters.get("topic_id"),
+            region=filters.get("region"),
+        ),
         page=request.args.get("page", 1, type=int),
         per_page=PER_PAGE,
         now=utcnow(),
     )
-    return render_template(
-        "requests/index.html",
-        form=form,
-        page=page,
-        filters={name: value for name, value in filters.items() if value},
-        show_group_filter=len(groups) > 1,
-    )
+    return render_template("requests/index.html", form=form, page=page, filters=filters)
 
 
 # The shape of the keys made below. A key of any other shape (missing, or

@@ -37,14 +37,16 @@ def svg(
     height: float,
     body: Markup,
     origin: tuple[float, float] = (0, 0),
+    role: str = "img",
 ) -> Markup:
-    """A scalable, labelled SVG image: its title is what a screen reader says."""
+    """A scalable, labelled SVG image (or, with links inside, a group of them):
+    its title is what a screen reader says."""
     return element(
         "svg",
         element("title", title, id=f"{chart_id}-title") + body,
         xmlns="http://www.w3.org/2000/svg",
         viewBox=f"{origin[0]:.1f} {origin[1]:.1f} {width:.1f} {height:.1f}",
-        role="img",
+        role=role,
         aria_labelledby=f"{chart_id}-title",
         class_="chart",
         id=chart_id,

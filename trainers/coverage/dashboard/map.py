@@ -2,19 +2,27 @@
 
 An equirectangular projection scaled by cos(latitude) at the UK's middle keeps
 distances near enough right for a country this size. The land is sketched as
-the grid cells around every known postcode district; each group is a marker
-whose shape and colour both say when it was last trained.
+the grid cells around every known postcode district. Groups close enough for
+their markers to overlap are one marker, a place, with their count; its shape
+and colour say when the longest-waiting of them was last trained. Each marker
+is a link to its place in a list beside the map, which says the same in words:
+a tap, a click or the keyboard reaches it without a script, and the map's
+script (static/coverage-map.js) shows the place's groups beside the marker.
 """
 
 import math
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
+from typing import NamedTuple, Protocol
 
 from markupsafe import Markup, escape
 
 from trainers.coverage.dashboard.charts import element, svg
-from trainers.coverage.dashboard.values import GroupCoverage, Recency
-from trainers.geo import all_districts
+from trainers.coverage.dashboard.values import Recency, recency
+from trainers.geo import all_districts, district_name
 from trainers.timeutil import format_date
 
 SCALE = 60  # SVG units per degree of latitude
@@ -33,6 +41,73 @@ MARKERS: dict[Recency, tuple[str, str]] = {
     Recency.NEVER: ("hollow ring", "#b00020"),
 }
 _STRETCH = math.cos(math.radians(MIDDLE_LATITUDE))
+# Markers nearer than this many marker sizes share one place.
+OVERLAP = 2.6
+# The radius, in marker sizes, around a marker that a tap reaches it in.
+TOUCH = 3
+# A grid cell and those around it, its own first: most groups join a place there.
+NEIGHBOURS = ((0, 0), *((dc, dr) for dc in (-1, 0, 1) for dr in (-1, 0, 1) if dc or dr))
+
+
+class MapGroup(Protocol):
+    """What the map reads of a group."""
+
+    name: str
+    district: str
+    latitude: float
+    longitude: float
+    last_trained_at: datetime | None
+    recency: Recency
+
+
+class Marked(NamedTuple):
+    """A group of another page's (cold spots) as the map reads it."""
+
+    name: str
+    district: str
+    latitude: float
+    longitude: float
+    last_trained_at: datetime | None
+    recency: Recency
+
+
+def marked(group, now: datetime) -> Marked:
+    """Any group with a name, district, place and last training, for the map."""
+    return Marked(
+        group.name,
+        group.district,
+        group.latitude,
+        group.longitude,
+        group.last_trained_at,
+        recency(group.last_trained_at, now),
+    )
+
+
+@dataclass(frozen=True)
+class MapPlace:
+    """Groups whose markers would overlap, drawn as one: where they are, in
+    words, and what the list beside the map says of each."""
+
+    anchor: str  # the id of its entry in the list
+    name: str  # the town, as people say it
+    districts: tuple[str, ...]
+    recency: Recency  # the longest-waiting group's
+    said: tuple[str, ...]  # each group and when it was last trained
+
+    @property
+    def label(self) -> str:
+        """The place, its districts and how many groups: its marker's name."""
+        count = len(self.said)
+        groups = f"{count} group{'' if count == 1 else 's'}"
+        return f"{self.name} ({', '.join(self.districts)}): {groups}"
+
+
+@dataclass(frozen=True)
+class CoverageMap:
+    """The map's picture and the list of its places that says the same."""
+
+    picture: Markup
+    places: list[MapPlace]
 
 
 def project(latitude: float, longitude: float) -> tuple[float, float]:
@@ -103,10 +178,11 @@ def legend() -> list[tuple[Recency, Markup, str]]:
 
 
 def coverage_map(
-    groups: Sequence[GroupCoverage], title: str, region: str | None = None
-) -> Markup:
+    groups: Sequence[MapGroup], title: str, region: str | None = None
+) -> CoverageMap:
     """Every group as a marker at its postcode district, framed on the region
-    (or the whole UK); each marker's title names the group and its last session."""
+    (or the whole UK), overlapping ones as one place with their count; each
+    marker links to its place in the list that comes with the picture."""
     left, top, right, bottom = _frame(region)
     # Markers keep one on-screen size however closely the frame zooms in.
     size = (right - left) / 105
@@ -119,27 +195,121 @@ def coverage_map(
     )
     parts = [defs, element("path", d=_land(), fill=LAND)]
     order = list(MARKERS)
-    ids = {bucket: marker_id(bucket) for bucket in MARKERS}
-    for group in sorted(groups, key=lambda group: order.index(group.recency)):
-        x, y = project(group.latitude, group.longitude)
-        said = (
-            f"{group.name} ({group.district}): last trained "
-            f"{format_date(group.last_trained_at)}"
-            if group.last_trained_at
-            else f"{group.name} ({group.district}): never trained"
+    places = []
+    for n, (x, y, members) in enumerate(_overlapping(groups, size * OVERLAP), 1):
+        place = _place(f"map-place-{n}", members, order)
+        places.append(place)
+        parts.append(_marker(place, x, y, size))
+    # The longest-waiting places are drawn last, on top.
+    drawn = sorted(
+        zip(places, parts[2:], strict=True),
+        key=lambda pair: order.index(pair[0].recency),
+    )
+    return CoverageMap(
+        svg(
+            "coverage-map",
+            title,
+            right - left,
+            bottom - top,
+            # Each marker's texts are escaped as they are written.
+            Markup("".join([*parts[:2], *(marker for _, marker in drawn)])),  # noqa: S704
+            origin=(left, top),
+            role="group",
+        ),
+        places,
+    )
+
+
+def _overlapping(
+    groups: Sequence[MapGroup], reach: float
+) -> list[tuple[float, float, list[MapGroup]]]:
+    """The groups in places: each joins the first place (west to east) whose
+    first marker lies within `reach` of its own, or starts one. Each place is
+    drawn at its groups' mean position."""
+    places: list[list] = []  # first x, first y, and (x, y, group) of each member
+    near: dict[tuple[int, int], list[list]] = {}  # places by grid cell of `reach`
+    squared = reach * reach
+    # By position alone: groups in one district tie, and are never compared.
+    for x, y, group in sorted(
+        ((*project(group.latitude, group.longitude), group) for group in groups),
+        key=lambda point: point[:2],
+    ):
+        column, row = math.floor(x / reach), math.floor(y / reach)
+        joined = _first_within(near, column, row, x, y, squared)
+        if joined is None:
+            joined = [x, y, []]
+            places.append(joined)
+            near.setdefault((column, row), []).append(joined)
+        joined[2].append((x, y, group))
+    return [
+        (
+            sum(x for x, _, _ in members) / len(members),
+            sum(y for _, y, _ in members) / len(members),
+            [group for _, _, group in members],
         )
-        parts.append(
-            f'<use href="#{ids[group.recency]}" x="{x:.1f}" y="{y:.1f}">'
-            f"<title>{escape(said)}</title></use>"
-        )
-    return svg(
-        "coverage-map",
-        title,
-        right - left,
-        bottom - top,
-        # Each marker's one text is escaped as it is written.
-        Markup("".join(parts)),  # noqa: S704
-        origin=(left, top),
+        for _, _, members in places
+    ]
+
+
+def _first_within(
+    near: dict[tuple[int, int], list[list]],
+    column: int,
+    row: int,
+    x: float,
+    y: float,
+    squared: float,
+) -> list | None:
+    for dc, dr in NEIGHBOURS:
+        for place in near.get((column + dc, row + dr), ()):
+            if (place[0] - x) ** 2 + (place[1] - y) ** 2 <= squared:
+                return place
+    return None
+
+
+def _place(anchor: str, members: list[MapGroup], order: list[Recency]) -> MapPlace:
+    districts = Counter(group.district for group in members)
+    members = sorted(
+        members, key=lambda group: (-order.index(group.recency), group.name)
+    )
+    return MapPlace(
+        anchor=anchor,
+        name=district_name(districts.most_common(1)[0][0]),
+        districts=tuple(sorted(districts)),
+        recency=members[0].recency,
+        said=tuple(_said(group) for group in members),
+    )
+
+
+def _said(group: MapGroup) -> str:
+    if group.last_trained_at is None:
+        return f"{group.name} ({group.district}): never trained"
+    return (
+        f"{group.name} ({group.district}): last trained "
+        f"{format_date(group.last_trained_at)}"
+    )
+
+
+def _marker(place: MapPlace, x: float, y: float, size: float) -> str:
+    """A place's marker: a link to its entry in the list, titled with its groups
+    (the first few), and their count when more than one. An unseen disc around
+    it takes a fingertip's tap."""
+    count = len(place.said)
+    shown = "\n".join(place.said[:5]) + (
+        f"\n… and {count - 5} more" if count > 5 else ""
+    )
+    number = (
+        f'<text x="{x + size * 1.1:.1f}" y="{y - size * 0.9:.1f}" '
+        f'font-size="{size * 2.6:.1f}" class="map-count">{count}</text>'
+        if count > 1
+        else ""
+    )
+    return (
+        f'<a href="#{place.anchor}" class="map-marker" '
+        f'aria-label="{escape(place.label)}" data-place="{place.anchor}">'
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size * TOUCH:.1f}" fill="#ffffff" '
+        'fill-opacity="0"/>'
+        f'<use href="#{marker_id(place.recency)}" x="{x:.1f}" y="{y:.1f}"/>{number}'
+        f"<title>{escape(place.label)}\n{escape(shown)}</title></a>"
     )
 
 

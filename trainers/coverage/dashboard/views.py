@@ -63,7 +63,6 @@ def _read() -> tuple[CoverageFilterForm, CoverageReport | None]:
     filters = read_filters(form, to_local(now).date())
     if filters is None:
         return form, None
-    form.from_.data, form.to.data = filters.first_day, filters.last_day
     return form, CoverageReport(filters, now, topics)
 
 

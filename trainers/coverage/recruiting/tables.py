@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from trainers.coverage.recruiting.coldspots import ColdSpotReport
+from trainers.geo import place_name
 from trainers.timeutil import to_local
 
 
@@ -63,7 +64,7 @@ def district_table(report: ColdSpotReport) -> tuple[list[str], list[tuple]]:
     header = [
         "Rank",
         "Postcode district",
-        "Local authority",
+        "Place",
         "Region",
         "Groups brought within reach",
         "Unreachable requests they have",
@@ -73,7 +74,7 @@ def district_table(report: ColdSpotReport) -> tuple[list[str], list[tuple]]:
         (
             district.rank,
             district.place.district,
-            district.place.local_authority,
+            place_name(district.place),
             district.place.region,
             len(district.groups),
             district.unserved_requests,

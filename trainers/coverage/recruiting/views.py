@@ -4,6 +4,7 @@ share with the data-quality lists."""
 from flask import Blueprint, render_template, request
 
 from trainers.auth.access import office_required
+from trainers.coverage.dashboard.map import coverage_map, legend, marked
 from trainers.coverage.filters import (
     CoverageFilterForm,
     csv_filename,
@@ -15,11 +16,15 @@ from trainers.coverage.quality.queues import QUEUES
 from trainers.coverage.recruiting import tables
 from trainers.coverage.recruiting.coldspots import cold_spots as find_cold_spots
 from trainers.csvexport import csv_response
+from trainers.geo import district_name
 from trainers.timeutil import utcnow
 
 # The data-quality lists were pages of this blueprint before they were a part of
 # their own, and keep their endpoints (recruiting.data_quality...).
 bp = Blueprint("recruiting", __name__, url_prefix="/office")
+
+# Districts are shown by the town they lie in ("Ballymena (BT42)").
+bp.add_app_template_filter(district_name, "district_name")
 
 COLD_SPOT_TABLES = {
     "groups": tables.group_table,
@@ -40,8 +45,18 @@ def cold_spots():
     filters = read_list_filters(form)
     if filters is None:
         return render_template("coverage/cold_spots.html", form=form, report=None), 400
-    report = find_cold_spots(filters, utcnow())
-    return render_template("coverage/cold_spots.html", form=form, report=report)
+    now = utcnow()
+    report = find_cold_spots(filters, now)
+    title = "Cold-spot groups by when last trained, " + (filters.region or "UK")
+    return render_template(
+        "coverage/cold_spots.html",
+        form=form,
+        report=report,
+        coverage_map=coverage_map(
+            [marked(group, now) for group in report.groups], title, filters.region
+        ),
+        legend=legend(),
+    )
 
 
 def cold_spots_csv(table: str):

@@ -105,7 +105,7 @@ class _Arrays:
                 months.index(slot.month) for slot in request.slots
             ]
         return cls(
-            home=_coordinates([(f.latitude, f.longitude) for f in facts]),
+            home=coordinates([(f.latitude, f.longitude) for f in facts]),
             radius=np.array([f.travel_radius_km for f in facts], dtype=float),
             windows=_weekly_windows(facts),
             slot_times=slot_times,
@@ -129,8 +129,8 @@ def _pairs_that_may_fit(
     of these requests and trainers in reach with a slot that may fit them."""
     venues = [requests[i].venue for i in rows]
     online = np.array([v.is_online for v in venues])
-    km = _km_matrix(
-        _coordinates([(v.latitude, v.longitude) for v in venues]),
+    km = km_matrix(
+        coordinates([(v.latitude, v.longitude) for v in venues]),
         arrays.home[columns],
     )
     # A hair of slack for rounding: `broken_rules` has the last word on reach.
@@ -197,7 +197,7 @@ def _inside_windows(
     ).any(axis=2)
 
 
-def _coordinates(points: list[tuple[float | None, float | None]]) -> np.ndarray:
+def coordinates(points: list[tuple[float | None, float | None]]) -> np.ndarray:
     """An (n, 2) array of latitudes and longitudes in radians; NaN where unknown."""
     return np.radians(
         np.array(
@@ -207,7 +207,7 @@ def _coordinates(points: list[tuple[float | None, float | None]]) -> np.ndarray:
     )
 
 
-def _km_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def km_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Great-circle km between every point of `a` and every point of `b` (haversine)."""
     lat1, lon1 = a[:, :1], a[:, 1:]
     lat2, lon2 = b[:, 0][None, :], b[:, 1][None, :]

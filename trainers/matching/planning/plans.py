@@ -5,7 +5,7 @@ showing it, and applying it as offers."""
 import logging
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
 
@@ -17,8 +17,9 @@ from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.matching.facts import travel_settings
 from trainers.matching.models import Offer
-from trainers.matching.planning import solve
+from trainers.matching.planning import solve, unmet
 from trainers.matching.planning.edges import find_edges
+from trainers.matching.planning.unmet import Unmet
 from trainers.matching.planning.world import (
     World,
     open_requests,
@@ -37,6 +38,11 @@ class Assignment(NamedTuple):
     slot_id: int
     km: float
 
+    @property
+    def key(self) -> str:
+        """What names this assignment on the plan's page (its box to tick)."""
+        return f"{self.request_id}-{self.trainer_id}-{self.slot_id}"
+
 
 @dataclass
 class Plan:
@@ -53,6 +59,8 @@ class Plan:
     unserved_groups: int
     unserved_groups_covered: int
     seconds: float
+    # The requests it leaves uncovered, and why (the optimal plan's only).
+    unmet: list[Unmet] = field(default_factory=list)
 
     @property
     def requests_covered(self) -> int:
@@ -74,6 +82,26 @@ class PlanRow:
     is_online: bool
     trainer_name: str
     km: float
+    key: str  # the assignment's
+
+
+@dataclass(frozen=True)
+class UnmetRow:
+    """A request the plan leaves uncovered, with the names the office reads."""
+
+    request_id: int
+    group_name: str
+    topic_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One measure of the plan next to greedy's."""
+
+    measure: str
+    plan: str
+    greedy: str
 
 
 @dataclass
@@ -86,6 +114,8 @@ class Skipped:
 class AppliedPlan:
     offers: list[Offer] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Ticked assignments the plan, made afresh, no longer holds.
+    gone: int = 0
 
 
 def plan_open_requests(
@@ -106,13 +136,14 @@ def greedy_plan(now: datetime, trainer_ids: Collection[int] | None = None) -> Pl
 def compare_plans(
     now: datetime, trainer_ids: Collection[int] | None = None
 ) -> tuple[Plan, Plan]:
-    """The optimal plan and the greedy one from one load of the data. Reads only.
+    """The optimal plan, with why it leaves each request out, and the greedy
+    one, from one load of the data. Reads only.
 
     Each plan's `seconds` counts the shared load and its own solving.
     """
     world = _world(now, trainer_ids)
     return (
-        _solved(world, "optimal", solve.optimal),
+        _solved(world, "optimal", solve.optimal, explained=True),
         _solved(world, "greedy", solve.greedy),
     )
 
@@ -129,13 +160,20 @@ def _world(now: datetime, trainer_ids: Collection[int] | None) -> World:
         requests=requests,
         trainer_ids=trainers.ids,
         facts=trainers.facts,
+        by_topic=trainers.by_topic,
         edges=edges,
         load_seconds=time.perf_counter() - started,
     )
 
 
-def _solved(world: World, method: str, solver: Callable[[World], solve.Chosen]) -> Plan:
-    """The plan `solver` makes of the world, timed and logged."""
+def _solved(
+    world: World,
+    method: str,
+    solver: Callable[[World], solve.Chosen],
+    explained: bool = False,
+) -> Plan:
+    """The plan `solver` makes of the world, timed and logged; `explained`, with
+    why each request it leaves out is left out."""
     started = time.perf_counter()
     chosen = solver(world)
     assignments = [
@@ -156,6 +194,7 @@ def _solved(world: World, method: str, solver: Callable[[World], solve.Chosen]) 
             {world.requests[i].group_id for i in chosen if world.requests[i].tier}
         ),
         seconds=world.load_seconds + time.perf_counter() - started,
+        unmet=unmet.explain(world, set(chosen)) if explained else [],
     )
     logger.info(
         "%s plan: %s of %s requests covered, %s of %s unserved groups, %s km, %.2f s",
@@ -208,6 +247,18 @@ def apply_plan(plan: Plan, by: User, now: datetime) -> AppliedPlan:
     return result
 
 
+def apply_chosen(ticked: Collection[str], by: User, now: datetime) -> AppliedPlan:
+    """Plan afresh (anything changed since the page was drawn is seen) and
+    apply only the assignments whose keys the office ticked; count those the
+    plan no longer holds. Flushes; the caller commits."""
+    fresh = plan_open_requests(now)
+    ticked = set(ticked)
+    chosen = [a for a in fresh.assignments if a.key in ticked]
+    applied = apply_plan(replace(fresh, assignments=chosen), by, now)
+    applied.gone = len(ticked - {a.key for a in chosen})
+    return applied
+
+
 def _offer(
     training_request: TrainingRequest, assignment: Assignment, by: User, now: datetime
 ) -> Offer:
@@ -251,8 +302,48 @@ def plan_rows(plan: Plan) -> list[PlanRow]:
         ).all()
     )
     rows = [
-        PlanRow(*details[a.slot_id], names[a.trainer_id], a.km)
+        PlanRow(*details[a.slot_id], names[a.trainer_id], a.km, a.key)
         for a in plan.assignments
         if a.slot_id in details
     ]
     return sorted(rows, key=lambda row: (row.starts_at, row.request_id))
+
+
+def unmet_rows(plan: Plan) -> list[UnmetRow]:
+    """The requests the plan leaves uncovered, with group and topic names and
+    why, in the order they were made."""
+    names = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(TrainingRequest.id, Group.name, Topic.name)
+            .join(Group, Group.id == TrainingRequest.group_id)
+            .join(Topic, Topic.id == TrainingRequest.topic_id)
+            .where(TrainingRequest.id.in_([u.request_id for u in plan.unmet]))
+        )
+    }
+    return [
+        UnmetRow(u.request_id, *names[u.request_id], u.reason)
+        for u in plan.unmet
+        if u.request_id in names
+    ]
+
+
+def differences(plan: Plan, greedy: Plan) -> tuple[list[Difference], list[Difference]]:
+    """The measures on which the plan and greedy's differ, then those they share."""
+    measures = [
+        Difference(
+            "Requests covered",
+            f"{plan.requests_covered} of {plan.requests_considered}",
+            f"{greedy.requests_covered} of {greedy.requests_considered}",
+        ),
+        Difference(
+            "Groups never or not recently trained, served",
+            f"{plan.unserved_groups_covered} of {plan.unserved_groups}",
+            f"{greedy.unserved_groups_covered} of {greedy.unserved_groups}",
+        ),
+        Difference("Travel", f"{plan.total_km:,.0f} km", f"{greedy.total_km:,.0f} km"),
+    ]
+    return (
+        [m for m in measures if m.plan != m.greedy],
+        [m for m in measures if m.plan == m.greedy],
+    )

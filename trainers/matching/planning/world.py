@@ -81,6 +81,8 @@ class World:
     requests: list[OpenRequest]
     trainer_ids: list[int]
     facts: list[TrainerFacts]
+    # Per topic, the trainers qualified for it (indices into trainer_ids).
+    by_topic: dict[int, list[int]]
     edges: list[dict[int, Edge]]
     load_seconds: float
 
