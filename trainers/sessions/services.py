@@ -283,6 +283,7 @@ def _shown(is_office: bool) -> Select:
             TrainingSession.cancelled_at,
             TrainingSession.cancel_reason,
             TrainingSession.handed_back_at,
+            TrainingSession.booked_via,
             TrainingRequest.expected_attendance,
             TrainingRequest.accessibility_needs,
             TrainingRequest.notes,
