@@ -187,8 +187,9 @@ def test_the_page_shows_nothing_private_and_filters_from_the_address(world, clie
         assert secret not in page
     filtered = browser.get(f"/board?within={ONLINE}").get_data(as_text=True)
     assert filtered.count("I can do this") == 2
-    refused = browser.get("/board?within=7").get_data(as_text=True)
+    refused = browser.get("/board?within=7&topic=%20").get_data(as_text=True)
     assert "Choose a distance from the list." in refused
+    assert "Choose a topic from the list." in refused
 
 
 def take(browser, training_request, start):

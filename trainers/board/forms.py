@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange
 
 from trainers.board.services import ONLINE
 from trainers.numbers import WholeNumberField
@@ -22,17 +22,16 @@ class BoardFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    # No Optional(): it would let a blank such as " " past the choice check.
     topic = SelectField(
         "Topic",
         default=ANY,
-        validators=[Optional()],
         invalid_choice_message="Choose a topic from the list.",
     )
     within = SelectField(
         "Distance",
         choices=DISTANCES,
         default=ANY,
-        validators=[Optional()],
         invalid_choice_message="Choose a distance from the list.",
     )
 
