@@ -30,7 +30,7 @@ from trainers.matching.facts import (
 )
 from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.offers import WITHDRAWN_BY_OFFICE
-from trainers.matching.rules import broken_rules
+from trainers.matching.rules import TrainerFacts, broken_rules
 from trainers.network.models import Topic
 from trainers.profiles.models import TrainerTopic
 from trainers.requests.models import (
@@ -110,7 +110,8 @@ def open_requests(
     for training_request in found:
         by_topic[training_request.topic_id].append(training_request)
     free: dict[int, list[RequestSlot]] = {}
-    facts = {}
+    facts: dict[int, TrainerFacts] = {}
+    settings = travel_settings()
     for topic, requests in by_topic.items():
         slots = [s for r in requests for s in _times_to_come(r, now)]
         loaded, _ = load_trainer_facts(
@@ -128,9 +129,7 @@ def open_requests(
             free[training_request.id] = [
                 slot
                 for slot in _times_to_come(training_request, now)
-                if not broken_rules(
-                    facts[topic], slot_facts(slot, venue), travel_settings()
-                )
+                if not broken_rules(facts[topic], slot_facts(slot, venue), settings)
             ]
     takeable = [r for r in found if free[r.id]]
     return _listed(trainer, takeable, free, facts, now, within)
@@ -179,7 +178,7 @@ def _listed(
     trainer: User,
     takeable: list[TrainingRequest],
     free: dict[int, list[RequestSlot]],
-    facts: dict,
+    facts: dict[int, TrainerFacts],
     now: datetime,
     within: str | None,
 ) -> list[BoardRequest]:
