@@ -40,6 +40,20 @@ def test_an_open_request_shows_its_free_times_and_the_matchers_reasons(world):
     assert "0 sessions in the last 90 days" in line.reasons
 
 
+def test_the_reasons_count_the_trainers_sessions_with_the_group(world):
+    earlier = world.ask(NOW + TWO_HOURS)
+    earlier.status = "booked"
+    slot = earlier.slots[0]
+    book_session(earlier, world.priya.id, slot.starts_at, slot.ends_at, NOW)
+    db.session.commit()
+    world.ask()
+
+    (line,) = open_requests(world.priya, NOW + TWO_HOURS * 2)
+
+    assert "has trained this group once" in line.reasons
+    assert "1 session in the last 90 days" in line.reasons
+
+
 def test_an_online_request_reaches_a_trainer_beyond_any_radius(world):
     online = world.ask(online=True)
     world.ask()

@@ -11,10 +11,10 @@ needs, address or organisers: only the district, topic, times and numbers.
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from trainers.auth.models import User
@@ -23,6 +23,9 @@ from trainers.extensions import db
 from trainers.matching import answers
 from trainers.matching.candidates import request_venue, score_trainer, slot_facts
 from trainers.matching.facts import (
+    KM_PER_DEGREE,
+    OCCUPYING,
+    LoadFacts,
     load_load_facts,
     load_trainer_facts,
     network_recent_average,
@@ -32,7 +35,7 @@ from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.offers import WITHDRAWN_BY_OFFICE
 from trainers.matching.rules import TrainerFacts, broken_rules
 from trainers.network.models import Topic
-from trainers.profiles.models import TrainerTopic
+from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.requests.models import (
     OPEN_STATUSES,
     RequestSlot,
@@ -103,7 +106,10 @@ def open_requests(
     still to come, soonest first, each with the matcher's reasons; optionally
     only on `topic_id`, `within` so many km (or ONLINE), or made after
     `made_after`. Reads only."""
-    found = _open_for(trainer.id, now, topic_id, made_after)
+    profile = trainer.trainer_profile
+    if profile is None:
+        return []
+    found = _open_for(profile, now, topic_id, made_after)
     if not found:
         return []
     by_topic: dict[int, list[TrainingRequest]] = defaultdict(list)
@@ -136,10 +142,15 @@ def open_requests(
 
 
 def _open_for(
-    trainer_id: int, now: datetime, topic_id: int | None, made_after: datetime | None
+    profile: TrainerProfile,
+    now: datetime,
+    topic_id: int | None,
+    made_after: datetime | None,
 ) -> list[TrainingRequest]:
     """Open requests on a topic the trainer teaches (at any level: the rules
-    judge that), with a proposed time still to come, and not turned down."""
+    judge that), with a proposed time still to come, online or not too far
+    north or south to reach, and not turned down."""
+    trainer_id = profile.user_id
     to_come = exists().where(
         RequestSlot.request_id == TrainingRequest.id,
         RequestSlot.starts_at > now,
@@ -161,6 +172,7 @@ def _open_for(
             to_come,
             teaches,
             not_turned_down_by(trainer_id),
+            TrainingRequest.is_online | _not_too_far(profile),
         )
     )
     if topic_id is not None:
@@ -168,6 +180,18 @@ def _open_for(
     if made_after is not None:
         query = query.where(TrainingRequest.created_at > made_after)
     return list(db.session.scalars(query).unique())
+
+
+def _not_too_far(profile: TrainerProfile) -> ColumnElement[bool]:
+    """SQL: the venue lies within the trainer's radius north or south of home,
+    with a margin. Only to read fewer requests: a degree of latitude is the
+    same length everywhere, so this never drops one the reach rule would keep."""
+    if profile.latitude is None:
+        return false()
+    degrees = (profile.travel_radius_km * 1.02 + 2) / KM_PER_DEGREE
+    return TrainingRequest.venue_latitude.between(
+        profile.latitude - degrees, profile.latitude + degrees
+    )
 
 
 def _times_to_come(training_request: TrainingRequest, now: datetime):
@@ -187,10 +211,7 @@ def _listed(
         return []
     offers = _own_offers(trainer.id, [r.id for r in takeable])
     average = network_recent_average(now)
-    loads = {
-        group_id: load_load_facts([trainer.id], group_id, now)[trainer.id]
-        for group_id in {r.group_id for r in takeable}
-    }
+    loads = _loads_by_group(trainer.id, {r.group_id for r in takeable}, now)
     board = []
     for r in takeable:
         _, reasons, km = score_trainer(
@@ -220,6 +241,29 @@ def _listed(
         )
     board.sort(key=lambda line: (line.times[0].starts_at, line.request_id))
     return board
+
+
+def _loads_by_group(
+    trainer_id: int, group_ids: set[int], now: datetime
+) -> dict[int, LoadFacts]:
+    """The trainer's load facts as matching reads them for a request of each
+    group: read once, with their sessions with each group counted at once."""
+    load = load_load_facts([trainer_id], None, now)[trainer_id]
+    with_group = dict(
+        db.session.execute(
+            select(TrainingSession.group_id, func.count())
+            .where(
+                TrainingSession.trainer_id == trainer_id,
+                TrainingSession.status.in_(OCCUPYING),
+                TrainingSession.group_id.in_(group_ids),
+            )
+            .group_by(TrainingSession.group_id)
+        ).all()
+    )
+    return {
+        group_id: replace(load, sessions_with_group=with_group.get(group_id, 0))
+        for group_id in group_ids
+    }
 
 
 def _within(km: float | None, is_online: bool, within: str | None) -> bool:
