@@ -1,5 +1,6 @@
 """A trainer's offer: its page, and answering it (accept, at its time or another
-proposed one, or decline).
+proposed one, or decline); and `take_time`, the one path by which a trainer
+books themselves, accepting an offer or taking a request from the open board.
 
 Every function flushes and leaves the commit to the caller. Races are settled by
 the database, never by memory: every booking passes the booking gate (booking.py),
