@@ -166,6 +166,9 @@ class Config:
     )
     # How often the weekly digest checks whether this week's is due and unsent.
     SCHEDULER_DIGEST_SECONDS = int(os.environ.get("SCHEDULER_DIGEST_SECONDS", "600"))
+    SCHEDULER_BOARD_NEWS_SECONDS = int(
+        os.environ.get("SCHEDULER_BOARD_NEWS_SECONDS", "900")
+    )
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -51,6 +51,10 @@ MATRIX = {
     # Signed-in visitors are signed out, so they too land on the sign-in page.
     "auth.sign_out_everywhere": "LLLLLL",
     "home.about": "******",
+    "board.index": "LFFKKF",
+    "board.take": "LFFKKF",
+    # The stop link of the board's emails: its signed token is the key.
+    "board.stop_emails": "******",
     "calendar.feed": "******",
     "calendar.manage": "LKKKKK",
     "calendar.session_file": "LKHKHK",
@@ -111,6 +115,7 @@ MATRIX = {
     "recruiting.data_quality": OFFICE_ONLY,
     "recruiting.data_quality_csv": OFFICE_ONLY,
     "profiles.availability": "LFFKHK",
+    "profiles.board_emails": "LFFKHK",
     "profiles.days_off": "LFFKHK",
     "profiles.detail": "LFFKHK",
     "profiles.edit_basics": "LFFKHK",

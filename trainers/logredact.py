@@ -1,8 +1,9 @@
 """One-time and private links kept out of logs.
 
-A calendar feed, an invitation and a password reset each carry their secret in
-the URL path; whoever reads a log line holding one could subscribe to a person's
-calendar, take an invitation or reset a password. Access logs (gunicorn's, the
+A calendar feed, an invitation, a password reset and a stop link of the
+board's emails each carry their secret in the URL path; whoever reads a log
+line holding one could subscribe to a person's calendar, take an invitation,
+reset a password or stop a trainer's emails. Access logs (gunicorn's, the
 app's own "Exception on <path>") name those paths; here they lose the token.
 """
 
@@ -19,7 +20,8 @@ _SLASH = r"(?:/|%2[Ff])"
 _TOKEN_PATH = re.compile(
     rf"((?<!/office){_SLASH}invitations{_SLASH}"
     rf"|{_SLASH}password{_SLASH}reset{_SLASH}"
-    rf"|{_SLASH}calendar{_SLASH})"
+    rf"|{_SLASH}calendar{_SLASH}"
+    rf"|{_SLASH}emails{_SLASH}stop{_SLASH})"
     r"[^/%?#&\s\"']+?(\.ics)?(?=[/%?#&\s\"']|$)"
 )
 

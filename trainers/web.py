@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
     """Register blueprints, handlers, filters and commands on the app."""
     from trainers.attendance.views import bp as attendance_bp
     from trainers.auth.views import bp as auth_bp
+    from trainers.board.views import bp as board_bp
     from trainers.calendar.views import bp as calendar_bp
     from trainers.cli import register_commands
     from trainers.coverage.dashboard.views import bp as coverage_bp
@@ -95,6 +96,7 @@ def init_app(app: Flask) -> None:
         profiles_bp,
         requests_bp,
         matching_bp,
+        board_bp,
         sessions_bp,
         outbox_bp,
         calendar_bp,

@@ -114,7 +114,7 @@ def test_every_route_that_takes_a_token_is_redacted(app):
             for rule in app.url_map.iter_rules()
             if "token" in rule.arguments
         ]
-    assert len(urls) == 3
+    assert len(urls) == 4
     for url in urls:
         line = f'10.0.0.1 - - [x] "GET {url} HTTP/1.1" 200 5 "{url}" "agent"'
         assert token not in redact(line), url

@@ -78,7 +78,7 @@ def header_of(browser) -> Header:
     [
         ("office", ["Home", "Requests", "Network", "Coverage", "Mail"]),
         ("organiser", ["Home", "Requests", "Topics"]),
-        ("trainer", ["Home", "My trainer profile", "Topics"]),
+        ("trainer", ["Home", "My trainer profile", "Open requests", "Topics"]),
     ],
 )
 def test_each_role_has_a_short_top_level_and_an_account_menu(

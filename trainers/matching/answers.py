@@ -1,5 +1,6 @@
 """A trainer's offer: its page, and answering it (accept, at its time or another
-proposed one, or decline).
+proposed one, or decline); and `take_time`, the one path by which a trainer
+books themselves, accepting an offer or taking a request from the open board.
 
 Every function flushes and leaves the commit to the caller. Races are settled by
 the database, never by memory: every booking passes the booking gate (booking.py),
@@ -25,12 +26,13 @@ from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.offers import book_request, offer_request
 from trainers.network.models import Group, Topic
 from trainers.requests.models import (
+    OPEN_STATUSES,
     RequestSlot,
     RequestStatus,
     TrainingRequest,
     matching_slot,
 )
-from trainers.sessions.models import TrainingSession
+from trainers.sessions.models import BookedVia, TrainingSession
 from trainers.statements import AnyViewer, built_once
 from trainers.timeutil import format_datetime
 
@@ -164,29 +166,93 @@ def accept_offer(
         raise NotFound()
     _ensure_pending(offer)
     training_request = offer.training_request
-    slot = offer.slot if slot_id is None else _other_time(training_request, slot_id)
+    slot = offer.slot if slot_id is None else proposed_time(training_request, slot_id)
+    return take_time(training_request, trainer, slot, now, offer=offer)
+
+
+def take_time(
+    training_request: TrainingRequest,
+    trainer: User,
+    slot: RequestSlot,
+    now: datetime,
+    offer: Offer | None = None,
+) -> TrainingSession:
+    """Book the trainer who asks first at one of the request's proposed times:
+    accepting their `offer`, or (without one) taking it from the open board.
+
+    The one way a trainer books themselves: through the booking gate, then,
+    with the request held, only if it is still open to them. Raises
+    OfferUnavailable (the time passed, the request cancelled or its times
+    changed), OfferAlreadyTaken (someone was quicker) or DomainError (not free
+    then). Withdraws the other pending offers and tells their trainers.
+    """
     if slot.starts_at <= now:
         raise OfferUnavailable("This session's time has already passed.")
     try:
         booking.admit(training_request, trainer.id, slot.starts_at, slot.ends_at, now)
     except TrainerNotFree as error:
+        then = (
+            "Update your profile, or decline the offer so it can go to someone else."
+            if offer
+            else "Update your profile if that is not right."
+        )
         raise DomainError(
-            f"You can no longer take this session: {error.verdict.reasons}. Update "
-            "your profile, or decline the offer so it can go to someone else."
+            f"You can no longer take this session: {error.verdict.reasons}. {then}"
         ) from None
-    # Holding the request now: the trainer may have answered meanwhile.
-    db.session.refresh(offer)
-    _ensure_pending(offer)
-    _ensure_bookable(training_request, (RequestStatus.OFFERED,))
+    # Holding the request now: the trainer may have answered meanwhile, someone
+    # else taken it, or the group changed its times.
+    if offer is not None:
+        db.session.refresh(offer)
+        _ensure_pending(offer)
+        _ensure_bookable(training_request, (RequestStatus.OFFERED,))
+        via, detail = BookedVia.OFFER, f"{trainer.name} accepted and is booked"
+    else:
+        _ensure_bookable(training_request, OPEN_STATUSES)
+        offer = _board_offer(training_request, trainer, slot, now)
+        via = BookedVia.BOARD
+        detail = f"{trainer.name} took it from the open board and is booked"
+    if slot not in training_request.matching_slots:
+        raise OfferUnavailable(
+            "The group has just changed the times it proposed. Thank you for "
+            "offering your time: have another look."
+        )
     offer.answer(OfferStatus.ACCEPTED, now)
-    detail = f"{trainer.name} accepted and is booked"
     if slot.id != offer.slot_id:
         offer.slot_id = slot.id
         detail += f" for {format_datetime(slot.starts_at)}, another proposed time"
-    training_session = book_request(training_request, slot, trainer.id, now)
+    training_session = book_request(training_request, slot, trainer.id, now, via)
     training_request.note("booked", detail, trainer, now)
     db.session.flush()
+    logger.info(
+        "Request %s taken by trainer %s via %s", training_request.id, trainer.id, via
+    )
     return training_session
+
+
+def _board_offer(
+    training_request: TrainingRequest, trainer: User, slot: RequestSlot, now: datetime
+) -> Offer:
+    """The trainer's own offer of the request, still waiting, or a new one: a
+    booking from the board is an accepted offer too, so matching never asks
+    them again should it reopen."""
+    own = db.session.scalar(
+        select(Offer).where(
+            Offer.request_id == training_request.id,
+            Offer.trainer_id == trainer.id,
+            Offer.status == OfferStatus.PENDING,
+        )
+    )
+    if own is not None:
+        return own
+    made = Offer(
+        request_id=training_request.id,
+        slot_id=slot.id,
+        trainer_id=trainer.id,
+        reasons=["taken from the open board"],
+        created_at=now,
+    )
+    db.session.add(made)
+    return made
 
 
 def other_times(
@@ -211,7 +277,8 @@ def other_times(
     return offer, list(zip(slots, verdicts, strict=True))
 
 
-def _other_time(training_request: TrainingRequest, slot_id: int) -> RequestSlot:
+def proposed_time(training_request: TrainingRequest, slot_id: int) -> RequestSlot:
+    """One of the times matching may offer the request at. Raises DomainError."""
     slot = next((s for s in training_request.matching_slots if s.id == slot_id), None)
     if slot is None:
         raise DomainError(

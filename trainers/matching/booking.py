@@ -1,9 +1,10 @@
 """The booking gate: the one way a trainer gets into a session, or stays in one
 that changes.
 
-Accepting an offer (at its time or another proposed one), the office's
-assignment, a reschedule, a change of venue after booking and adding a
-shadowing trainer all pass here: `hold` takes the same locks in the same order
+Accepting an offer (at its time or another proposed one), taking a request
+from the open board (both answers.take_time), the office's assignment, a
+reschedule, a change of venue after booking and adding a shadowing trainer all
+pass here: `hold` takes the same locks in the same order
 (each trainer's profile row by id, then the request's row) and `judge` checks
 the hard rules against the database as it is once they are held. `admit` does
 both for one trainer and refuses one who is not free. On PostgreSQL an

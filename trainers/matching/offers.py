@@ -26,7 +26,7 @@ from trainers.requests.models import (
     TrainingRequest,
 )
 from trainers.sessions import services as sessions
-from trainers.sessions.models import TrainingSession
+from trainers.sessions.models import BookedVia, TrainingSession
 
 logger = logging.getLogger(__name__)
 
@@ -248,10 +248,15 @@ def expire_offers(now: datetime) -> int:
 
 
 def book_request(
-    training_request: TrainingRequest, slot: RequestSlot, trainer_id: int, now: datetime
+    training_request: TrainingRequest,
+    slot: RequestSlot,
+    trainer_id: int,
+    now: datetime,
+    via: BookedVia,
 ) -> TrainingSession:
-    """Book the held request (booking.admit) at `slot` with the trainer: it moves
-    to booked, the other offers are withdrawn and everyone is told."""
+    """Book the held request (booking.admit) at `slot` with the trainer, as
+    `via` says: it moves to booked, the other offers are withdrawn and
+    everyone is told."""
     continuing = end_wait_unless_at(
         training_request, [(slot.starts_at, slot.ends_at)], now
     )
@@ -263,6 +268,7 @@ def book_request(
         slot.ends_at,
         now,
         continuing=continuing,
+        via=via,
     )
     withdraw_pending_offers(training_request, now, tell_trainers=True)
     _tell_booked(training_session)

@@ -44,7 +44,7 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
-from trainers.sessions.models import TrainingSession
+from trainers.sessions.models import BookedVia, TrainingSession
 
 
 def candidates_for(training_request: TrainingRequest, now: datetime) -> CandidateList:
@@ -153,7 +153,9 @@ def assign_trainer(
     own.slot_id = slot.id
     own.answer(OfferStatus.ACCEPTED, now)
     db.session.flush()
-    training_session = book_request(training_request, slot, trainer_id, now)
+    training_session = book_request(
+        training_request, slot, trainer_id, now, BookedVia.OFFICE
+    )
     detail = f"{verdict.name} assigned by the office"
     if verdict.broken:
         detail += f" over their monthly cap: {reason}"

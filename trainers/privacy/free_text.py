@@ -122,6 +122,7 @@ NOT_FREE_TEXT = {
         "training_requests.submission_key",
         "training_sessions.status",
         "training_sessions.ical_uid",
+        "training_sessions.booked_via",
         "request_events.action",
         "audit_entries.action",
         "offers.status",

@@ -122,3 +122,11 @@ class DayOffForm(FlaskForm):
     )
     # Offered once the page has listed the booked sessions the days cover.
     hand_back = BooleanField("Hand those sessions back and add the days off")
+
+
+class BoardEmailsForm(FlaskForm):
+    has_board_emails = BooleanField(
+        "Email me about new requests near me",
+        description="At most once a day, the new requests you could take: your "
+        "topics, within your travel radius (or online) and at times you are free.",
+    )

@@ -3,7 +3,15 @@
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, true
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainers.extensions import db
@@ -43,6 +51,12 @@ class TrainerProfile(db.Model):
     region: Mapped[str | None] = mapped_column(String(40))
     travel_radius_km: Mapped[int] = mapped_column(default=25)
     monthly_cap: Mapped[int] = mapped_column(default=2)
+    # Opted in to a daily email of new requests they could take (board.news);
+    # requests made after `board_news_seen_at` are news to them.
+    has_board_emails: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
+    board_news_seen_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -5,7 +5,7 @@ Every function flushes and leaves the commit to the caller.
 """
 
 import logging
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import NamedTuple, TypeVar
 
 from sqlalchemy import Select, bindparam, select
@@ -104,6 +104,18 @@ def update_basics(
         monthly_cap,
     )
     return profile
+
+
+def set_board_emails(profile: TrainerProfile, wanted: bool, now: datetime) -> None:
+    """Opt in to, or out of, the daily email of new requests the trainer could
+    take; opting in makes only requests from now on news. Flushes."""
+    if wanted and not profile.has_board_emails:
+        profile.board_news_seen_at = now
+    profile.has_board_emails = wanted
+    db.session.flush()
+    logger.info(
+        "Trainer %s board emails %s", profile.user_id, "on" if wanted else "off"
+    )
 
 
 def set_topics(profile: TrainerProfile, levels: dict[int, str | None]) -> None:

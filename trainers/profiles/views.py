@@ -13,6 +13,7 @@ from trainers.profiles import services
 from trainers.profiles.forms import (
     AvailabilityForm,
     BasicsForm,
+    BoardEmailsForm,
     DayOffForm,
     topics_form,
 )
@@ -79,6 +80,28 @@ def edit_basics(user_id: int):
                 user_id,
             )
     return render_template("profiles/basics.html", profile=profile, form=form)
+
+
+@bp.route("/trainers/<int:user_id>/profile/emails", methods=["GET", "POST"])
+@trainer_or_office
+def board_emails(user_id: int):
+    profile = services.get_trainer_profile(current_user, user_id)
+    form = BoardEmailsForm(
+        data={"has_board_emails": profile.has_board_emails}
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        wanted = form.has_board_emails.data
+        tried = attempt(
+            lambda: services.set_board_emails(profile, wanted, utcnow()), form
+        )
+        if tried.done:
+            said = "You will be emailed" if wanted else "No more emails"
+            return _saved(
+                f"{said} about new requests near you.", "profiles.detail", user_id
+            )
+    return render_template("profiles/board_emails.html", profile=profile, form=form)
 
 
 @bp.route("/trainers/<int:user_id>/profile/topics", methods=["GET", "POST"])

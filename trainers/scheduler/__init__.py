@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trainers.auth.services import forget_old_sign_in_failures
 from trainers.auth.sign_ins import forget_ended
+from trainers.board.news import email_new_requests
 from trainers.coverage.digest import weekly_digest
 from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
@@ -77,6 +78,13 @@ JOBS = (
         "Expire unanswered offers",
         expire,
         "SCHEDULER_OFFERS_SECONDS",
+    ),
+    Job(
+        "board-news",
+        "Email trainers who asked about new requests they could take (daily)",
+        email_new_requests,
+        # Checked often: each trainer is emailed at most a day after the last.
+        "SCHEDULER_BOARD_NEWS_SECONDS",
     ),
     Job(
         "remind-sessions",

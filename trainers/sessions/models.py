@@ -40,6 +40,16 @@ class SessionStatus(StrEnum):
 
 _STATUS_SQL = ", ".join(f"'{status}'" for status in SessionStatus)
 
+
+class BookedVia(StrEnum):
+    """How a session was booked: a trainer accepting an offer, the office
+    assigning one, or a trainer taking it from the open board."""
+
+    OFFER = "offer"
+    OFFICE = "office"
+    BOARD = "board"
+
+
 # Where a session may go from each status: a booked session is delivered or
 # cancelled, and either is final.
 MOVES: dict[SessionStatus, frozenset[SessionStatus]] = {
@@ -148,6 +158,10 @@ class TrainingSession(db.Model):
     # An online session's meeting address (https).
     meeting_url: Mapped[str | None] = mapped_column(Text)
     ical_uid: Mapped[str] = mapped_column(String(255))
+    # Sessions booked before this was kept count as offers.
+    booked_via: Mapped[str] = mapped_column(
+        String(8), default=BookedVia.OFFER, server_default=BookedVia.OFFER
+    )
     ical_sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the session last changed: the calendar's DTSTAMP and LAST-MODIFIED.

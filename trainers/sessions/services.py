@@ -31,6 +31,7 @@ from trainers.extensions import db
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import (
+    BookedVia,
     SessionShadow,
     SessionStatus,
     TrainingSession,
@@ -48,8 +49,10 @@ def book_session(
     ends_at: datetime,
     now: datetime,
     continuing: TrainingSession | None = None,
+    via: BookedVia = BookedVia.OFFER,
 ) -> TrainingSession:
-    """A booked session for the request with this trainer, at the request's venue.
+    """A booked session for the request with this trainer, at the request's venue;
+    `via` records how it was booked.
 
     `continuing` is a handed-back session at the same time whose calendar event
     this one carries on (same UID, next SEQUENCE), so the group's calendars update
@@ -66,6 +69,7 @@ def book_session(
         **place_of(training_request),
         ical_uid=f"{uuid.uuid4()}@trainers-network",
         ical_sequence=0,
+        booked_via=via,
         created_at=now,
         updated_at=now,
     )
@@ -279,6 +283,7 @@ def _shown(is_office: bool) -> Select:
             TrainingSession.cancelled_at,
             TrainingSession.cancel_reason,
             TrainingSession.handed_back_at,
+            TrainingSession.booked_via,
             TrainingRequest.expected_attendance,
             TrainingRequest.accessibility_needs,
             TrainingRequest.notes,

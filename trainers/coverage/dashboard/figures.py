@@ -26,12 +26,15 @@ def headline_figures(
     states: Mapping[RequestStatus, int],
     delay: Spread | None,
     load: LoadSpread,
+    bookings: tuple[int, int],
 ) -> list[Figure]:
     """The headline figures from the report's groups, delivered sessions' totals
-    (sessions, people), requests by state, booking delay and trainers' load."""
+    (sessions, people), requests by state, booking delay, trainers' load and
+    bookings (from the open board, in all)."""
     return [
         *_reach(groups, delivered, states),
         *_bookings(delay, states),
+        _from_board(*bookings),
         *_load(load),
     ]
 
@@ -122,6 +125,19 @@ def _bookings(
             "out), the share left unfilled: nobody could take them.",
         ),
     ]
+
+
+def _from_board(board: int, everything: int) -> Figure:
+    return Figure(
+        "from_board",
+        "Booked from the open board",
+        board,
+        f"{board:,} of {everything:,} bookings",
+        "Booked and delivered sessions starting in the range, at groups in the "
+        "region, on the topic, that a trainer took from the open board rather "
+        "than by accepting an offer or being assigned by the office. Sessions "
+        "booked before the board existed count as offers.",
+    )
 
 
 def _time_to_booking(

@@ -42,7 +42,7 @@ from trainers.geo import REGIONS
 from trainers.network.models import Group, Topic
 from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.requests.models import RequestStatus, TrainingRequest
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import BookedVia, SessionStatus, TrainingSession
 
 
 def topic_names() -> dict[int, str]:
@@ -173,6 +173,24 @@ class CoverageReport:
         histogram = [tuple(row) for row in db.session.execute(query)]
         return load_spread(histogram, sum(m.fraction for m in self.months))
 
+    @cached_property
+    def bookings(self) -> tuple[int, int]:
+        """Booked and delivered sessions starting in the range (at groups in the
+        region, on the topic): how many trainers took from the open board, and
+        how many in all."""
+        from_board = func.count().filter(TrainingSession.booked_via == BookedVia.BOARD)
+        query = select(from_board, func.count()).where(
+            TrainingSession.status.in_(TAKING_TIME),
+            *sessions_in_range(self.filters),
+            *sessions_on_topic(self.filters),
+        )
+        if self.filters.region:
+            query = query.join(Group, Group.id == TrainingSession.group_id).where(
+                *in_region(self.filters)
+            )
+        board, everything = db.session.execute(query).one()
+        return int(board or 0), int(everything or 0)
+
     def delivered_sessions(self) -> list[tuple]:
         """Delivered sessions in the range, oldest first: start, group, region,
         topic, trainer, people trained, rating. No attendee is ever named."""
@@ -283,4 +301,5 @@ class CoverageReport:
             dict(self.requests_by_state),
             self.booking_delay,
             self.load,
+            self.bookings,
         )
