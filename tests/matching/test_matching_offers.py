@@ -707,7 +707,9 @@ def test_office_assigns_a_trainer_directly(submit, trainers, office, mailbox):
     assert subjects(mailbox, trainers[0])[-1].endswith("is taken, thank you")
     assert subjects(mailbox, eve)[-1].startswith("Booked: ")
     events = db.session.scalars(
-        select(RequestEvent).where(RequestEvent.request_id == training_request.id)
+        select(RequestEvent)
+        .where(RequestEvent.request_id == training_request.id)
+        .order_by(RequestEvent.id)
     ).all()
     assert (events[-1].action, events[-1].detail) == (
         "booked",
