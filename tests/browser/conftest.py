@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,11 @@ from tests.conftest import POSTGRES_URL, Mailbox
 from tests.outbox.conftest import SmtpServer
 from trainers import create_app
 from trainers.extensions import db
+from trainers.geo import locate
 from trainers.models import delete_everything
+from trainers.network.models import Group, Topic
 from trainers.outbox.services import deliver_outbox
+from trainers.profiles.models import AvailabilityWindow, TrainerProfile, TrainerTopic
 from trainers.timeutil import utcnow
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,6 +48,42 @@ DESKTOP = {"width": 1280, "height": 900}
 FAILING_IMPACTS = {"serious", "critical"}
 SERVER_START_SECONDS = 30
 STEP_TIMEOUT_MS = 15_000
+
+
+def group_at(name: str, district: str) -> Group:
+    """A group placed at a postcode district, as a journey's world needs one."""
+    place = locate(district)
+    return Group(
+        name=name,
+        region=place.region,
+        postcode_district=place.district,
+        latitude=place.latitude,
+        longitude=place.longitude,
+    )
+
+
+def profile_at(
+    district: str, topic: Topic, weekday: int | None = None, cap: int = 4
+) -> TrainerProfile:
+    """A trainer at home in `district` within 30 km, qualified in `topic`, free
+    on `weekday` evenings (6 to 9) if one is given."""
+    home = locate(district)
+    return TrainerProfile(
+        home_district=home.district,
+        latitude=home.latitude,
+        longitude=home.longitude,
+        region=home.region,
+        travel_radius_km=30,
+        monthly_cap=cap,
+        topics=[TrainerTopic(topic=topic, level="qualified")],
+        availability=[]
+        if weekday is None
+        else [
+            AvailabilityWindow(
+                weekday=weekday, start_time=clock_time(18), end_time=clock_time(21)
+            )
+        ],
+    )
 
 
 def free_port() -> int:

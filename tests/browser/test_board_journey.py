@@ -12,14 +12,19 @@ from datetime import time
 import pytest
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import Checker, LiveServer, Person, SmtpMailbox
+from tests.browser.conftest import (
+    Checker,
+    LiveServer,
+    Person,
+    SmtpMailbox,
+    group_at,
+    profile_at,
+)
 from tests.browser.test_booked_session_journey import next_tuesdays, sign_in, when
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
-from trainers.geo import locate
-from trainers.network.models import Group, Topic
-from trainers.profiles.models import AvailabilityWindow, TrainerProfile, TrainerTopic
+from trainers.network.models import Topic
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.timeutil import local_to_utc
 
@@ -51,14 +56,7 @@ def journey(live_server, smtp_mailbox, checker, site_app, open_browser) -> Journ
         for day in days
     ]
     with site_app.app_context():
-        place = locate("TN39")
-        group = Group(
-            name=GROUP,
-            region=place.region,
-            postcode_district=place.district,
-            latitude=place.latitude,
-            longitude=place.longitude,
-        )
+        group = group_at(GROUP, "TN39")
         topic = Topic(name=TOPIC, summary="Pitch, banner, sign-ups.")
         password_hash = generate_password_hash(PASSWORD)
         organiser = User(
@@ -67,25 +65,11 @@ def journey(live_server, smtp_mailbox, checker, site_app, open_browser) -> Journ
             password_hash=password_hash,
         )
         organiser.groups.append(group)
-        home = locate("TN40")
         trainer = User(
             email="tariq@volunteers.example.org",
             name="Tariq Trainer",
             password_hash=password_hash,
-            trainer_profile=TrainerProfile(
-                home_district=home.district,
-                latitude=home.latitude,
-                longitude=home.longitude,
-                region=home.region,
-                travel_radius_km=30,
-                monthly_cap=4,
-                topics=[TrainerTopic(topic=topic, level="qualified")],
-                availability=[
-                    AvailabilityWindow(
-                        weekday=TUESDAY, start_time=time(18), end_time=time(21)
-                    )
-                ],
-            ),
+            trainer_profile=profile_at("TN40", topic, TUESDAY),
         )
         db.session.add_all([organiser, trainer])
         db.session.add(
@@ -97,8 +81,8 @@ def journey(live_server, smtp_mailbox, checker, site_app, open_browser) -> Journ
                 venue_postcode="TN39 3AA",
                 venue_district="TN39",
                 venue_address="The Old Library",
-                venue_latitude=place.latitude,
-                venue_longitude=place.longitude,
+                venue_latitude=group.latitude,
+                venue_longitude=group.longitude,
                 expected_attendance=15,
                 notes=NOTES,
                 slots=[RequestSlot(starts_at=s, ends_at=e) for s, e in slots],

@@ -32,20 +32,18 @@ from tests.browser.conftest import (
     LiveServer,
     Person,
     SmtpMailbox,
+    group_at,
     open_menu,
+    profile_at,
 )
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
-from trainers.geo import locate
 from trainers.matching.models import Offer
 from trainers.matching.offers import answer_by
-from trainers.network.models import Group, Topic
+from trainers.network.models import Topic
 from trainers.profiles.models import (
-    AvailabilityWindow,
     DayOff,
-    TrainerProfile,
-    TrainerTopic,
 )
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
@@ -105,14 +103,7 @@ def booked(live_server, smtp_mailbox, checker, site_app, open_browser) -> Booked
         ("second", "Theo Trainer", "theo@volunteers.example.org"),
     )
     with site_app.app_context():
-        place = locate("TN39")
-        group = Group(
-            name=GROUP,
-            region=place.region,
-            postcode_district=place.district,
-            latitude=place.latitude,
-            longitude=place.longitude,
-        )
+        group = group_at(GROUP, "TN39")
         topic = Topic(
             name=TOPIC,
             summary="Agenda, chairing, and decisions everyone owns.",
@@ -130,23 +121,7 @@ def booked(live_server, smtp_mailbox, checker, site_app, open_browser) -> Booked
             if key == "organiser":
                 user.groups.append(group)
             if key in ("trainer", "second"):
-                home = locate("TN40")
-                user.trainer_profile = TrainerProfile(
-                    home_district=home.district,
-                    latitude=home.latitude,
-                    longitude=home.longitude,
-                    region=home.region,
-                    travel_radius_km=30,
-                    monthly_cap=4,
-                )
-                user.trainer_profile.topics.append(
-                    TrainerTopic(topic=topic, level="qualified")
-                )
-                user.trainer_profile.availability.append(
-                    AvailabilityWindow(
-                        weekday=TUESDAY, start_time=time(18), end_time=time(21)
-                    )
-                )
+                user.trainer_profile = profile_at("TN40", topic, TUESDAY)
             db.session.add(user)
         db.session.commit()
     for key, name, address in people:

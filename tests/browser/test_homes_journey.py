@@ -18,14 +18,19 @@ import pytest
 from flask import Flask
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import Checker, LiveServer, Person, open_menu
+from tests.browser.conftest import (
+    Checker,
+    LiveServer,
+    Person,
+    group_at,
+    open_menu,
+    profile_at,
+)
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
-from trainers.geo import locate
 from trainers.matching.offers import offer_request
-from trainers.network.models import Group, Topic
-from trainers.profiles.models import AvailabilityWindow, TrainerProfile, TrainerTopic
+from trainers.network.models import Topic
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
 from trainers.timeutil import LONDON, utcnow
 
@@ -75,14 +80,7 @@ def homes(live_server, checker, site_app: Flask, open_browser) -> Homes:
         ("trainer", "Tara Trainer", "tara@volunteers.example.org"),
     )
     with site_app.app_context():
-        place = locate("TN31")
-        group = Group(
-            name=GROUP,
-            region=place.region,
-            postcode_district=place.district,
-            latitude=place.latitude,
-            longitude=place.longitude,
-        )
+        group = group_at(GROUP, "TN31")
         topic = Topic(
             name=TOPIC,
             summary="Where to stand, what to say, what to take.",
@@ -99,20 +97,7 @@ def homes(live_server, checker, site_app: Flask, open_browser) -> Homes:
             if key == "organiser":
                 user.groups.append(group)
             if key == "trainer":
-                user.trainer_profile = TrainerProfile(
-                    home_district=place.district,
-                    latitude=place.latitude,
-                    longitude=place.longitude,
-                    region=place.region,
-                    travel_radius_km=30,
-                    monthly_cap=4,
-                    topics=[TrainerTopic(topic=topic, level="qualified")],
-                    availability=[
-                        AvailabilityWindow(
-                            weekday=WEDNESDAY, start_time=time(18), end_time=time(21)
-                        )
-                    ],
-                )
+                user.trainer_profile = profile_at("TN31", topic, WEDNESDAY)
             db.session.add(user)
         offered, unfilled = (
             TrainingRequest(
@@ -122,8 +107,8 @@ def homes(live_server, checker, site_app: Flask, open_browser) -> Homes:
                 expected_attendance=12,
                 venue_postcode="TN31 7AA",
                 venue_address="Rye Community Centre",
-                venue_latitude=place.latitude,
-                venue_longitude=place.longitude,
+                venue_latitude=group.latitude,
+                venue_longitude=group.longitude,
                 slots=[
                     RequestSlot(starts_at=starts, ends_at=starts + timedelta(hours=2))
                 ],

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import PHONE, Checker, LiveServer, Person
+from tests.browser.conftest import PHONE, Checker, LiveServer, Person, group_at
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -35,17 +35,6 @@ def next_tuesday_evening() -> datetime:
     today = utcnow().astimezone(LONDON).date() + timedelta(days=14)
     day = today + timedelta(days=(TUESDAY - today.weekday()) % 7)
     return datetime.combine(day, time(18), tzinfo=LONDON)
-
-
-def group_at(name: str, district: str) -> Group:
-    place = locate(district)
-    return Group(
-        name=name,
-        region=place.region,
-        postcode_district=place.district,
-        latitude=place.latitude,
-        longitude=place.longitude,
-    )
 
 
 def request_for(group: Group, topic: Topic, starts_at: datetime) -> TrainingRequest:

@@ -14,12 +14,11 @@ from datetime import timedelta
 import pytest
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import Person
+from tests.browser.conftest import Person, group_at
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
-from trainers.geo import locate
-from trainers.network.models import Group, Topic
+from trainers.network.models import Topic
 from trainers.timeutil import LONDON, utcnow
 
 pytestmark = [pytest.mark.journey, pytest.mark.slow]
@@ -32,14 +31,7 @@ TOPIC = "Running a members' meeting"
 @pytest.fixture(scope="module")
 def organiser(live_server, site_app, open_browser) -> Person:
     with site_app.app_context():
-        place = locate("TN38")
-        group = Group(
-            name=GROUP,
-            region=place.region,
-            postcode_district=place.district,
-            latitude=place.latitude,
-            longitude=place.longitude,
-        )
+        group = group_at(GROUP, "TN38")
         user = User(
             email="ola@coop.example.org",
             name="Ola Organiser",
