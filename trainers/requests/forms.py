@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from trainers.geo import REGIONS
 from trainers.network.models import Group, Topic
-from trainers.numbers import WholeNumberField, whole_number
+from trainers.numbers import WholeNumberField, optional_whole_number
 from trainers.requests.details import (
     MAX_ACCESSIBILITY,
     MAX_ADDRESS,
@@ -45,14 +45,10 @@ def _is_filled(field: Field) -> bool:
     return field.data is not None or bool(str(typed).strip())
 
 
-def _optional_int(value) -> int | None:
-    return None if value in (None, "") else int(value)
-
-
 def _group_id(value) -> int | None:
     # An id edited in the address that no column could hold is no filter.
     try:
-        return None if value in (None, "") else whole_number(value)
+        return optional_whole_number(value)
     except ValueError:
         return None
 
@@ -101,14 +97,14 @@ class RequestForm(FlaskForm):
 
     group_id = SelectField(
         "Group",
-        coerce=_optional_int,
+        coerce=optional_whole_number,
         validators=[InputRequired("Choose the group this request is for.")],
         invalid_value_message="Choose a group from the list.",
         invalid_choice_message="Choose a group from the list.",
     )
     topic_id = SelectField(
         "Topic",
-        coerce=_optional_int,
+        coerce=optional_whole_number,
         validators=[InputRequired("Choose a topic.")],
         invalid_value_message="Choose a topic from the list.",
         invalid_choice_message="Choose a topic from the list.",
@@ -377,7 +373,7 @@ class RequestFilterForm(FlaskForm):
     group_id = HiddenField("Group", filters=[_group_id], validators=[Optional()])
     topic_id = SelectField(
         "Topic",
-        coerce=_optional_int,
+        coerce=optional_whole_number,
         validators=[Optional()],
         invalid_value_message="Choose a topic from the list.",
         invalid_choice_message="Choose a topic from the list.",
