@@ -24,11 +24,11 @@ from trainers.matching import answers
 from trainers.matching.candidates import request_venue, score_trainer, slot_facts
 from trainers.matching.facts import (
     KM_PER_DEGREE,
-    OCCUPYING,
     LoadFacts,
     load_load_facts,
     load_trainer_facts,
     network_recent_average,
+    sessions_of,
     travel_settings,
 )
 from trainers.matching.models import Offer, OfferStatus
@@ -253,11 +253,7 @@ def _loads_by_group(
     with_group = dict(
         db.session.execute(
             select(TrainingSession.group_id, func.count())
-            .where(
-                TrainingSession.trainer_id == trainer_id,
-                TrainingSession.status.in_(OCCUPYING),
-                TrainingSession.group_id.in_(group_ids),
-            )
+            .where(*sessions_of([trainer_id]), TrainingSession.group_id.in_(group_ids))
             .group_by(TrainingSession.group_id)
         ).all()
     )

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     Integer,
     and_,
     any_,
@@ -45,6 +46,14 @@ from trainers.timeutil import local_to_utc, to_local
 KM_PER_DEGREE = 111.2
 # Sessions that occupy a trainer: still to happen, or happened.
 OCCUPYING = (SessionStatus.BOOKED, SessionStatus.DELIVERED)
+
+
+def sessions_of(trainer_ids: Sequence[int]) -> list[ColumnElement[bool]]:
+    """SQL: the sessions that occupy these trainers, each counted as theirs."""
+    return [
+        one_of(TrainingSession.trainer_id, trainer_ids),
+        TrainingSession.status.in_(OCCUPYING),
+    ]
 
 
 @dataclass(frozen=True)
@@ -149,10 +158,7 @@ def load_trainer_facts(
     facts, names = _profiles(ids, topic_id)
     _add_windows(facts, ids)
     _add_days_off(facts, ids, to_local(starts_at).date(), to_local(ends_at).date())
-    occupying = [
-        one_of(TrainingSession.trainer_id, ids),
-        TrainingSession.status.in_(OCCUPYING),
-    ]
+    occupying = sessions_of(ids)
     if ignore_session_id is not None:
         occupying.append(TrainingSession.id != ignore_session_id)
     _count_months(facts, occupying, starts_at, ends_at)
@@ -346,10 +352,7 @@ def load_load_facts(
                 func.count(),
                 func.sum(with_group),
             )
-            .where(
-                one_of(TrainingSession.trainer_id, ids),
-                TrainingSession.status.in_(OCCUPYING),
-            )
+            .where(*sessions_of(ids))
             .group_by(TrainingSession.trainer_id)
         )
     }
