@@ -163,9 +163,11 @@ def smtp_mailbox(site_app: Flask, smtp_server: SmtpServer) -> SmtpMailbox:
 
 
 @pytest.fixture(scope="module")
-def artifacts() -> Path:
-    """Screenshots and the server's log, one folder per database (gitignored)."""
-    folder = ARTIFACTS / ("postgresql" if POSTGRES_URL else "sqlite")
+def artifacts(request) -> Path:
+    """Screenshots and the server's log, a folder per database and journey
+    (gitignored), so journeys on other cores never clear each other's."""
+    journey = request.module.__name__.rpartition(".")[2]
+    folder = ARTIFACTS / ("postgresql" if POSTGRES_URL else "sqlite") / journey
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
