@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from playwright.sync_api import (
 )
 
 from config import ROOT
-from tests.conftest import POSTGRES_URL, Mailbox
+from tests.conftest import PASSWORD, POSTGRES_URL, Mailbox
 from tests.outbox.conftest import SmtpServer
 from trainers import create_app
 from trainers.extensions import db
@@ -37,7 +38,7 @@ from trainers.models import delete_everything
 from trainers.network.models import Group, Topic
 from trainers.outbox.services import deliver_outbox
 from trainers.profiles.models import AvailabilityWindow, TrainerProfile, TrainerTopic
-from trainers.timeutil import utcnow
+from trainers.timeutil import LONDON, format_datetime, format_time, utcnow
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "tools" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -406,3 +407,27 @@ def pytest_runtest_setup(item):
         failed = getattr(item.parent, "_journey_failed", None)
         if failed is not None:
             pytest.skip(f"an earlier step of the journey failed: {failed}")
+
+
+TUESDAY = 1
+
+
+def next_tuesdays(count: int) -> list[date]:
+    """Tuesdays at least three weeks away: not short notice, inside availability."""
+    day = utcnow().astimezone(LONDON).date() + timedelta(days=21)
+    day += timedelta(days=(TUESDAY - day.weekday()) % 7)
+    return [day + timedelta(weeks=n) for n in range(count)]
+
+
+def when(slot: tuple[datetime, datetime]) -> str:
+    """A time as the pages write it: 'Tue 3 Mar 2026, 18:30–20:30'."""
+    return f"{format_datetime(slot[0])}–{format_time(slot[1])}"
+
+
+def sign_in(person: Person) -> None:
+    """Sign in on the sign-in page `person` is on, and wait to be let in."""
+    page = person.page
+    page.get_by_label("Email address").fill(person.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -13,14 +13,17 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
+    TUESDAY,
     Checker,
     LiveServer,
     Person,
     SmtpMailbox,
     group_at,
+    next_tuesdays,
     profile_at,
+    sign_in,
+    when,
 )
-from tests.browser.test_booked_session_journey import next_tuesdays, sign_in, when
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -33,7 +36,6 @@ pytestmark = [pytest.mark.journey, pytest.mark.slow]
 TOPIC = "Holding a street stall"
 GROUP = "Bexhill Tenants' Union"
 NOTES = "Ask for Jo at the side door"
-TUESDAY = 1
 
 
 class Journey:

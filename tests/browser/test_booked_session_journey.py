@@ -18,7 +18,7 @@ in the database: tests/browser/test_journey.py walks through inviting them.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -28,13 +28,17 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
+    TUESDAY,
     Checker,
     LiveServer,
     Person,
     SmtpMailbox,
     group_at,
+    next_tuesdays,
     open_menu,
     profile_at,
+    sign_in,
+    when,
 )
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
@@ -47,13 +51,12 @@ from trainers.profiles.models import (
 )
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
-from trainers.timeutil import LONDON, format_datetime, format_time, utcnow
+from trainers.timeutil import LONDON, format_datetime
 
 pytestmark = [pytest.mark.journey, pytest.mark.slow]
 
 TOPIC = "Running a members' meeting"
 GROUP = "Bexhill Renters' Network"
-TUESDAY = 1
 ORGANISER_PHONE = "01424 555 010"
 TRAINER_PHONE = "07700 900123"
 
@@ -165,27 +168,6 @@ def invite_of(message: EmailMessage) -> tuple[str, str, int, datetime]:
         int(event.get("SEQUENCE", 0)),
         event.decoded("DTSTART"),
     )
-
-
-def next_tuesdays(count: int) -> list[date]:
-    """Tuesdays at least three weeks away: not short notice, inside availability."""
-    day = utcnow().astimezone(LONDON).date() + timedelta(days=21)
-    day += timedelta(days=(TUESDAY - day.weekday()) % 7)
-    return [day + timedelta(weeks=n) for n in range(count)]
-
-
-def when(slot: tuple[datetime, datetime]) -> str:
-    """A time as the pages write it: 'Tue 3 Mar 2026, 18:30–20:30'."""
-    return f"{format_datetime(slot[0])}–{format_time(slot[1])}"
-
-
-def sign_in(person: Person) -> None:
-    """Sign in on the sign-in page `person` is on (checked already)."""
-    page = person.page
-    page.get_by_label("Email address").fill(person.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def description_of(control) -> str:

@@ -25,6 +25,7 @@ from tests.browser.conftest import (
     group_at,
     open_menu,
     profile_at,
+    sign_in,
 )
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
@@ -54,9 +55,7 @@ class Homes:
         person = self.people[key]
         page = person.page
         page.goto(self.server.url + "/login")
-        page.get_by_label("Email address").fill(person.email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(person)
         page.get_by_role("heading", name="Needs you").wait_for()
         return person
 

@@ -15,7 +15,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -29,7 +29,11 @@ from tests.browser.conftest import (
     LiveServer,
     Person,
     SmtpMailbox,
+    next_tuesdays,
     open_menu,
+)
+from tests.browser.conftest import (
+    sign_in as sign_in_on_page,
 )
 from tests.conftest import PASSWORD
 from trainers import scheduler
@@ -42,7 +46,6 @@ pytestmark = [pytest.mark.journey, pytest.mark.slow]
 
 TOPIC = "Door-knocking and canvassing"
 GROUP = "Hastings Tenants Union"
-TUESDAY = 1
 
 
 @dataclass
@@ -132,13 +135,6 @@ def newest(mailbox: SmtpMailbox, person: Person, subject_start: str) -> EmailMes
     return found[-1]
 
 
-def next_tuesdays(count: int) -> list[date]:
-    """Tuesdays at least three weeks away: not short notice, inside availability."""
-    day = utcnow().astimezone(LONDON).date() + timedelta(days=21)
-    day += timedelta(days=(TUESDAY - day.weekday()) % 7)
-    return [day + timedelta(weeks=n) for n in range(count)]
-
-
 def sign_in(journey: Journey, person: Person, step: str) -> None:
     journey.go(person, "/login", step, "sign in")
     page = person.page
@@ -146,9 +142,7 @@ def sign_in(journey: Journey, person: Person, step: str) -> None:
     # why the checker hands axe-core to the page through DevTools instead.)
     with pytest.raises(PlaywrightError, match="Content Security Policy"):
         page.add_script_tag(content="window.injected = true")
-    page.get_by_label("Email address").fill(person.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_on_page(person)
     page.get_by_role("heading", name=f"Hello, {person.name}").wait_for()
     journey.check(person, step, "home")
 

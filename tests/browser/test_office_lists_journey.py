@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import PHONE, Checker, LiveServer, Person, group_at
+from tests.browser.conftest import (
+    PHONE,
+    TUESDAY,
+    Checker,
+    LiveServer,
+    Person,
+    group_at,
+    sign_in,
+)
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -26,8 +34,6 @@ from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.timeutil import LONDON, utcnow
 
 pytestmark = [pytest.mark.journey, pytest.mark.slow]
-
-TUESDAY = 1
 
 
 def next_tuesday_evening() -> datetime:
@@ -103,10 +109,7 @@ def office(site_app, open_browser, live_server) -> Person:
     person = open_browser("Oona Office", "oona@office.example.org")
     page = person.page
     page.goto(live_server.url + "/login")
-    page.get_by_label("Email address").fill(person.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(person)
     return person
 
 

@@ -14,7 +14,11 @@ from datetime import timedelta
 import pytest
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import Person, group_at
+from tests.browser.conftest import (
+    Person,
+    group_at,
+    sign_in,
+)
 from tests.conftest import PASSWORD
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -55,10 +59,7 @@ def organiser(live_server, site_app, open_browser) -> Person:
     person.page.set_viewport_size(SCREEN)
     page = person.page
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email address").fill(person.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(person)
     return person
 
 
