@@ -8,8 +8,6 @@ The data and databases are bench/matching.py's (see it and bench/README.md).
 Prints `name: value` lines.
 """
 
-import argparse
-import logging
 import random
 import statistics
 import sys
@@ -22,10 +20,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `config` and `bench` live at the root
 
 from sqlalchemy import event, select, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.matching import Sizes, _build, _database, _percentile, _say  # noqa: E402
-from trainers import create_app  # noqa: E402
+from bench.matching import (  # noqa: E402
+    Sizes,
+    _build,
+    _percentile,
+    _say,
+    run_on_network,
+)
 from trainers.auth.models import User  # noqa: E402
 from trainers.board.news import email_new_requests  # noqa: E402
 from trainers.board.services import open_requests  # noqa: E402
@@ -39,29 +41,16 @@ NEWS_TRAINERS = 500
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="about 50x smaller")
-    parser.add_argument("--database-url", help="PostgreSQL server (default SQLite)")
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args(argv)
-    sizes = Sizes().scaled(50, "South East") if args.small else Sizes()
-    with _database(args.database_url) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-        logging.getLogger("trainers").setLevel(logging.WARNING)
-        with app.app_context():
-            try:
-                db.create_all()
-                rng = random.Random(args.seed)
-                now = utcnow()
-                for name, value in _build(sizes, rng, now).items():
-                    _say(name, value)
-                _say("database", make_url(url).get_backend_name())
-                _time_boards(rng, now)
-                _time_news(rng, now)
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-    return 0
+    return run_on_network(argv, __doc__, _run)
+
+
+def _run(sizes: Sizes, rng: random.Random, backend: str) -> None:
+    now = utcnow()
+    for name, value in _build(sizes, rng, now).items():
+        _say(name, value)
+    _say("database", backend)
+    _time_boards(rng, now)
+    _time_news(rng, now)
 
 
 def _time_boards(rng: random.Random, now) -> None:

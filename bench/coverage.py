@@ -298,8 +298,12 @@ def _insert(tables: dict[type, list[dict]]) -> None:
     db.session.commit()
     _say("fold_changes", changes)
     _say("fold_seconds", f"{time.perf_counter() - folded:.1f}")
-    # As autovacuum would soon after such a load: the planner needs statistics,
-    # and PostgreSQL's index-only scans need the visibility map a vacuum sets.
+    analyse()
+
+
+def analyse() -> None:
+    """As autovacuum would soon after a bulk load: the planner needs statistics,
+    and PostgreSQL's index-only scans need the visibility map a vacuum sets."""
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(
             isolation_level="AUTOCOMMIT"

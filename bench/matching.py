@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
@@ -90,7 +90,17 @@ NEVER_TRAINED = 0.15  # the share of groups never trained
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return run_on_network(argv, __doc__, _run)
+
+
+def run_on_network(
+    argv: list[str] | None,
+    doc: str,
+    run: Callable[[Sizes, random.Random, str], None],
+) -> int:
+    """Read the benches' shared arguments (--small, --database-url, --seed), then
+    `run(sizes, rng, backend)` in an app on a fresh database of its own."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="about 50x smaller")
     parser.add_argument("--database-url", help="PostgreSQL server (default SQLite)")
     parser.add_argument("--seed", type=int, default=2026)
@@ -102,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         with app.app_context():
             try:
                 db.create_all()
-                _run(sizes, random.Random(args.seed), make_url(url).get_backend_name())
+                run(sizes, random.Random(args.seed), make_url(url).get_backend_name())
             finally:
                 db.session.remove()
                 db.engine.dispose()

@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 import coverage  # noqa: E402
 import load  # noqa: E402
 import matching  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from trainers import create_app  # noqa: E402
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                 started = perf_counter()
                 built = coverage._build(sizes, rng, utcnow())
                 organisers = load._add_organisers(rng)
-                _analyse()
+                coverage.analyse()
                 _say("database", make_url(url).get_backend_name())
                 _say("cores", os.cpu_count())
                 _say("load_average_before", f"{os.getloadavg()[0]:.1f}")
@@ -92,18 +92,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _say(name: str, value) -> None:
     print(f"{name}: {value}", flush=True)
-
-
-def _analyse() -> None:
-    # The organisers came after coverage._build analysed the rest.
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(
-            isolation_level="AUTOCOMMIT"
-        ) as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
 
 
 def _pages(built: dict) -> dict[str, str]:
