@@ -2,48 +2,28 @@
 Stockport, and requests made straight into the tables (open, unoffered), with
 the app's clock six weeks before the first proposed time."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from tests.booking.conftest import FIRST, NOW, SECOND
+from tests.booking.conftest import World as BookingWorld
 from trainers.extensions import db
-from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import RequestSlot, TrainingRequest
 
-TUESDAY = 1
-# Tuesdays in June 2027, 18:30-20:30 UK time (BST): 17:30-19:30 UTC.
-FIRST = datetime(2027, 6, 15, 17, 30, tzinfo=UTC)
-SECOND = datetime(2027, 6, 22, 17, 30, tzinfo=UTC)
-NOW = datetime(2027, 5, 3, 9, tzinfo=UTC)
 TWO_HOURS = timedelta(hours=2)
 PRIVATE = ("Bring flipchart pens", "Step-free entrance at the back", "Brassey Road")
 
 
-class World:
-    def __init__(self, make_group, make_topic, make_user, make_trainer):
-        self.group = make_group("Hastings Action", "TN34")
-        self.topic = make_topic("Door-knocking and canvassing")
-        self.online_topic = make_topic("Phone banking", online=True)
-        self.organiser = make_user(
-            "org@example.org", "Olu Organiser", groups=[self.group]
-        )
-        self.office = make_user("office@example.org", "Otto Office", office=True)
-        self.priya = self.trainer(make_trainer, "priya@example.org", "TN34")
-        self.sam = self.trainer(make_trainer, "sam@example.org", "TN34")
-        # Far from Hastings: only online requests reach her.
-        self.kim = self.trainer(make_trainer, "kim@example.org", "SK1")
+class World(BookingWorld):
+    """The booking tests' world, with Kim far from Hastings; requests are made
+    straight into the tables."""
 
-    def trainer(self, make_trainer, email, district):
-        trainer = make_trainer(
-            email, district=district, topics=[self.topic, self.online_topic]
-        )
-        trainer.name = email.split("@")[0].title()
-        trainer.trainer_profile.monthly_cap = 4
-        trainer.trainer_profile.availability.append(
-            AvailabilityWindow(weekday=TUESDAY, start_time=time(18), end_time=time(21))
-        )
+    def __init__(self, make_group, make_topic, make_user, make_trainer):
+        super().__init__(make_group, make_topic, make_user, make_trainer)
+        # Far from Hastings: only online requests reach her.
+        self.kim = self._trainer(make_trainer, "kim@example.org", "Kim Trainer", "SK1")
         db.session.commit()
-        return trainer
 
     def ask(
         self, *starts: datetime, online: bool = False, topic=None, made_at=NOW

@@ -45,9 +45,9 @@ class World:
         self.priya.phone = "07700 900123"
         db.session.commit()
 
-    def _trainer(self, make_trainer, email, name):
+    def _trainer(self, make_trainer, email, name, district="TN34"):
         trainer = make_trainer(
-            email, district="TN34", topics=[self.topic, self.online_topic]
+            email, district=district, topics=[self.topic, self.online_topic]
         )
         trainer.name = name
         trainer.trainer_profile.monthly_cap = 4
