@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 # The suite on every core (pytest-xdist), each test file whole on one worker, so a
 # file's module fixtures (a browser journey's server) are built once, its steps in order.
-PARALLEL := -n auto --dist loadfile
+# Files go out in the suite's own order (its slow files first, tests/conftest.py), not
+# xdist's largest-first, which left a slow file running alone at the end. One worker
+# more than there are cores: the slow files spend much of their time waiting on
+# Chromium, gunicorn and schedulers in other processes, and the extra worker fills it.
+PARALLEL := -n $(shell expr $$(nproc) + 1) --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test test-quick test-a-year-ahead install lint format calendar-parsers browser
 
