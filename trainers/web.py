@@ -75,6 +75,7 @@ def init_app(app: Flask) -> None:
     from trainers.coverage.dashboard.views import bp as coverage_bp
     from trainers.coverage.recruiting.views import bp as recruiting_bp
     from trainers.home.views import bp as home_bp
+    from trainers.imports.views import bp as imports_bp
     from trainers.matching.views import bp as matching_bp
     from trainers.network.catalogue import bp as catalogue_bp
     from trainers.network.views import bp as network_bp
@@ -92,6 +93,7 @@ def init_app(app: Flask) -> None:
         home_bp,
         auth_bp,
         network_bp,
+        imports_bp,
         catalogue_bp,
         profiles_bp,
         requests_bp,
@@ -302,6 +304,7 @@ SITE_LINKS = (
     ("network.groups", {}),
     ("network.topics", {}),
     ("network.people", {}),
+    ("imports.index", {}),
     ("matching.plan", {}),
     ("coverage.dashboard", {}),
     ("recruiting.cold_spots", {}),

@@ -95,7 +95,12 @@ def test_each_role_has_a_short_top_level_and_an_account_menu(
     assert header.menus["Account"] == ACCOUNT
     if role == "office":
         assert header.menus["Requests"] == ["All requests", "Plan"]
-        assert header.menus["Network"] == ["Groups", "Topics", "People"]
+        assert header.menus["Network"] == [
+            "Groups",
+            "Topics",
+            "People",
+            "Import from CSV",
+        ]
         assert header.menus["Coverage"] == [
             "Coverage",
             "Where to recruit",

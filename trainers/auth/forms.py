@@ -2,14 +2,25 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from trainers.auth.passwords import MIN_PASSWORD_LENGTH
+from trainers.auth.services import check_email
+from trainers.errors import DomainError
 from trainers.viewhelpers import strip_whitespace
+
+
+def email_address(form, field) -> None:
+    """A WTForms validator holding an address to services.check_email's rule."""
+    try:
+        check_email(field.data or "")
+    except DomainError as error:
+        raise ValidationError(error.message) from None
+
 
 EMAIL = [
     DataRequired("Enter your email address."),
-    Email("Enter a valid email address."),
+    email_address,
     Length(max=254),
 ]
 

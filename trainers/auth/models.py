@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from trainers.extensions import db
@@ -93,6 +93,10 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # What a bulk import asked for beyond `role` and `group`, set up when the
+    # account is made: {"group_ids": [...], "trainer": {"topic_ids": [...],
+    # "home_postcode": ..., "travel_radius_km": ...} or null}.
+    prepared: Mapped[dict | None] = mapped_column(JSON)
 
     group = relationship("Group")
     invited_by = relationship("User")

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,6 +24,7 @@ from trainers.extensions import db
 from trainers.links import absolute_url
 from trainers.network.models import Group
 from trainers.profiles.models import TrainerProfile
+from trainers.profiles.services import start_profile
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,25 @@ class InvalidToken(DomainError):
 def normalise_email(email: str) -> str:
     """Email addresses compare case-insensitively and without surrounding spaces."""
     return email.strip().lower()
+
+
+def check_email(address: str) -> str:
+    """The address normalised. Raises DomainError for one that cannot be an
+    email address (the rule of every form that takes one)."""
+    address = normalise_email(address)
+    try:
+        validate_email(address, check_deliverability=False, allow_empty_local=False)
+    except EmailNotValidError:
+        raise DomainError("Enter a valid email address.", "email") from None
+    return address
+
+
+def check_may_gain_role(user: User) -> None:
+    """Raise DomainError if the account cannot be given a role (deactivated)."""
+    if not user.is_active:
+        raise DomainError(
+            f"{user.email} has a deactivated account. Reactivate it first.", "email"
+        )
 
 
 def hash_password(password: str, name: str, email: str) -> str:
@@ -145,11 +166,13 @@ def invite(
     invited_by: User,
     now: datetime,
     group: Group | None = None,
+    prepared: dict | None = None,
 ) -> Invitation | None:
     """Invite a new person, or give an existing account the role at once.
 
     Returns the invitation, or None when an existing account was granted the
     role. Emails the person either way. Raises DomainError for a bad role.
+    `prepared` is what a bulk import sets up besides (Invitation.prepared).
     """
     if role not in ROLE_NAMES:
         raise DomainError(
@@ -160,10 +183,7 @@ def invite(
     address = normalise_email(email)
     existing = find_user_by_email(address)
     if existing is not None:
-        if not existing.is_active:
-            raise DomainError(
-                f"{address} has a deactivated account. Reactivate it first.", "email"
-            )
+        check_may_gain_role(existing)
         grant_role(existing, role, group)
         mail.send_email(
             existing.email,
@@ -175,7 +195,7 @@ def invite(
         )
         return None
 
-    for pending in _pending_invitations(address, now):
+    for pending in pending_invitations(address, now):
         pending.revoked_at = now
     raw, digest = new_token()
     invitation = Invitation(
@@ -183,6 +203,7 @@ def invite(
         name=name.strip(),
         role=role,
         group=group,
+        prepared=prepared,
         invited_by=invited_by,
         token_hash=digest,
         created_at=now,
@@ -226,7 +247,8 @@ def revoke_invitation(invitation_id: int, now: datetime) -> Invitation:
     return invitation
 
 
-def _pending_invitations(address: str, now: datetime) -> list[Invitation]:
+def pending_invitations(address: str, now: datetime) -> list[Invitation]:
+    """The invitations to this address whose links still work."""
     return list(
         db.session.scalars(
             select(Invitation).where(
@@ -244,10 +266,17 @@ def _send_invitation(invitation: Invitation, raw_token: str) -> None:
         invitation.email,
         "invitation",
         invitation=invitation,
-        role=ROLE_NAMES[invitation.role],
+        role=" and ".join(ROLE_NAMES[role] for role in invitation_roles(invitation)),
         secret_link=absolute_url("auth.accept_invitation", token=raw_token),
         days=current_app.config["INVITATION_DAYS"],
     )
+
+
+def invitation_roles(invitation: Invitation) -> list[str]:
+    """Every role the invitation gives, its own first."""
+    prepared = invitation.prepared or {}
+    also_trainer = prepared.get("trainer") is not None and invitation.role != "trainer"
+    return [invitation.role] + (["trainer"] if also_trainer else [])
 
 
 def usable_invitation(raw_token: str, now: datetime) -> Invitation:
@@ -280,10 +309,28 @@ def accept_invitation(raw_token: str, name: str, password: str, now: datetime) -
     )
     db.session.add(user)
     grant_role(user, invitation.role, invitation.group)
+    if invitation.prepared:
+        _set_up_as_prepared(user, invitation.prepared)
     invitation.accepted_at = now
     db.session.flush()
     logger.info("Invitation %s accepted: user %s created", invitation.id, user.id)
     return user
+
+
+def _set_up_as_prepared(user: User, prepared: dict) -> None:
+    for group_id in prepared.get("group_ids", []):
+        group = db.session.get(Group, group_id)
+        if group is not None:
+            grant_role(user, "organiser", group)
+    trainer = prepared.get("trainer")
+    if trainer is not None:
+        grant_role(user, "trainer")
+        start_profile(
+            user.trainer_profile,
+            trainer.get("home_postcode"),
+            trainer.get("travel_radius_km"),
+            trainer.get("topic_ids", []),
+        )
 
 
 def grant_role(user: User, role: str, group: Group | None = None) -> None:

@@ -9,8 +9,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from trainers.auth.forms import email_address
 from trainers.geo import REGIONS
 from trainers.network.people import ACTIVE, DEACTIVATED
 from trainers.numbers import WholeNumberField, optional_whole_number, whole_number
@@ -78,7 +79,7 @@ class InviteForm(FlaskForm):
         "Their email address",
         validators=[
             DataRequired("Enter the person's email address."),
-            Email("Enter a valid email address."),
+            email_address,
             Length(max=254),
         ],
         filters=[strip_whitespace],

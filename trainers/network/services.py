@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from trainers.auth.models import Invitation, User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
-from trainers.geo import REGIONS, locate
+from trainers.geo import REGIONS, Place, locate
 from trainers.network.models import Group, Topic, group_organisers
 
 logger = logging.getLogger(__name__)
@@ -50,14 +50,9 @@ def save_group(
     An empty region takes the district's own. Raises DomainError (name taken,
     unknown district, unknown region).
     """
-    name = " ".join(name.split())
-    _require_unique(Group, name, group, "A group called “{}” already exists.")
-    try:
-        place = locate(postcode)
-    except DomainError as error:
-        raise DomainError(error.message, "postcode") from None
-    if region and region not in REGIONS:
-        raise DomainError("Choose one of the UK's nations and regions.", "region")
+    name = group_name(name, group)
+    place = group_place(postcode)
+    check_region(region)
     if group is None:
         group = Group()
         db.session.add(group)
@@ -71,6 +66,29 @@ def save_group(
         "Group %s saved (%s, %s)", group.id, group.postcode_district, group.region
     )
     return group
+
+
+def group_name(name: str, current: Group | None = None) -> str:
+    """A group's name with its spacing tidied. Raises DomainError if another
+    group has it, whatever its case."""
+    name = " ".join(name.split())
+    _require_unique(Group, name, current, "A group called “{}” already exists.")
+    return name
+
+
+def group_place(postcode: str) -> Place:
+    """The district a group's postcode lies in. Raises DomainError on `postcode`."""
+    try:
+        return locate(postcode)
+    except DomainError as error:
+        raise DomainError(error.message, "postcode") from None
+
+
+def check_region(region: str) -> None:
+    """Raise DomainError unless `region` is empty (the district's own) or one
+    of the UK's nations and regions."""
+    if region and region not in REGIONS:
+        raise DomainError("Choose one of the UK's nations and regions.", "region")
 
 
 def save_topic(

@@ -13,7 +13,7 @@ from sqlalchemy import Select, bindparam, select
 from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
-from trainers.geo import UnknownPostcode, locate
+from trainers.geo import Place, UnknownPostcode, locate
 from trainers.network.models import Topic
 from trainers.network.services import active_topics
 from trainers.profiles.models import (
@@ -74,16 +74,8 @@ def update_basics(
 
     Only the district is kept, never a full postcode. Raises DomainError; flushes.
     """
-    try:
-        place = locate(home_postcode)
-    except UnknownPostcode as error:
-        raise DomainError(error.message, field="home_postcode") from error
-    if not 0 <= travel_radius_km <= MAX_RADIUS_KM:
-        raise DomainError(
-            f"Choose a travel radius from 0 to {MAX_RADIUS_KM} km (0 means online "
-            "only).",
-            field="travel_radius_km",
-        )
+    place = home_place(home_postcode)
+    check_travel_radius(travel_radius_km)
     if not 0 <= monthly_cap <= MAX_MONTHLY_CAP:
         raise DomainError(
             f"Choose a monthly cap from 0 to {MAX_MONTHLY_CAP} sessions (0 means "
@@ -104,6 +96,43 @@ def update_basics(
         monthly_cap,
     )
     return profile
+
+
+def home_place(home_postcode: str) -> Place:
+    """The district a trainer's home postcode lies in. Raises DomainError."""
+    try:
+        return locate(home_postcode)
+    except UnknownPostcode as error:
+        raise DomainError(error.message, field="home_postcode") from error
+
+
+def check_travel_radius(travel_radius_km: int) -> None:
+    """Raise DomainError for a travel radius no trainer may choose."""
+    if not 0 <= travel_radius_km <= MAX_RADIUS_KM:
+        raise DomainError(
+            f"Choose a travel radius from 0 to {MAX_RADIUS_KM} km (0 means online "
+            "only).",
+            field="travel_radius_km",
+        )
+
+
+def start_profile(
+    profile: TrainerProfile,
+    home_postcode: str | None,
+    travel_radius_km: int | None,
+    topic_ids: list[int],
+) -> None:
+    """Set up a new trainer's profile as the office's bulk import prepared it:
+    home and radius, and qualified in those topics still in the catalogue.
+    Flushes; raises DomainError for a home or radius refused since."""
+    radius = profile.travel_radius_km if travel_radius_km is None else travel_radius_km
+    if home_postcode:
+        update_basics(profile, home_postcode, radius, profile.monthly_cap)
+    else:
+        check_travel_radius(radius)
+        profile.travel_radius_km = radius
+    offered = {topic.id for topic in active_topics()}
+    set_topics(profile, {id_: "qualified" for id_ in topic_ids if id_ in offered})
 
 
 def set_board_emails(profile: TrainerProfile, wanted: bool, now: datetime) -> None:

@@ -1,0 +1,206 @@
+"""The office imports a spreadsheet's groups and people through the pages:
+check, then one confirmation that saves every row or none."""
+
+import html
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.security.crawl import fingerprint
+from trainers.auth.models import Invitation, User
+from trainers.extensions import db
+from trainers.geo import all_districts
+from trainers.network.models import Group
+from trainers.outbox.models import OutboxMessage
+from trainers.profiles.models import TrainerProfile
+
+PEOPLE_HEADER = "name,email,roles,groups,topics,home_postcode,travel_radius_km\n"
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page)
+    assert found, f"no hidden {name} on the page"
+    return html.unescape(found.group(1))
+
+
+def check(browser, kind: str, text: str) -> str:
+    response = browser.post(f"/office/import/{kind}", data={"text": text})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def confirm(browser, kind: str, page: str, **changes):
+    data = {
+        "checked_file": hidden(page, "checked_file"),
+        "seal": hidden(page, "seal"),
+        **changes,
+    }
+    return browser.post(f"/office/import/{kind}/confirm", data=data)
+
+
+def groups_file(size: int) -> str:
+    districts = sorted(all_districts())[:size]
+    rows = [f"Group {n},{district},," for n, district in enumerate(districts)]
+    return "name,postcode,region,organiser_emails\n" + "\n".join(rows) + "\n"
+
+
+def test_a_network_of_150_groups_and_60_trainers_imports_in_one_go(
+    office_browser, make_topic, mailbox
+):
+    first_aid, canvassing = make_topic("First aid"), make_topic("Canvassing")
+    page = check(office_browser, "groups", groups_file(150))
+    assert "Import 150 groups" in page
+    assert count(Group) == 0
+    response = confirm(office_browser, "groups", page)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/office/groups"
+    assert count(Group) == 150
+
+    people = (
+        PEOPLE_HEADER
+        + "".join(
+            f"Trainer {n},trainer{n}@example.org,trainer,,First aid; canvassing,BN1,40\n"
+            for n in range(59)
+        )
+        + "Olive,olive@example.org,organiser; trainer,Group 1; Group 2,First aid,,\n"
+    )
+    page = check(office_browser, "people", people)
+    assert "Import 60 people" in page
+    response = confirm(office_browser, "people", page)
+    assert response.status_code == 302
+    assert count(Invitation) == 60
+    assert count(OutboxMessage, OutboxMessage.kind == "invitation") == 60
+    assert count(User) == 1  # the office: accounts are made when accepted
+
+    # Olive's link makes an account organising both groups, teaching first aid.
+    assert (
+        "organiser and trainer for Group 1"
+        in mailbox.to("olive@example.org")[0]["Subject"]
+        + mailbox.to("olive@example.org")[0].get_body(("plain",)).get_content()
+    )
+    accepted = office_browser.post(
+        mailbox.last_link("olive@example.org"),
+        data={
+            "name": "Olive Organiser",
+            "password": "correct horse battery staple",
+            "confirm": "correct horse battery staple",
+        },
+    )
+    assert accepted.status_code == 302
+    olive = db.session.scalar(select(User).where(User.email == "olive@example.org"))
+    assert [group.name for group in olive.groups] == ["Group 1", "Group 2"]
+    assert [row.topic for row in olive.trainer_profile.topics] == [first_aid]
+    assert olive.trainer_profile.travel_radius_km == 25
+    assert canvassing not in [row.topic for row in olive.trainer_profile.topics]
+
+
+def test_an_accepted_trainer_starts_with_the_home_and_topics_imported(
+    office_browser, client, make_topic, mailbox
+):
+    first_aid = make_topic("First aid")
+    page = check(
+        office_browser,
+        "people",
+        PEOPLE_HEADER + "Tom,tom@example.org,trainer,,first-aid,BN1 1AA,40\n",
+    )
+    confirm(office_browser, "people", page)
+    client.post(
+        mailbox.last_link("tom@example.org"),
+        data={
+            "name": "Tom Trainer",
+            "password": "correct horse battery staple",
+            "confirm": "correct horse battery staple",
+        },
+    )
+    profile = db.session.scalar(select(TrainerProfile))
+    assert (profile.home_district, profile.region) == ("BN1", "South East")
+    assert profile.travel_radius_km == 40
+    assert [(row.topic, row.level) for row in profile.topics] == [
+        (first_aid, "qualified")
+    ]
+
+
+def test_a_file_with_problems_lists_them_and_saves_nothing(office_browser, group):
+    before = fingerprint()
+    upload = io.BytesIO(
+        "\ufeffname,postcode,region,organiser_emails\r\n"
+        "Hastings Action,TN34,,\r\n"
+        "Nowhere,ZZ99,,\r\n".encode()
+    )
+    response = office_browser.post(
+        "/office/import/groups",
+        data={"file": (upload, "groups.csv"), "text": ""},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert "2 problems in the file" in page
+    assert re.search(r"<th scope=\"row\" data-label=\"Row\">2</th>\s*"
+                     r"<td data-label=\"Column\"><code>name</code>", page)  # fmt: skip
+    assert "We don&#39;t know the postcode district ZZ99" in page
+    assert 'name="seal"' not in page  # nothing to confirm
+    assert fingerprint() == before
+
+
+def test_a_confirmation_with_an_altered_file_is_refused(office_browser):
+    page = check(office_browser, "groups", groups_file(2))
+    altered = hidden(page, "checked_file") + "Extra Group,TN34,,\n"
+    response = confirm(office_browser, "groups", page, checked_file=altered)
+    assert response.status_code == 302
+    assert count(Group) == 0
+    follow = office_browser.get(response.headers["Location"])
+    assert "The file changed after it was checked" in follow.get_data(as_text=True)
+
+
+def test_a_person_who_joined_since_the_check_stops_the_whole_import(
+    office_browser, make_user
+):
+    text = PEOPLE_HEADER + "".join(
+        f"Trainer {n},trainer{n}@example.org,trainer,,,,\n" for n in range(5)
+    )
+    page = check(office_browser, "people", text)
+    assert "Import 5 people" in page
+    make_user("trainer3@example.org")
+    before = fingerprint()
+    response = confirm(office_browser, "people", page)
+    assert response.status_code == 200
+    again = response.get_data(as_text=True)
+    assert "Nothing was imported: the file has 1 problem." in again
+    assert "trainer3@example.org already has an account" in again
+    assert 'name="seal"' not in again
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("kind", ["groups", "people"])
+def test_each_example_file_is_offered_with_its_columns(office_browser, kind):
+    page = office_browser.get(f"/office/import/{kind}").get_data(as_text=True)
+    assert f'href="/office/import/{kind}/example.csv"' in page
+    assert "<caption>The columns of a" in page
+    example = office_browser.get(f"/office/import/{kind}/example.csv")
+    assert example.mimetype == "text/csv"
+    assert example.get_data(as_text=True).startswith("\ufeffname,")
+
+
+def test_the_example_files_import_as_they_are(office_browser, make_topic, make_user):
+    make_topic("First aid"), make_topic("Canvassing")
+    make_user("sam@example.org")
+    for kind in ("groups", "people"):
+        example = office_browser.get(f"/office/import/{kind}/example.csv")
+        page = check(office_browser, kind, example.get_data(as_text=True))
+        assert "Import 3 " in page, page
+        assert confirm(office_browser, kind, page).status_code == 302
+    assert count(Group) == 3
+    assert count(Invitation) == 3
+
+
+def test_nothing_to_check_asks_for_a_file(office_browser):
+    page = office_browser.post("/office/import/groups", data={"text": " "}).get_data(
+        as_text=True
+    )
+    assert "Choose a CSV file, or paste its rows." in page
+    assert 'href="#file"' in page
