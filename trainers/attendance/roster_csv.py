@@ -4,14 +4,13 @@ Pure functions, no database. A file is read whole and every row is checked, so
 whoever fixes it sees every problem at once; any problem means no rows at all.
 """
 
-import csv
-import io
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from trainers.csvfile import UnreadableFile, decoded, header_problems, records
 from trainers.errors import DomainError
 
 MAX_NAME = 120  # the columns' lengths (trainers/attendance/models.py)
@@ -171,30 +170,10 @@ def parse_roster(
 
 def _records(data: bytes, max_bytes: int) -> list[tuple[int, list[str]]]:
     """The file's non-empty records, each with its spreadsheet row number."""
-    if len(data) > max_bytes:
-        raise RosterFileError(
-            [f"The file is larger than {max_bytes // 1024} KB; split it in two."]
-        )
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RosterFileError(
-            [
-                "The file is not UTF-8 text. In your spreadsheet, save it as "
-                "'CSV UTF-8 (comma-delimited)'."
-            ]
-        ) from None
-    try:
-        records = [
-            (number, cells)
-            for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), 1)
-            if any(cell.strip() for cell in cells)
-        ]
-    except csv.Error as error:
-        raise RosterFileError([f"The file cannot be read as CSV: {error}."]) from None
-    if not records:
-        raise RosterFileError(["The file is empty."])
-    return records
+        return records(decoded(data, max_bytes))
+    except UnreadableFile as error:
+        raise RosterFileError([error.message]) from None
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -210,19 +189,7 @@ def _columns(header: list[str]) -> dict[str, int]:
             [f"Row 1 must be the header row, naming the columns: {expected}."]
         )
     problems = [
-        f"Row 1: the header has no '{column}' column"
-        for column in COLUMNS
-        if column not in names
-    ]
-    problems += [
-        f"Row 1: the column '{column}' appears twice"
-        for column in COLUMNS
-        if names.count(column) > 1
-    ]
-    problems += [
-        f"Row 1: unknown column '{name}' (the columns are {expected})"
-        for name in dict.fromkeys(names)
-        if name not in COLUMNS
+        f"Row 1: {problem}" for _, problem in header_problems(names, COLUMNS, COLUMNS)
     ]
     if problems:
         raise RosterFileError(problems)

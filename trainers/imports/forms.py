@@ -11,7 +11,7 @@ class UploadForm(FlaskForm):
     file = FileField(
         "A CSV file",
         description="Saved from a spreadsheet as CSV (UTF-8, comma delimited), up "
-        f"to {MAX_BYTES // 1000} kB.",
+        f"to {MAX_BYTES // 1024} KB.",
     )
     text = TextAreaField(
         "Or paste the rows here",

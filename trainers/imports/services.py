@@ -5,10 +5,8 @@ or nothing. Each value is checked by the rule the office's own forms use.
 Nothing here reads the request; `apply` flushes and the caller commits.
 """
 
-import csv
 import hashlib
 import hmac
-import io
 import logging
 import re
 from collections.abc import Callable
@@ -20,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from trainers import audit
+from trainers import audit, csvfile
 from trainers.auth import services as accounts
 from trainers.auth.models import User
 from trainers.errors import DomainError
@@ -35,7 +33,7 @@ T = TypeVar("T")
 
 GROUPS, PEOPLE = "groups", "people"
 KINDS = (GROUPS, PEOPLE)
-MAX_BYTES = 200_000
+MAX_BYTES = 200 * 1024
 MAX_ROWS = 1000
 # Between several values in one cell: commas already part the cells.
 SEPARATOR = ";"
@@ -174,26 +172,10 @@ class ImportRefused(DomainError):
 def decode(data: bytes) -> str:
     """An uploaded file's text, UTF-8 with or without a byte-order mark.
     Raises DomainError for a file too large or not UTF-8."""
-    check_size(data)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(
-            "The file is not UTF-8 text. Save it from your spreadsheet as "
-            "“CSV UTF-8 (comma delimited)” and upload it again.",
-            "file",
-        ) from None
-
-
-def check_size(data: bytes | str, field: str = "file") -> None:
-    """Raise DomainError for a file over the size limit."""
-    size = len(data.encode() if isinstance(data, str) else data)
-    if size > MAX_BYTES:
-        raise DomainError(
-            f"The file is {size // 1000} kB; we take up to {MAX_BYTES // 1000} kB "
-            f"({MAX_ROWS} rows) at a time. Split it into smaller files.",
-            field,
-        )
+        return csvfile.decoded(data, MAX_BYTES)
+    except csvfile.UnreadableFile as error:
+        raise DomainError(error.message, "file") from None
 
 
 def seal(kind: str, text: str) -> str:
@@ -221,9 +203,10 @@ def check_seal(kind: str, text: str, given: str) -> None:
 
 def preview(kind: str, text: str, now: datetime) -> Preview:
     """Check every row of a `kind` file (groups or people) against the network
-    as it is. Saves nothing. Raises DomainError for a file too large or
-    unreadable as CSV."""
-    check_size(text)
+    as it is. Saves nothing. Raises DomainError for a file too large, too
+    long, empty or unreadable as CSV."""
+    if kind not in KINDS:
+        raise DomainError("Choose to import groups or people.")
     text = normalised(text)
     found = Preview(kind, text)
     header, rows = _read(text)
@@ -239,7 +222,7 @@ def preview(kind: str, text: str, now: datetime) -> Preview:
             continue
         values = dict(zip(header, (cell.strip() for cell in cells), strict=False))
         problems: list[Problem] = []
-        planned = check(number, _Row(number, values, problems))
+        planned = check(_Row(number, values, problems))
         found.problems += problems
         if planned is not None and not problems:
             found.planned.append(planned)
@@ -281,49 +264,30 @@ def _count(items: list, noun: str) -> str:
 
 def _read(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise DomainError(f"The file cannot be read as CSV: {error}.", "file") from None
-    if len(records) > MAX_ROWS + 1:
+        csvfile.check_size(text.encode(), MAX_BYTES)
+        (_, header), *rows = csvfile.records(text)
+    except csvfile.UnreadableFile as error:
+        raise DomainError(error.message, "file") from None
+    if len(rows) > MAX_ROWS:
         raise DomainError(
-            f"The file has {len(records) - 1} rows; we take up to {MAX_ROWS} at a "
-            "time. Split it into smaller files.",
+            f"The file has {len(rows)} rows; we take up to {MAX_ROWS} at a time. "
+            "Split it into smaller files.",
             "file",
         )
-    if not records:
-        raise DomainError("The file is empty: start with the header row.", "file")
-    header = [re.sub(r"[\s-]+", "_", cell.strip().lower()) for cell in records[0]]
-    # Spreadsheet row numbers: the header is row 1. Rows left empty are skipped.
-    rows = [
-        (number, cells)
-        for number, cells in enumerate(records[1:], start=2)
-        if any(cell.strip() for cell in cells)
-    ]
-    return header, rows
+    # "Home postcode" and "home-postcode" name the home_postcode column too.
+    return [re.sub(r"[\s-]+", "_", name.strip().lower()) for name in header], rows
 
 
 def _header_problems(kind: str, header: list[str]) -> list[Problem]:
-    known = [column.name for column in COLUMNS[kind]]
-    problems = [
-        Problem(1, column.name, f"The header row has no “{column.name}” column.")
-        for column in COLUMNS[kind]
-        if column.is_required and column.name not in header
+    columns = COLUMNS[kind]
+    return [
+        Problem(1, column, problem)
+        for column, problem in csvfile.header_problems(
+            header,
+            [column.name for column in columns],
+            {column.name for column in columns if column.is_required},
+        )
     ]
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            problems.append(Problem(1, name, "This column appears twice."))
-        elif name not in known:
-            problems.append(
-                Problem(
-                    1,
-                    name or "(empty)",
-                    f"Unknown column. A {kind} file has the columns "
-                    f"{', '.join(known)}.",
-                )
-            )
-        seen.add(name)
-    return problems
 
 
 class _Row:
@@ -332,12 +296,16 @@ class _Row:
     def __init__(self, number: int, values: dict[str, str], problems: list[Problem]):
         self.number, self.values, self.problems = number, values, problems
 
-    def text(self, column: str, limit: int, required: bool = False) -> str:
+    def text(
+        self, column: str, limit: int | None = None, required: bool = False
+    ) -> str:
+        """The column's value with its spaces tidied; empty if it breaks a rule."""
         value = " ".join(self.values.get(column, "").split())
         if required and not value:
             self.problem(column, f"Enter the {column.replace('_', ' ')}.")
-        elif len(value) > limit:
+        elif limit is not None and len(value) > limit:
             self.problem(column, f"Keep this to {limit} characters or fewer.")
+            return ""
         return value
 
     def several(self, column: str) -> list[str]:
@@ -375,12 +343,13 @@ class _GroupChecks:
     def __init__(self):
         self.names: dict[str, int] = {}
 
-    def __call__(self, number: int, row: _Row) -> Planned | None:
+    def __call__(self, row: _Row) -> Planned | None:
         name = row.text("name", _limit(Group.name), required=True)
-        if name and not row.problems:
+        if name:
             _once(row, "name", name.lower(), self.names, "group")
             row.checked("name", lambda: network.group_name(name))
-        postcode = row.text("postcode", 10, required=True)
+        # The postcode's own rule (trainers.geo) bounds its length.
+        postcode = row.text("postcode", required=True)
         place = postcode and row.checked(
             "postcode", lambda: network.group_place(postcode)
         )
@@ -409,7 +378,7 @@ class _GroupChecks:
 
         who = ", ".join(account.name for account in organisers)
         return Planned(
-            number,
+            row.number,
             f"Add {name} in {place.district} ({region or place.region})"
             + (f", organised by {who}" if who else ""),
             save,
@@ -430,7 +399,7 @@ class _PeopleChecks:
             self.topics[" ".join(topic.name.lower().split())] = topic
             self.topics[_slug(topic.name)] = topic
 
-    def __call__(self, number: int, row: _Row) -> Planned | None:
+    def __call__(self, row: _Row) -> Planned | None:
         name = row.text("name", _limit(User.name), required=True)
         address = self._address(row)
         roles = self._roles(row)
@@ -456,11 +425,11 @@ class _PeopleChecks:
             does.append(f"organising {', '.join(group.name for group in groups)}")
         if trainer and trainer["topic_ids"]:
             does.append(f"teaching {', '.join(self._topic_names(trainer))}")
-        return Planned(number, ", ".join(does), save)
+        return Planned(row.number, ", ".join(does), save)
 
     def _address(self, row: _Row) -> str:
         given = row.text("email", _limit(User.email), required=True)
-        if not given or row.problems:
+        if not given:
             return given
         address = row.checked("email", lambda: accounts.check_email(given))
         if address is None:
@@ -523,13 +492,14 @@ class _PeopleChecks:
                             "catalogue.")  # fmt: skip
             else:
                 topic_ids.append(topic.id)
-        home = row.text("home_postcode", 10)
+        home = row.text("home_postcode")
         if home:
             row.checked("home_postcode", lambda: home_place(home))
-        radius_text = row.text("travel_radius_km", 10)
+        radius_text = row.text("travel_radius_km")
         radius = None
         if radius_text:
-            radius = int(radius_text) if radius_text.isdigit() else -1
+            whole = radius_text.isascii() and radius_text.isdigit()
+            radius = int(radius_text) if whole else -1
             row.checked("travel_radius_km", lambda: check_travel_radius(radius))
         return {
             "topic_ids": list(dict.fromkeys(topic_ids)),
