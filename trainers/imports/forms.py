@@ -12,10 +12,12 @@ class UploadForm(FlaskForm):
         "A CSV file",
         description="Saved from a spreadsheet as CSV (UTF-8, comma delimited), up "
         f"to {MAX_BYTES // 1024} KB.",
+        render_kw={"accept": ".csv,text/csv"},
     )
     text = TextAreaField(
         "Or paste the rows here",
-        description="The header row first, then one line per row, as the example.",
+        description="The header row first, then one line per row, as in the "
+        "example file.",
         render_kw={"rows": 8},
     )
 
