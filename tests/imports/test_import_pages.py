@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.security.crawl import fingerprint
+from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, User
 from trainers.extensions import db
 from trainers.geo import all_districts
+from trainers.imports.services import IMPORTED
 from trainers.network.models import Group
 from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import TrainerProfile
@@ -204,3 +206,48 @@ def test_nothing_to_check_asks_for_a_file(office_browser):
     )
     assert "Choose a CSV file, or paste its rows." in page
     assert 'href="#file"' in page
+
+
+def test_with_csrf_on_the_checked_file_is_confirmed_by_its_own_form(
+    app, office_browser
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = office_browser.get("/office/import/groups").get_data(as_text=True)
+    token = hidden(page, "csrf_token")
+    response = office_browser.post(
+        "/office/import/groups", data={"csrf_token": token, "text": groups_file(3)}
+    )
+    page = response.get_data(as_text=True)
+    confirmation = page[page.index('action="/office/import/groups/confirm"') :]
+    response = confirm(
+        office_browser,
+        "groups",
+        page,
+        csrf_token=html.unescape(
+            re.search(r'name="csrf_token" value="([^"]*)"', confirmation).group(1)
+        ),
+    )
+    assert response.status_code == 302
+    assert count(Group) == 3
+
+
+def test_organisers_named_in_a_groups_file_are_given_the_group_and_told(
+    office_browser, office, make_user
+):
+    sam = make_user("sam@example.org", "Sam Smith")
+    page = check(
+        office_browser,
+        "groups",
+        "name,postcode,region,organiser_emails\nRye Action,TN31,,SAM@example.org\n",
+    )
+    assert "Add Rye Action in TN31 (South East), organised by Sam Smith" in page
+    confirm(office_browser, "groups", page)
+    assert [group.name for group in sam.groups] == ["Rye Action"]
+    assert count(OutboxMessage, OutboxMessage.kind == "role_granted") == 1
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == IMPORTED).order_by(AuditEntry.id)
+    ).all()
+    assert [(e.actor_id, e.subject_user_id, e.detail) for e in entries] == [
+        (office.id, sam.id, f"made an organiser of group {sam.groups[0].id}"),
+        (office.id, None, "1 group imported"),
+    ]
