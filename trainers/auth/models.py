@@ -95,7 +95,7 @@ class Invitation(db.Model):
     revoked_at: Mapped[datetime | None]
     # What a bulk import asked for beyond `role` and `group`, set up when the
     # account is made: {"group_ids": [...], "trainer": {"topic_ids": [...],
-    # "home_postcode": ..., "travel_radius_km": ...} or null}; None is SQL NULL.
+    # "home_district": ..., "travel_radius_km": ...} or null}; None is SQL NULL.
     prepared: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     group = relationship("Group")

@@ -267,6 +267,7 @@ def _send_invitation(invitation: Invitation, raw_token: str) -> None:
         "invitation",
         invitation=invitation,
         role=" and ".join(ROLE_NAMES[role] for role in invitation_roles(invitation)),
+        joining_as=invitation_in_words(invitation),
         secret_link=absolute_url("auth.accept_invitation", token=raw_token),
         days=current_app.config["INVITATION_DAYS"],
     )
@@ -277,6 +278,26 @@ def invitation_roles(invitation: Invitation) -> list[str]:
     prepared = invitation.prepared or {}
     also_trainer = prepared.get("trainer") is not None and invitation.role != "trainer"
     return [invitation.role] + (["trainer"] if also_trainer else [])
+
+
+def invitation_in_words(invitation: Invitation) -> str:
+    """What accepting makes the person: "organiser for Hastings Action and Rye
+    Action and trainer", "trainer", "national office"."""
+    ids = (invitation.prepared or {}).get("group_ids") or [invitation.group_id]
+    groups = [
+        group.name for id_ in ids if id_ and (group := db.session.get(Group, id_))
+    ]
+    words = []
+    for role in invitation_roles(invitation):
+        if role == "organiser" and groups:
+            words.append(f"organiser for {_listed(groups)}")
+        else:
+            words.append(ROLE_NAMES[role])
+    return " and ".join(words)
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 def usable_invitation(raw_token: str, now: datetime) -> Invitation:
@@ -327,7 +348,7 @@ def _set_up_as_prepared(user: User, prepared: dict) -> None:
         grant_role(user, "trainer")
         start_profile(
             user.trainer_profile,
-            trainer.get("home_postcode"),
+            trainer.get("home_district"),
             trainer.get("travel_radius_km"),
             trainer.get("topic_ids", []),
         )

@@ -109,7 +109,10 @@ def accept_invitation(token: str):
             flash(f"Welcome to Trainers' Network, {user.name}.", "success")
             return redirect(url_for("home.index"))
     return render_template(
-        "auth/accept_invitation.html", form=form, invitation=invitation
+        "auth/accept_invitation.html",
+        form=form,
+        invitation=invitation,
+        joining_as=services.invitation_in_words(invitation),
     )
 
 

@@ -493,8 +493,8 @@ class _PeopleChecks:
             else:
                 topic_ids.append(topic.id)
         home = row.text("home_postcode")
-        if home:
-            row.checked("home_postcode", lambda: home_place(home))
+        # Only the district is kept, as a profile keeps it.
+        place = home and row.checked("home_postcode", lambda: home_place(home))
         radius_text = row.text("travel_radius_km")
         radius = None
         if radius_text:
@@ -503,7 +503,7 @@ class _PeopleChecks:
             row.checked("travel_radius_km", lambda: check_travel_radius(radius))
         return {
             "topic_ids": list(dict.fromkeys(topic_ids)),
-            "home_postcode": home or None,
+            "home_district": place.district if place else None,
             "travel_radius_km": radius,
         }
 

@@ -99,6 +99,8 @@ NOT_FREE_TEXT = {
     "keyed by an address, deleted or emptied whole when it is erased": (
         "login_throttles.email",
         "invitations.email",
+        # Ids, and the invitee's home postcode district and travel radius.
+        "invitations.prepared",
         "outbox_messages.to_address",
     ),
     "client internet addresses, deleted hourly once their lock or window ends": (
