@@ -179,6 +179,8 @@ def test_a_person_who_joined_since_the_check_stops_the_whole_import(
     assert "Nothing was imported: the file has 1 problem." in again
     assert "trainer3@example.org already has an account" in again
     assert 'name="seal"' not in again
+    # The file waits in the box to be corrected and checked again.
+    assert re.search(r'<textarea[^>]*name="text"[^>]*>\s*name,email,roles', again)
     assert fingerprint() == before
 
 

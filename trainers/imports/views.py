@@ -52,7 +52,8 @@ def confirm(kind: str):
     )
     if isinstance(tried.error, services.ImportRefused):
         flash(tried.error.message, "error")
-        return _page(kind, UploadForm(formdata=None), tried.error.preview)
+        refused = tried.error.preview
+        return _page(kind, UploadForm(formdata=None, text=refused.text), refused)
     if tried.done:
         flash(f"Imported {tried.value}.", "success")
         done = "network.groups" if kind == services.GROUPS else "network.people"
