@@ -79,6 +79,11 @@ def test_a_network_of_150_groups_and_60_trainers_imports_in_one_go(
     assert count(Invitation) == 60
     assert count(OutboxMessage, OutboxMessage.kind == "invitation") == 60
     assert count(User) == 1  # the office: accounts are made when accepted
+    people = office_browser.get("/office/people").get_data(as_text=True)
+    assert (
+        '<td data-label="Role">organiser for Group 1 and Group 2 and trainer</td>'
+        in people
+    )
 
     # Olive's link makes an account organising both groups, teaching first aid.
     (invited,) = mailbox.to("olive@example.org")

@@ -138,6 +138,7 @@ def people():
     ]
     form.validate()
     filters = filters_chosen(form)
+    invitations = services.open_invitations(utcnow())
     return render_template(
         "network/people.html",
         form=form,
@@ -154,7 +155,11 @@ def people():
             page=request.args.get("page", 1, type=int),
             per_page=PER_PAGE,
         ),
-        invitations=services.open_invitations(utcnow()),
+        invitations=invitations,
+        joining_as={
+            invitation.id: accounts.invitation_in_words(invitation)
+            for invitation in invitations
+        },
         now=utcnow(),
     )
 
