@@ -77,6 +77,7 @@ def test_each_event_is_taken_once_across_an_outage_and_a_crashed_scheduler(
     with successor.app_context():
         assert deliver_webhooks(utcnow()) == "delivered 1, retrying 0, failed 0"
         db.session.remove()
+        db.engine.dispose()
 
     deliveries = _deliveries()
     assert receiver.forged == []
