@@ -2,6 +2,7 @@
 Standard Webhooks library, as a receiver must."""
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,11 +27,14 @@ class Receiver:
     secret: str = ""
     # The status codes of the next answers, in order; 200 once they run out.
     answers: list[int] = field(default_factory=list)
+    # Seconds to wait before answering, as a receiver that hangs does.
+    delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
     events: dict[str, dict] = field(default_factory=dict)
     forged: list[Received] = field(default_factory=list)
 
     def answer(self, headers: dict[str, str], body: bytes) -> int:
+        time.sleep(self.delay)
         status = self.answers.pop(0) if self.answers else 200
         received = Received(headers, body, status)
         self.requests.append(received)

@@ -144,6 +144,23 @@ def test_a_redirect_is_not_followed(endpoint, receiver):
     assert _deliveries()[0].last_error == "It answered 302."
 
 
+def test_a_receiver_that_hangs_is_given_up_on_after_the_timeout(
+    app, endpoint, receiver
+):
+    app.config["WEBHOOK_TIMEOUT_SECONDS"] = 0.2
+    receiver.delay = 1.0
+    _record(1)
+    assert deliver_webhooks(utcnow()) == "delivered 0, retrying 1, failed 0"
+    assert _deliveries()[0].last_error.startswith("TimeoutError")
+
+
+def test_an_event_goes_with_a_change_rolled_back(endpoint):
+    _record(1)
+    events.record(EventType.REQUEST_CANCELLED, {"id": 1}, utcnow())
+    db.session.rollback()
+    assert [d.event_type for d in _deliveries()] == ["request.created"]
+
+
 def test_an_unreachable_endpoint_is_retried(app, clock):
     made, _ = services.add_endpoint(
         "http://127.0.0.1:9/nobody", [EventType.REQUEST_CREATED], utcnow()
