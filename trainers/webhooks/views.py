@@ -8,7 +8,7 @@ from trainers.auth.access import office_required
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import attempt, read_only
 from trainers.webhooks import services
-from trainers.webhooks.forms import EVENT_LABELS, EndpointForm, EventsForm
+from trainers.webhooks.forms import EndpointForm, EventsForm
 
 bp = Blueprint("webhooks", __name__, url_prefix="/office/webhooks")
 
@@ -17,9 +17,7 @@ bp = Blueprint("webhooks", __name__, url_prefix="/office/webhooks")
 @read_only
 @office_required
 def index():
-    return render_template(
-        "webhooks/index.html", endpoints=services.endpoints(), labels=EVENT_LABELS
-    )
+    return render_template("webhooks/index.html", endpoints=services.endpoints())
 
 
 @bp.route("/new", methods=["GET", "POST"])
