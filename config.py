@@ -170,6 +170,20 @@ class Config:
         os.environ.get("SCHEDULER_BOARD_NEWS_SECONDS", "900")
     )
 
+    # Webhooks (trainers/webhooks): sent by the scheduler, retried as email is.
+    SCHEDULER_WEBHOOKS_SECONDS = int(os.environ.get("SCHEDULER_WEBHOOKS_SECONDS", "30"))
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    WEBHOOK_MAX_ATTEMPTS = 8
+    # Messages given up on in a row before the endpoint is disabled.
+    WEBHOOK_FAILURES_TO_DISABLE = 5
+    # How long the old secret also signs after the office makes a new one.
+    WEBHOOK_PREVIOUS_SECRET_HOURS = 24
+    # Lets webhooks go to this machine (and over plain http), for development
+    # and tests; never in production, where only public https addresses will do.
+    WEBHOOKS_ALLOW_LOOPBACK = _bool(
+        "WEBHOOKS_ALLOW_LOOPBACK", os.environ.get("APP_ENV") != "production"
+    )
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # A kept sign-in's cookie lasts as long as the longest it may live; the

@@ -27,6 +27,7 @@ from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, TrainingRequest
 from trainers.sessions.models import TrainingSession
 from trainers.timeutil import utcnow
+from trainers.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 VISITORS = (
     "anonymous",
@@ -144,6 +145,20 @@ MATRIX = {
     "attendance.remove_person": "LKHKHK",
     "attendance.rate": "LKHHHH",
     "attendance.report": "LHHKHH",
+    **{
+        f"webhooks.{endpoint}": OFFICE_ONLY
+        for endpoint in (
+            "index",
+            "new",
+            "show",
+            "change_events",
+            "rotate",
+            "disable",
+            "enable",
+            "send_test",
+            "send_again",
+        )
+    },
 }
 SKIPPED = {"static"}
 SLOT = (
@@ -251,7 +266,21 @@ def _world(make_group, make_topic, make_user, make_trainer):
         ends_at=utcnow() - timedelta(days=1) + timedelta(hours=2),
         ical_uid="matrix-delivered@trainers.test",
     )
-    db.session.add_all([training_session, offer, invitation, failed_mail, delivered])
+    endpoint = WebhookEndpoint(
+        url="https://crm.example.org/hooks",
+        events="request.created",
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    )
+    failed_webhook = WebhookDelivery(
+        endpoint=endpoint,
+        event_type="request.created",
+        message_id="msg_matrix",
+        payload="{}",
+        status="failed",
+    )
+    db.session.add_all(
+        [training_session, offer, invitation, failed_mail, delivered, failed_webhook]
+    )
     db.session.flush()
     attendance = Attendance(session_id=delivered.id, headcount=5, people_count=5)
     attendee = Attendee(
@@ -277,6 +306,8 @@ def _world(make_group, make_topic, make_user, make_trainer):
         "message_id": failed_mail.id,
         "delivered_session_id": delivered.id,
         "attendee_id": attendee.id,
+        "endpoint_id": endpoint.id,
+        "delivery_id": failed_webhook.id,
     }
     return people, ids
 

@@ -29,6 +29,7 @@ from trainers.profiles.models import (
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
 from trainers.scheduler.models import SchedulerJob, SchedulerLeader
 from trainers.sessions.models import SessionShadow, TrainingSession
+from trainers.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Attendance",
@@ -58,6 +59,8 @@ __all__ = [
     "TrainingRequest",
     "TrainingSession",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WeeklyDigest",
     "group_organisers",
 ]

@@ -85,6 +85,7 @@ def init_app(app: Flask) -> None:
     from trainers.requests.views import bp as requests_bp
     from trainers.scheduler.views import bp as scheduler_bp
     from trainers.sessions.views import bp as sessions_bp
+    from trainers.webhooks.views import bp as webhooks_bp
 
     # Set before any route is added: each rule takes its converters when added.
     app.url_map.converters["int"] = IdConverter
@@ -101,6 +102,7 @@ def init_app(app: Flask) -> None:
         board_bp,
         sessions_bp,
         outbox_bp,
+        webhooks_bp,
         calendar_bp,
         scheduler_bp,
         attendance_bp,
@@ -310,6 +312,7 @@ SITE_LINKS = (
     ("recruiting.cold_spots", {}),
     ("recruiting.data_quality", {}),
     ("outbox.index", {}),
+    ("webhooks.index", {}),
     ("calendar.manage", {}),
     ("auth.contact", {}),
     ("auth.change_password", {}),

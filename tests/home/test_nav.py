@@ -106,6 +106,7 @@ def test_each_role_has_a_short_top_level_and_an_account_menu(
             "Where to recruit",
             "Data quality",
         ]
+        assert header.menus["Mail"] == ["Outgoing mail", "Webhooks"]
 
 
 def test_an_office_account_that_trains_finds_its_profile_in_the_account_menu(

@@ -32,8 +32,8 @@ from trainers.geo import locate
 from trainers.matching.models import Offer
 from trainers.network.models import Group, Topic
 from trainers.outbox.models import OutboxMessage, OutboxStatus
-from trainers.outbox.services import LEASE
 from trainers.requests.models import RequestSlot, TrainingRequest
+from trainers.retries import LEASE
 from trainers.scheduler.models import SchedulerLeader
 from trainers.sessions.models import TrainingSession
 from trainers.timeutil import format_datetime, utcnow

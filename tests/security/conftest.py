@@ -26,6 +26,8 @@ from trainers.requests.services import create_request
 from trainers.requests.slots import parse_slots
 from trainers.sessions.models import TrainingSession
 from trainers.timeutil import local_to_utc, to_local, utcnow
+from trainers.webhooks.models import EventType
+from trainers.webhooks.services import add_endpoint, send_test
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -97,7 +99,8 @@ def _request(group, topic, organiser, day: date, now) -> TrainingRequest:
 def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
     """Two groups; a booked session, an offered request with a pending offer, an
     unfilled request, a past session waiting for attendance; a pending invitation
-    and a password reset with known tokens; a calendar feed; a failed email."""
+    and a password reset with known tokens; a calendar feed; a failed email; a
+    webhook endpoint with a message sent."""
     now = utcnow()
     group = make_group("Hastings Action", "TN34")
     other_group = make_group("Stockport Together", "SK1")
@@ -190,6 +193,10 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
         status="failed",
     )
     db.session.add(failed_mail)
+    # Nothing listens there: a message the fuzzer queues is never delivered.
+    endpoint, _ = add_endpoint("http://127.0.0.1:9/hooks", list(EventType), now)
+    sent = send_test(endpoint.id, now)
+    sent.status = "delivered"
     feed_token = start_feed(trainer, now)
     db.session.commit()
     assert pending.status == OfferStatus.PENDING
@@ -218,6 +225,8 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
             "invitation_token": INVITATION_TOKEN,
             "reset_token": RESET_TOKEN,
             "feed_token": feed_token,
+            "endpoint_id": endpoint.id,
+            "delivery_id": sent.id,
         },
     )
 

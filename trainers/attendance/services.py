@@ -26,6 +26,8 @@ from trainers.requests.models import RequestStatus
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.sessions.services import get_session_for
 from trainers.timeutil import format_datetime
+from trainers.webhooks import events as webhook_events
+from trainers.webhooks.models import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -343,6 +345,11 @@ def _open_attendance(
     if training_request.status == RequestStatus.BOOKED:
         training_request.move_to(RequestStatus.DELIVERED, now)
     db.session.flush()
+    webhook_events.record(
+        EventType.ATTENDANCE_RECORDED,
+        webhook_events.about_session(training_session),
+        now,
+    )
     logger.info("Session %s delivered: attendance recorded", training_session.id)
     return attendance, True
 

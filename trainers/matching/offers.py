@@ -27,6 +27,8 @@ from trainers.requests.models import (
 )
 from trainers.sessions import services as sessions
 from trainers.sessions.models import BookedVia, TrainingSession
+from trainers.webhooks import events as webhook_events
+from trainers.webhooks.models import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +145,11 @@ def _unfilled(
             now,
         )
         logger.warning("Request %s is unfilled", training_request.id)
+        webhook_events.record(
+            EventType.REQUEST_UNFILLED,
+            webhook_events.about_request(training_request),
+            now,
+        )
         _tell_unfilled(training_request)
 
 
@@ -271,6 +278,14 @@ def book_request(
         via=via,
     )
     withdraw_pending_offers(training_request, now, tell_trainers=True)
+    webhook_events.record(
+        EventType.REQUEST_BOOKED,
+        {
+            **webhook_events.about_request(training_request),
+            "session_id": training_session.id,
+        },
+        now,
+    )
     _tell_booked(training_session)
     return training_session
 

@@ -1,10 +1,9 @@
 """Delivering the outbox: claim safely, send, retry with backoff, give up loudly.
 
-Claiming is one conditional UPDATE, so however many deliverers run at once each
-message is taken by exactly one; a claim not finished within the lease (the
-deliverer died) is taken again. A crash after the mail server accepted a message
-but before it was marked sent can resend it once; its Message-ID is unchanged,
-so mail clients treat the two as one.
+Claiming and retrying follow the policy every delivery shares (trainers.retries).
+A crash after the mail server accepted a message but before it was marked sent
+can resend it once; its Message-ID is unchanged, so mail clients treat the two
+as one.
 
 A one-time link waiting beside a message is forgotten in the same commit that
 records the message sent or given up on. Logs name messages by id, never by
@@ -20,21 +19,20 @@ import smtplib
 import ssl
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select
 
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.mail import assemble
 from trainers.outbox.models import OutboxMessage, OutboxStatus
+from trainers.retries import claim_due, next_attempt
 
 logger = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=5)
 
 
 class PermanentFailure(Exception):
@@ -50,32 +48,7 @@ class DeliveryReport:
 
 def claim(now: datetime, limit: int) -> list[OutboxMessage]:
     """Take up to `limit` due messages for this deliverer alone. Commits the claim."""
-    token = str(uuid.uuid4())
-    due = or_(
-        and_(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        ),
-        and_(
-            OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.claimed_at < now - LEASE,
-        ),
-    )
-    ids = select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids.scalar_subquery()), due)
-        .values(status=OutboxStatus.SENDING, claim_token=token, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.claim_token == token)
-            .order_by(OutboxMessage.id)
-        )
-    )
+    return claim_due(OutboxMessage, now, limit)
 
 
 def deliver_outbox(now: datetime, limit: int = 100) -> DeliveryReport:
@@ -91,13 +64,14 @@ def deliver_outbox(now: datetime, limit: int = 100) -> DeliveryReport:
             _give_up(message, str(error))
             report.failed += 1
         except (OSError, smtplib.SMTPException) as error:
-            if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+            retry_at = next_attempt(message.attempts, config["MAIL_MAX_ATTEMPTS"], now)
+            if retry_at is None:
                 _give_up(message, _describe(error))
                 report.failed += 1
             else:
                 message.status = OutboxStatus.PENDING
                 message.last_error = _describe(error)
-                message.next_attempt_at = now + backoff(message.attempts)
+                message.next_attempt_at = retry_at
                 report.retrying += 1
                 logger.warning(
                     "Email %s failed (attempt %s), retrying at %s: %s",
@@ -117,11 +91,6 @@ def deliver_outbox(now: datetime, limit: int = 100) -> DeliveryReport:
     if claimed:
         logger.info("Outbox: %s", report)
     return report
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait after the n-th failed attempt: 1, 2, 4 ... minutes, at most 6 hours."""
-    return min(timedelta(minutes=2 ** (attempts - 1)), timedelta(hours=6))
 
 
 def _give_up(message: OutboxMessage, error: str) -> None:

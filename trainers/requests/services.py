@@ -44,6 +44,8 @@ from trainers.requests.models import (
 from trainers.requests.slots import Slot
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import format_datetime
+from trainers.webhooks import events as webhook_events
+from trainers.webhooks.models import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +112,9 @@ def create_request(
         now,
     )
     db.session.flush()
+    webhook_events.record(
+        EventType.REQUEST_CREATED, webhook_events.about_request(training_request), now
+    )
     logger.info(
         "Training request %s created for group %s (topic %s) by user %s",
         training_request.id,
@@ -295,7 +300,9 @@ def cancel_request(
     training_request.move_to(RequestStatus.CANCELLED, now)
     training_request.cancel_reason = reason
     training_request.note("cancelled", reason, by, now)
-    db.session.flush()
+    webhook_events.record(
+        EventType.REQUEST_CANCELLED, webhook_events.about_request(training_request), now
+    )
     logger.info("Training request %s cancelled by user %s", training_request.id, by.id)
     return training_request
 

@@ -37,6 +37,7 @@ from trainers.scheduler.leader import LeaderLock, process_name
 from trainers.scheduler.models import SchedulerJob, SchedulerLeader
 from trainers.sessions.jobs import follow_up, nudge_meeting_links, send_reminders
 from trainers.timeutil import utcnow
+from trainers.webhooks.delivery import deliver_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,12 @@ JOBS = (
         "Deliver email",
         _deliver_outbox,
         "SCHEDULER_OUTBOX_SECONDS",
+    ),
+    Job(
+        "deliver-webhooks",
+        "Deliver webhooks",
+        deliver_webhooks,
+        "SCHEDULER_WEBHOOKS_SECONDS",
     ),
     Job(
         "nudge-offers",

@@ -38,6 +38,8 @@ from trainers.sessions.models import (
     place_of,
 )
 from trainers.statements import AnyViewer, built_once
+from trainers.webhooks import events as webhook_events
+from trainers.webhooks.models import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +108,7 @@ def move_session(
     training_session.first_reminder_at = training_session.second_reminder_at = None
     training_session.first_follow_up_at = training_session.second_follow_up_at = None
     training_session.meeting_link_nudged_at = None
-    db.session.flush()
+    _tell_receivers(EventType.SESSION_RESCHEDULED, training_session, now)
     logger.info("Session %s moved to %s", training_session.id, starts_at.isoformat())
     return training_session
 
@@ -121,7 +123,7 @@ def change_place(
     for name, value in place.items():
         setattr(training_session, name, value)
     _changed(training_session, now)
-    db.session.flush()
+    _tell_receivers(EventType.SESSION_CHANGED, training_session, now)
     logger.info("Session %s: %s changed", training_session.id, ", ".join(place))
     return training_session
 
@@ -138,6 +140,16 @@ def _changed(training_session: TrainingSession, now: datetime) -> None:
     training_session.updated_at = now
 
 
+def _tell_receivers(
+    event_type: EventType, training_session: TrainingSession, now: datetime
+) -> None:
+    # Flushes first: a new session's id is in the event.
+    db.session.flush()
+    webhook_events.record(
+        event_type, webhook_events.about_session(training_session), now
+    )
+
+
 def cancel_session(
     training_session: TrainingSession, reason: str, now: datetime
 ) -> TrainingSession:
@@ -146,7 +158,7 @@ def cancel_session(
     training_session.cancelled_at = now
     training_session.cancel_reason = reason
     _changed(training_session, now)
-    db.session.flush()
+    _tell_receivers(EventType.SESSION_CANCELLED, training_session, now)
     logger.info("Session %s cancelled", training_session.id)
     return training_session
 

@@ -1,0 +1,1 @@
+"""Signed webhooks: other systems told of changes, as Standard Webhooks says."""
