@@ -6,6 +6,8 @@ group, the trainer, another trainer, the office):
   K  let through (any answer below 500 that is none of the above; for a GET,
      200 or a redirect)
   *  public: any answer below 500
+  U  401 unauthenticated: the JSON API, which reads no session cookie, so a
+     signed-in browser is a stranger there (tests/api has its matrix by token)
 A route missing from the table fails, so every new route must declare who may use it.
 """
 
@@ -38,8 +40,13 @@ VISITORS = (
 )
 OFFICE_ONLY = "LFFFFK"
 # The codes of a visitor turned away.
-REFUSALS = "LFH"
+REFUSALS = "LFHU"
+# The API's resources, however the browser is signed in.
+API = "UUUUUU"
 MATRIX = {
+    "api.openapi_json": "******",
+    "api.reference": "******",
+    "api_topics.list_topics": API,
     "auth.accept_invitation": "******",
     "auth.change_password": "LKKKKK",
     "auth.contact": "LKKKKK",
@@ -283,7 +290,7 @@ def classify(response) -> str:
     location = response.headers.get("Location", "")
     if response.status_code == 302 and location.split("?")[0] in ("/login", "/welcome"):
         return "L"
-    return {403: "F", 404: "H"}.get(response.status_code, "K")
+    return {401: "U", 403: "F", 404: "H"}.get(response.status_code, "K")
 
 
 # A route whose id means someone other than the trainer, or another of the

@@ -3,9 +3,11 @@ empties them all."""
 
 import logging
 
+from trainers.api.models import IdempotentCall
 from trainers.attendance.models import Attendance, Attendee
 from trainers.audit import AuditEntry
 from trainers.auth.models import (
+    ApiToken,
     Invitation,
     LoginThrottle,
     PasswordReset,
@@ -31,6 +33,7 @@ from trainers.scheduler.models import SchedulerJob, SchedulerLeader
 from trainers.sessions.models import SessionShadow, TrainingSession
 
 __all__ = [
+    "ApiToken",
     "Attendance",
     "Attendee",
     "AuditEntry",
@@ -40,6 +43,7 @@ __all__ = [
     "CoverageMonth",
     "DayOff",
     "Group",
+    "IdempotentCall",
     "Invitation",
     "LoginThrottle",
     "Offer",
