@@ -46,6 +46,13 @@ API = "UUUUUU"
 MATRIX = {
     "api.openapi_json": "******",
     "api.reference": "******",
+    "api_offers.accept_offer": API,
+    "api_offers.decline_offer": API,
+    "api_offers.get_offer": API,
+    "api_offers.list_offers": API,
+    "api_requests.create_request": API,
+    "api_requests.get_request": API,
+    "api_requests.list_requests": API,
     "api_topics.list_topics": API,
     "auth.accept_invitation": "******",
     "auth.change_password": "LKKKKK",

@@ -50,3 +50,8 @@ def api_as(client, token_for):
 def api_with(client):
     """`api_with(token_text)`: a Caller sending exactly that token (or none)."""
     return lambda token: Caller(client, token)
+
+
+# The booking tests' world (a group, its organiser, two trainers free on
+# Tuesday evenings, the office; the clock six weeks before FIRST).
+from tests.booking.conftest import world  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from trainers.timeutil import LONDON
 
@@ -37,4 +37,10 @@ class LondonDateTime(fields.AwareDateTime):
         )
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ValidationError(
+                "That time is out of any range we can use."
+            ) from error
