@@ -41,7 +41,7 @@ class TrainersApi(Api):
 
 def init_app(app: Flask) -> None:
     """Add the API's resources, reference and error handling to the app."""
-    from trainers.api import offers, topics, training_requests
+    from trainers.api import offers, sessions, topics, training_requests
 
     api = TrainersApi(
         app,
@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("bearer", SECURITY_SCHEME)
-    for resource in (topics.blp, training_requests.blp, offers.blp):
+    for resource in (topics.blp, training_requests.blp, offers.blp, sessions.blp):
         api.register_blueprint(resource)
     app.register_blueprint(docs.bp)
     app.extensions["trainers-api"] = api
