@@ -46,6 +46,12 @@ API = "UUUUUU"
 MATRIX = {
     "api.openapi_json": "******",
     "api.reference": "******",
+    "api_attendance.get_attendance": API,
+    "api_attendance.record_attendance": API,
+    "api_groups.change_group": API,
+    "api_groups.create_group": API,
+    "api_groups.get_group": API,
+    "api_groups.list_groups": API,
     "api_offers.accept_offer": API,
     "api_offers.decline_offer": API,
     "api_offers.get_offer": API,

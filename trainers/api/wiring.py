@@ -41,7 +41,14 @@ class TrainersApi(Api):
 
 def init_app(app: Flask) -> None:
     """Add the API's resources, reference and error handling to the app."""
-    from trainers.api import offers, sessions, topics, training_requests
+    from trainers.api import (
+        attendance,
+        groups,
+        offers,
+        sessions,
+        topics,
+        training_requests,
+    )
 
     api = TrainersApi(
         app,
@@ -54,7 +61,14 @@ def init_app(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("bearer", SECURITY_SCHEME)
-    for resource in (topics.blp, training_requests.blp, offers.blp, sessions.blp):
+    for resource in (
+        topics.blp,
+        training_requests.blp,
+        offers.blp,
+        sessions.blp,
+        attendance.blp,
+        groups.blp,
+    ):
         api.register_blueprint(resource)
     app.register_blueprint(docs.bp)
     app.extensions["trainers-api"] = api
