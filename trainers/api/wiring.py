@@ -45,6 +45,8 @@ def init_app(app: Flask) -> None:
         attendance,
         groups,
         offers,
+        people,
+        profiles,
         sessions,
         topics,
         training_requests,
@@ -68,6 +70,8 @@ def init_app(app: Flask) -> None:
         sessions.blp,
         attendance.blp,
         groups.blp,
+        people.blp,
+        profiles.blp,
     ):
         api.register_blueprint(resource)
     app.register_blueprint(docs.bp)
