@@ -48,6 +48,8 @@ MATRIX = {
     "api.reference": "******",
     "api_attendance.get_attendance": API,
     "api_attendance.record_attendance": API,
+    "api_coverage.get_coverage": API,
+    "api_coverage.get_export": API,
     "api_groups.change_group": API,
     "api_groups.create_group": API,
     "api_groups.get_group": API,
@@ -300,6 +302,7 @@ def _world(make_group, make_topic, make_user, make_trainer):
         "message_id": failed_mail.id,
         "delivered_session_id": delivered.id,
         "attendee_id": attendee.id,
+        "table": "groups",
     }
     return people, ids
 

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from trainers.api.auth import caller, roles_required
-from trainers.api.confirming import ask_to_confirm, confirmable
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
-from trainers.api.problems import VALIDATION, Problem
+from trainers.api.refusals import ask_to_confirm, confirmable, invalid
 from trainers.api.resources import resource
 from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
@@ -222,22 +221,22 @@ def _new_time(sent: dict, training_request) -> tuple[datetime, datetime]:
     end, checked as the page checks a typed time (parse_slots)."""
     if "slot_id" in sent:
         if "starts_at" in sent or "ends_at" in sent:
-            raise _invalid("slot_id", "Choose a proposed time or a new time, not both.")
+            raise invalid("slot_id", "Choose a proposed time or a new time, not both.")
         slot = next(
             (s for s in training_request.slots if s.id == sent["slot_id"]), None
         )
         if slot is None:
-            raise _invalid("slot_id", "That is not one of the request's times.")
+            raise invalid("slot_id", "That is not one of the request's times.")
         return slot.starts_at, slot.ends_at
     if "starts_at" not in sent or "ends_at" not in sent:
-        raise _invalid(
+        raise invalid(
             "starts_at",
             "Choose a proposed time (slot_id) or a new starts_at and ends_at.",
         )
     starts = sent["starts_at"].astimezone(LONDON)
     ends = sent["ends_at"].astimezone(LONDON)
     if ends.date() != starts.date():
-        raise _invalid("ends_at", "End on the day it starts.")
+        raise invalid("ends_at", "End on the day it starts.")
     try:
         ((starts_at, ends_at),) = parse_slots(
             [(starts.date(), starts.time(), ends.time())], utcnow()
@@ -245,9 +244,5 @@ def _new_time(sent: dict, training_request) -> tuple[datetime, datetime]:
     except InvalidSlots as error:
         part = error.errors[0].field.rsplit("_", 1)[-1]
         field = "ends_at" if part == "end" else "starts_at"
-        raise _invalid(field, error.message) from None
+        raise invalid(field, error.message) from None
     return starts_at, ends_at
-
-
-def _invalid(field: str, message: str) -> Problem:
-    return Problem(422, message, type_=VALIDATION, errors={field: [message]})

@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     """Add the API's resources, reference and error handling to the app."""
     from trainers.api import (
         attendance,
+        coverage,
         groups,
         offers,
         people,
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
         groups.blp,
         people.blp,
         profiles.blp,
+        coverage.blp,
     ):
         api.register_blueprint(resource)
     app.register_blueprint(docs.bp)

@@ -1,10 +1,11 @@
-"""What a page asks a person to tick before a change, asked of an API client
-as an explicit `confirm` list: without the words needed, a 422 problem names
-them in `confirm_needed`, and nothing changes."""
+"""Refusals the API's resources share beyond the core's problems: input not
+valid, by field; and what a page asks a person to tick before a change, asked
+of a client as an explicit `confirm` list (without the words needed, a 422
+problem names them in `confirm_needed`, and nothing changes)."""
 
 from marshmallow import fields, validate
 
-from trainers.api.problems import CONFIRM, Problem
+from trainers.api.problems import CONFIRM, VALIDATION, Problem
 from trainers.errors import DomainError
 
 
@@ -28,3 +29,8 @@ def ask_to_confirm(words: dict[str, str], warnings: list[DomainError]) -> Proble
         errors={"confirm": [warning.message for warning in warnings]},
         confirm_needed=[by_box[warning.field] for warning in warnings],
     )
+
+
+def invalid(field: str, message: str) -> Problem:
+    """A 422 problem: what was sent in `field` is not valid."""
+    return Problem(422, message, type_=VALIDATION, errors={field: [message]})
