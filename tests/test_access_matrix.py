@@ -20,7 +20,7 @@ from tests.security.crawl import fingerprint
 from tests.security.fuzzing import MAY_CHANGE_WHEN_REFUSED
 from trainers import create_app
 from trainers.attendance.models import Attendance, Attendee
-from trainers.auth.models import Invitation
+from trainers.auth.models import ApiToken, Invitation
 from trainers.extensions import db
 from trainers.matching.models import Offer
 from trainers.models import delete_everything
@@ -70,6 +70,8 @@ MATRIX = {
     "api_sessions.reschedule_session": API,
     "api_topics.list_topics": API,
     "auth.accept_invitation": "******",
+    "auth.api_tokens_page": "LKKKKK",
+    "auth.revoke_api_token": "LHHKHH",
     "auth.change_password": "LKKKKK",
     "auth.contact": "LKKKKK",
     "auth.forgot_password": "******",
@@ -122,6 +124,7 @@ MATRIX = {
     "network.new_group": OFFICE_ONLY,
     "network.new_topic": OFFICE_ONLY,
     "network.people": OFFICE_ONLY,
+    "network.person_api_token": OFFICE_ONLY,
     "network.reactivate": OFFICE_ONLY,
     "network.sign_out_everywhere": OFFICE_ONLY,
     "network.remove_organiser": OFFICE_ONLY,
@@ -282,7 +285,15 @@ def _world(make_group, make_topic, make_user, make_trainer):
     attendee = Attendee(
         session_id=delivered.id, name="Ada Example", consent_given_at=utcnow()
     )
-    db.session.add_all([attendance, attendee])
+    api_token = ApiToken(
+        user_id=trainer.id,
+        name="Matrix",
+        scope="write",
+        token_hash="1" * 64,
+        created_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=90),
+    )
+    db.session.add_all([attendance, attendee, api_token])
     db.session.query(TrainerTopic).filter_by(trainer_id=trainer.id).update(
         {"level": "shadowing"}
     )
@@ -302,6 +313,7 @@ def _world(make_group, make_topic, make_user, make_trainer):
         "message_id": failed_mail.id,
         "delivered_session_id": delivered.id,
         "attendee_id": attendee.id,
+        "token_id": api_token.id,
         "table": "groups",
     }
     return people, ids

@@ -317,6 +317,7 @@ SITE_LINKS = (
     ("auth.contact", {}),
     ("auth.change_password", {}),
     ("auth.sign_ins_list", {}),
+    ("auth.api_tokens_page", {}),
     ("auth.logout", {}),
 )
 

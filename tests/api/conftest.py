@@ -53,5 +53,7 @@ def api_with(client):
 
 
 # The booking tests' world (a group, its organiser, two trainers free on
-# Tuesday evenings, the office; the clock six weeks before FIRST).
+# Tuesday evenings, the office; the clock six weeks before FIRST), and the
+# page access matrix's world, which the API's matrix meets too.
 from tests.booking.conftest import world  # noqa: E402, F401
+from tests.test_access_matrix import new_world  # noqa: E402, F401

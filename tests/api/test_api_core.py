@@ -236,3 +236,8 @@ def test_the_cli_refuses_an_unknown_email(app):
     )
     assert result.exit_code != 0
     assert "No account" in result.output
+
+
+def test_a_body_that_is_not_json_is_415(api_as, organiser):
+    answer = api_as(organiser).post("/requests", data={"group_id": "1"})
+    assert "JSON" in assert_problem(answer, 415)["detail"]

@@ -38,9 +38,9 @@ def rate_limit_key() -> str:
 
 
 def authenticate() -> None:
-    """Refuse a call without a live token (401), or writing with a read token (403).
-
-    Runs before every API view; notes the token's use."""
+    """Refuse a call without a live token (401), writing with a read token
+    (403), or a body that is not JSON (415). Runs before every API view; notes
+    the token's use."""
     token = current_token()
     if token is None:
         raise Problem(
@@ -52,6 +52,8 @@ def authenticate() -> None:
     needed = "read" if request.method in READING else "write"
     if not token.allows(needed):
         raise Problem(403, "This token may only read: make one with write scope.")
+    if request.content_length and not request.is_json:
+        raise Problem(415, "Send the body as JSON (Content-Type: application/json).")
     api_tokens.note_use(token, utcnow())
 
 

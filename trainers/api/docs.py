@@ -54,7 +54,9 @@ def operations(document: dict) -> list[dict]:
                         + operation.get("parameters", [])
                     ],
                     "body": _fields(
-                        document, body.get("application/json", {}).get("schema")
+                        document,
+                        body.get("application/json", {}).get("schema"),
+                        sending=True,
                     ),
                     "responses": [
                         {
@@ -100,13 +102,18 @@ def _parameter(document: dict, parameter: dict) -> dict:
     }
 
 
-def _fields(document: dict, schema: dict | None, prefix: str = "") -> list[dict]:
-    """A schema's fields, nested ones as `items[].name`."""
+def _fields(
+    document: dict, schema: dict | None, prefix: str = "", sending: bool = False
+) -> list[dict]:
+    """A schema's fields, nested ones as `items[].name`; of a body the client
+    sends (`sending`), not those only ever answered (readOnly)."""
     schema = _resolve(document, schema)
     required = set(schema.get("required", []))
     shown = []
     for name, field in schema.get("properties", {}).items():
         field = _resolve(document, field)
+        if sending and field.get("readOnly"):
+            continue
         shown.append(
             {
                 "name": prefix + name,
@@ -118,7 +125,7 @@ def _fields(document: dict, schema: dict | None, prefix: str = "") -> list[dict]
         inner = _resolve(document, field.get("items")) if "items" in field else field
         if "properties" in inner:
             suffix = "[]." if "items" in field else "."
-            shown.extend(_fields(document, inner, prefix + name + suffix))
+            shown.extend(_fields(document, inner, prefix + name + suffix, sending))
     return shown
 
 

@@ -76,8 +76,9 @@ class DeclineSchema(Schema):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(OfferSchema))
 def list_offers(args):
-    """The offers the caller may see (trainers: their own; the office: all),
-    newest first."""
+    """The offers the caller may see, newest first.
+
+    Trainers: their own; the office: all; organisers are refused."""
     query = select(Offer).options(
         joinedload(Offer.slot),
         joinedload(Offer.training_request).joinedload(TrainingRequest.group),
@@ -106,8 +107,10 @@ def get_offer(offer_id: int):
 @blp.arguments(AcceptSchema)
 @blp.response(200, AcceptedSchema)
 def accept_offer(sent, offer_id: int):
-    """Accept one's own offer: the session is booked, unless another trainer
-    was first (409)."""
+    """Accept one's own offer: the session is booked.
+
+    Only the trainer it was made to. Another trainer first, or an offer no
+    longer open, is a 409."""
     training_session = answers.accept_offer(
         offer_id, caller(), utcnow(), slot_id=sent.get("slot_id")
     )
@@ -121,6 +124,7 @@ def accept_offer(sent, offer_id: int):
 @blp.arguments(DeclineSchema)
 @blp.response(200, OfferSchema)
 def decline_offer(sent, offer_id: int):
-    """Decline one's own offer, with a reason if one likes; the next trainers
-    are asked."""
+    """Decline one's own offer, with a reason if one likes.
+
+    Only the trainer it was made to; the next trainers are asked."""
     return answers.decline_offer(offer_id, caller(), sent["reason"], utcnow())

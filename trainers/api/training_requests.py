@@ -156,8 +156,9 @@ class NewRequestSchema(Schema):
 @blp.arguments(RequestFiltersSchema, location="query")
 @blp.response(200, page_schema(RequestSchema))
 def list_requests(args):
-    """The requests the caller may see (organisers: their groups'; the office:
-    all), newest first."""
+    """The requests the caller may see, newest first.
+
+    Organisers: their groups'; the office: all; trainers are refused."""
     query = visible_requests(caller(), status=args.get("status"))
     if "region" in args:
         in_region = select(Group.id).where(Group.region == args["region"])
@@ -191,8 +192,10 @@ def get_request(request_id: int):
 @blp.arguments(NewRequestSchema)
 @blp.response(201, RequestSchema)
 def create_request(sent):
-    """Ask for training for one of the caller's groups (the office: any group),
-    checked as the request form checks it; offered at once to the best trainers."""
+    """Ask for training for a group.
+
+    Organisers: for one of their groups; the office: for any. Checked as the
+    request form checks it, and offered at once to the best trainers."""
     user, now = caller(), utcnow()
     topic = get_topic(sent["topic_id"])
     try:
