@@ -29,6 +29,23 @@ API_MATRIX = {
     # Only the trainer answers their offer, as on the offer page.
     "api_offers.accept_offer": "UFFKHH",
     "api_offers.decline_offer": "UFFKHH",
+    "api_sessions.list_sessions": "UKKKKK",
+    "api_sessions.get_session": "UKHKHK",
+    # Changed, as on the request pages, by the group's organisers and the office.
+    "api_sessions.reschedule_session": "UKHFFK",
+    "api_sessions.cancel_session": "UKHFFK",
+    # The roster's audience: the session's trainer, organisers, the office.
+    "api_attendance.get_attendance": "UKHKHK",
+    "api_attendance.record_attendance": "UKHKHK",
+    "api_groups.list_groups": "UKKFFK",
+    "api_groups.get_group": "UKHFFK",
+    "api_groups.create_group": "UFFFFK",
+    "api_groups.change_group": "UFFFFK",
+    "api_people.list_people": "UFFFFK",
+    "api_people.get_person_by_id": "UFFFFK",
+    "api_profiles.get_profile": "UHHKHK",
+    "api_coverage.get_coverage": "UFFFFK",
+    "api_coverage.get_export": "UFFFFK",
 }
 REFUSED = "UFH"
 

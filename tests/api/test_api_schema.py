@@ -43,8 +43,13 @@ def each_call_in_its_own_context(app):
 @pytest.fixture
 def tokens(world, api_as, token_for):
     """A write token of the office, the organiser and a trainer, after the
-    organiser asked for training (so there are requests and offers to find)."""
+    organiser asked for training twice and the trainer took the second (so
+    there are requests, offers and a session to find)."""
     api_as(world.organiser).post("/requests", json=new_request(world))
+    later = {"starts_at": "2027-06-29T18:30:00+01:00"}
+    api_as(world.organiser).post("/requests", json=new_request(world, slots=[later]))
+    offers = api_as(world.priya).get("/offers").get_json()["items"]
+    api_as(world.priya).post(f"/offers/{offers[0]['id']}/accept", json={})
     db.session.expire_all()
     return [token_for(user) for user in (world.office, world.organiser, world.priya)]
 

@@ -91,8 +91,10 @@ class ExportPageSchema(Schema):
 @blp.arguments(CoverageFiltersSchema, location="query")
 @blp.response(200, CoverageSchema)
 def get_coverage(args):
-    """The dashboard's headline figures for the filters (by default the last
-    twelve months, the whole network, every topic)."""
+    """The coverage dashboard's headline figures for the filters.
+
+    The office. By default the last twelve months, the whole network, every
+    topic."""
     report = _report(args)
     return {"filters": report.filters, "figures": report.figures}
 
@@ -103,8 +105,10 @@ def get_coverage(args):
 @blp.arguments(ExportArgsSchema, location="query")
 @blp.response(200, ExportPageSchema)
 def get_export(args, table: str):
-    """One of the dashboard's CSV exports (summary, states, regions, topics,
-    months, map, groups, sessions) as rows, a page at a time."""
+    """One of the dashboard's CSV exports as rows, a page at a time.
+
+    The office. The tables: summary, states, regions, topics, months, map,
+    groups, sessions."""
     chosen = EXPORTS.get(table)
     if chosen is None:
         abort(404)

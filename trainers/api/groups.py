@@ -94,8 +94,9 @@ class GroupChangeSchema(NewGroupSchema):
 @blp.arguments(GroupFiltersSchema, location="query")
 @blp.response(200, page_schema(GroupSchema))
 def list_groups(args):
-    """The groups the caller may see (organisers: their own; the office: all),
-    by name."""
+    """The groups the caller may see, by name.
+
+    Organisers: their own; the office: all; trainers are refused."""
     query = (
         select(Group)
         .options(selectinload(Group.organisers))
@@ -112,7 +113,9 @@ def list_groups(args):
 @blp.etag
 @blp.response(200, GroupSchema)
 def get_group(group_id: int):
-    """One group the caller may see."""
+    """One group the caller may see.
+
+    Its organisers and the office."""
     return _visible_group(group_id)
 
 
@@ -122,7 +125,9 @@ def get_group(group_id: int):
 @blp.arguments(NewGroupSchema)
 @blp.response(201, GroupSchema)
 def create_group(sent):
-    """Add a group placed at its postcode district (the office)."""
+    """Add a group placed at its postcode district.
+
+    The office."""
     group = services.save_group(
         None, sent["name"], sent["postcode"], sent["region"] or "", sent["is_active"]
     )
@@ -135,8 +140,9 @@ def create_group(sent):
 @blp.arguments(GroupChangeSchema)
 @blp.response(200, GroupSchema)
 def change_group(sent, group_id: int):
-    """Change what is sent of a group's name, place, region and whether it is
-    active (the office); what is left out stays."""
+    """Change a group's name, place, region or whether it is active.
+
+    The office. What is left out stays as it is."""
     group = services.get_group(group_id)
     return services.save_group(
         group,

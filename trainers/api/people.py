@@ -66,7 +66,9 @@ class PeopleFiltersSchema(PageArgs):
 @blp.arguments(PeopleFiltersSchema, location="query")
 @blp.response(200, page_schema(PersonSchema))
 def list_people(args):
-    """Every account the filters leave, by name, as on the people page."""
+    """The accounts the filters leave, by name, as on the people page.
+
+    The office."""
     filters = PeopleFilters(
         search=args.get("search"),
         group_name=args.get("group"),
@@ -89,5 +91,7 @@ def list_people(args):
 @blp.etag
 @blp.response(200, PersonSchema)
 def get_person_by_id(user_id: int):
-    """One account."""
+    """One account.
+
+    The office."""
     return get_person(user_id)

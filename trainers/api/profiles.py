@@ -57,5 +57,7 @@ class ProfileSchema(Schema):
 @blp.etag
 @blp.response(200, ProfileSchema)
 def get_profile(trainer_id: int):
-    """A trainer's profile: the office any, a trainer their own (else 404)."""
+    """A trainer's profile: topics, reach, weekly availability, days off.
+
+    The office, and the trainer themselves."""
     return get_trainer_profile(caller(), trainer_id)

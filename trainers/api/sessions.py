@@ -130,8 +130,9 @@ def _with_people():
 @blp.arguments(SessionFiltersSchema, location="query")
 @blp.response(200, page_schema(SessionSchema))
 def list_sessions(args):
-    """The sessions the caller may see (trainers: theirs; organisers: their
-    groups'; the office: all), soonest first."""
+    """The sessions the caller may see, soonest first.
+
+    Trainers: theirs; organisers: their groups'; the office: all."""
     query = _with_people().where(TrainingSession.visible_to(caller()))
     if "status" in args:
         query = query.where(TrainingSession.status == args["status"])
@@ -143,7 +144,9 @@ def list_sessions(args):
 @blp.etag
 @blp.response(200, SessionSchema)
 def get_session(session_id: int):
-    """One session the caller may see."""
+    """One session the caller may see.
+
+    Its trainer, its group's organisers and the office."""
     return get_session_for(caller(), session_id)
 
 
@@ -153,9 +156,11 @@ def get_session(session_id: int):
 @blp.arguments(RescheduleSchema)
 @blp.response(200, RescheduledSchema)
 def reschedule_session(sent, session_id: int):
-    """Move a booked session to one of its request's proposed times (slot_id)
-    or a new time; the trainer keeps it if free then, else is released only
-    when `release` is confirmed. Everyone is sent the updated invite."""
+    """Move a booked session to a proposed time (slot_id) or a new time.
+
+    The group's organisers and the office. The trainer keeps it if free then,
+    else is released only when `release` is confirmed; everyone is sent the
+    updated invite."""
     training_session, training_request = _booked(session_id, "rescheduled")
     starts_at, ends_at = _new_time(sent, training_request)
     confirmed = set(sent["confirm"])
@@ -186,8 +191,10 @@ def reschedule_session(sent, session_id: int):
 @blp.arguments(CancelSchema)
 @blp.response(200, SessionSchema)
 def cancel_session(sent, session_id: int):
-    """Cancel a booked session and its request, as the request's cancel page
-    does: offers withdrawn, everyone told, calendars sent a cancellation."""
+    """Cancel a booked session and its request, with a reason.
+
+    The group's organisers and the office. As the request's cancel page:
+    offers withdrawn, everyone told, calendars sent a cancellation."""
     training_session, training_request = _booked(session_id, "cancelled")
     try:
         lifecycle.cancel_training_request(
