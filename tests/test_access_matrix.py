@@ -48,7 +48,9 @@ MATRIX = {
     "api.reference": "******",
     "api_attendance.get_attendance": API,
     "api_attendance.record_attendance": API,
+    "api_coverage.get_cold_spots": API,
     "api_coverage.get_coverage": API,
+    "api_coverage.get_data_quality": API,
     "api_coverage.get_export": API,
     "api_groups.change_group": API,
     "api_groups.create_group": API,
@@ -315,6 +317,7 @@ def _world(make_group, make_topic, make_user, make_trainer):
         "attendee_id": attendee.id,
         "token_id": api_token.id,
         "table": "groups",
+        "queue": "stuck-requests",
     }
     return people, ids
 

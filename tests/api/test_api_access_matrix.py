@@ -46,6 +46,8 @@ API_MATRIX = {
     "api_profiles.get_profile": "UHHKHK",
     "api_coverage.get_coverage": "UFFFFK",
     "api_coverage.get_export": "UFFFFK",
+    "api_coverage.get_cold_spots": "UFFFFK",
+    "api_coverage.get_data_quality": "UFFFFK",
 }
 REFUSED = "UFH"
 

@@ -7,6 +7,8 @@ from tests.api.test_api_core import assert_problem
 from tests.coverage.coverage_world import build_world
 from tests.coverage.downloads import rows_of
 from trainers.coverage.dashboard.exports import EXPORTS
+from trainers.coverage.quality.queues import QUEUES
+from trainers.coverage.recruiting.tables import COLD_SPOT_TABLES
 from trainers.csvexport import neutralise
 
 RANGE = "from=2026-02-01&to=2026-04-30"
@@ -27,12 +29,13 @@ def as_csv(row: list) -> list[str]:
     return ["" if cell is None else str(neutralise(cell)) for cell in row]
 
 
-def all_rows(api, table: str, query: str) -> list[list]:
-    """Every page of an export, followed by its cursors."""
+def all_rows(api, path: str, query: str) -> list[list]:
+    """Every page of a list, followed by its cursors."""
     rows, cursor = [], None
     while True:
-        path = f"/coverage/exports/{table}?{query}&limit=2"
-        answer = api.get(path + (f"&cursor={cursor}" if cursor else ""))
+        answer = api.get(
+            f"{path}?{query}&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        )
         assert answer.status_code == 200, answer.get_json()
         page = answer.get_json()
         rows += page["items"]
@@ -57,14 +60,31 @@ def test_the_figures_are_the_dashboards(api_as, office):
     assert figures["Unfilled rate"]["value"] == pytest.approx(0.1429, abs=1e-4)
 
 
-@pytest.mark.parametrize("table", list(EXPORTS))
-def test_every_export_has_the_csvs_rows(api_as, client_for, office, table):
-    query = f"{RANGE}&region=South+East" if table == "regions" else RANGE
-    csv = rows_of(client_for(office).get(f"/office/coverage/{table}.csv?{query}"))
+DOWNLOADS = (
+    [(f"/coverage/exports/{t}", f"/office/coverage/{t}.csv") for t in EXPORTS]
+    + [
+        (f"/coverage/cold-spots/{t}", f"/office/cold-spots/{t}.csv")
+        for t in COLD_SPOT_TABLES
+    ]
+    + [(f"/coverage/data-quality/{q}", f"/office/data-quality/{q}.csv") for q in QUEUES]
+)
+
+
+@pytest.mark.parametrize(("path", "download"), DOWNLOADS)
+def test_every_download_has_the_csvs_rows(api_as, client_for, office, path, download):
+    query = f"{RANGE}&region=South+East" if path.endswith("regions") else RANGE
+    csv = rows_of(client_for(office).get(f"{download}?{query}"))
     api = api_as(office, "read")
-    first = api.get(f"/coverage/exports/{table}?{query}").get_json()
+    first = api.get(f"{path}?{query}").get_json()
     assert first["header"] == csv[0]
-    assert [as_csv(row) for row in all_rows(api, table, query)] == csv[1:]
+    assert first["name"] == path.removeprefix("/coverage/")
+    assert [as_csv(row) for row in all_rows(api, path, query)] == csv[1:]
+
+
+def test_the_downloads_hold_rows(api_as, office):
+    api = api_as(office, "read")
+    for path in ("exports/sessions", "data-quality/sessions-without-attendance"):
+        assert api.get(f"/coverage/{path}?{RANGE}").get_json()["items"], path
 
 
 def test_bad_filters_are_refused_in_the_pages_words(api_as, office, world):
@@ -76,6 +96,11 @@ def test_bad_filters_are_refused_in_the_pages_words(api_as, office, world):
     unknown = assert_problem(api.get("/coverage?topic=999999"), 422)
     assert unknown["errors"] == {"topic": ["Choose a topic from the list."]}
     assert_problem(api.get("/coverage/exports/nothing"), 404)
+    assert_problem(api.get("/coverage/cold-spots/nothing"), 404)
+    stuck = assert_problem(
+        api.get("/coverage/data-quality/stuck-requests?days=400"), 422
+    )
+    assert stuck["errors"] == {"days": ["Enter a whole number of days from 1 to 365."]}
     cursor = api.get(f"/coverage/exports/groups?{RANGE}&limit=1").get_json()[
         "next_cursor"
     ]

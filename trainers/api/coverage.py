@@ -1,8 +1,12 @@
-"""Coverage (the national office): the dashboard's headline figures and its
-CSV exports' rows as JSON, computed by the dashboard's own report
-(coverage.dashboard) with its filters, checked by its make_filters."""
+"""Coverage (the national office): the dashboard's headline figures, and the
+rows of the CSV downloads of the dashboard, the cold spots and the
+data-quality lists as JSON, computed by the pages' own reports and queries
+with their filters, checked by their make_filters."""
 
-from flask import abort
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from flask import abort, current_app
 from marshmallow import Schema, fields, validate
 
 from trainers.api.auth import roles_required
@@ -14,9 +18,18 @@ from trainers.coverage.dashboard.report import CoverageReport, topic_names
 from trainers.coverage.filters import (
     EARLIEST_DAY,
     LATEST_DAY,
+    CoverageFilters,
     default_filters,
     make_filters,
 )
+from trainers.coverage.quality.queues import (
+    QUEUES,
+    QueueQuery,
+    check_stuck_days,
+    queue_export,
+)
+from trainers.coverage.recruiting.coldspots import cold_spots as find_cold_spots
+from trainers.coverage.recruiting.tables import COLD_SPOT_TABLES
 from trainers.errors import DomainError
 from trainers.geo import REGIONS
 from trainers.numbers import LARGEST
@@ -49,6 +62,13 @@ class ExportArgsSchema(CoverageFiltersSchema, PageArgs):
     pass
 
 
+class QualityArgsSchema(ExportArgsSchema):
+    days = fields.Integer(
+        validate=validate.Range(1, LARGEST),
+        metadata={"description": "Stuck for more than this many days (1 to 365)."},
+    )
+
+
 class UsedFiltersSchema(Schema):
     from_ = fields.Date(required=True, data_key="from", attribute="first_day")
     to = fields.Date(required=True, attribute="last_day")
@@ -69,8 +89,10 @@ class CoverageSchema(Schema):
     figures = fields.List(fields.Nested(FigureSchema), required=True)
 
 
-class ExportPageSchema(Schema):
-    table = fields.String(required=True, validate=validate.OneOf(list(EXPORTS)))
+class RowsPageSchema(Schema):
+    name = fields.String(
+        required=True, metadata={"description": "Which list, e.g. exports/groups."}
+    )
     filters = fields.Nested(UsedFiltersSchema, required=True)
     header = fields.List(fields.String(), required=True)
     items = fields.List(
@@ -103,7 +125,7 @@ def get_coverage(args):
 @office_only
 @blp.etag
 @blp.arguments(ExportArgsSchema, location="query")
-@blp.response(200, ExportPageSchema)
+@blp.response(200, RowsPageSchema)
 def get_export(args, table: str):
     """One of the dashboard's CSV exports as rows, a page at a time.
 
@@ -113,21 +135,53 @@ def get_export(args, table: str):
     if chosen is None:
         abort(404)
     report = _report(args)
-    rows = list(chosen.rows(report))
-    start = _position(table, args.get("cursor"))
-    end = start + args["limit"]
-    return {
-        "table": table,
-        "filters": report.filters,
-        "header": list(chosen.header),
-        "items": [list(row) for row in rows[start:end]],
-        "next_cursor": _write(table, end) if end < len(rows) else None,
-    }
+    rows = chosen.rows(report)
+    return _rows_page(f"exports/{table}", chosen.header, rows, report.filters, args)
 
 
-def _report(args: dict) -> CoverageReport:
-    """The dashboard's report for the filters sent, checked as the page checks
-    them; a 422 problem naming the field otherwise."""
+@blp.route("/coverage/cold-spots/<table>")
+@office_only
+@blp.etag
+@blp.arguments(ExportArgsSchema, location="query")
+@blp.response(200, RowsPageSchema)
+def get_cold_spots(args, table: str):
+    """One of the cold-spots page's CSV downloads as rows, a page at a time.
+
+    The office. The tables: groups, regions, districts."""
+    chosen = COLD_SPOT_TABLES.get(table)
+    if chosen is None:
+        abort(404)
+    filters, now, _ = _filters(args)
+    header, rows = chosen(find_cold_spots(filters, now))
+    return _rows_page(f"cold-spots/{table}", header, rows, filters, args)
+
+
+@blp.route("/coverage/data-quality/<queue>")
+@office_only
+@blp.etag
+@blp.arguments(QualityArgsSchema, location="query")
+@blp.response(200, RowsPageSchema)
+def get_data_quality(args, queue: str):
+    """One of the data-quality lists' CSV downloads as rows, a page at a time.
+
+    The office. The lists: sessions-without-attendance, stuck-requests,
+    trainers-without-availability, groups-without-organiser."""
+    if queue not in QUEUES:
+        abort(404)
+    filters, now, _ = _filters(args)
+    try:
+        days = check_stuck_days(
+            args.get("days", current_app.config["STUCK_REQUEST_DAYS"])
+        )
+    except DomainError as error:
+        raise invalid("days", error.message) from None
+    header, rows = queue_export(queue, QueueQuery(filters, now, days))
+    return _rows_page(f"data-quality/{queue}", header, rows, filters, args)
+
+
+def _filters(args: dict) -> tuple[CoverageFilters, datetime, dict[int, str]]:
+    """The filters sent, checked as the pages check them (a 422 problem naming
+    the field otherwise); the moment; the topics by id."""
     now = utcnow()
     topics = topic_names()
     if args.get("topic") is not None and args["topic"] not in topics:
@@ -142,14 +196,33 @@ def _report(args: dict) -> CoverageReport:
         )
     except DomainError as error:
         raise invalid(FIELDS.get(error.field, "_schema"), error.message) from None
-    return CoverageReport(filters, now, topics)
+    return filters, now, topics
 
 
-def _position(table: str, cursor: str | None) -> int:
-    """Where the page starts: 0, or after the rows a cursor of this table gave."""
-    if cursor is None:
-        return 0
-    key, given = _read(cursor)
-    if key != table or given < 0:
-        raise invalid("cursor", "Not a cursor this API gave.")
-    return given
+def _report(args: dict) -> CoverageReport:
+    """The dashboard's report for the filters sent."""
+    return CoverageReport(*_filters(args))
+
+
+def _rows_page(
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    filters: CoverageFilters,
+    args: dict,
+) -> dict:
+    """A page of a download's rows, after the rows a cursor of this one gave."""
+    rows = list(rows)
+    start = 0
+    if args.get("cursor") is not None:
+        key, start = _read(args["cursor"])
+        if key != name or start < 0:
+            raise invalid("cursor", "Not a cursor of this list.")
+    end = start + args["limit"]
+    return {
+        "name": name,
+        "filters": filters,
+        "header": list(header),
+        "items": [list(row) for row in rows[start:end]],
+        "next_cursor": _write(name, end) if end < len(rows) else None,
+    }
