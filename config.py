@@ -104,6 +104,13 @@ class Config:
     # Calendar feed fetches: clients poll every few minutes to hourly; an office
     # behind one address may hold a few dozen feeds.
     RATELIMIT_CALENDAR_FEED = os.environ.get("RATELIMIT_CALENDAR_FEED", "60/minute")
+    # JSON API calls, per token (per address for calls without a live one): a
+    # sync script pages through a list at ten calls a second.
+    RATELIMIT_API = os.environ.get("RATELIMIT_API", "600/minute")
+    # The JSON API's OpenAPI document (flask-smorest).
+    API_TITLE = "Trainers' Network"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
     SHORT_NOTICE_DAYS = 14
     MAX_SLOT_HOURS = 12
 

@@ -6,6 +6,8 @@ group, the trainer, another trainer, the office):
   K  let through (any answer below 500 that is none of the above; for a GET,
      200 or a redirect)
   *  public: any answer below 500
+  U  401 unauthenticated: the JSON API, which reads no session cookie, so a
+     signed-in browser is a stranger there (tests/api has its matrix by token)
 A route missing from the table fails, so every new route must declare who may use it.
 """
 
@@ -18,7 +20,7 @@ from tests.security.crawl import fingerprint
 from tests.security.fuzzing import MAY_CHANGE_WHEN_REFUSED
 from trainers import create_app
 from trainers.attendance.models import Attendance, Attendee
-from trainers.auth.models import Invitation
+from trainers.auth.models import ApiToken, Invitation
 from trainers.extensions import db
 from trainers.matching.models import Offer
 from trainers.models import delete_everything
@@ -39,9 +41,40 @@ VISITORS = (
 )
 OFFICE_ONLY = "LFFFFK"
 # The codes of a visitor turned away.
-REFUSALS = "LFH"
+REFUSALS = "LFHU"
+# The API's resources, however the browser is signed in.
+API = "UUUUUU"
 MATRIX = {
+    "api.openapi_json": "******",
+    "api.reference": "******",
+    "api_attendance.get_attendance": API,
+    "api_attendance.record_attendance": API,
+    "api_coverage.get_cold_spots": API,
+    "api_coverage.get_coverage": API,
+    "api_coverage.get_data_quality": API,
+    "api_coverage.get_export": API,
+    "api_groups.change_group": API,
+    "api_groups.create_group": API,
+    "api_groups.get_group": API,
+    "api_groups.list_groups": API,
+    "api_offers.accept_offer": API,
+    "api_offers.decline_offer": API,
+    "api_offers.get_offer": API,
+    "api_offers.list_offers": API,
+    "api_people.get_person_by_id": API,
+    "api_people.list_people": API,
+    "api_profiles.get_profile": API,
+    "api_requests.create_request": API,
+    "api_requests.get_request": API,
+    "api_requests.list_requests": API,
+    "api_sessions.cancel_session": API,
+    "api_sessions.get_session": API,
+    "api_sessions.list_sessions": API,
+    "api_sessions.reschedule_session": API,
+    "api_topics.list_topics": API,
     "auth.accept_invitation": "******",
+    "auth.api_tokens_page": "LKKKKK",
+    "auth.revoke_api_token": "LHHKHH",
     "auth.change_password": "LKKKKK",
     "auth.contact": "LKKKKK",
     "auth.forgot_password": "******",
@@ -98,6 +131,7 @@ MATRIX = {
     "network.new_group": OFFICE_ONLY,
     "network.new_topic": OFFICE_ONLY,
     "network.people": OFFICE_ONLY,
+    "network.person_api_token": OFFICE_ONLY,
     "network.reactivate": OFFICE_ONLY,
     "network.sign_out_everywhere": OFFICE_ONLY,
     "network.remove_organiser": OFFICE_ONLY,
@@ -286,7 +320,15 @@ def _world(make_group, make_topic, make_user, make_trainer):
     attendee = Attendee(
         session_id=delivered.id, name="Ada Example", consent_given_at=utcnow()
     )
-    db.session.add_all([attendance, attendee])
+    api_token = ApiToken(
+        user_id=trainer.id,
+        name="Matrix",
+        scope="write",
+        token_hash="1" * 64,
+        created_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=90),
+    )
+    db.session.add_all([attendance, attendee, api_token])
     db.session.query(TrainerTopic).filter_by(trainer_id=trainer.id).update(
         {"level": "shadowing"}
     )
@@ -308,6 +350,9 @@ def _world(make_group, make_topic, make_user, make_trainer):
         "attendee_id": attendee.id,
         "endpoint_id": endpoint.id,
         "delivery_id": failed_webhook.id,
+        "token_id": api_token.id,
+        "table": "groups",
+        "queue": "stuck-requests",
     }
     return people, ids
 
@@ -318,7 +363,7 @@ def classify(response) -> str:
     location = response.headers.get("Location", "")
     if response.status_code == 302 and location.split("?")[0] in ("/login", "/welcome"):
         return "L"
-    return {403: "F", 404: "H"}.get(response.status_code, "K")
+    return {401: "U", 403: "F", 404: "H"}.get(response.status_code, "K")
 
 
 # A route whose id means someone other than the trainer, or another of the

@@ -1,10 +1,12 @@
-"""With CSRF protection on, every state-changing route refuses a missing or wrong token."""
+"""With CSRF protection on, every state-changing route refuses a missing or wrong
+token; the API's, which need no CSRF token, refuse a browser's session outright."""
 
 import re
 
 import pytest
 
 from trainers import create_app
+from trainers.api import PREFIX as API_PREFIX
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -15,9 +17,11 @@ def csrf_app(app):
     return app
 
 
-def state_changing_routes():
+def state_changing_routes(api: bool = False):
     app = create_app({"TESTING": True})
     for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(API_PREFIX + "/") != api:
+            continue
         for method in sorted(rule.methods & STATE_CHANGING):
             path = re.sub(r"<(?:\w+:)?(\w+)>", "1", rule.rule)
             yield pytest.param(method, path, id=f"{method} {rule.rule}")
@@ -39,6 +43,16 @@ def test_missing_token_is_refused(csrf_app, make_user, client_for, method, path)
 def test_wrong_token_is_refused(csrf_app, client, method, path):
     response = client.open(path, method=method, data={"csrf_token": "forged"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("method", "path"), list(state_changing_routes(api=True)))
+def test_a_browser_session_cannot_write_through_the_api(
+    csrf_app, make_user, client_for, method, path
+):
+    browser = client_for(make_user("office@example.org", office=True))
+    response = browser.open(path, method=method, json={"name": "x"})
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
 
 
 def test_a_real_token_is_accepted(csrf_app, make_user, client):

@@ -1,5 +1,5 @@
-"""Command-line commands: `demo`, `scheduler run|status|run-job` and
-`coverage rebuild`."""
+"""Command-line commands: `demo`, `scheduler run|status|run-job`,
+`coverage rebuild` and `api token create`."""
 
 import click
 from flask import Flask, current_app
@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
 from trainers import scheduler
+from trainers.api.cli import api_group
 from trainers.coverage.summary import rebuild
 from trainers.demo import accounts, loading
 from trainers.extensions import db
@@ -19,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(scheduler_group)
     app.cli.add_command(coverage_group)
+    app.cli.add_command(api_group)
 
 
 @click.group("scheduler")

@@ -3,9 +3,11 @@ empties them all."""
 
 import logging
 
+from trainers.api.models import IdempotentCall
 from trainers.attendance.models import Attendance, Attendee
 from trainers.audit import AuditEntry
 from trainers.auth.models import (
+    ApiToken,
     Invitation,
     LoginThrottle,
     PasswordReset,
@@ -32,6 +34,7 @@ from trainers.sessions.models import SessionShadow, TrainingSession
 from trainers.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ApiToken",
     "Attendance",
     "Attendee",
     "AuditEntry",
@@ -41,6 +44,7 @@ __all__ = [
     "CoverageMonth",
     "DayOff",
     "Group",
+    "IdempotentCall",
     "Invitation",
     "LoginThrottle",
     "Offer",

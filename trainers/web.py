@@ -25,6 +25,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from trainers import limits
+from trainers.api import problems, wiring
 from trainers.errors import NotFound
 from trainers.extensions import db, login_manager
 from trainers.numbers import LARGEST, whole_number
@@ -112,6 +113,7 @@ def init_app(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
 
+    wiring.init_app(app)
     _init_login()
     _init_errors(app)
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -217,12 +219,16 @@ def _load_signed_in_user():
     # Read before the page writes anything: a sign-in that has run out or is
     # due a new "last seen" is written on a connection of its own, which must
     # not wait behind this page's own writes (SQLite locks the whole file).
-    if request.endpoint != "static":
+    # The API never reads the session cookie: its calls carry a token instead.
+    if request.endpoint != "static" and not problems.is_api_call():
         _ = current_user.is_authenticated
 
 
 def _init_errors(app: Flask) -> None:
     def page(status: int, title: str, message: str):
+        if problems.is_api_call():
+            problem = problems.Problem(status, message, title=title)
+            return problems.response(problem), status
         return (
             render_template(
                 "errors/error.html", status=status, title=title, message=message
@@ -317,6 +323,7 @@ SITE_LINKS = (
     ("auth.contact", {}),
     ("auth.change_password", {}),
     ("auth.sign_ins_list", {}),
+    ("auth.api_tokens_page", {}),
     ("auth.logout", {}),
 )
 

@@ -1,9 +1,24 @@
 """Sign-in, invitation and password forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
+from trainers.auth.api_tokens import DEFAULT_DAYS, MAX_DAYS, MAX_NAME
 from trainers.auth.passwords import MIN_PASSWORD_LENGTH
 from trainers.auth.services import check_email
 from trainers.errors import DomainError
@@ -103,4 +118,34 @@ class ContactForm(FlaskForm):
         filters=[strip_whitespace],
         description="Shown only to the people you have a session with (its trainer, "
         "or the group's organisers), so they can reach you on the day.",
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Give the token a name, such as the system it is for."),
+            Length(max=MAX_NAME, message=f"Keep the name under {MAX_NAME} characters."),
+        ],
+        filters=[strip_whitespace],
+        description='What it is for, such as "CRM sync".',
+    )
+    scope = RadioField(
+        "What it may do",
+        choices=[
+            SelectChoice("read", "Read only"),
+            SelectChoice("write", "Read and write (make requests, answer offers)"),
+        ],
+        default="read",
+        validators=[DataRequired("Choose read or write.")],
+    )
+    days = IntegerField(
+        "Days until it expires",
+        default=DEFAULT_DAYS,
+        validators=[
+            DataRequired("Say how many days it should last."),
+            NumberRange(1, MAX_DAYS, f"A token lasts from 1 to {MAX_DAYS} days."),
+        ],
+        description=f"From 1 to {MAX_DAYS}.",
     )

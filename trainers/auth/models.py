@@ -156,3 +156,40 @@ class SignIn(db.Model):
     kept: Mapped[bool] = mapped_column(default=False)
     # Such as "Firefox on Windows", for the person's list of their sign-ins.
     device: Mapped[str] = mapped_column(String(60), default="")
+
+
+API_SCOPES = ("read", "write")
+
+
+class ApiToken(db.Model):
+    """A personal access token for the JSON API, stored only as a hash; it acts
+    as its account, within its scope, until it expires or is revoked."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    # "write" includes "read".
+    scope: Mapped[str] = mapped_column(String(5))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # Written at most about once a minute, not on every call.
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user = relationship("User", foreign_keys=[user_id])
+
+    def allows(self, scope: str) -> bool:
+        """Whether this token may make calls needing `scope` (write implies read)."""
+        return scope == "read" or self.scope == "write"
+
+    def is_live(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from trainers.auth import services, sign_ins
+from trainers.auth import api_tokens, services, sign_ins
 from trainers.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -25,6 +25,7 @@ from trainers.auth.forms import (
     ResetPasswordForm,
 )
 from trainers.auth.models import User
+from trainers.auth.token_pages import make_from_form
 from trainers.extensions import db
 from trainers.limits import allow, client_address, limit
 from trainers.timeutil import utcnow
@@ -80,6 +81,30 @@ def sign_out_everywhere():
     _sign_out()
     flash("You are signed out everywhere, on this device too.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/api-tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens_page():
+    form, made = make_from_form(current_user)
+    return render_template(
+        "auth/api_tokens.html",
+        form=form,
+        made=made,
+        tokens=api_tokens.tokens_of(current_user),
+        now=utcnow(),
+    )
+
+
+@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    tried = attempt(
+        lambda: api_tokens.revoke_token(current_user, token_id, utcnow()).name
+    )
+    if tried.done:
+        flash(f'The token "{tried.value}" is revoked.', "success")
+    return redirect(url_for("auth.api_tokens_page"))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -37,7 +37,7 @@ def people_page(filters: PeopleFilters, *, page: int, per_page: int) -> Page[Use
     """Page `page` (from 1; see listing.page_number) of the accounts `filters`
     leave, by name, with the groups and profile their roles need shown."""
     page = page_number(page)
-    narrowed = _narrowed(filters)
+    narrowed = narrowed_to(filters)
     offset = (page - 1) * per_page
     found = list(
         db.session.scalars(
@@ -59,7 +59,8 @@ def people_page(filters: PeopleFilters, *, page: int, per_page: int) -> Page[Use
     return Page(items=found, page=page, per_page=per_page, total=total)
 
 
-def _narrowed(filters: PeopleFilters) -> list[ColumnElement[bool]]:
+def narrowed_to(filters: PeopleFilters) -> list[ColumnElement[bool]]:
+    """The conditions on User that leave the accounts `filters` name."""
     used = filters.used
     where = []
     if "search" in used:

@@ -7,6 +7,7 @@ from wtforms import SelectChoice
 from trainers.auth import services as accounts
 from trainers.auth import sign_ins
 from trainers.auth.access import office_required
+from trainers.auth.token_pages import make_from_form
 from trainers.extensions import db
 from trainers.geo import REGIONS
 from trainers.limits import limit
@@ -249,6 +250,16 @@ def sign_out_everywhere(user_id: int):
     if tried.done:
         flash(f"{person.name} is signed out everywhere.", "success")
     return redirect(url_for("network.people"))
+
+
+@bp.route("/people/<int:user_id>/api-token", methods=["GET", "POST"])
+def person_api_token(user_id: int):
+    # For a service account, or anyone active; shown once.
+    person = services.get_person(user_id)
+    form, made = make_from_form(person)
+    return render_template(
+        "network/api_token.html", person=person, form=form, made=made
+    )
 
 
 @bp.route("/invitations/<int:invitation_id>/resend", methods=["POST"])

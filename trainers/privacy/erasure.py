@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from trainers import audit
 from trainers.attendance.models import Attendee
-from trainers.auth import sign_ins
+from trainers.auth import api_tokens, sign_ins
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.auth.services import find_user_by_email, normalise_email
 from trainers.calendar.models import CalendarFeed
@@ -135,6 +135,7 @@ def erase_person(user_id: int, by: User, confirmation: str, now: datetime) -> Er
     user.password_hash = UNUSABLE_PASSWORD
     user.is_active, user.is_office = False, False
     sign_ins.end_all(user.id)
+    api_tokens.delete_tokens_of(user.id)
     user.last_login_at, user.erased_at = None, now
     audit.record(by.id, ERASED, subject_user_id=user.id, detail=erasure.describe())
     db.session.flush()

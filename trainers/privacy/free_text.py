@@ -133,6 +133,15 @@ NOT_FREE_TEXT = {
         "scheduler_jobs.job_id",
         "scheduler_leader.process",
     ),
+    "API tokens, deleted with their account's erasure; the answers kept by a "
+    "token's Idempotency-Key are deleted with it, and unused after a day": (
+        "api_tokens.name",
+        "api_tokens.scope",
+        "api_tokens.token_hash",
+        "api_idempotent_calls.key",
+        "api_idempotent_calls.fingerprint",
+        "api_idempotent_calls.body",
+    ),
     "places and the network's own names, not people": (
         "groups.name",
         "groups.region",

@@ -91,3 +91,11 @@ def district_table(report: ColdSpotReport) -> tuple[list[str], list[tuple]]:
 
 def _day(moment: datetime) -> str:
     return to_local(moment).date().isoformat()
+
+
+# Each download of the cold-spots page, by the name in its path.
+COLD_SPOT_TABLES = {
+    "groups": group_table,
+    "regions": region_table,
+    "districts": district_table,
+}

@@ -26,12 +26,6 @@ bp = Blueprint("recruiting", __name__, url_prefix="/office")
 # Districts are shown by the town they lie in ("Ballymena (BT42)").
 bp.add_app_template_filter(district_name, "district_name")
 
-COLD_SPOT_TABLES = {
-    "groups": tables.group_table,
-    "regions": tables.region_table,
-    "districts": tables.district_table,
-}
-
 
 @bp.before_request
 @office_required
@@ -64,11 +58,11 @@ def cold_spots_csv(table: str):
     filters = read_list_filters(form)
     if filters is None:
         refuse_download(form)
-    header, rows = COLD_SPOT_TABLES[table](find_cold_spots(filters, utcnow()))
+    header, rows = tables.COLD_SPOT_TABLES[table](find_cold_spots(filters, utcnow()))
     return csv_response(csv_filename(f"cold-spots-{table}", filters), header, rows)
 
 
-for _table in COLD_SPOT_TABLES:
+for _table in tables.COLD_SPOT_TABLES:
     bp.add_url_rule(
         f"/cold-spots/{_table}.csv",
         view_func=cold_spots_csv,

@@ -1,0 +1,75 @@
+"""People and trainers' profiles through the API: the office's people list
+with the page's filters; a profile for the office or the trainer themselves."""
+
+from datetime import date
+
+from tests.api.test_api_core import assert_problem
+from trainers.extensions import db
+from trainers.profiles.models import DayOff
+
+
+def test_the_office_lists_people_with_the_pages_filters(world, api_as):
+    office = api_as(world.office, "read")
+    everyone = office.get("/people").get_json()["items"]
+    assert [p["name"] for p in everyone] == [
+        "Olu Organiser",
+        "Otto Office",
+        "Priya Trainer",
+        "Sam Trainer",
+    ]
+    trainers = office.get("/people?role=trainer&search=priya").get_json()["items"]
+    assert [(p["id"], p["roles"]) for p in trainers] == [(world.priya.id, ["trainer"])]
+    organisers = office.get("/people?group=hastings").get_json()["items"]
+    assert [(p["email"], p["group_ids"]) for p in organisers] == [
+        ("org@example.org", [world.group.id])
+    ]
+    taught = office.get(f"/people?topic={world.topic.id}&limit=1").get_json()
+    assert [p["name"] for p in taught["items"]] == ["Priya Trainer"]
+    rest = office.get(f"/people?topic={world.topic.id}&cursor={taught['next_cursor']}")
+    assert [p["name"] for p in rest.get_json()["items"]] == ["Sam Trainer"]
+    one = office.get(f"/people/{world.sam.id}").get_json()
+    assert (one["email"], one["is_active"]) == ("sam@example.org", True)
+    assert_problem(office.get("/people/999999"), 404)
+    assert_problem(office.get("/people?role=boss"), 422)
+
+
+def test_only_the_office_reads_people(world, api_as):
+    for person in (world.organiser, world.priya):
+        assert_problem(api_as(person, "read").get("/people"), 403)
+        assert_problem(api_as(person, "read").get(f"/people/{world.sam.id}"), 403)
+
+
+def test_a_trainer_reads_their_own_profile_and_the_office_any(world, api_as):
+    world.priya.trainer_profile.days_off.append(
+        DayOff(first_on=date(2027, 6, 1), last_on=date(2027, 6, 3), note="Away")
+    )
+    db.session.commit()
+    url = f"/trainers/{world.priya.id}/profile"
+    own = api_as(world.priya, "read").get(url)
+    assert own.status_code == 200, own.get_json()
+    body = own.get_json()
+    assert (body["trainer_id"], body["name"]) == (world.priya.id, "Priya Trainer")
+    assert body["home_district"] == "TN34"
+    assert body["monthly_cap"] == 4
+    assert {t["topic_name"] for t in body["topics"]} == {
+        "Door-knocking and canvassing",
+        "Phone banking",
+    }
+    assert body["availability"] == [
+        {
+            "weekday": 1,
+            "weekday_name": "Tuesday",
+            "start_time": "18:00",
+            "end_time": "21:00",
+        }
+    ]
+    assert body["days_off"] == [
+        {"first_on": "2027-06-01", "last_on": "2027-06-03", "note": "Away"}
+    ]
+    assert api_as(world.office, "read").get(url).get_json() == body
+    for stranger in (world.sam, world.organiser):
+        assert_problem(api_as(stranger, "read").get(url), 404)
+    assert_problem(
+        api_as(world.office, "read").get(f"/trainers/{world.organiser.id}/profile"),
+        404,
+    )
