@@ -352,6 +352,7 @@ def _world(make_group, make_topic, make_user, make_trainer):
         "delivery_id": failed_webhook.id,
         "token_id": api_token.id,
         "table": "groups",
+        "kind": "groups",
         "queue": "stuck-requests",
     }
     return people, ids

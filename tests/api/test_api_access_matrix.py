@@ -48,6 +48,8 @@ API_MATRIX = {
     "api_coverage.get_export": "UFFFFK",
     "api_coverage.get_cold_spots": "UFFFFK",
     "api_coverage.get_data_quality": "UFFFFK",
+    "api_imports.check_file": "UFFFFK",
+    "api_imports.import_file": "UFFFFK",
 }
 REFUSED = "UFH"
 

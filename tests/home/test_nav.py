@@ -7,7 +7,14 @@ import pytest
 
 from trainers.extensions import db
 
-ACCOUNT = ["Contact details", "Password", "Calendar", "Sign-ins", "API tokens", "Sign out"]
+ACCOUNT = [
+    "Contact details",
+    "Password",
+    "Calendar",
+    "Sign-ins",
+    "API tokens",
+    "Sign out",
+]
 
 
 class Header(HTMLParser):

@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         attendance,
         coverage,
         groups,
+        imports,
         offers,
         people,
         profiles,
@@ -58,8 +59,8 @@ def init_app(app: Flask) -> None:
         spec_kwargs={
             "security": [{"bearer": []}],
             "info": {
-                "description": "Requests, offers and topics of Trainers' Network, "
-                "with the same rules as its pages."
+                "description": "Trainers' Network for other systems, with the same "
+                "rules as its pages."
             },
         },
     )
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
         people.blp,
         profiles.blp,
         coverage.blp,
+        imports.blp,
     ):
         api.register_blueprint(resource)
     app.register_blueprint(docs.bp)
