@@ -19,8 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import Select, bindparam, exists, func, select
-from sqlalchemy.orm import with_expression
+from sqlalchemy import Select, bindparam, select
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
@@ -133,8 +132,7 @@ def _init_login() -> None:
     from trainers.auth import sign_ins
     from trainers.auth.models import SignIn, User
     from trainers.auth.tokens import hash_token
-    from trainers.network.models import group_organisers
-    from trainers.profiles.models import TrainerProfile
+    from trainers.profiles.roles import with_roles
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
@@ -155,18 +153,7 @@ def _init_login() -> None:
                 SignIn.kept,
             )
             .join(SignIn, SignIn.user_id == User.id)
-            .options(
-                with_expression(
-                    User.groups_organised,
-                    select(func.count())
-                    .where(group_organisers.c.user_id == User.id)
-                    .scalar_subquery(),
-                ),
-                with_expression(
-                    User.has_trainer_profile,
-                    exists().where(TrainerProfile.user_id == User.id),
-                ),
-            )
+            .options(*with_roles())
             .where(
                 User.id == bindparam("user_id"),
                 SignIn.token_hash == bindparam("token_hash"),

@@ -11,6 +11,7 @@ from trainers.api.problems import Problem
 from trainers.auth import api_tokens
 from trainers.auth.models import ApiToken, User
 from trainers.limits import client_address
+from trainers.profiles.roles import with_roles
 from trainers.timeutil import utcnow
 
 READING = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -24,7 +25,7 @@ def current_token() -> ApiToken | None:
         scheme, _, raw = header.partition(" ")
         raw = raw.strip()
         g.api_token = (
-            api_tokens.token_for(raw, utcnow())
+            api_tokens.token_for(raw, utcnow(), *with_roles())
             if scheme.lower() == "bearer" and raw
             else None
         )

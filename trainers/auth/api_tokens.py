@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from trainers import audit
 from trainers.auth.models import API_SCOPES, ApiToken, User
@@ -94,21 +96,26 @@ def revoke_token(user: User, token_id: int, now: datetime) -> ApiToken:
     return token
 
 
-def token_for(raw: str, now: datetime) -> ApiToken | None:
+def token_for(raw: str, now: datetime, *options: LoaderOption) -> ApiToken | None:
     """The live token with this text, its account active; None for any other text
-    (unknown, expired, revoked, or its account deactivated or erased)."""
+    (unknown, expired, revoked, or its account deactivated or erased). `options`
+    load more of the account with it."""
     if not raw.startswith(PREFIX):
         return None
     found = db.session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == hash_token(raw))
+        .options(*options)
     ).first()
     if found is None:
         return None
     token, user = found
     if not token.is_live(now) or not user.is_active or user.erased_at is not None:
         return None
+    # The token holds its account read here: the session keeps objects only
+    # while something refers to them, and `token.user` would read it again.
+    set_committed_value(token, "user", user)
     return token
 
 
