@@ -4,7 +4,6 @@ request pages' rules and services (matching.lifecycle)."""
 
 from datetime import datetime
 
-from flask import url_for
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -182,7 +181,7 @@ def reschedule_session(sent, session_id: int):
         "kept_trainer": outcome.kept_trainer,
         "request_status": outcome.request_status,
         "offers_made": outcome.offers_made,
-    }, {"Location": url_for(".get_session", session_id=session_id)}
+    }
 
 
 @blp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
