@@ -241,3 +241,19 @@ def test_the_cli_refuses_an_unknown_email(app):
 def test_a_body_that_is_not_json_is_415(api_as, organiser):
     answer = api_as(organiser).post("/requests", data={"group_id": "1"})
     assert "JSON" in assert_problem(answer, 415)["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('{"notes": "a\\u0000b"}', "cannot be stored"),
+        ("[" * 100_000 + "]" * 100_000, "nests too deeply"),
+    ],
+)
+def test_json_no_database_can_take_is_refused_at_the_door(
+    api_as, organiser, body, words
+):
+    answer = api_as(organiser).post(
+        "/requests", data=body, content_type="application/json"
+    )
+    assert words in assert_problem(answer, 400)["detail"]
