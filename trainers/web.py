@@ -281,7 +281,9 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return page(405, "Not allowed", "That page cannot be used that way.")
+        body, status = page(405, "Not allowed", "That page cannot be used that way.")
+        # As HTTP asks: the methods it can be used with.
+        return body, status, {"Allow": ", ".join(error.valid_methods or ())}
 
     @app.errorhandler(500)
     def server_error(error):

@@ -125,7 +125,9 @@ def test_a_token_needs_a_name_a_scope_and_at_most_a_year(
 def test_an_unknown_path_and_a_wrong_method_are_problems(api_as, organiser):
     caller = api_as(organiser)
     assert_problem(caller.get("/nothing-here"), 404)
-    assert_problem(caller.open("/topics", "DELETE"), 405)
+    wrong_method = caller.open("/topics", "DELETE")
+    assert_problem(wrong_method, 405)
+    assert "GET" in wrong_method.headers["Allow"]
 
 
 def test_a_list_pages_by_cursor_with_a_link(app, api_as, organiser, make_topic):
