@@ -272,7 +272,9 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return page(405, "Not allowed", "That page cannot be used that way.")
+        body, status = page(405, "Not allowed", "That page cannot be used that way.")
+        # As HTTP asks: the methods it can be used with.
+        return body, status, {"Allow": ", ".join(error.valid_methods or ())}
 
     @app.errorhandler(500)
     def server_error(error):
@@ -333,8 +335,9 @@ def _site_links() -> dict:
 
 def _refuse_nul_characters():
     # Nobody types a NUL character, and PostgreSQL cannot store one: a form
-    # holding one would otherwise fail half-way through saving. Only what was
-    # sent is parsed: most requests are GETs with neither query nor form.
+    # (or the API's JSON) holding one would otherwise fail half-way through
+    # saving. Only what was sent is parsed: most requests are GETs with neither
+    # query nor form.
     sent = []
     if request.query_string:
         sent.append(request.args)
@@ -344,6 +347,29 @@ def _refuse_nul_characters():
         for name, value in values.items(multi=True):
             if "\x00" in name or "\x00" in value:
                 abort(400, "That form held a character that cannot be stored.")
+    if request.is_json:
+        try:
+            document = request.get_json(silent=True)
+        except RecursionError:
+            abort(400, "What was sent nests too deeply to be read.")
+        if _holds_nul(document):
+            abort(400, "What was sent held a character that cannot be stored.")
+
+
+def _holds_nul(document) -> bool:
+    """Whether a JSON document holds a NUL character in any key or text."""
+    # A stack rather than recursion: a document may nest deeper than Python.
+    waiting = [document]
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, dict):
+            waiting.extend(value.keys())
+            waiting.extend(value.values())
+        elif isinstance(value, list):
+            waiting.extend(value)
+    return False
 
 
 def _read_only_without_transaction():

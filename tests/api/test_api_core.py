@@ -125,7 +125,9 @@ def test_a_token_needs_a_name_a_scope_and_at_most_a_year(
 def test_an_unknown_path_and_a_wrong_method_are_problems(api_as, organiser):
     caller = api_as(organiser)
     assert_problem(caller.get("/nothing-here"), 404)
-    assert_problem(caller.open("/topics", "DELETE"), 405)
+    wrong_method = caller.open("/topics", "DELETE")
+    assert_problem(wrong_method, 405)
+    assert "GET" in wrong_method.headers["Allow"]
 
 
 def test_a_list_pages_by_cursor_with_a_link(app, api_as, organiser, make_topic):
@@ -241,3 +243,19 @@ def test_the_cli_refuses_an_unknown_email(app):
 def test_a_body_that_is_not_json_is_415(api_as, organiser):
     answer = api_as(organiser).post("/requests", data={"group_id": "1"})
     assert "JSON" in assert_problem(answer, 415)["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('{"notes": "a\\u0000b"}', "cannot be stored"),
+        ("[" * 100_000 + "]" * 100_000, "nests too deeply"),
+    ],
+)
+def test_json_no_database_can_take_is_refused_at_the_door(
+    api_as, organiser, body, words
+):
+    answer = api_as(organiser).post(
+        "/requests", data=body, content_type="application/json"
+    )
+    assert words in assert_problem(answer, 400)["detail"]

@@ -285,3 +285,12 @@ def test_offers_are_the_trainers_own(world, api_as):
     assert_problem(api_as(world.organiser).get("/offers"), 403)
     db.session.refresh(sams)
     assert sams.status == "pending"
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "caf\u00e9", "a\x00b"])
+def test_an_idempotency_key_is_printable_ascii(world, api_as, key):
+    answer = api_as(world.organiser).post(
+        "/requests", json=new_request(world), headers={"Idempotency-Key": key}
+    )
+    assert "Idempotency-Key" in assert_problem(answer, 400)["errors"]
+    assert count_requests() == 0

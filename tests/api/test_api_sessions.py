@@ -66,6 +66,10 @@ def test_the_list_is_narrowed_by_status_and_paged(world, client_for, api_as):
     assert [s["id"] for s in page["items"]] == [booked.id]
     assert page["next_cursor"] is None
     assert_problem(office.get("/sessions?status=lost"), 422)
+    on_the_day = office.get("/sessions?from=2027-06-15&to=2027-06-15").get_json()
+    assert [s["id"] for s in on_the_day["items"]] == [booked.id]
+    for after in ("from=2027-06-16", "to=2027-06-14"):
+        assert office.get(f"/sessions?{after}").get_json()["items"] == []
 
 
 def test_reschedule_moves_the_session_and_tells_everyone(world, client_for, api_as):

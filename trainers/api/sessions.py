@@ -2,9 +2,8 @@
 rescheduled and cancelled by the group's organisers and the office with the
 request pages' rules and services (matching.lifecycle)."""
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from flask import url_for
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -25,7 +24,7 @@ from trainers.requests.queries import get_request_for
 from trainers.requests.slots import InvalidSlots, parse_slots
 from trainers.sessions.models import BookedVia, SessionStatus, TrainingSession
 from trainers.sessions.services import get_session_for
-from trainers.timeutil import LONDON, utcnow
+from trainers.timeutil import LONDON, local_to_utc, utcnow
 
 blp = resource("sessions", "Booked sessions: read, rescheduled and cancelled.")
 # As on the request pages: only the group's organisers and the office change one.
@@ -34,6 +33,8 @@ organiser_or_office = roles_required("organiser", "office")
 # What may be confirmed, by the page's box it stands for.
 CONFIRMABLE = {"short_notice": "confirm", "release": "release"}
 CANCEL_CONFIRMABLE = {"short_notice": "confirm"}
+# Dates a list may be narrowed to: any a session could start on.
+A_DATE = validate.Range(date(2000, 1, 1), date(2999, 12, 31))
 CONFIRM_HELP = (
     "What is meant though the page would ask: short_notice (a change inside "
     "the notice window; the national office is told), release (the trainer "
@@ -69,6 +70,15 @@ class SessionSchema(Schema):
 
 class SessionFiltersSchema(PageArgs):
     status = fields.String(validate=validate.OneOf([str(s) for s in SessionStatus]))
+    from_ = fields.Date(
+        data_key="from",
+        validate=A_DATE,
+        metadata={"description": "Starting on or after this date (London)."},
+    )
+    to = fields.Date(
+        validate=A_DATE,
+        metadata={"description": "Starting on or before this date (London)."},
+    )
 
 
 class RescheduleSchema(Schema):
@@ -136,6 +146,13 @@ def list_sessions(args):
     query = _with_people().where(TrainingSession.visible_to(caller()))
     if "status" in args:
         query = query.where(TrainingSession.status == args["status"])
+    if "from_" in args:
+        query = query.where(
+            TrainingSession.starts_at >= local_to_utc(args["from_"], time(0))
+        )
+    if "to" in args:
+        next_day = args["to"] + timedelta(days=1)
+        query = query.where(TrainingSession.starts_at < local_to_utc(next_day, time(0)))
     page = page_of(query, Order(TrainingSession.starts_at, TrainingSession.id), args)
     return page, next_link(page["next_cursor"])
 
@@ -182,7 +199,7 @@ def reschedule_session(sent, session_id: int):
         "kept_trainer": outcome.kept_trainer,
         "request_status": outcome.request_status,
         "offers_made": outcome.offers_made,
-    }, {"Location": url_for(".get_session", session_id=session_id)}
+    }
 
 
 @blp.route("/sessions/<int:session_id>/cancel", methods=["POST"])

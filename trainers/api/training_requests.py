@@ -2,7 +2,7 @@
 through the same scope (TrainingRequest.visible_to), checks and service as the
 request form."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import url_for
 from marshmallow import Schema, fields, validate
@@ -43,6 +43,12 @@ organiser_or_office = roles_required("organiser", "office")
 AN_ID = validate.Range(1, LARGEST)
 # Dates a list may be narrowed to: any a request could take place on.
 A_DATE = validate.Range(date(2000, 1, 1), date(2999, 12, 31))
+# Times far beyond any plan are refused before arithmetic on them overflows.
+A_TIME = validate.Range(
+    datetime(2000, 1, 1, tzinfo=UTC),
+    datetime(2999, 12, 31, tzinfo=UTC),
+    error="Choose a time between the years 2000 and 2999.",
+)
 # What may be confirmed, by the form's box it stands for.
 CONFIRMABLE = {
     "short": "confirm_short",
@@ -53,9 +59,10 @@ CONFIRMABLE = {
 
 class SlotSchema(Schema):
     id = fields.Integer(dump_only=True)
-    starts_at = LondonDateTime(required=True)
+    starts_at = LondonDateTime(required=True, validate=A_TIME)
     ends_at = LondonDateTime(
-        metadata={"description": "The same day; the topic's usual length if left out."}
+        validate=A_TIME,
+        metadata={"description": "The same day; the topic's usual length if left out."},
     )
 
 

@@ -69,12 +69,13 @@ def _key() -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not 1 <= len(key) <= MAX_KEY:
+    if not (1 <= len(key) <= MAX_KEY and key.isascii() and key.isprintable()):
         raise Problem(
             400,
-            f"An {HEADER} is 1 to {MAX_KEY} characters.",
+            f"An {HEADER} is 1 to {MAX_KEY} printable ASCII characters, such as "
+            "a UUID.",
             type_=VALIDATION,
-            errors={HEADER: [f"1 to {MAX_KEY} characters."]},
+            errors={HEADER: [f"1 to {MAX_KEY} printable ASCII characters."]},
         )
     return key
 
