@@ -10,7 +10,7 @@ from flask import abort, current_app
 from marshmallow import Schema, fields, validate
 
 from trainers.api.auth import roles_required
-from trainers.api.paging import PageArgs, _read, _write
+from trainers.api.paging import PageArgs, read_cursor, write_cursor
 from trainers.api.refusals import invalid
 from trainers.api.resources import resource
 from trainers.coverage.dashboard.exports import EXPORTS
@@ -215,7 +215,7 @@ def _rows_page(
     rows = list(rows)
     start = 0
     if args.get("cursor") is not None:
-        key, start = _read(args["cursor"])
+        key, start = read_cursor(args["cursor"])
         if key != name or start < 0:
             raise invalid("cursor", "Not a cursor of this list.")
     end = start + args["limit"]
@@ -224,5 +224,5 @@ def _rows_page(
         "filters": filters,
         "header": list(header),
         "items": [list(row) for row in rows[start:end]],
-        "next_cursor": _write(name, end) if end < len(rows) else None,
+        "next_cursor": write_cursor(name, end) if end < len(rows) else None,
     }

@@ -57,7 +57,7 @@ def page_of(query: Select, order: Order, args: dict) -> dict:
     """One page of the query's entities after `args["cursor"]`, with the cursor
     of the next (None on the last) and a `Link` header for it on the response.
     Raises a 400 Problem for a cursor this app did not make."""
-    after = _read(args.get("cursor"))
+    after = read_cursor(args.get("cursor"))
     if after is not None:
         key, last_id = after
         past = (lambda c, v: c < v) if order.descending else (lambda c, v: c > v)
@@ -75,7 +75,7 @@ def page_of(query: Select, order: Order, args: dict) -> dict:
     cursor = None
     if more:
         last = items[-1]
-        cursor = _write(getattr(last, order.key.key), getattr(last, order.id.key))
+        cursor = write_cursor(getattr(last, order.key.key), getattr(last, order.id.key))
     return {"items": items, "next_cursor": cursor}
 
 
@@ -92,13 +92,16 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="api-cursor")
 
 
-def _write(key: Any, last_id: int) -> str:
+def write_cursor(key: Any, last_id: int) -> str:
+    """A cursor for the item after the one at (`key`, `last_id`)."""
     if isinstance(key, datetime):
         key = {"at": key.isoformat()}
     return _serializer().dumps([key, last_id])
 
 
-def _read(cursor: str | None) -> tuple[Any, int] | None:
+def read_cursor(cursor: str | None) -> tuple[Any, int] | None:
+    """What `write_cursor` wrote, or None for no cursor; a 400 Problem for a
+    cursor this app did not make."""
     if cursor is None:
         return None
     try:

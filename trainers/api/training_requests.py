@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from trainers.api.auth import caller, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
-from trainers.api.problems import CONFIRM, VALIDATION, Problem
+from trainers.api.problems import VALIDATION, Problem
+from trainers.api.refusals import ask_to_confirm, confirmable
 from trainers.api.resources import resource
 from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
@@ -146,14 +147,11 @@ class NewRequestSchema(Schema):
             max=MAX_NOTES, error=f"Keep the notes under {MAX_NOTES} characters."
         ),
     )
-    confirm = fields.List(
-        fields.String(validate=validate.OneOf(list(CONFIRMABLE))),
-        load_default=list,
-        metadata={
-            "description": "What is unusual and meant: short (times much shorter "
-            "than the topic's usual length), far (a venue far from the group), "
-            "overlap (another open request of the group's for the topic then)."
-        },
+    confirm = confirmable(
+        CONFIRMABLE,
+        "What is unusual and meant: short (times much shorter than the topic's "
+        "usual length), far (a venue far from the group), overlap (another open "
+        "request of the group's for the topic then).",
     )
 
 
@@ -234,7 +232,7 @@ def create_request(sent):
             warn_of_overlap="overlap" not in confirmed,
         )
     except NeedsConfirmation as error:
-        raise _ask_to_confirm(error) from None
+        raise ask_to_confirm(CONFIRMABLE, error.warnings) from None
     location = url_for(".get_request", request_id=training_request.id)
     return training_request, {"Location": location}
 
@@ -269,19 +267,6 @@ def _slot_field(form_field: str) -> str:
     # The form's "slot_2_end" is the API's "slots.1.ends_at".
     _, row, part = form_field.split("_")
     return f"slots.{int(row) - 1}.{'ends_at' if part == 'end' else 'starts_at'}"
-
-
-def _ask_to_confirm(error: NeedsConfirmation) -> Problem:
-    words = {box: word for word, box in CONFIRMABLE.items()}
-    needed = [words[warning.field] for warning in error.warnings]
-    return Problem(
-        422,
-        " ".join(warning.message for warning in error.warnings),
-        type_=CONFIRM,
-        title="Confirm what is unusual",
-        errors={"confirm": [warning.message for warning in error.warnings]},
-        confirm_needed=needed,
-    )
 
 
 def _london_midnight(day: date) -> datetime:
