@@ -11,7 +11,7 @@ from sqlalchemy import select
 from trainers.api.auth import caller, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
 from trainers.api.problems import CONFIRM, VALIDATION, Problem
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
 from trainers.errors import DomainError, NotFound
@@ -158,6 +158,7 @@ class NewRequestSchema(Schema):
 
 
 @blp.route("/requests")
+@may_answer(blp, 403)
 @organiser_or_office
 @blp.etag
 @blp.arguments(RequestFiltersSchema, location="query")
@@ -185,6 +186,7 @@ def list_requests(args):
 
 
 @blp.route("/requests/<int:request_id>")
+@may_answer(blp, 403, 404)
 @organiser_or_office
 @blp.etag
 @blp.response(200, RequestSchema)
@@ -194,6 +196,7 @@ def get_request(request_id: int):
 
 
 @blp.route("/requests", methods=["POST"])
+@may_answer(blp, 400, 403, 415)
 @organiser_or_office
 @writes()
 @blp.arguments(NewRequestSchema)
