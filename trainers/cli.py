@@ -1,5 +1,5 @@
 """Command-line commands: `demo`, `scheduler run|status|run-job`,
-`coverage rebuild` and `api token create`."""
+`coverage rebuild`, `api token create` and `webhooks add`."""
 
 import click
 from flask import Flask, current_app
@@ -13,6 +13,7 @@ from trainers.demo import accounts, loading
 from trainers.extensions import db
 from trainers.models import delete_everything
 from trainers.timeutil import utcnow
+from trainers.webhooks.cli import webhooks_group
 
 
 def register_commands(app: Flask) -> None:
@@ -21,6 +22,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_group)
     app.cli.add_command(coverage_group)
     app.cli.add_command(api_group)
+    app.cli.add_command(webhooks_group)
 
 
 @click.group("scheduler")

@@ -10,6 +10,7 @@ from tests.api.test_api_requests_offers import new_request
 from tests.threads import run_at_once
 from trainers.extensions import db
 from trainers.matching.models import Offer
+from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
@@ -49,3 +50,25 @@ def test_a_race_to_accept_books_once(world, api_as, token_for, threads_app, day)
         )
     )
     assert booked == 1
+
+
+def test_the_same_key_sent_twice_at_once_makes_one_request(
+    world, token_for, threads_app
+):
+    token = token_for(world.organiser)
+    body = new_request(world)
+
+    def create(wait):
+        caller = Caller(threads_app.test_client(), token)
+        wait()
+        answer = caller.post(
+            "/requests", json=body, headers={"Idempotency-Key": "at-once"}
+        )
+        return answer.status_code, answer.get_json()
+
+    outcomes = run_at_once(threads_app, [create, create])
+    (first_status, first), (second_status, second) = (v for _, v in outcomes)
+    assert first_status == second_status == 201
+    assert first == second
+    made = db.session.scalar(select(func.count(TrainingRequest.id)))
+    assert made == 1

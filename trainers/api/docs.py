@@ -72,7 +72,9 @@ def operations(document: dict) -> list[dict]:
                                 .get("schema"),
                             ),
                         }
-                        for status, answer in operation.get("responses", {}).items()
+                        for status, answer in sorted(
+                            operation.get("responses", {}).items()
+                        )
                         if status != "default"
                     ],
                 }

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from trainers.api.auth import caller, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
 from trainers.matching import answers
@@ -71,6 +71,7 @@ class DeclineSchema(Schema):
 
 
 @blp.route("/offers")
+@may_answer(blp, 403)
 @trainer_or_office
 @blp.etag
 @blp.arguments(PageArgs, location="query")
@@ -93,6 +94,7 @@ def list_offers(args):
 
 
 @blp.route("/offers/<int:offer_id>")
+@may_answer(blp, 403, 404)
 @trainer_or_office
 @blp.etag
 @blp.response(200, OfferSchema)
@@ -102,6 +104,7 @@ def get_offer(offer_id: int):
 
 
 @blp.route("/offers/<int:offer_id>/accept", methods=["POST"])
+@may_answer(blp, 400, 403, 404, 409, 415)
 @trainer_or_office
 @writes(conflicts=(answers.OfferUnavailable,))
 @blp.arguments(AcceptSchema)
@@ -119,6 +122,7 @@ def accept_offer(sent, offer_id: int):
 
 
 @blp.route("/offers/<int:offer_id>/decline", methods=["POST"])
+@may_answer(blp, 400, 403, 404, 409, 415)
 @trainer_or_office
 @writes(conflicts=(answers.OfferUnavailable,))
 @blp.arguments(DeclineSchema)

@@ -2,6 +2,9 @@
 bearer token checked before each call, the per-token rate limit, and no CSRF
 (no cookie is read, so no browser's session can be borrowed)."""
 
+from collections.abc import Callable
+from http import HTTPStatus
+
 from flask import current_app
 from flask_smorest import Blueprint
 
@@ -22,3 +25,16 @@ def resource(name: str, description: str) -> Blueprint:
         blueprint
     )
     return blueprint
+
+
+def may_answer(blueprint: Blueprint, *statuses: int) -> Callable:
+    """Document the problems a call may answer (401 and 429 for every call),
+    as the problem responses flask-smorest registered; put it right under the
+    route, above every other decorator."""
+
+    def decorator(view: Callable) -> Callable:
+        for status in sorted({401, 429, *statuses}):
+            view = blueprint.alt_response(status, HTTPStatus(status).name)(view)
+        return view
+
+    return decorator

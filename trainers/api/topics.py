@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.network.models import Topic
 
 blp = resource("topics", "The topics groups may ask for.")
@@ -24,6 +24,7 @@ class TopicSchema(Schema):
 
 
 @blp.route("/topics")
+@may_answer(blp)
 @blp.etag
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(TopicSchema))

@@ -12,7 +12,7 @@ from trainers.api.auth import caller, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
 from trainers.api.problems import VALIDATION, Problem
 from trainers.api.refusals import ask_to_confirm, confirmable
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
 from trainers.errors import DomainError, NotFound
@@ -156,6 +156,7 @@ class NewRequestSchema(Schema):
 
 
 @blp.route("/requests")
+@may_answer(blp, 403)
 @organiser_or_office
 @blp.etag
 @blp.arguments(RequestFiltersSchema, location="query")
@@ -183,6 +184,7 @@ def list_requests(args):
 
 
 @blp.route("/requests/<int:request_id>")
+@may_answer(blp, 403, 404)
 @organiser_or_office
 @blp.etag
 @blp.response(200, RequestSchema)
@@ -192,6 +194,7 @@ def get_request(request_id: int):
 
 
 @blp.route("/requests", methods=["POST"])
+@may_answer(blp, 400, 403, 415)
 @organiser_or_office
 @writes()
 @blp.arguments(NewRequestSchema)
