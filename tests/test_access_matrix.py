@@ -52,6 +52,8 @@ MATRIX = {
     "api_coverage.get_cold_spots": API,
     "api_coverage.get_coverage": API,
     "api_coverage.get_data_quality": API,
+    "api_imports.check_file": API,
+    "api_imports.import_file": API,
     "api_coverage.get_export": API,
     "api_groups.change_group": API,
     "api_groups.create_group": API,

@@ -5,7 +5,7 @@ the attendance page's service. Counts only: no attendee's name leaves here."""
 from marshmallow import Schema, fields, validate
 
 from trainers.api.auth import caller
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
 from trainers.attendance import services
@@ -48,6 +48,7 @@ class HeadcountSchema(Schema):
 
 
 @blp.route("/sessions/<int:session_id>/attendance")
+@may_answer(blp, 403, 404)
 @blp.etag
 @blp.response(200, AttendanceSchema)
 def get_attendance(session_id: int):
@@ -59,6 +60,7 @@ def get_attendance(session_id: int):
 
 
 @blp.route("/sessions/<int:session_id>/attendance", methods=["POST"])
+@may_answer(blp, 400, 403, 404, 415)
 @writes()
 @blp.arguments(HeadcountSchema)
 @blp.response(200, AttendanceSchema)

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from trainers.api.auth import roles_required
 from trainers.api.paging import PageArgs, read_cursor, write_cursor
 from trainers.api.refusals import invalid
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.coverage.dashboard.exports import EXPORTS
 from trainers.coverage.dashboard.report import CoverageReport, topic_names
 from trainers.coverage.filters import (
@@ -108,6 +108,7 @@ class RowsPageSchema(Schema):
 
 
 @blp.route("/coverage")
+@may_answer(blp, 400, 403)
 @office_only
 @blp.etag
 @blp.arguments(CoverageFiltersSchema, location="query")
@@ -122,6 +123,7 @@ def get_coverage(args):
 
 
 @blp.route("/coverage/exports/<table>")
+@may_answer(blp, 400, 403, 404)
 @office_only
 @blp.etag
 @blp.arguments(ExportArgsSchema, location="query")
@@ -140,6 +142,7 @@ def get_export(args, table: str):
 
 
 @blp.route("/coverage/cold-spots/<table>")
+@may_answer(blp, 400, 403, 404)
 @office_only
 @blp.etag
 @blp.arguments(ExportArgsSchema, location="query")
@@ -157,6 +160,7 @@ def get_cold_spots(args, table: str):
 
 
 @blp.route("/coverage/data-quality/<queue>")
+@may_answer(blp, 400, 403, 404)
 @office_only
 @blp.etag
 @blp.arguments(QualityArgsSchema, location="query")

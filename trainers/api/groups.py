@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from trainers.api.auth import caller, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
 from trainers.errors import NotFound
@@ -89,6 +89,7 @@ class GroupChangeSchema(NewGroupSchema):
 
 
 @blp.route("/groups")
+@may_answer(blp, 400, 403)
 @organiser_or_office
 @blp.etag
 @blp.arguments(GroupFiltersSchema, location="query")
@@ -109,6 +110,7 @@ def list_groups(args):
 
 
 @blp.route("/groups/<int:group_id>")
+@may_answer(blp, 403, 404)
 @organiser_or_office
 @blp.etag
 @blp.response(200, GroupSchema)
@@ -120,6 +122,7 @@ def get_group(group_id: int):
 
 
 @blp.route("/groups", methods=["POST"])
+@may_answer(blp, 400, 403, 415)
 @office_only
 @writes()
 @blp.arguments(NewGroupSchema)
@@ -135,6 +138,7 @@ def create_group(sent):
 
 
 @blp.route("/groups/<int:group_id>", methods=["PATCH"])
+@may_answer(blp, 400, 403, 404, 415)
 @office_only
 @writes()
 @blp.arguments(GroupChangeSchema)

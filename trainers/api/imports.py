@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from trainers.api.auth import caller, roles_required
 from trainers.api.problems import VALIDATION, Problem
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.writes import writes
 from trainers.imports import services
 from trainers.timeutil import utcnow
@@ -47,6 +47,7 @@ class CheckedSchema(Schema):
 
 
 @blp.route("/imports/<kind>/check", methods=["POST"])
+@may_answer(blp, 400, 403, 404, 415)
 @office_only
 @writes()
 @blp.arguments(FileSchema)
@@ -58,6 +59,7 @@ def check_file(sent, kind: str):
 
 
 @blp.route("/imports/<kind>", methods=["POST"])
+@may_answer(blp, 400, 403, 404, 415)
 @office_only
 @writes()
 @blp.arguments(FileSchema)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from trainers.api.auth import roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
 from trainers.auth.models import ROLES, User
 from trainers.geo import REGIONS
@@ -61,6 +61,7 @@ class PeopleFiltersSchema(PageArgs):
 
 
 @blp.route("/people")
+@may_answer(blp, 400, 403)
 @office_only
 @blp.etag
 @blp.arguments(PeopleFiltersSchema, location="query")
@@ -87,6 +88,7 @@ def list_people(args):
 
 
 @blp.route("/people/<int:user_id>")
+@may_answer(blp, 403, 404)
 @office_only
 @blp.etag
 @blp.response(200, PersonSchema)

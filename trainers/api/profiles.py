@@ -5,7 +5,7 @@ TrainerProfile.visible_to)."""
 from marshmallow import Schema, fields, validate
 
 from trainers.api.auth import caller
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
 from trainers.profiles.models import LEVELS
 from trainers.profiles.services import get_trainer_profile
@@ -54,6 +54,7 @@ class ProfileSchema(Schema):
 
 
 @blp.route("/trainers/<int:trainer_id>/profile")
+@may_answer(blp, 403, 404)
 @blp.etag
 @blp.response(200, ProfileSchema)
 def get_profile(trainer_id: int):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from trainers.api.auth import caller, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
 from trainers.api.refusals import ask_to_confirm, confirmable, invalid
-from trainers.api.resources import resource
+from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
 from trainers.errors import DomainError
@@ -136,6 +136,7 @@ def _with_people():
 
 
 @blp.route("/sessions")
+@may_answer(blp, 400, 403)
 @blp.etag
 @blp.arguments(SessionFiltersSchema, location="query")
 @blp.response(200, page_schema(SessionSchema))
@@ -158,6 +159,7 @@ def list_sessions(args):
 
 
 @blp.route("/sessions/<int:session_id>")
+@may_answer(blp, 403, 404)
 @blp.etag
 @blp.response(200, SessionSchema)
 def get_session(session_id: int):
@@ -168,6 +170,7 @@ def get_session(session_id: int):
 
 
 @blp.route("/sessions/<int:session_id>/reschedule", methods=["POST"])
+@may_answer(blp, 400, 403, 404, 415)
 @organiser_or_office
 @writes()
 @blp.arguments(RescheduleSchema)
@@ -203,6 +206,7 @@ def reschedule_session(sent, session_id: int):
 
 
 @blp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@may_answer(blp, 400, 403, 404, 415)
 @organiser_or_office
 @writes()
 @blp.arguments(CancelSchema)
