@@ -13,7 +13,7 @@ from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, User
 from trainers.extensions import db
 from trainers.geo import all_districts
-from trainers.imports.services import IMPORTED
+from trainers.imports.rows import IMPORTED
 from trainers.network.models import Group
 from trainers.outbox.models import OutboxMessage
 from trainers.profiles.models import TrainerProfile

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.geo import locate
-from trainers.imports.services import GROUPS, ImportRefused, Problem, apply
+from trainers.imports.rows import Problem
+from trainers.imports.services import GROUPS, ImportRefused, apply
 from trainers.network.models import Group
 from trainers.timeutil import utcnow
 
