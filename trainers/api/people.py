@@ -54,7 +54,8 @@ class PeopleFiltersSchema(PageArgs):
         metadata={"description": "A trainer's home, or an organiser's group's."},
     )
     status = fields.String(validate=validate.OneOf([ACTIVE, DEACTIVATED]))
-    topic = fields.Integer(
+    topic_id = fields.Integer(
+        data_key="topic",
         validate=validate.Range(1, LARGEST),
         metadata={"description": "Trainers teaching or shadowing this topic's id."},
     )
@@ -70,14 +71,7 @@ def list_people(args):
     """The accounts the filters leave, by name, as on the people page.
 
     The office."""
-    filters = PeopleFilters(
-        search=args.get("search"),
-        group_name=args.get("group"),
-        role=args.get("role"),
-        region=args.get("region"),
-        status=args.get("status"),
-        topic_id=args.get("topic"),
-    )
+    filters = PeopleFilters.chosen(args)
     query = (
         select(User)
         .where(*narrowed_to(filters))

@@ -1,6 +1,7 @@
 """The office's list of people: a page of accounts at a time, searched by name,
 email and group, and narrowed by role, region, status and topic."""
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
@@ -27,6 +28,19 @@ class PeopleFilters:
     region: str | None = None  # a trainer's home, or an organiser's group's
     status: str | None = None  # ACTIVE or DEACTIVATED
     topic_id: int | None = None  # trainers teaching or shadowing it
+
+    @classmethod
+    def chosen(cls, values: Mapping[str, object]) -> "PeopleFilters":
+        """The filters a page's form or an API call chose, by their names there
+        (`group` for the group's name); what is left out narrows nothing."""
+        return cls(
+            search=values.get("search"),
+            group_name=values.get("group"),
+            role=values.get("role"),
+            region=values.get("region"),
+            status=values.get("status"),
+            topic_id=values.get("topic_id"),
+        )
 
     @property
     def used(self) -> dict[str, object]:

@@ -145,14 +145,7 @@ def people():
         form=form,
         filters=filters,
         page=people_page(
-            PeopleFilters(
-                search=filters.get("search"),
-                group_name=filters.get("group"),
-                role=filters.get("role"),
-                region=filters.get("region"),
-                status=filters.get("status"),
-                topic_id=filters.get("topic_id"),
-            ),
+            PeopleFilters.chosen(filters),
             page=request.args.get("page", 1, type=int),
             per_page=PER_PAGE,
         ),
