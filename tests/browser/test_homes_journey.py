@@ -138,7 +138,9 @@ def test_1_the_trainer_answers_the_offer_their_home_lists(homes: Homes):
     page.get_by_role("button", name="Accept: I'll run it").click()
     page.get_by_text("the session is booked").wait_for()
     page.get_by_role("link", name="Home", exact=True).click()
-    assert page.get_by_text("Nothing needs you right now.").is_visible()
+    # Waits for the home page to load (a click does not), failing if the line
+    # never shows.
+    page.get_by_text("Nothing needs you right now.").wait_for()
     assert not page.get_by_role("heading", name="Offers to answer").count()
 
 
