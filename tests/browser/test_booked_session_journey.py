@@ -307,7 +307,9 @@ def test_3_a_trainer_off_on_the_first_time_takes_the_offer_at_the_second(
 
     deadline = answer_by_for(booked, trainer)
     page.get_by_role("link", name="Home", exact=True).click()
-    assert page.get_by_text(f"Answer by {deadline}").is_visible()
+    # Waits for the home page to load (a click does not), failing if it never
+    # says when to answer by.
+    page.get_by_text(f"Answer by {deadline}").wait_for()
     booked.check(trainer, "3-trainer", "home with an offer")
 
     message = newest(booked.mailbox, trainer, f"Can you run {TOPIC}")
