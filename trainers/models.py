@@ -30,7 +30,7 @@ from trainers.profiles.models import (
 )
 from trainers.requests.models import RequestEvent, RequestSlot, TrainingRequest
 from trainers.scheduler.models import SchedulerJob, SchedulerLeader
-from trainers.sessions.models import SessionShadow, TrainingSession
+from trainers.sessions.models import SessionPlace, TrainingSession
 from trainers.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -55,7 +55,7 @@ __all__ = [
     "RequestSlot",
     "SchedulerJob",
     "SchedulerLeader",
-    "SessionShadow",
+    "SessionPlace",
     "SignIn",
     "Topic",
     "TrainerProfile",

@@ -150,7 +150,7 @@ def _feed_event(values: tuple, link_prefix: str, sender: ical.Person) -> bytes:
         topic=row.topic,
         group=row.group,
         trainer=row.trainer,
-        shadows=_shadow_names(row),
+        co_trainers=_co_trainer_names(row),
         headcount=row.expected_attendance,
         access_needs=row.accessibility_needs,
         notes=row.notes,
@@ -179,7 +179,7 @@ def feed_for_token(
     return feed_body(version), version.changed
 
 
-def _shadow_names(row) -> tuple[str, ...]:
+def _co_trainer_names(row) -> tuple[str, ...]:
     # SQLite does not promise the order of an aggregate's input.
-    names = json.loads(row.shadows) if row.shadows else ()
+    names = json.loads(row.co_trainers) if row.co_trainers else ()
     return tuple(sorted(name for name in names if name is not None))

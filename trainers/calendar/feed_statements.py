@@ -10,6 +10,8 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
+    literal,
     or_,
     select,
     true,
@@ -22,7 +24,7 @@ from trainers.auth.models import User
 from trainers.calendar.models import CalendarFeed
 from trainers.network.models import Group, Topic, group_organisers
 from trainers.requests.models import TrainingRequest
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import SessionPlace, SessionStatus, TrainingSession
 from trainers.statements import built_once
 
 # The owner's columns at the head of every row of feed_statement.
@@ -83,7 +85,7 @@ def _in_feed(sessions) -> ColumnElement[bool]:
 
 def _theirs(owner: ScalarSelect, in_feed: ColumnElement[bool]) -> Subquery:
     """The ids of the owner's sessions in the feed: those they train, their
-    groups' and those they shadow."""
+    groups' and those they hold a place on beside the lead."""
     # One indexed lookup for each way a session can be theirs, each in the
     # window: an OR across them makes PostgreSQL scan every session in the
     # network. The sessions are then read by id from the ids found: asked
@@ -91,7 +93,7 @@ def _theirs(owner: ScalarSelect, in_feed: ColumnElement[bool]) -> Subquery:
     # may guess that the window leaves a single session, and read every one
     # of theirs again for each session.
     sessions = TrainingSession.__table__
-    shadowing = SessionShadow.__table__.alias("shadowing")
+    places = SessionPlace.__table__.alias("places")
     return union(
         select(sessions.c.id).where(sessions.c.trainer_id == owner, in_feed),
         select(sessions.c.id)
@@ -100,9 +102,9 @@ def _theirs(owner: ScalarSelect, in_feed: ColumnElement[bool]) -> Subquery:
             group_organisers.c.group_id == sessions.c.group_id,
         )
         .where(group_organisers.c.user_id == owner, in_feed),
-        select(shadowing.c.session_id)
-        .join(sessions, sessions.c.id == shadowing.c.session_id)
-        .where(shadowing.c.trainer_id == owner, in_feed),
+        select(places.c.session_id)
+        .join(sessions, sessions.c.id == places.c.session_id)
+        .where(places.c.trainer_id == owner, in_feed),
     ).subquery("theirs")
 
 
@@ -142,7 +144,7 @@ def _drawn_sessions(source: FromClause, where: ColumnElement[bool]) -> Subquery:
             trainer.c.email.label("trainer_email"),
             trainer.c.phone.label("trainer_phone"),
             trainer.c.is_active.label("trainer_is_active"),
-            _shadow_names(sessions).label("shadows"),
+            _co_trainer_names(sessions).label("co_trainers"),
             _organiser_contacts(sessions).label("organisers"),
         )
         .select_from(
@@ -159,14 +161,18 @@ def _name_of(table, key) -> ScalarSelect:
     return select(table.c.name).where(table.c.id == key).scalar_subquery()
 
 
-def _shadow_names(sessions) -> ScalarSelect:
-    """The names of the session's shadowing trainers, as JSON text."""
-    shadows, shadow = SessionShadow.__table__, User.__table__.alias("shadow")
+def _co_trainer_names(sessions) -> ScalarSelect:
+    """The names of the trainers beside the session's lead, as JSON text."""
+    places, holder = SessionPlace.__table__, User.__table__.alias("holder")
+    name = case(
+        (places.c.is_shadowing, holder.c.name + literal(" (shadowing)")),
+        else_=holder.c.name,
+    )
     return (
-        select(_json_list(shadow.c.name))
-        .select_from(shadows)
-        .join(shadow, shadow.c.id == shadows.c.trainer_id)
-        .where(shadows.c.session_id == sessions.c.id)
+        select(_json_list(name))
+        .select_from(places)
+        .join(holder, holder.c.id == places.c.trainer_id)
+        .where(places.c.session_id == sessions.c.id)
         .scalar_subquery()
     )
 

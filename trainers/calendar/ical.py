@@ -43,7 +43,7 @@ class SessionEvent:
     topic: str
     group: str
     trainer: str
-    shadows: tuple[str, ...]
+    co_trainers: tuple[str, ...]  # by name, "(shadowing)" after a shadowing one
     is_online: bool
     address: str
     postcode: str | None
@@ -144,8 +144,8 @@ def _description(event: SessionEvent) -> str:
         f"{event.topic} for {event.group}.",
         f"Trainer: {event.trainer}",
     ]
-    if event.shadows:
-        lines.append("Shadowing: " + ", ".join(event.shadows))
+    if event.co_trainers:
+        lines.append("Co-trainers: " + ", ".join(event.co_trainers))
     if event.is_online:
         lines.append("Where: Online")
         lines.append(f"Meeting link: {_meeting_link(event) or 'to follow'}")

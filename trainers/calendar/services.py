@@ -15,18 +15,18 @@ logger = logging.getLogger(__name__)
 
 def participants(training_session: TrainingSession) -> list[User]:
     """Everyone on the session with a working account: trainer, the group's
-    organisers, shadowing trainers (deactivated or erased accounts get no mail)."""
+    organisers (deactivated or erased accounts get no mail)."""
     return _reachable([*trainers_of(training_session), *organisers(training_session)])
 
 
 def trainers_of(training_session: TrainingSession) -> list[User]:
-    """The session's trainer and shadowing trainers with a working account."""
-    return _reachable(
-        [
-            training_session.trainer,
-            *(shadow.trainer for shadow in training_session.shadows),
-        ]
-    )
+    """The session's trainers, lead and co-trainers, with a working account."""
+    return _reachable([training_session.trainer, *co_trainers(training_session)])
+
+
+def co_trainers(training_session: TrainingSession) -> list[User]:
+    """The trainers beside the session's lead with a working account."""
+    return _reachable([place.trainer for place in training_session.co_trainers])
 
 
 def organisers(training_session: TrainingSession) -> list[User]:
@@ -50,7 +50,13 @@ def session_event(
         topic=training_session.topic.name,
         group=training_session.group.name,
         trainer=trainer.name,
-        shadows=tuple(s.trainer.name for s in training_session.shadows),
+        # Sorted, as a feed draws them.
+        co_trainers=tuple(
+            sorted(
+                place.trainer.name + (" (shadowing)" if place.is_shadowing else "")
+                for place in training_session.co_trainers
+            )
+        ),
         headcount=training_request.expected_attendance,
         access_needs=training_request.accessibility_needs,
         notes=training_request.notes,

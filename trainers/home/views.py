@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from trainers.extensions import db
 from trainers.geo import ATTRIBUTION
 from trainers.home import needs, services
-from trainers.matching.shadowing import ready_to_qualify
+from trainers.matching.places import ready_to_qualify
 from trainers.timeutil import utcnow
 from trainers.viewhelpers import read_only
 

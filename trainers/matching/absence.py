@@ -15,12 +15,12 @@ from trainers.auth import services as accounts
 from trainers.auth.models import User
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.matching import lifecycle, shadowing
+from trainers.matching import lifecycle, places
 from trainers.matching.models import Offer, OfferStatus
 from trainers.matching.services import withdraw_offer
 from trainers.profiles import services as profiles
 from trainers.profiles.models import DayOff, TrainerProfile
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import SessionPlace, SessionStatus, TrainingSession
 from trainers.timeutil import format_datetime, local_to_utc
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,8 @@ def commitments(
             TrainingSession.starts_at
             < local_to_utc(last_on + timedelta(days=1), time(0)),
         ]
-    shadowed = select(SessionShadow.session_id).where(
-        SessionShadow.trainer_id == trainer_id
+    beside = select(SessionPlace.session_id).where(
+        SessionPlace.trainer_id == trainer_id
     )
     found = db.session.scalars(
         select(TrainingSession)
@@ -66,7 +66,7 @@ def commitments(
             *during,
             or_(
                 TrainingSession.trainer_id == trainer_id,
-                TrainingSession.id.in_(shadowed),
+                TrainingSession.id.in_(beside),
             ),
         )
         .order_by(TrainingSession.starts_at)
@@ -167,8 +167,8 @@ def _step_back(
             training_session, trainer, reason, now, confirmed=True, by=by
         )
     for training_session in held.shadowing:
-        shadow = next(s for s in training_session.shadows if s.trainer_id == trainer.id)
-        shadowing.remove_shadow(training_session, shadow, reason, by, now)
+        place = places.held_by(training_session, trainer.id)
+        places.leave(training_session, place, reason, by, now)
     logger.info(
         "Trainer %s stepped back (%s): %s sessions handed back, %s shadowing ended, "
         "%s offers withdrawn",

@@ -19,11 +19,11 @@ from sqlalchemy.orm import aliased, joinedload
 from trainers.auth.models import User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
-from trainers.matching import booking
+from trainers.matching import booking, places
 from trainers.matching.booking import TrainerNotFree
 from trainers.matching.locks import lock_request
 from trainers.matching.models import Offer, OfferStatus
-from trainers.matching.offers import book_request, offer_request
+from trainers.matching.offers import book_request, offer_again
 from trainers.network.models import Group, Topic
 from trainers.requests.models import (
     OPEN_STATUSES,
@@ -32,6 +32,7 @@ from trainers.requests.models import (
     TrainingRequest,
     matching_slot,
 )
+from trainers.sessions import services as sessions
 from trainers.sessions.models import BookedVia, TrainingSession
 from trainers.statements import AnyViewer, built_once
 from trainers.timeutil import format_datetime
@@ -165,9 +166,70 @@ def accept_offer(
     if offer is None or offer.trainer_id != trainer.id:
         raise NotFound()
     _ensure_pending(offer)
+    if not offer.is_for_lead:
+        return take_place(offer, trainer, now)
     training_request = offer.training_request
     slot = offer.slot if slot_id is None else proposed_time(training_request, slot_id)
     return take_time(training_request, trainer, slot, now, offer=offer)
+
+
+def take_place(offer: Offer, trainer: User, now: datetime) -> TrainingSession:
+    """Put the trainer who accepts first in the place beside the lead their
+    offer is for, at the session's time, through the booking gate. Raises
+    OfferUnavailable (answered, the session changed or passed, or they are on
+    it already), OfferAlreadyTaken (someone was quicker) or DomainError (not
+    free then)."""
+    training_request = offer.training_request
+    booking.hold(training_request, [trainer.id], now)
+    db.session.refresh(offer)
+    _ensure_pending(offer)
+    training_session = sessions.booked_session_of(training_request.id)
+    if training_session is None or training_session.starts_at <= now:
+        raise OfferUnavailable(
+            "This session is no longer booked to come. Thank you for offering "
+            "your time."
+        )
+    db.session.refresh(training_session)
+    if (training_session.starts_at, training_session.ends_at) != (
+        offer.slot.starts_at,
+        offer.slot.ends_at,
+    ):
+        raise OfferUnavailable(
+            "This session has moved since the offer was made, so it was "
+            "withdrawn. Thank you for offering your time."
+        )
+    if trainer.id in training_session.trainer_ids():
+        raise OfferUnavailable("You are already training on this session.")
+    place = next((p for p in training_session.places if p.place == offer.place), None)
+    if place is None or not place.is_open:
+        raise OfferAlreadyTaken()
+    level = places.level_in(trainer.id, training_request.topic_id)
+    is_shadowing = level == "shadowing" and training_request.allows_shadowing
+    verdict = booking.judge(
+        training_request,
+        [trainer.id],
+        training_session.starts_at,
+        training_session.ends_at,
+        venue=booking.session_venue(training_session),
+        rules=places.rules_for(is_shadowing, teaches=True),
+    )[trainer.id]
+    if not verdict.is_free:
+        raise DomainError(
+            f"You can no longer take this session: {verdict.reasons}. Update your "
+            "profile, or decline the offer so it can go to someone else."
+        )
+    offer.answer(OfferStatus.ACCEPTED, now)
+    role = "shadowing trainer" if is_shadowing else "co-trainer"
+    places.fill(
+        training_session,
+        place,
+        trainer,
+        is_shadowing,
+        f"{trainer.name} accepted place {place.place} as {role}",
+        trainer,
+        now,
+    )
+    return training_session
 
 
 def take_time(
@@ -329,6 +391,6 @@ def decline_offer(offer_id: int, trainer: User, reason: str, now: datetime) -> O
     )
     training_request.note("declined", detail, trainer, now)
     db.session.flush()
-    offer_request(training_request, now)
+    offer_again(training_request, [offer], now)
     logger.info("Offer %s declined by trainer %s", offer.id, trainer.id)
     return offer

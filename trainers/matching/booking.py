@@ -3,8 +3,8 @@ that changes.
 
 Accepting an offer (at its time or another proposed one), taking a request
 from the open board (both answers.take_time), the office's assignment, a
-reschedule, a change of venue after booking and adding a shadowing trainer all
-pass here: `hold` takes the same locks in the same order
+reschedule, a change of venue after booking, a co-trainer taking a place and
+adding a shadowing trainer all pass here: `hold` takes the same locks in the same order
 (each trainer's profile row by id, then the request's row) and `judge` checks
 the hard rules against the database as it is once they are held. `admit` does
 both for one trainer and refuses one who is not free. On PostgreSQL an
@@ -23,8 +23,12 @@ from trainers.matching.rules import Broken, Rule, SlotFacts, Venue, broken_rules
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
 
-# The rules for a shadowing trainer: they teach nothing, so only being free.
+# The rules for a shadowing trainer the office adds to watch: they teach
+# nothing, so only being free.
 SHADOWING = frozenset({Rule.ACCOUNT, Rule.DAY_OFF, Rule.CLASH})
+# The rules for a shadowing trainer in a co-trainer place: all but being
+# qualified, which they are learning to be.
+SHADOWING_CO_TRAINER = frozenset(Rule) - {Rule.QUALIFIED}
 # The rules a new venue for a booked session must keep to: the place, not the time.
 PLACE = frozenset({Rule.REACH, Rule.CLASH})
 

@@ -16,6 +16,8 @@ from trainers.matching.facts import (
     travel_settings,
 )
 from trainers.matching.rules import (
+    Broken,
+    Rule,
     SlotFacts,
     TrainerFacts,
     Venue,
@@ -71,6 +73,7 @@ def find_candidates(
     exclude_trainer_ids: Collection[int] = (),
     slots: list[RequestSlot] | None = None,
     explain: bool = False,
+    shadowing_ok: bool = False,
 ) -> CandidateList:
     """Every trainer who may take one of the request's future slots, best first.
 
@@ -78,13 +81,18 @@ def find_candidates(
     `exclude_trainer_ids` are left out entirely. With `explain`, qualified
     trainers within reach who break a rule are listed too, with the rules; without
     it, trainers with no weekly window for any slot are dropped in SQL, unread.
+    With `shadowing_ok` (a co-trainer place), trainers shadowing the topic count
+    as qualified.
     """
     venue = request_venue(training_request)
     slots = [s for s in (slots or training_request.matching_slots) if s.starts_at > now]
     if not slots:
         return CandidateList()
     free_at = None if explain else [(slot.starts_at, slot.ends_at) for slot in slots]
-    ids = set(trainers_in_reach(training_request.topic_id, venue, free_at=free_at))
+    levels = ("qualified", "shadowing") if shadowing_ok else ("qualified",)
+    ids = set(
+        trainers_in_reach(training_request.topic_id, venue, levels, free_at=free_at)
+    )
     ids -= set(exclude_trainer_ids)
     facts, names = load_trainer_facts(
         ids,
@@ -98,7 +106,12 @@ def find_candidates(
     fits: dict[int, RequestSlot] = {}
     for trainer_id, trainer in facts.items():
         broken_by_slot = [
-            broken_rules(trainer, slot_facts(slot, venue), settings) for slot in slots
+            excuse_shadowing(
+                broken_rules(trainer, slot_facts(slot, venue), settings),
+                trainer.level,
+                shadowing_ok,
+            )
+            for slot in slots
         ]
         free = [
             slot
@@ -122,6 +135,16 @@ def find_candidates(
     result.candidates.sort(key=lambda c: (-c.score, c.slot.starts_at, c.trainer_id))
     result.excluded.sort(key=lambda e: e.trainer_name)
     return result
+
+
+def excuse_shadowing(
+    broken: list[Broken], level: str | None, shadowing_ok: bool
+) -> list[Broken]:
+    """The rules broken, but for not being qualified when the trainer shadows
+    the topic and a shadowing trainer may take the place."""
+    if shadowing_ok and level == "shadowing":
+        return [b for b in broken if b.rule != Rule.QUALIFIED]
+    return broken
 
 
 def score_trainer(

@@ -8,7 +8,7 @@ from trainers.auth.models import User
 from trainers.calendar import services as calendar
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.matching import booking, shadowing
+from trainers.matching import booking, places
 from trainers.matching.booking import session_venue
 from trainers.matching.notice import check_notice, tell_office
 from trainers.requests import services as requests
@@ -36,8 +36,7 @@ def change_details(
     `confirmed` and the office is told. Returns the changes (none: []).
     """
     training_request = training_session.training_request
-    shadow_ids = [shadow.trainer_id for shadow in training_session.shadows]
-    booking.hold(training_request, [training_session.trainer_id, *shadow_ids], now)
+    booking.hold(training_request, training_session.trainer_ids(), now)
     db.session.refresh(training_session)
     if training_session.status != SessionStatus.BOOKED or (
         training_session.starts_at <= now
@@ -57,7 +56,7 @@ def change_details(
     sessions.change_place(training_session, now, **place)
     if moves:
         _ensure_trainer_reaches(training_request, training_session)
-        shadowing.drop_shadows_not_free(training_request, training_session, by, now)
+        places.drop_not_free(training_request, training_session, by, now)
     summary = "; ".join(changes)
     if is_short:
         training_request.note(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Integer,
+    Subquery,
     and_,
     any_,
     bindparam,
@@ -22,7 +23,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    union_all,
 )
 
 from trainers.auth.models import User
@@ -40,20 +40,25 @@ from trainers.profiles.models import (
     TrainerProfile,
     TrainerTopic,
 )
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import (
+    OCCUPYING,
+    TrainingSession,
+    worked_in,
+)
 from trainers.timeutil import local_to_utc, to_local
 
 KM_PER_DEGREE = 111.2
-# Sessions that occupy a trainer: still to happen, or happened.
-OCCUPYING = (SessionStatus.BOOKED, SessionStatus.DELIVERED)
+
+
+def worked_by(trainer_ids: Sequence[int]) -> Subquery:
+    """SQL: the sessions that occupy these trainers, whatever their place
+    (sessions.models.worked_in), each counted as each one's."""
+    return worked_in(lambda trainer_id: one_of(trainer_id, list(trainer_ids)))
 
 
 def sessions_of(trainer_ids: Sequence[int]) -> list[ColumnElement[bool]]:
-    """SQL: the sessions that occupy these trainers, each counted as theirs."""
-    return [
-        one_of(TrainingSession.trainer_id, trainer_ids),
-        TrainingSession.status.in_(OCCUPYING),
-    ]
+    """SQL: the sessions that occupy these trainers, whatever their place."""
+    return [TrainingSession.id.in_(select(worked_by(trainer_ids).c.session_id))]
 
 
 @dataclass(frozen=True)
@@ -158,11 +163,12 @@ def load_trainer_facts(
     facts, names = _profiles(ids, topic_id)
     _add_windows(facts, ids)
     _add_days_off(facts, ids, to_local(starts_at).date(), to_local(ends_at).date())
-    occupying = sessions_of(ids)
-    if ignore_session_id is not None:
-        occupying.append(TrainingSession.id != ignore_session_id)
-    _count_months(facts, occupying, starts_at, ends_at)
-    _add_bookings(facts, ids, occupying, around or [(starts_at, ends_at)])
+    worked = worked_by(ids)
+    others = (
+        [] if ignore_session_id is None else [worked.c.session_id != ignore_session_id]
+    )
+    _count_months(facts, worked, others, starts_at, ends_at)
+    _add_bookings(facts, worked, others, around or [(starts_at, ends_at)])
     return facts, names
 
 
@@ -240,56 +246,37 @@ def _add_days_off(
 
 def _add_bookings(
     facts: dict[int, TrainerFacts],
-    ids: list[int],
-    occupying: list,
+    worked: Subquery,
+    others: list,
     intervals: Sequence[tuple[datetime, datetime]],
 ) -> None:
-    """Each trainer's sessions, led or shadowed, within a day of an interval."""
+    """Each trainer's sessions, whatever their place, within a day of an interval."""
     longest = timedelta(hours=current_app.config["MAX_SLOT_HOURS"])
     near = [
         and_(
-            TrainingSession.starts_at < end + timedelta(days=1),
+            worked.c.starts_at < end + timedelta(days=1),
             # A lower bound on starts_at too, so the (trainer_id, starts_at)
             # index reads a short range rather than each trainer's history.
-            TrainingSession.starts_at > start - timedelta(days=1) - longest,
-            TrainingSession.ends_at > start - timedelta(days=1),
+            worked.c.starts_at > start - timedelta(days=1) - longest,
+            worked.c.ends_at > start - timedelta(days=1),
         )
         for start, end in intervals
     ]
-    when_and_where = (
-        TrainingSession.starts_at,
-        TrainingSession.ends_at,
-        TrainingSession.is_online,
-        TrainingSession.venue_latitude,
-        TrainingSession.venue_longitude,
-    )
-    # Sessions they run, and sessions they shadow: both take their time.
-    led = select(TrainingSession.id, TrainingSession.trainer_id, *when_and_where).where(
-        *occupying, or_(*near)
-    )
-    shadowed = (
-        select(TrainingSession.id, SessionShadow.trainer_id, *when_and_where)
-        .join(SessionShadow, SessionShadow.session_id == TrainingSession.id)
-        .where(
-            one_of(SessionShadow.trainer_id, ids),
-            *occupying[1:],  # all but its first, which is on who leads
-            or_(*near),
-        )
-    )
-    for row in db.session.execute(union_all(led, shadowed)):
+    for row in db.session.execute(select(worked).where(*others, or_(*near))):
         facts[row.trainer_id].bookings.append(
             Booking(
                 row.starts_at,
                 row.ends_at,
                 Venue(row.is_online, row.venue_latitude, row.venue_longitude),
-                session_id=row.id,
+                session_id=row.session_id,
             )
         )
 
 
 def _count_months(
     facts: dict[int, TrainerFacts],
-    occupying: list,
+    worked: Subquery,
+    others: list,
     starts_at: datetime,
     ends_at: datetime,
 ) -> None:
@@ -304,10 +291,7 @@ def _count_months(
         func.sum(
             case(
                 (
-                    and_(
-                        TrainingSession.starts_at >= first,
-                        TrainingSession.starts_at < after,
-                    ),
+                    and_(worked.c.starts_at >= first, worked.c.starts_at < after),
                     1,
                 ),
                 else_=0,
@@ -316,13 +300,13 @@ def _count_months(
         for _, first, after in months
     ]
     for trainer_id, *counts in db.session.execute(
-        select(TrainingSession.trainer_id, *counted)
+        select(worked.c.trainer_id, *counted)
         .where(
-            *occupying,
-            TrainingSession.starts_at >= months[0][1],
-            TrainingSession.starts_at < months[-1][2],
+            *others,
+            worked.c.starts_at >= months[0][1],
+            worked.c.starts_at < months[-1][2],
         )
-        .group_by(TrainingSession.trainer_id)
+        .group_by(worked.c.trainer_id)
     ):
         facts[trainer_id].sessions_by_month = {
             month: int(n) for (month, _, _), n in zip(months, counts, strict=True) if n
@@ -338,22 +322,21 @@ def load_load_facts(
     ids = list(trainer_ids)
     window = timedelta(days=current_app.config["LOAD_WINDOW_DAYS"])
     since = now - window
+    worked = worked_by(ids)
     recent = case(
-        (and_(TrainingSession.starts_at >= since, TrainingSession.starts_at < now), 1),
+        (and_(worked.c.starts_at >= since, worked.c.starts_at < now), 1),
         else_=0,
     )
-    with_group = case((TrainingSession.group_id == group_id, 1), else_=0)
+    with_group = case((worked.c.group_id == group_id, 1), else_=0)
     counts = {
         trainer_id: (int(r or 0), int(t or 0), int(g or 0))
         for trainer_id, r, t, g in db.session.execute(
             select(
-                TrainingSession.trainer_id,
+                worked.c.trainer_id,
                 func.sum(recent),
                 func.count(),
                 func.sum(with_group),
-            )
-            .where(*sessions_of(ids))
-            .group_by(TrainingSession.trainer_id)
+            ).group_by(worked.c.trainer_id)
         )
     }
     days_off: dict[int, int] = defaultdict(int)

@@ -93,6 +93,18 @@ class HandBackForm(FlaskForm):
     confirm = BooleanField(CONFIRM_LABEL)
 
 
+class DropOutForm(FlaskForm):
+    reason = TextAreaField(
+        "Why can't you do it?",
+        validators=[
+            DataRequired("Say why you can no longer do it."),
+            Length(max=500, message="Keep it under 500 characters."),
+        ],
+        filters=[strip_whitespace],
+        description="The other trainers, the group and the national office see this.",
+    )
+
+
 class ShadowForm(FlaskForm):
     trainer_id = SelectField(
         "Shadowing trainer",

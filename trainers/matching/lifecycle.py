@@ -15,7 +15,7 @@ from trainers.calendar import services as calendar
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.links import absolute_url
-from trainers.matching import booking, shadowing
+from trainers.matching import booking, places
 from trainers.matching.booking import Verdict, session_venue
 from trainers.matching.locks import lock_request
 from trainers.matching.models import Offer, OfferStatus
@@ -229,7 +229,7 @@ def reschedule(
     if verdict.is_free:
         sessions.move_session(training_session, starts_at, ends_at, now)
         training_request.note("rescheduled", moved + why, by, now, is_short)
-        shadowing.drop_shadows_not_free(training_request, training_session, by, now)
+        places.drop_not_free(training_request, training_session, by, now)
         calendar.send_invites(training_session, "session_moved", by=by, reason=reason)
         made = []
     else:
@@ -251,15 +251,14 @@ def _held_booked_session(
     training_request: TrainingRequest, now: datetime
 ) -> TrainingSession:
     """The request's booked session, held at the booking gate with its trainer
-    and shadowing trainers, and read again. Raises DomainError when there is
+    and co-trainers, and read again. Raises DomainError when there is
     none, or when it changed meanwhile."""
     training_session = sessions.booked_session_of(training_request.id)
     if training_session is None:
         raise DomainError(
             "Only a booked session can be rescheduled; edit the request instead."
         )
-    shadow_ids = [shadow.trainer_id for shadow in training_session.shadows]
-    booking.hold(training_request, [training_session.trainer_id, *shadow_ids], now)
+    booking.hold(training_request, training_session.trainer_ids(), now)
     db.session.refresh(training_session)
     if (
         training_request.status != RequestStatus.BOOKED
@@ -328,7 +327,8 @@ def hand_back(
     """A trainer gives a booked session back (`by` the office on their behalf):
     they get a CANCEL, the group is told at once and keeps the event in its
     calendars, matching re-opens for the same time, and the next trainer booked
-    then gets an invite for the same event. Inside the notice window it needs
+    then gets an invite for the same event. Co-trainers stay on it, keeping
+    the event as the group does. Inside the notice window it needs
     `confirmed`. Raises NotFound when it is not their session."""
     by = by or trainer
     if training_session.trainer_id != trainer.id:
@@ -349,11 +349,7 @@ def hand_back(
     calendar.send_invites(
         training_session,
         "session_cancelled",
-        people=[
-            person
-            for person in calendar.participants(training_session)
-            if person not in calendar.organisers(training_session)
-        ],
+        people=[trainer] if trainer.is_active else [],
         by=by,
     )
     _settle(training_request, training_session.starts_at, training_session.ends_at)

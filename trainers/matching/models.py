@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from trainers.statements import AnyViewer
 
 
+# The place an offer is for: the lead's, or a co-trainer's (2 and up), which
+# is offered once the session is booked, at its time.
+LEAD = 1
+
+
 class OfferStatus(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
@@ -56,7 +61,10 @@ class Offer(db.Model):
     """A request's slot offered to one trainer, with the score and reasons."""
 
     __tablename__ = "offers"
-    __table_args__ = (CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
+        CheckConstraint("place >= 1", name="place"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -66,6 +74,7 @@ class Offer(db.Model):
         ForeignKey("request_slots.id", ondelete="CASCADE")
     )
     trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    place: Mapped[int] = mapped_column(default=LEAD, server_default="1")
     status: Mapped[str] = mapped_column(String(12), default=OfferStatus.PENDING)
     score: Mapped[float] = mapped_column(default=0.0)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -83,6 +92,10 @@ class Offer(db.Model):
         """The offers `user` may see: the office every offer, a trainer those
         made to them. The only statement of that rule."""
         return true() if user.is_office else cls.trainer_id == user.id
+
+    @property
+    def is_for_lead(self) -> bool:
+        return self.place == LEAD
 
     def answer(self, status: OfferStatus, now: datetime) -> None:
         """End the wait, as MOVES allows, noting when. Raises IllegalMove."""

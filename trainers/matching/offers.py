@@ -5,6 +5,7 @@ Every function flushes and leaves the commit to the caller.
 """
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -18,7 +19,7 @@ from trainers.extensions import db
 from trainers.links import absolute_url
 from trainers.matching.candidates import find_candidates
 from trainers.matching.locks import lock_request
-from trainers.matching.models import Offer, OfferStatus
+from trainers.matching.models import LEAD, Offer, OfferStatus
 from trainers.requests.models import (
     OPEN_STATUSES,
     RequestSlot,
@@ -26,7 +27,7 @@ from trainers.requests.models import (
     TrainingRequest,
 )
 from trainers.sessions import services as sessions
-from trainers.sessions.models import BookedVia, TrainingSession
+from trainers.sessions.models import BookedVia, SessionStatus, TrainingSession
 from trainers.webhooks import events as webhook_events
 from trainers.webhooks.models import EventType
 
@@ -36,26 +37,35 @@ logger = logging.getLogger(__name__)
 WITHDRAWN_BY_OFFICE = "Withdrawn by the national office"
 
 
-def pending_offers(training_request: TrainingRequest) -> list[Offer]:
-    """The request's offers still waiting for an answer, with their trainers."""
-    return list(
-        db.session.scalars(
-            select(Offer)
-            .options(joinedload(Offer.trainer))
-            .where(
-                Offer.request_id == training_request.id,
-                Offer.status == OfferStatus.PENDING,
-            )
+def pending_offers(
+    training_request: TrainingRequest, places: Collection[int] | None = (LEAD,)
+) -> list[Offer]:
+    """The request's offers still waiting for an answer, with their trainers:
+    for the lead's place, or for `places` (None: any)."""
+    query = (
+        select(Offer)
+        .options(joinedload(Offer.trainer))
+        .where(
+            Offer.request_id == training_request.id,
+            Offer.status == OfferStatus.PENDING,
         )
     )
+    if places is not None:
+        query = query.where(Offer.place.in_(places))
+    return list(db.session.scalars(query.order_by(Offer.id)))
 
 
 def count_pending_offers(request_id: int) -> int:
-    """How many trainers the request is offered to now, waiting for their answer."""
+    """How many trainers the request's lead place is offered to now, waiting
+    for their answer."""
     return db.session.scalar(
         select(func.count())
         .select_from(Offer)
-        .where(Offer.request_id == request_id, Offer.status == OfferStatus.PENDING)
+        .where(
+            Offer.request_id == request_id,
+            Offer.status == OfferStatus.PENDING,
+            Offer.place == LEAD,
+        )
     )
 
 
@@ -104,6 +114,7 @@ def _asked_before(
         db.session.scalars(
             select(Offer.trainer_id).where(
                 Offer.request_id == training_request.id,
+                Offer.place == LEAD,
                 Offer.status.in_(skip_statuses)
                 | (Offer.response_note == WITHDRAWN_BY_OFFICE),
             )
@@ -177,12 +188,15 @@ def make_offer(
     score: float,
     reasons: list[str],
     now: datetime,
+    place: int = LEAD,
 ) -> Offer:
-    """Offer the request's slot to the trainer, who is emailed. Flushes."""
+    """Offer the request's slot (and `place`, by default the lead's) to the
+    trainer, who is emailed. Flushes."""
     offer = Offer(
         request_id=training_request.id,
         slot_id=slot.id,
         trainer_id=trainer_id,
+        place=place,
         status=OfferStatus.PENDING,
         score=score,
         reasons=reasons,
@@ -200,14 +214,90 @@ def make_offer(
         link=absolute_url("matching.offer", offer_id=offer.id),
     )
     logger.info(
-        "Offer %s: request %s slot %s to trainer %s (score %s)",
+        "Offer %s: request %s slot %s place %s to trainer %s (score %s)",
         offer.id,
         training_request.id,
         slot.id,
+        place,
         trainer_id,
         score,
     )
     return offer
+
+
+def offer_places(training_session: TrainingSession, now: datetime) -> list[Offer]:
+    """Offer each open place of a booked session still to come, at its time
+    only, until OFFERS_AT_ONCE wait for it: to the best trainers qualified in
+    the topic (or shadowing it, where the office allows) who are not on the
+    session, not asked for that place before, and not waiting on another."""
+    training_request = lock_request(training_session.training_request)
+    db.session.refresh(training_session)
+    open_places = [p.place for p in training_session.open_places]
+    if (
+        not open_places
+        or training_session.status != SessionStatus.BOOKED
+        or training_session.starts_at <= now
+    ):
+        return []
+    slot = session_slot(training_session)
+    if slot is None:
+        return []
+    asked = db.session.execute(
+        select(Offer.place, Offer.trainer_id, Offer.status).where(
+            Offer.request_id == training_request.id, Offer.place.in_(open_places)
+        )
+    ).all()
+    busy = {*training_session.trainer_ids()}
+    busy |= {r.trainer_id for r in asked if r.status == OfferStatus.PENDING}
+    candidates = find_candidates(
+        training_request,
+        now,
+        exclude_trainer_ids=busy,
+        slots=[slot],
+        shadowing_ok=training_request.allows_shadowing,
+    ).candidates
+    made = []
+    for place in open_places:
+        waiting = sum(
+            1 for r in asked if r.place == place and r.status == OfferStatus.PENDING
+        )
+        before = {r.trainer_id for r in asked if r.place == place}
+        wanted = current_app.config["OFFERS_AT_ONCE"] - waiting
+        chosen = [c for c in candidates if c.trainer_id not in before][:wanted]
+        for candidate in chosen:
+            candidates.remove(candidate)
+            made.append(
+                make_offer(
+                    training_request,
+                    candidate.trainer_id,
+                    slot,
+                    candidate.score,
+                    candidate.reasons,
+                    now,
+                    place=place,
+                )
+            )
+    if made:
+        names = ", ".join(f"{o.trainer.name} (place {o.place})" for o in made)
+        training_request.note(
+            "offered", f"Co-trainer places offered to {names}", None, now
+        )
+    db.session.flush()
+    return made
+
+
+def session_slot(training_session: TrainingSession) -> RequestSlot | None:
+    """The request's proposed time the session is booked at (a reschedule
+    settles a new time as one)."""
+    times = (training_session.starts_at, training_session.ends_at)
+    return next(
+        (
+            s
+            for s in training_session.training_request.slots
+            if (s.starts_at, s.ends_at) == times
+        ),
+        None,
+    )
 
 
 def offer_lifetime() -> timedelta:
@@ -247,11 +337,24 @@ def expire_offers(now: datetime) -> int:
         names = ", ".join(offer.trainer.name for offer in offers)
         training_request.note("expired", f"No answer from {names}", None, now)
         db.session.flush()
-        offer_request(training_request, now)
+        offer_again(training_request, offers, now)
     expired = sum(len(offers) for offers in by_request.values())
     if expired:
         logger.info("%s offers expired", expired)
     return expired
+
+
+def offer_again(
+    training_request: TrainingRequest, answered: list[Offer], now: datetime
+) -> None:
+    """After offers end unaccepted, ask the next candidates: for the lead's
+    place, or the booked session's open places."""
+    if any(offer.is_for_lead for offer in answered):
+        offer_request(training_request, now)
+    if not all(offer.is_for_lead for offer in answered):
+        booked = sessions.booked_session_of(training_request.id)
+        if booked is not None:
+            offer_places(booked, now)
 
 
 def book_request(
@@ -278,6 +381,7 @@ def book_request(
         via=via,
     )
     withdraw_pending_offers(training_request, now, tell_trainers=True)
+    offer_places(training_session, now)
     webhook_events.record(
         EventType.REQUEST_BOOKED,
         {
@@ -303,16 +407,22 @@ def end_wait_unless_at(
         return awaited
     sessions.stop_awaiting(awaited, now)
     calendar.send_invites(
-        awaited, "session_cancelled", people=calendar.organisers(awaited)
+        awaited,
+        "session_cancelled",
+        people=[*calendar.co_trainers(awaited), *calendar.organisers(awaited)],
     )
     return None
 
 
 def withdraw_pending_offers(
-    training_request: TrainingRequest, now: datetime, tell_trainers: bool
+    training_request: TrainingRequest,
+    now: datetime,
+    tell_trainers: bool,
+    places: Collection[int] | None = None,
 ) -> list[Offer]:
-    """Withdraw every offer of the request still waiting, optionally telling each trainer."""
-    withdrawn = pending_offers(training_request)
+    """Withdraw every offer of the request still waiting (or those for
+    `places`), optionally telling each trainer."""
+    withdrawn = pending_offers(training_request, places)
     for offer in withdrawn:
         offer.answer(OfferStatus.WITHDRAWN, now)
         if tell_trainers:

@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 
 from trainers.auth.access import office_required
 from trainers.extensions import db
-from trainers.matching import answers, offers, services, shadowing
+from trainers.matching import answers, offers, places, services
 from trainers.matching.forms import (
     AcceptForm,
     AssignForm,
@@ -259,7 +259,7 @@ def apply_plan():
 )
 @office_required
 def qualify(trainer_id: int, topic_id: int):
-    shadowing.mark_qualified(trainer_id, topic_id)
+    places.mark_qualified(trainer_id, topic_id)
     db.session.commit()
     flash(
         "Marked qualified: they can now be offered sessions on that topic.", "success"

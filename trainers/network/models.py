@@ -85,6 +85,10 @@ class Topic(db.Model):
     is_online_capable: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How many trainers a session of it needs, and the expected headcount above
+    # which it needs one more (none: headcount changes nothing).
+    trainers_needed: Mapped[int] = mapped_column(default=1, server_default="1")
+    extra_trainer_above: Mapped[int | None]
 
     @property
     def usual_length(self) -> str:

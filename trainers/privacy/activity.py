@@ -15,7 +15,7 @@ from trainers.network.models import Group, Topic
 from trainers.privacy.audit_log import actor_label, subject_label
 from trainers.privacy.sections import Section, rows_from
 from trainers.requests.models import RequestEvent, TrainingRequest
-from trainers.sessions.models import SessionShadow, TrainingSession
+from trainers.sessions.models import SessionPlace, TrainingSession
 
 
 def activity_sections(user: User) -> list[Section]:
@@ -115,13 +115,14 @@ def _sessions(user: User, shadowed: bool) -> Section:
         selectinload(TrainingSession.group), selectinload(TrainingSession.topic)
     )
     if shadowed:
-        query = query.join(SessionShadow).where(SessionShadow.trainer_id == user.id)
+        query = query.join(SessionPlace).where(SessionPlace.trainer_id == user.id)
     else:
         query = query.where(TrainingSession.trainer_id == user.id)
     return Section(
         "sessions_shadowed" if shadowed else "sessions_trained",
-        "Sessions they shadowed" if shadowed else "Sessions they trained",
-        "Booked sessions they joined as second trainer, to learn the topic."
+        "Sessions they co-trained or shadowed" if shadowed else "Sessions they trained",
+        "Booked sessions they held a place on beside the lead: co-training, or "
+        "shadowing to learn the topic."
         if shadowed
         else "Booked sessions they ran or were to run.",
         (

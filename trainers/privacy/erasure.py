@@ -30,7 +30,7 @@ from trainers.privacy.scrub import (
 )
 from trainers.privacy.sections import names_written_for
 from trainers.requests.models import TrainingRequest
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import SessionPlace, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
 
@@ -184,9 +184,7 @@ def _other_active_office(user: User) -> bool:
 
 
 def _sessions_to_come(user: User, now: datetime) -> int:
-    shadowed = select(SessionShadow.session_id).where(
-        SessionShadow.trainer_id == user.id
-    )
+    shadowed = select(SessionPlace.session_id).where(SessionPlace.trainer_id == user.id)
     return db.session.scalar(
         select(func.count())
         .select_from(TrainingSession)
@@ -247,11 +245,11 @@ def _blank_sent_mail_about(user: User) -> int:
         select(Topic.name, Group.name)
         .join(TrainingSession, TrainingSession.topic_id == Topic.id)
         .join(Group, Group.id == TrainingSession.group_id)
-        .outerjoin(SessionShadow, SessionShadow.session_id == TrainingSession.id)
+        .outerjoin(SessionPlace, SessionPlace.session_id == TrainingSession.id)
         .where(
             or_(
                 TrainingSession.trainer_id == user.id,
-                SessionShadow.trainer_id == user.id,
+                SessionPlace.trainer_id == user.id,
             )
         )
         .union(

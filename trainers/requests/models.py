@@ -151,6 +151,12 @@ class TrainingRequest(db.Model):
     # request's sessions, nor arithmetic on every request's times.
     first_booked_at: Mapped[datetime | None]
     hours_to_booking: Mapped[int | None]
+    # The office's say on its trainers: how many (none: the topic's rule), and
+    # whether a trainer shadowing the topic may take a co-trainer place.
+    trainers_override: Mapped[int | None]
+    allows_shadowing: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
 
     group = relationship("Group")
     topic = relationship("Topic")
@@ -212,6 +218,17 @@ class TrainingRequest(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def places_needed(self) -> int:
+        """How many trainers its session needs, the lead included: the office's
+        number, else the topic's, plus one above the topic's headcount."""
+        if self.trainers_override is not None:
+            return self.trainers_override
+        topic = self.topic
+        above = topic.extra_trainer_above
+        extra = 1 if above is not None and self.expected_attendance > above else 0
+        return topic.trainers_needed + extra
 
     def is_urgent(self, now: datetime, urgent_days: int) -> bool:
         """Still unbooked though its first slot is close."""

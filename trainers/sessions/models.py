@@ -1,5 +1,6 @@
 """Booked workshops: who teaches whom, when and where."""
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -10,13 +11,17 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Subquery,
     Text,
+    UniqueConstraint,
     event,
     false,
     func,
     or_,
+    select,
     text,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,6 +44,20 @@ class SessionStatus(StrEnum):
 
 
 _STATUS_SQL = ", ".join(f"'{status}'" for status in SessionStatus)
+
+
+# Sessions that occupy their lead: still to happen, or happened.
+OCCUPYING = (SessionStatus.BOOKED, SessionStatus.DELIVERED)
+# The session's columns `worked_in` carries for the rules, load and feeds.
+WORKED_COLUMNS = (
+    "starts_at",
+    "ends_at",
+    "group_id",
+    "topic_id",
+    "is_online",
+    "venue_latitude",
+    "venue_longitude",
+)
 
 
 class BookedVia(StrEnum):
@@ -187,18 +206,47 @@ class TrainingSession(db.Model):
     trainer = relationship("User")
     group = relationship("Group")
     topic = relationship("Topic")
-    shadows = relationship(
-        "SessionShadow", cascade="all, delete-orphan", back_populates="training_session"
+    places = relationship(
+        "SessionPlace",
+        cascade="all, delete-orphan",
+        order_by="SessionPlace.place",
+        back_populates="training_session",
     )
 
     @classmethod
     def visible_to(cls, user: "User | AnyViewer") -> ColumnElement[bool]:
         """The sessions `user` may see: the office every session, a trainer
-        theirs, an organiser their groups'. The only statement of that rule
-        (shadowing trainers see theirs only in their calendar feed)."""
+        those they lead or hold a place on, an organiser their groups'. The
+        only statement of that rule."""
         if user.is_office:
             return true()
-        return or_(cls.trainer_id == user.id, cls.group_id.in_(organised_by(user.id)))
+        holds = select(SessionPlace.session_id).where(
+            SessionPlace.trainer_id == user.id
+        )
+        return or_(
+            cls.trainer_id == user.id,
+            cls.id.in_(holds),
+            cls.group_id.in_(organised_by(user.id)),
+        )
+
+    @property
+    def co_trainers(self) -> list["SessionPlace"]:
+        """Its places held by a trainer beside the lead."""
+        return [place for place in self.places if not place.is_open]
+
+    @property
+    def open_places(self) -> list["SessionPlace"]:
+        """Its places still waiting for a trainer."""
+        return [place for place in self.places if place.is_open]
+
+    @property
+    def is_fully_staffed(self) -> bool:
+        """Booked, with every place it needs taken (the lead's always is)."""
+        return self.status == SessionStatus.BOOKED and not self.open_places
+
+    def trainer_ids(self) -> list[int]:
+        """Everyone training on it: the lead, then the co-trainers by place."""
+        return [self.trainer_id, *(p.trainer_id for p in self.co_trainers)]
 
     def move_to(self, status: SessionStatus) -> None:
         """Change the status as MOVES allows. Raises IllegalMove."""
@@ -208,22 +256,73 @@ class TrainingSession(db.Model):
         self.status = status
 
 
-class SessionShadow(db.Model):
-    """A trainer learning a topic by joining a booked session as second trainer."""
+class SessionPlace(db.Model):
+    """A place on a session beside its lead (place 1, the session's trainer):
+    open, or held by a co-trainer or a trainer shadowing the topic."""
 
-    __tablename__ = "session_shadows"
+    __tablename__ = "session_places"
+    __table_args__ = (
+        UniqueConstraint("session_id", "place", name="uq_session_places_place"),
+        # One trainer holds one place of a session at most (NULLs are distinct).
+        UniqueConstraint("session_id", "trainer_id", name="uq_session_places_trainer"),
+        CheckConstraint("place > 1", name="place"),
+        CheckConstraint("(trainer_id IS NULL) = (filled_at IS NULL)", name="filled"),
+    )
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
-        ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("training_sessions.id", ondelete="CASCADE")
     )
-    # Indexed on its own too: every poll of a trainer's feed looks up what they shadow.
-    trainer_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id"), primary_key=True, index=True
-    )
-    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    place: Mapped[int]
+    # Indexed: every poll of a trainer's feed and every rule check looks up
+    # the places they hold.
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    is_shadowing: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A place the session needs to be fully staffed; one the office adds for
+    # a shadowing trainer beyond them is not, and goes when they do.
+    is_needed: Mapped[bool] = mapped_column(default=True, server_default=true())
+    filled_at: Mapped[datetime | None]
 
-    training_session = relationship("TrainingSession", back_populates="shadows")
+    training_session = relationship("TrainingSession", back_populates="places")
     trainer = relationship("User")
+
+    @property
+    def is_open(self) -> bool:
+        return self.trainer_id is None
+
+
+def worked_in(
+    trainer_filter: Callable[[ColumnElement[int]], ColumnElement[bool]],
+) -> Subquery:
+    """SQL: each session that occupies a trainer chosen by `trainer_filter`,
+    whatever their place, as (session_id, trainer_id) and the session's
+    WORKED_COLUMNS. The only statement of it.
+
+    A lead's session occupies them while booked or delivered; a co-trainer's
+    also while it waits for a new lead after a hand-back (they stay on it)."""
+    columns = [getattr(TrainingSession, name) for name in WORKED_COLUMNS]
+    led = select(
+        TrainingSession.id.label("session_id"),
+        TrainingSession.trainer_id.label("trainer_id"),
+        *columns,
+    ).where(
+        trainer_filter(TrainingSession.trainer_id),
+        TrainingSession.status.in_(OCCUPYING),
+    )
+    beside = (
+        select(SessionPlace.session_id, SessionPlace.trainer_id, *columns)
+        .join(TrainingSession, TrainingSession.id == SessionPlace.session_id)
+        .where(
+            trainer_filter(SessionPlace.trainer_id),
+            or_(
+                TrainingSession.status.in_(OCCUPYING),
+                TrainingSession.awaits_trainer,
+            ),
+        )
+    )
+    # Carrying the session's columns lets the database apply a caller's
+    # conditions on them inside each branch, on its own indexes.
+    return union_all(led, beside).subquery("worked")
 
 
 @event.listens_for(TrainingSession.__table__, "before_create")

@@ -19,10 +19,8 @@ from sqlalchemy import (
     literal,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import User
@@ -32,7 +30,7 @@ from trainers.network.models import Group, Topic, group_organisers
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import (
     BookedVia,
-    SessionShadow,
+    SessionPlace,
     SessionStatus,
     TrainingSession,
     place_of,
@@ -58,7 +56,8 @@ def book_session(
 
     `continuing` is a handed-back session at the same time whose calendar event
     this one carries on (same UID, next SEQUENCE), so the group's calendars update
-    rather than gain a second event.
+    rather than gain a second event, and whose co-trainers it keeps. Otherwise
+    it has an open place beside the lead for each trainer more the request needs.
     """
     training_session = TrainingSession(
         request_id=training_request.id,
@@ -79,12 +78,19 @@ def book_session(
         training_session.ical_uid = continuing.ical_uid
         training_session.ical_sequence = continuing.ical_sequence + 1
         continuing.awaits_trainer = False
+        places = list(continuing.places)
+    else:
+        places = [
+            SessionPlace(place=number)
+            for number in range(2, training_request.places_needed + 1)
+        ]
     db.session.add(training_session)
     # The first booking, whatever becomes of it: time to booking counts from it.
     training_request.record_booking(now)
     db.session.flush()
-    # Nobody shadows a session just booked: known, so not asked of the database.
-    set_committed_value(training_session, "shadows", [])
+    for place in places:
+        place.training_session = training_session
+    db.session.flush()
     logger.info(
         "Session %s booked: request %s, trainer %s, %s",
         training_session.id,
@@ -236,7 +242,9 @@ class ShownSession:
     # rating_comment, went_well, follow_up_requested, rated_at, reported_at and
     # `named`, the roster's size), else None.
     attendance: Row | None
-    shadows: list[str]  # the shadowing trainers' names
+    # The places beside the lead, by place: place, trainer_id and
+    # trainer_name (None when open), is_shadowing.
+    places: list[Row]
     # The group's organisers, by name: person_name, person_email, person_phone.
     organisers: list[Row]
     is_organiser: bool  # whether the viewer organises the session's group
@@ -262,11 +270,7 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
     return ShownSession(
         session=details,
         attendance=details if details.headcount is not None else None,
-        shadows=[
-            row.person_name
-            for row in found
-            if row.person_name is not None and not row.is_organiser
-        ],
+        places=db.session.execute(_places_shown(), {"session_id": session_id}).all(),
         organisers=[row for row in found if row.is_organiser],
         is_organiser=details.viewer_organises,
     )
@@ -276,8 +280,8 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
 def _shown(is_office: bool) -> Select:
     # One statement. The page shows the session's attendance, so its columns
     # come joined (headcount is NOT NULL: None means none yet). The session's
-    # columns come once for each shadowing trainer and organiser (a handful):
-    # a row more costs less than a statement more.
+    # columns come once for each organiser (a handful): a row more costs less
+    # than a statement more.
     people = _people()
     return (
         select(
@@ -344,22 +348,35 @@ def _shown(is_office: bool) -> Select:
 
 
 def _people() -> Subquery:
-    # The session's shadowing trainers and its group's organisers, by name.
-    return union_all(
+    # The session's group's organisers, by name.
+    return (
         select(
-            literal(False).label("is_organiser"),
+            literal(True).label("is_organiser"),
             User.name.label("person_name"),
             User.email.label("person_email"),
             User.phone.label("person_phone"),
         )
-        .join(SessionShadow, SessionShadow.trainer_id == User.id)
-        .where(SessionShadow.session_id == bindparam("session_id")),
-        select(literal(True), User.name, User.email, User.phone)
         .join(group_organisers, group_organisers.c.user_id == User.id)
         .where(
             group_organisers.c.group_id
             == select(TrainingSession.group_id)
             .where(TrainingSession.id == bindparam("session_id"))
             .scalar_subquery()
-        ),
-    ).subquery("people")
+        )
+        .subquery("people")
+    )
+
+
+@built_once
+def _places_shown() -> Select:
+    return (
+        select(
+            SessionPlace.place,
+            SessionPlace.trainer_id,
+            User.name.label("trainer_name"),
+            SessionPlace.is_shadowing,
+        )
+        .outerjoin(User, User.id == SessionPlace.trainer_id)
+        .where(SessionPlace.session_id == bindparam("session_id"))
+        .order_by(SessionPlace.place)
+    )

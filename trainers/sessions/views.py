@@ -6,8 +6,8 @@ from wtforms import SelectChoice
 
 from trainers.attendance import services as attendance
 from trainers.auth.access import office_required
-from trainers.matching import details, lifecycle, shadowing
-from trainers.matching.forms import HandBackForm, ShadowForm
+from trainers.matching import details, lifecycle, places
+from trainers.matching.forms import DropOutForm, HandBackForm, ShadowForm
 from trainers.requests.forms import BookedDetailsForm, booked_details_data
 from trainers.sessions import services
 from trainers.sessions.models import SessionStatus, TrainingSession
@@ -24,7 +24,13 @@ def show(session_id: int):
     return _page(session_id)
 
 
-def _page(session_id: int, hand_back_form=None, shadow_form=None, status: int = 200):
+def _page(
+    session_id: int,
+    hand_back_form=None,
+    shadow_form=None,
+    drop_out_form=None,
+    status: int = 200,
+):
     shown = services.session_as_shown(current_user, session_id)
     training_session = shown.session
     now = utcnow()
@@ -33,10 +39,13 @@ def _page(session_id: int, hand_back_form=None, shadow_form=None, status: int = 
         and training_session.ends_at > now
     )
     is_trainer = training_session.trainer_id == current_user.id
+    holds_place = any(p.trainer_id == current_user.id for p in shown.places)
     may_change = _may_change(current_user, shown.is_organiser, training_session, now)
     # Each form only where the page shows it.
     if is_upcoming and is_trainer:
         hand_back_form = hand_back_form or HandBackForm()
+    if is_upcoming and holds_place:
+        drop_out_form = drop_out_form or DropOutForm()
     if is_upcoming and current_user.is_office:
         shadow_form = shadow_form or ShadowForm()
         shadow_form.trainer_id.choices = _shadow_choices(
@@ -51,6 +60,7 @@ def _page(session_id: int, hand_back_form=None, shadow_form=None, status: int = 
             can_change=may_change,
             hand_back_form=hand_back_form,
             shadow_form=shadow_form,
+            drop_out_form=drop_out_form,
             outcome=attendance.outcome(
                 training_session,
                 shown.attendance,
@@ -65,8 +75,7 @@ def _page(session_id: int, hand_back_form=None, shadow_form=None, status: int = 
 
 def _shadow_choices(training_session: TrainingSession) -> list[SelectChoice]:
     return [
-        SelectChoice(str(u.id), u.name)
-        for u in shadowing.shadow_choices(training_session)
+        SelectChoice(str(u.id), u.name) for u in places.shadow_choices(training_session)
     ]
 
 
@@ -107,7 +116,7 @@ def add_shadow(session_id: int):
     form.trainer_id.choices = _shadow_choices(training_session)
     if form.validate_on_submit():
         tried = attempt(
-            lambda: shadowing.add_shadow(
+            lambda: places.add_shadow(
                 training_session, form.trainer_id.data, current_user, utcnow()
             ),
             form,
@@ -117,6 +126,28 @@ def add_shadow(session_id: int):
             flash(f"{shadow.trainer.name} will shadow this session.", "success")
             return redirect(url_for(".show", session_id=session_id))
     return _page(session_id, shadow_form=form, status=400)
+
+
+@bp.route("/<int:session_id>/drop-out", methods=["POST"])
+@login_required
+def drop_out(session_id: int):
+    training_session = services.get_session_for(current_user, session_id)
+    form = DropOutForm()
+    if form.validate_on_submit():
+        tried = attempt(
+            lambda: places.drop_out(
+                training_session, current_user, form.reason.data, utcnow()
+            ),
+            form,
+        )
+        if tried.done:
+            flash(
+                "You have left the session. It is out of your calendar; we are "
+                "offering your place to other trainers.",
+                "success",
+            )
+            return redirect(url_for("home.index"))
+    return _page(session_id, drop_out_form=form, status=400)
 
 
 def _may_change(user, is_organiser: bool, training_session, now) -> bool:
