@@ -11,7 +11,7 @@ import pytest
 
 from trainers.extensions import db
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import SessionPlace, SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 
 
@@ -78,7 +78,15 @@ def make_session(net):
             venue_postcode="TN34 1AA",
             venue_address="Hastings Library",
             ical_uid=f"{uuid.uuid4()}@trainers.test",
-            shadows=[SessionShadow(trainer=net.shadow)],
+            places=[
+                SessionPlace(
+                    place=2,
+                    trainer=net.shadow,
+                    is_shadowing=True,
+                    is_needed=False,
+                    filled_at=net.shadow.created_at,
+                )
+            ],
         )
         db.session.add(training_session)
         db.session.commit()

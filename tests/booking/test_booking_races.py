@@ -16,13 +16,13 @@ from tests.threads import run_at_once
 from trainers.auth.models import User
 from trainers.errors import DomainError
 from trainers.extensions import db
-from trainers.matching import answers, lifecycle, services, shadowing
+from trainers.matching import answers, lifecycle, places, services
 from trainers.matching.models import Offer
 from trainers.profiles.models import AvailabilityWindow, TrainerTopic
 from trainers.requests.details import Particulars
 from trainers.requests.models import TrainingRequest
 from trainers.requests.slots import parse_slots
-from trainers.sessions.models import SessionShadow, TrainingSession
+from trainers.sessions.models import SessionPlace, TrainingSession
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
@@ -100,7 +100,8 @@ def assign(people, training_request, trainer) -> TrainingSession:
 
 
 def overlaps_of(trainer_ids) -> list[tuple[int, int]]:
-    """Pairs of live sessions one trainer runs or shadows that overlap in time."""
+    """Pairs of live sessions one trainer works in, whatever their place, that
+    overlap in time."""
     live = [
         s
         for s in db.session.scalars(select(TrainingSession))
@@ -108,7 +109,7 @@ def overlaps_of(trainer_ids) -> list[tuple[int, int]]:
     ]
     seats = {trainer_id: [] for trainer_id in trainer_ids}
     for s in live:
-        for trainer_id in (s.trainer_id, *(sh.trainer_id for sh in s.shadows)):
+        for trainer_id in s.trainer_ids():
             seats.setdefault(trainer_id, []).append(s)
     clashes = []
     for sessions in seats.values():
@@ -212,9 +213,7 @@ def test_two_shadowing_additions_at_once_never_double_book(threads_app, people):
             training_session = db.session.get(TrainingSession, session_id)
             office = db.session.get(User, office_id)
             wait()
-            return shadowing.add_shadow(
-                training_session, sam_id, office, NOW
-            ).session_id
+            return places.add_shadow(training_session, sam_id, office, NOW).session_id
 
         session_ids = [s.id for s in sessions]
         error = one_won_and_the_other_was_told(
@@ -225,7 +224,8 @@ def test_two_shadowing_additions_at_once_never_double_book(threads_app, people):
         )
         assert "clashes with another of their sessions" in error.message
         assert overlaps_of([sam_id, *lead_ids]) == []
-    assert len(db.session.scalars(select(SessionShadow)).all()) == ROUNDS
+    held = select(SessionPlace).where(SessionPlace.trainer_id.is_not(None))
+    assert len(db.session.scalars(held).all()) == ROUNDS
 
 
 def test_the_database_refuses_a_trainers_overlapping_sessions(people):

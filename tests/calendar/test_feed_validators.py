@@ -10,7 +10,7 @@ from trainers.auth.models import User
 from trainers.calendar import feed, feed_links
 from trainers.extensions import db
 from trainers.requests.models import RequestSlot, TrainingRequest
-from trainers.sessions.models import SessionShadow
+from trainers.sessions.models import SessionPlace
 from trainers.sessions.services import book_session, cancel_session, move_session
 from trainers.timeutil import utcnow
 
@@ -110,10 +110,13 @@ def _rename_trainer(world):
 
 def _add_shadow(world):
     db.session.add(
-        SessionShadow(
+        SessionPlace(
             session_id=world["session"].id,
+            place=2,
             trainer_id=world["learner"].id,
-            added_at=utcnow(),
+            is_shadowing=True,
+            is_needed=False,
+            filled_at=utcnow(),
         )
     )
 

@@ -26,7 +26,6 @@ from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.geo import distance_km
 from trainers.matching.answers import accept_offer, decline_offer
-from trainers.matching.facts import OCCUPYING
 from trainers.matching.models import Offer
 from trainers.matching.offers import offer_request
 from trainers.matching.rules import (
@@ -40,7 +39,7 @@ from trainers.matching.rules import (
 from trainers.models import delete_everything
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
-from trainers.sessions.models import TrainingSession
+from trainers.sessions.models import OCCUPYING, TrainingSession
 from trainers.timeutil import local_to_utc
 
 LONDON = ZoneInfo("Europe/London")

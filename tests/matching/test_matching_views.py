@@ -11,7 +11,7 @@ from trainers.extensions import db
 from trainers.matching.models import Offer
 from trainers.profiles.models import AvailabilityWindow, TrainerTopic
 from trainers.requests.models import RequestSlot, TrainingRequest
-from trainers.sessions.models import SessionShadow, TrainingSession
+from trainers.sessions.models import SessionPlace, TrainingSession
 from trainers.timeutil import utcnow
 
 TUESDAY = 1
@@ -353,7 +353,16 @@ def test_session_page_shows_its_people_and_what_each_may_do(world, client_for):
     _, training_session = book(world, client_for)
     world["organiser"].name = "Olive <Organiser>"
     shadow = world["trainers"][1]
-    db.session.add(SessionShadow(session_id=training_session.id, trainer=shadow))
+    db.session.add(
+        SessionPlace(
+            session_id=training_session.id,
+            place=2,
+            trainer=shadow,
+            is_shadowing=True,
+            is_needed=False,
+            filled_at=training_session.created_at,
+        )
+    )
     db.session.commit()
     path = f"/sessions/{training_session.id}"
     request_link = f'href="/requests/{training_session.request_id}"'
@@ -541,7 +550,7 @@ def test_office_adds_a_shadowing_trainer(world, client_for, make_trainer, mailbo
         f"/sessions/{training_session.id}/shadows", data={"trainer_id": learner.id}
     )
     assert response.status_code == 302
-    assert db.session.scalar(select(SessionShadow.trainer_id)) == learner.id
+    assert db.session.scalar(select(SessionPlace.trainer_id)) == learner.id
     assert "You're shadowing" in mailbox.to(learner.email)[-1]["Subject"]
     refused = office.post(
         f"/sessions/{training_session.id}/shadows",
@@ -584,7 +593,15 @@ def test_office_is_prompted_to_qualify_a_trainer_after_enough_shadowing(
             ends_at=past + timedelta(hours=2),
             ical_uid=f"past{n}@trainers.test",
         )
-        session.shadows.append(SessionShadow(trainer_id=learner.id))
+        session.places.append(
+            SessionPlace(
+                place=2,
+                trainer_id=learner.id,
+                is_shadowing=True,
+                is_needed=False,
+                filled_at=past,
+            )
+        )
         db.session.add(session)
     db.session.commit()
     office = client_for(world["office"])

@@ -23,7 +23,7 @@ from trainers.requests.models import (
     RequestStatus,
     TrainingRequest,
 )
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import SessionPlace, SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 
 NAME = "Alice Example"
@@ -209,7 +209,15 @@ def everything(people, make_session):
         cancel_reason=f"{NAME} dropped out: ill",
     )
     shadowed = make_session(p.trainer, p.group, p.topic, PAST + timedelta(days=14))
-    shadowed.shadows.append(SessionShadow(trainer=alice))
+    shadowed.places.append(
+        SessionPlace(
+            place=2,
+            trainer=alice,
+            is_shadowing=True,
+            is_needed=False,
+            filled_at=alice.created_at,
+        )
+    )
     db.session.add(
         Attendance(
             session_id=shadowed.id,

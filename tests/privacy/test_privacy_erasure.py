@@ -23,7 +23,7 @@ from trainers.outbox.models import OutboxMessage, OutboxStatus
 from trainers.privacy import erasure
 from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.requests.models import RequestStatus, TrainingRequest
-from trainers.sessions.models import SessionShadow, SessionStatus, TrainingSession
+from trainers.sessions.models import SessionPlace, SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 
 
@@ -69,7 +69,7 @@ def coverage_counts() -> dict[str, object]:
         ),
         "requests": grouped(TrainingRequest.status, TrainingRequest.group_id),
         "roster rows": grouped(Attendee.session_id),
-        "shadow places": grouped(SessionShadow.trainer_id),
+        "shadow places": grouped(SessionPlace.trainer_id),
         "ratings": grouped(Attendance.rating),
         "topics taught": grouped(TrainerTopic.topic_id, TrainerTopic.level),
         "trainers by region": grouped(TrainerProfile.region),
@@ -243,7 +243,15 @@ def test_a_trainer_with_sessions_to_come_is_not_erased(
         everything.topic,
         FUTURE,
         SessionStatus.BOOKED,
-        shadows=[SessionShadow(trainer=everything.alice)],
+        places=[
+            SessionPlace(
+                place=2,
+                trainer=everything.alice,
+                is_shadowing=True,
+                is_needed=False,
+                filled_at=everything.alice.created_at,
+            )
+        ],
     )
     refused(
         client_for(everything.office),

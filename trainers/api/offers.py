@@ -29,6 +29,13 @@ class OfferSchema(Schema):
     status = fields.String(
         required=True, validate=validate.OneOf([str(s) for s in OfferStatus])
     )
+    place = fields.Integer(
+        required=True,
+        metadata={
+            "description": "The place it offers: 1 the lead, 2 and up a co-trainer's "
+            "beside the lead of a booked session, at its time only."
+        },
+    )
     slot_id = fields.Integer(required=True)
     starts_at = LondonDateTime(required=True, attribute="slot.starts_at")
     ends_at = LondonDateTime(required=True, attribute="slot.ends_at")
@@ -110,10 +117,10 @@ def get_offer(offer_id: int):
 @blp.arguments(AcceptSchema)
 @blp.response(200, AcceptedSchema)
 def accept_offer(sent, offer_id: int):
-    """Accept one's own offer: the session is booked.
+    """Accept one's own offer: the session is booked, or the place on it taken.
 
     Only the trainer it was made to. Another trainer first, or an offer no
-    longer open, is a 409."""
+    longer open, is a 409. A co-trainer place is at the session's time only."""
     training_session = answers.accept_offer(
         offer_id, caller(), utcnow(), slot_id=sent.get("slot_id")
     )

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from trainers.api.auth import caller, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
@@ -22,7 +22,12 @@ from trainers.requests.details import MAX_REASON
 from trainers.requests.models import RequestStatus
 from trainers.requests.queries import get_request_for
 from trainers.requests.slots import InvalidSlots, parse_slots
-from trainers.sessions.models import BookedVia, SessionStatus, TrainingSession
+from trainers.sessions.models import (
+    BookedVia,
+    SessionPlace,
+    SessionStatus,
+    TrainingSession,
+)
 from trainers.sessions.services import get_session_for
 from trainers.timeutil import LONDON, local_to_utc, utcnow
 
@@ -40,6 +45,16 @@ CONFIRM_HELP = (
     "the notice window; the national office is told), release (the trainer "
     "cannot do the new time: release them and look for another)."
 )
+
+
+class PlaceSchema(Schema):
+    place = fields.Integer(required=True, metadata={"description": "2 and up."})
+    trainer_id = fields.Integer(required=True, allow_none=True)
+    trainer_name = fields.String(
+        required=True, allow_none=True, attribute="trainer.name"
+    )
+    is_shadowing = fields.Boolean(required=True)
+    is_open = fields.Boolean(required=True)
 
 
 class SessionSchema(Schema):
@@ -66,6 +81,15 @@ class SessionSchema(Schema):
     cancelled_at = LondonDateTime(required=True, allow_none=True)
     cancel_reason = fields.String(required=True, allow_none=True)
     updated_at = LondonDateTime(required=True)
+    places = fields.List(
+        fields.Nested(PlaceSchema),
+        required=True,
+        metadata={"description": "The places beside the lead (place 1), by place."},
+    )
+    is_fully_staffed = fields.Boolean(
+        required=True,
+        metadata={"description": "Booked, with every place it needs taken."},
+    )
 
 
 class SessionFiltersSchema(PageArgs):
@@ -132,6 +156,7 @@ def _with_people():
         joinedload(TrainingSession.group),
         joinedload(TrainingSession.topic),
         joinedload(TrainingSession.trainer),
+        selectinload(TrainingSession.places).joinedload(SessionPlace.trainer),
     )
 
 

@@ -167,6 +167,10 @@ def accept_offer(
         raise NotFound()
     _ensure_pending(offer)
     if not offer.is_for_lead:
+        if slot_id is not None and slot_id != offer.slot_id:
+            raise DomainError(
+                "A co-trainer place is at the session's time only.", field="slot_id"
+            )
         return take_place(offer, trainer, now)
     training_request = offer.training_request
     slot = offer.slot if slot_id is None else proposed_time(training_request, slot_id)

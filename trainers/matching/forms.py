@@ -1,7 +1,13 @@
 """Forms to answer offers and for the office to steer matching."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -11,7 +17,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from trainers.numbers import WholeNumberField, whole_number
+from trainers.network.models import MAX_TRAINERS
+from trainers.numbers import WholeNumberField, optional_whole_number, whole_number
 from trainers.viewhelpers import CONFIRM_LABEL, strip_whitespace
 
 
@@ -103,6 +110,26 @@ class DropOutForm(FlaskForm):
         filters=[strip_whitespace],
         description="The other trainers, the group and the national office see this.",
     )
+
+
+class TrainersForm(FlaskForm):
+    """The office's say on how many trainers a request's session needs."""
+
+    trainers_override = SelectField(
+        "Trainers its session needs",
+        coerce=optional_whole_number,
+        validate_choice=True,
+    )
+    allows_shadowing = BooleanField(
+        "A trainer shadowing the topic may take a co-trainer place"
+    )
+
+    def offer_numbers(self, topic_rule: int) -> None:
+        """The choices: the topic's rule (saying what it gives now), or 1 to 5."""
+        self.trainers_override.choices = [
+            SelectChoice("", f"As the topic says ({topic_rule} now)"),
+            *(SelectChoice(str(n), str(n)) for n in range(1, MAX_TRAINERS + 1)),
+        ]
 
 
 class ShadowForm(FlaskForm):

@@ -17,13 +17,14 @@ from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.matching import booking
 from trainers.matching.booking import TrainerNotFree, session_venue
+from trainers.matching.locks import lock_request
 from trainers.matching.models import OfferStatus
 from trainers.matching.offers import (
     offer_places,
     pending_offers,
     withdraw_pending_offers,
 )
-from trainers.network.models import Topic
+from trainers.network.models import MAX_TRAINERS, Topic
 from trainers.profiles.models import TrainerTopic
 from trainers.requests.models import TrainingRequest
 from trainers.sessions import services as sessions
@@ -247,6 +248,70 @@ def drop_not_free(
                 offer_again=False,
             )
     offer_places(training_session, now)
+
+
+def set_trainers(
+    training_request: TrainingRequest,
+    override: int | None,
+    allows_shadowing: bool,
+    by: User,
+    now: datetime,
+) -> None:
+    """The office's say on a request's trainers: how many (None: the topic's
+    rule) and whether a trainer shadowing the topic may take a co-trainer
+    place. Its booked session gains open places, offered at once, or loses
+    open ones. Raises DomainError for a number out of range, or fewer than
+    the trainers already on it."""
+    if override is not None and not 1 <= override <= MAX_TRAINERS:
+        raise DomainError(
+            f"Choose from 1 to {MAX_TRAINERS} trainers.", field="trainers_override"
+        )
+    lock_request(training_request)
+    training_request.trainers_override = override
+    training_request.allows_shadowing = allows_shadowing
+    needed = training_request.places_needed
+    training_session = sessions.booked_session_of(training_request.id)
+    if training_session is not None:
+        _resize(training_session, needed, now)
+    shadowing = "; shadowing trainers may take a place" if allows_shadowing else ""
+    training_request.note(
+        "trainers",
+        f"Needs {needed} trainer{'' if needed == 1 else 's'}{shadowing}",
+        by,
+        now,
+    )
+    db.session.flush()
+    if training_session is not None:
+        offer_places(training_session, now)
+
+
+def _resize(training_session: TrainingSession, needed: int, now: datetime) -> None:
+    """Give the session as many places it needs beside its lead as `needed`
+    says, adding open ones or taking away open ones (and their offers)."""
+    kept = [p for p in training_session.places if p.is_needed]
+    wanted = needed - 1
+    if len(kept) < wanted:
+        number = max((p.place for p in training_session.places), default=1)
+        for extra in range(wanted - len(kept)):
+            training_session.places.append(SessionPlace(place=number + 1 + extra))
+        return
+    surplus = len(kept) - wanted
+    going = [p for p in reversed(kept) if p.is_open][:surplus]
+    if len(going) < surplus:
+        raise DomainError(
+            "Trainers already hold the places that would go: ask one to give "
+            "theirs back first.",
+            field="trainers_override",
+        )
+    withdraw_pending_offers(
+        training_session.training_request,
+        now,
+        tell_trainers=True,
+        places=[p.place for p in going],
+    )
+    for place in going:
+        training_session.places.remove(place)
+    db.session.flush()
 
 
 def shadow_choices(training_session: TrainingSession) -> list[User]:

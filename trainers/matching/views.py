@@ -13,6 +13,7 @@ from trainers.matching.forms import (
     DeclineForm,
     OfferToForm,
     PlanForm,
+    TrainersForm,
 )
 from trainers.matching.models import OfferStatus
 from trainers.matching.planning import plans
@@ -196,6 +197,30 @@ def reopen(request_id: int):
             "success" if made else "warning",
         )
     return redirect(url_for(".request_matching", request_id=request_id))
+
+
+@bp.route("/requests/<int:request_id>/trainers", methods=["POST"])
+@office_required
+def trainers(request_id: int):
+    training_request = get_request_for(current_user, request_id)
+    form = TrainersForm()
+    form.offer_numbers(training_request.topic_places_needed)
+    if form.validate_on_submit():
+        tried = attempt(
+            lambda: places.set_trainers(
+                training_request,
+                form.trainers_override.data,
+                form.allows_shadowing.data,
+                current_user,
+                utcnow(),
+            )
+        )
+        if tried.done:
+            flash("Trainers needed saved.", "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    return redirect(url_for("requests.show", request_id=request_id))
 
 
 @bp.route("/offers/<int:offer_id>/withdraw", methods=["POST"])

@@ -9,7 +9,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from trainers.auth.forms import email_address
 from trainers.geo import REGIONS
@@ -68,6 +74,26 @@ class TopicForm(FlaskForm):
     )
     is_online_capable = BooleanField("Can run online")
     is_active = BooleanField("Offered to groups", default=True)
+    trainers_needed = WholeNumberField(
+        "Trainers a session needs",
+        default=1,
+        validators=[
+            InputRequired("Enter how many trainers a session needs, from 1 to 5."),
+            NumberRange(1, 5, "Enter from 1 to 5 trainers."),
+        ],
+        description="The lead and any co-trainers.",
+    )
+    extra_trainer_above = WholeNumberField(
+        "One more trainer above this many people (optional)",
+        validators=[
+            Optional(),
+            NumberRange(
+                1, 10000, "Enter a headcount of at least 1, or leave it empty."
+            ),
+        ],
+        description="A request expecting more people than this needs one more trainer. "
+        "Leave empty if headcount changes nothing.",
+    )
 
 
 class InviteForm(FlaskForm):

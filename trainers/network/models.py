@@ -73,6 +73,10 @@ class Group(db.Model):
         return f"<Group {self.id} {self.name}>"
 
 
+# The most trainers one session takes, the lead included.
+MAX_TRAINERS = 5
+
+
 class Topic(db.Model):
     """A session the network can teach."""
 

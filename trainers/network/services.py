@@ -13,7 +13,7 @@ from trainers.auth.models import Invitation, User
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.geo import REGIONS, Place, locate
-from trainers.network.models import Group, Topic, group_organisers
+from trainers.network.models import MAX_TRAINERS, Group, Topic, group_organisers
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +98,12 @@ def save_topic(
     default_minutes: int,
     is_online_capable: bool,
     is_active: bool,
+    *,
+    trainers_needed: int = 1,
+    extra_trainer_above: int | None = None,
 ) -> Topic:
-    """Create (topic=None) or update a catalogue topic. Raises DomainError if the name is taken."""
+    """Create (topic=None) or update a catalogue topic, with how many trainers
+    its sessions need. Raises DomainError if the name is taken."""
     name = " ".join(name.split())
     _require_unique(Topic, name, topic, "A topic called “{}” already exists.")
     if topic is None:
@@ -110,6 +114,12 @@ def save_topic(
     topic.default_minutes = default_minutes
     topic.is_online_capable = is_online_capable
     topic.is_active = is_active
+    if not 1 <= trainers_needed <= MAX_TRAINERS:
+        raise DomainError(
+            f"A session needs from 1 to {MAX_TRAINERS} trainers.", "trainers_needed"
+        )
+    topic.trainers_needed = trainers_needed
+    topic.extra_trainer_above = extra_trainer_above
     db.session.flush()
     logger.info("Topic %s saved", topic.id)
     return topic

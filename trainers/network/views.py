@@ -121,6 +121,8 @@ def _topic_form(topic):
                 form.default_minutes.data,
                 form.is_online_capable.data,
                 form.is_active.data,
+                trainers_needed=form.trainers_needed.data,
+                extra_trainer_above=form.extra_trainer_above.data,
             ),
             form,
         )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from trainers.errors import IllegalMove
 from trainers.extensions import db
-from trainers.network.models import organised_by
+from trainers.network.models import MAX_TRAINERS, organised_by
 from trainers.sessions.models import SessionStatus, TrainingSession
 from trainers.timeutil import utcnow
 
@@ -222,13 +222,19 @@ class TrainingRequest(db.Model):
     @property
     def places_needed(self) -> int:
         """How many trainers its session needs, the lead included: the office's
-        number, else the topic's, plus one above the topic's headcount."""
+        number, else the topic's rule. The only statement of it."""
         if self.trainers_override is not None:
             return self.trainers_override
+        return self.topic_places_needed
+
+    @property
+    def topic_places_needed(self) -> int:
+        """The topic's rule for it: the topic's number, and one more when more
+        people are expected than the topic's headcount for one more."""
         topic = self.topic
         above = topic.extra_trainer_above
         extra = 1 if above is not None and self.expected_attendance > above else 0
-        return topic.trainers_needed + extra
+        return min(topic.trainers_needed + extra, MAX_TRAINERS)
 
     def is_urgent(self, now: datetime, urgent_days: int) -> bool:
         """Still unbooked though its first slot is close."""

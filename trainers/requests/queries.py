@@ -36,6 +36,7 @@ from trainers.requests.models import (
 )
 from trainers.requests.services import is_short_notice_at
 from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.services import places_as_shown
 from trainers.statements import AnyViewer, built_once
 
 logger = logging.getLogger(__name__)
@@ -204,6 +205,9 @@ class ShownRequest:
     # (the latest, if several); at most one of the two.
     booked: TakingSession | None
     delivered: TakingSession | None
+    # The places beside the lead of the session that took it (see
+    # sessions.services.places_as_shown).
+    places: list[Row]
 
 
 def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest:
@@ -242,6 +246,7 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
         ),
         booked=taken if taken and taken.status == SessionStatus.BOOKED else None,
         delivered=taken if taken and taken.status == SessionStatus.DELIVERED else None,
+        places=places_as_shown(taken.id) if taken else [],
     )
 
 

@@ -20,6 +20,7 @@ from trainers.auth.access import role_required
 from trainers.errors import DomainError
 from trainers.listing import filters_chosen
 from trainers.matching import lifecycle
+from trainers.matching.forms import TrainersForm
 from trainers.matching.offers import count_pending_offers
 from trainers.network.models import Topic
 from trainers.network.services import active_topics, all_topics
@@ -204,7 +205,21 @@ def show(request_id: int):
         ),
         trainer_name=taken.trainer_name if taken else None,
     )
-    return render_template("requests/show.html", shown=shown, status_line=line)
+    training_request = get_request_for(current_user, request_id)
+    trainers_form = None
+    if current_user.is_office:
+        trainers_form = TrainersForm(
+            trainers_override=training_request.trainers_override,
+            allows_shadowing=training_request.allows_shadowing,
+        )
+        trainers_form.offer_numbers(training_request.topic_places_needed)
+    return render_template(
+        "requests/show.html",
+        shown=shown,
+        status_line=line,
+        trainers_form=trainers_form,
+        trainers_needed=training_request.places_needed,
+    )
 
 
 @bp.route("/<int:request_id>/reschedule", methods=["GET", "POST"])

@@ -270,7 +270,7 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
     return ShownSession(
         session=details,
         attendance=details if details.headcount is not None else None,
-        places=db.session.execute(_places_shown(), {"session_id": session_id}).all(),
+        places=places_as_shown(session_id),
         organisers=[row for row in found if row.is_organiser],
         is_organiser=details.viewer_organises,
     )
@@ -365,6 +365,12 @@ def _people() -> Subquery:
         )
         .subquery("people")
     )
+
+
+def places_as_shown(session_id: int) -> list[Row]:
+    """The session's places beside its lead as pages show them, by place:
+    place, trainer_id and trainer_name (None while open), is_shadowing."""
+    return db.session.execute(_places_shown(), {"session_id": session_id}).all()
 
 
 @built_once
