@@ -119,6 +119,7 @@ MATRIX = {
     "matching.assign": OFFICE_ONLY,
     "matching.offer_to": OFFICE_ONLY,
     "matching.reopen": OFFICE_ONLY,
+    "matching.trainers": OFFICE_ONLY,
     "matching.request_matching": OFFICE_ONLY,
     "matching.qualify": OFFICE_ONLY,
     "matching.plan": OFFICE_ONLY,
@@ -172,6 +173,8 @@ MATRIX = {
     "requests.show": "LKHFFK",
     "sessions.add_shadow": OFFICE_ONLY,
     "sessions.hand_back": "LHHKHH",
+    # Only a trainer holding a place beside the lead, whom the walk has not.
+    "sessions.drop_out": "LHHHHH",
     "sessions.change_details": "LKHHHK",
     "sessions.show": "LKHKHK",
     "attendance.show": "LKHKHK",

@@ -372,7 +372,7 @@ def test_session_page_shows_its_people_and_what_each_may_do(world, client_for):
     }
     pages["trainer"] = client_for(world["trainers"][0]).get(path).get_data(as_text=True)
     for who, page in pages.items():
-        assert f"<dt>Shadowing</dt><dd>{shadow.name}</dd>" in page
+        assert f"<li>Place 2: {shadow.name} (shadowing)</li>" in page
         organiser = "Olive &lt;Organiser&gt;"
         if who == "organiser":
             assert f"{organiser} (you)" in page
@@ -551,7 +551,10 @@ def test_office_adds_a_shadowing_trainer(world, client_for, make_trainer, mailbo
     )
     assert response.status_code == 302
     assert db.session.scalar(select(SessionPlace.trainer_id)) == learner.id
-    assert "You're shadowing" in mailbox.to(learner.email)[-1]["Subject"]
+    # Everyone on it gets the event with the shadowing trainer on it.
+    lead = training_session.trainer
+    for person in (learner, lead):
+        assert "Who is training" in mailbox.to(person.email)[-1]["Subject"]
     refused = office.post(
         f"/sessions/{training_session.id}/shadows",
         data={"trainer_id": world["trainers"][1].id},

@@ -132,6 +132,9 @@ def add_shadow(session_id: int):
 @login_required
 def drop_out(session_id: int):
     training_session = services.get_session_for(current_user, session_id)
+    # Only a trainer holding a place beside the lead gives one back.
+    if places.held_by(training_session, current_user.id) is None:
+        abort(404)
     form = DropOutForm()
     if form.validate_on_submit():
         tried = attempt(
