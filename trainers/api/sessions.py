@@ -50,8 +50,11 @@ CONFIRM_HELP = (
 class PlaceSchema(Schema):
     place = fields.Integer(required=True, metadata={"description": "2 and up."})
     trainer_id = fields.Integer(required=True, allow_none=True)
-    trainer_name = fields.String(
-        required=True, allow_none=True, attribute="trainer.name"
+    trainer_name = fields.Function(
+        lambda place: place.trainer.name if place.trainer else None,
+        required=True,
+        allow_none=True,
+        metadata={"type": "string"},
     )
     is_shadowing = fields.Boolean(required=True)
     is_open = fields.Boolean(required=True)

@@ -229,7 +229,8 @@ def offer_places(training_session: TrainingSession, now: datetime) -> list[Offer
     """Offer each open place of a booked session still to come, at its time
     only, until OFFERS_AT_ONCE wait for it: to the best trainers qualified in
     the topic (or shadowing it, where the office allows) who are not on the
-    session, not asked for that place before, and not waiting on another."""
+    session, who have not answered for that place before, and not waiting on
+    another."""
     training_request = lock_request(training_session.training_request)
     db.session.refresh(training_session)
     open_places = [p.place for p in training_session.open_places]
@@ -249,6 +250,11 @@ def offer_places(training_session: TrainingSession, now: datetime) -> list[Offer
     ).all()
     busy = {*training_session.trainer_ids()}
     busy |= {r.trainer_id for r in asked if r.status == OfferStatus.PENDING}
+    # Not asked again for a place: those who answered for it; withdrawn
+    # offers (the place taken, since given back) do not count.
+    before = {
+        (r.place, r.trainer_id) for r in asked if r.status != OfferStatus.WITHDRAWN
+    }
     candidates = find_candidates(
         training_request,
         now,
@@ -256,27 +262,37 @@ def offer_places(training_session: TrainingSession, now: datetime) -> list[Offer
         slots=[slot],
         shadowing_ok=training_request.allows_shadowing,
     ).candidates
-    made = []
-    for place in open_places:
-        waiting = sum(
+    waiting = {
+        place: sum(
             1 for r in asked if r.place == place and r.status == OfferStatus.PENDING
         )
-        before = {r.trainer_id for r in asked if r.place == place}
-        wanted = current_app.config["OFFERS_AT_ONCE"] - waiting
-        chosen = [c for c in candidates if c.trainer_id not in before][:wanted]
-        for candidate in chosen:
-            candidates.remove(candidate)
-            made.append(
-                make_offer(
-                    training_request,
-                    candidate.trainer_id,
-                    slot,
-                    candidate.score,
-                    candidate.reasons,
-                    now,
-                    place=place,
-                )
+        for place in open_places
+    }
+    room = {p: current_app.config["OFFERS_AT_ONCE"] - waiting[p] for p in open_places}
+    made = []
+    # Best first, each to the place with most room that never asked them: the
+    # places share the best trainers rather than the first taking them all.
+    for candidate in candidates:
+        fits = [
+            p
+            for p in open_places
+            if room[p] > 0 and (p, candidate.trainer_id) not in before
+        ]
+        if not fits:
+            continue
+        place = max(fits, key=lambda p: (room[p], -p))
+        room[place] -= 1
+        made.append(
+            make_offer(
+                training_request,
+                candidate.trainer_id,
+                slot,
+                candidate.score,
+                candidate.reasons,
+                now,
+                place=place,
             )
+        )
     if made:
         names = ", ".join(f"{o.trainer.name} (place {o.place})" for o in made)
         training_request.note(

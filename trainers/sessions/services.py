@@ -88,8 +88,7 @@ def book_session(
     # The first booking, whatever becomes of it: time to booking counts from it.
     training_request.record_booking(now)
     db.session.flush()
-    for place in places:
-        place.training_session = training_session
+    training_session.places.extend(places)
     db.session.flush()
     logger.info(
         "Session %s booked: request %s, trainer %s, %s",
