@@ -1,7 +1,8 @@
 """Every way into a session goes through one booking gate, proven with real
 threads on PostgreSQL: accepting racing a reschedule, accepting racing the
-office's assignment, and two shadowing additions, never leave a trainer in two
-places at once; the loser is told why, and nothing fails. Behind the gate, the
+office's assignment, two shadowing additions, and co-trainer places taken at
+once, never leave a trainer in two places at once (nor a place with two
+trainers); the loser is told why, and nothing fails. Behind the gate, the
 database itself refuses a trainer's overlapping sessions."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -226,6 +227,77 @@ def test_two_shadowing_additions_at_once_never_double_book(threads_app, people):
         assert overlaps_of([sam_id, *lead_ids]) == []
     held = select(SessionPlace).where(SessionPlace.trainer_id.is_not(None))
     assert len(db.session.scalars(held).all()) == ROUNDS
+
+
+def place_offer(training_session, trainer, place: int) -> int:
+    """The id of an offer, waiting, of the session's place to the trainer
+    (matching's own, or one made beside it); committed."""
+    found = db.session.scalar(
+        select(Offer).where(
+            Offer.request_id == training_session.request_id,
+            Offer.trainer_id == trainer.id,
+            Offer.place == place,
+            Offer.status == "pending",
+        )
+    )
+    if found is None:
+        found = Offer(
+            request_id=training_session.request_id,
+            slot_id=next(
+                s.id
+                for s in training_session.training_request.slots
+                if s.starts_at == training_session.starts_at
+            ),
+            trainer_id=trainer.id,
+            place=place,
+            created_at=NOW,
+        )
+        db.session.add(found)
+    db.session.commit()
+    return found.id
+
+
+def places_held(training_session_id: int) -> dict[int, int | None]:
+    return {
+        p.place: p.trainer_id
+        for p in db.session.scalars(
+            select(SessionPlace).where(SessionPlace.session_id == training_session_id)
+        )
+    }
+
+
+def test_two_places_accepted_at_once_by_two_trainers_both_win(threads_app, people):
+    people["topic"].trainers_needed = 3
+    lead, ana, ben = (
+        people["trainer"](f"{name}@example.org") for name in ("lead", "ana", "ben")
+    )
+    for round_ in range(ROUNDS):
+        day = FIRST_DAY + timedelta(days=round_)
+        booked = assign(people, ask(people, day, clock(10), clock(12)), lead)
+        jobs = [
+            accepting(place_offer(booked, ana, 2), ana.id),
+            accepting(place_offer(booked, ben, 3), ben.id),
+        ]
+        results = run_at_once(threads_app, jobs)
+        assert results == [("ok", booked.id), ("ok", booked.id)], results
+        assert places_held(booked.id) == {2: ana.id, 3: ben.id}
+        assert overlaps_of([lead.id, ana.id, ben.id]) == []
+
+
+def test_one_trainer_accepting_both_places_at_once_wins_one(threads_app, people):
+    people["topic"].trainers_needed = 3
+    lead, ana = (people["trainer"](f"{name}@example.org") for name in ("lead", "ana"))
+    for round_ in range(ROUNDS):
+        day = FIRST_DAY + timedelta(days=round_)
+        booked = assign(people, ask(people, day, clock(10), clock(12)), lead)
+        jobs = [
+            accepting(place_offer(booked, ana, 2), ana.id),
+            accepting(place_offer(booked, ana, 3), ana.id),
+        ]
+        one_won_and_the_other_was_told(run_at_once(threads_app, jobs))
+        held = places_held(booked.id)
+        assert sorted(held.values(), key=str) == [ana.id, None], held
+        assert overlaps_of([lead.id, ana.id]) == []
 
 
 def test_the_database_refuses_a_trainers_overlapping_sessions(people):
