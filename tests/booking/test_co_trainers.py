@@ -179,7 +179,11 @@ def test_a_session_is_fully_staffed_only_when_every_place_is_taken(
     organiser = client_for(world.organiser)
     assert "2 places still open" in organiser.get(request_page).get_data(as_text=True)
 
+    link = f'href="/sessions/{training_session.id}"'
+    assert link not in client_for(world.sam).get("/").get_data(as_text=True)
     take(client_for, world.sam, training_request)
+    # The co-trainer's home lists the session they now train.
+    assert link in client_for(world.sam).get("/").get_data(as_text=True)
     page = organiser.get(request_page).get_data(as_text=True)
     assert "Priya Trainer (lead), Sam Trainer." in page
     assert "1 place still open" in page

@@ -33,7 +33,7 @@ from trainers.requests.models import (
     TrainingRequest,
     first_slot_start,
 )
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import SessionStatus, TrainingSession, worked_in
 from trainers.statements import built_once
 from trainers.timeutil import to_local
 
@@ -206,8 +206,15 @@ def _trainer_needs() -> Select:
         to_record=_sessions(
             theirs, booked, TrainingSession.ends_at <= bindparam("now")
         ).order_by(TrainingSession.ends_at, TrainingSession.id),
+        # Those they train this week whatever their place; only the lead records.
         this_week=_sessions(
-            theirs,
+            TrainingSession.id.in_(
+                select(
+                    worked_in(
+                        lambda trainer_id: trainer_id == bindparam("user_id")
+                    ).c.session_id
+                )
+            ),
             booked,
             TrainingSession.starts_at > bindparam("now"),
             TrainingSession.starts_at <= bindparam("week"),

@@ -24,7 +24,7 @@ from trainers.requests.models import (
     first_slot_start,
     request_start,
 )
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import SessionStatus, TrainingSession, worked_in
 from trainers.statements import built_once
 
 # What a list of requests shows: loaded with it, never one query a row (the
@@ -117,8 +117,8 @@ def _pending_offers() -> Select:
 
 
 def upcoming_sessions(user: User, now: datetime, limit: int = 10) -> list[Row]:
-    """Booked sessions still to come that this person trains or whose group they
-    organise, soonest first, as rows of what the table shows (id, starts_at,
+    """Booked sessions still to come that this person trains (whatever their
+    place) or whose group they organise, soonest first, as rows of what the table shows (id, starts_at,
     ends_at, topic_name, group_name, trainer_id, trainer_name, is_online,
     venue_postcode)."""
     return _rows(_upcoming_sessions(), {"user_id": user.id, "now": now, "limit": limit})
@@ -137,10 +137,9 @@ def _upcoming_sessions() -> Select:
         TrainingSession.status == literal(SessionStatus.BOOKED, literal_execute=True),
         TrainingSession.ends_at > bindparam("now"),
     )
+    worked = worked_in(lambda trainer_id: trainer_id == bindparam("user_id"))
     theirs = union(
-        select(TrainingSession.id).where(
-            TrainingSession.trainer_id == bindparam("user_id"), *ahead
-        ),
+        select(worked.c.session_id).where(worked.c.ends_at > bindparam("now")),
         select(TrainingSession.id)
         .join(group_organisers, group_organisers.c.group_id == TrainingSession.group_id)
         .where(group_organisers.c.user_id == bindparam("user_id"), *ahead),
@@ -160,7 +159,7 @@ def _upcoming_sessions() -> Select:
         .join(Topic, Topic.id == TrainingSession.topic_id)
         .join(Group, Group.id == TrainingSession.group_id)
         .join(User, User.id == TrainingSession.trainer_id)
-        .where(TrainingSession.id.in_(theirs))
+        .where(TrainingSession.id.in_(theirs), *ahead)
         .order_by(TrainingSession.starts_at)
         .limit(bindparam("limit"))
     )
