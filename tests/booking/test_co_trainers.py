@@ -4,12 +4,14 @@ booking gate, fully staffed when every place is, a co-trainer dropping out
 reopening only their place, the lead's hand-back leaving co-trainers in place,
 and fairness and caps counting every trainer's sessions whatever their place."""
 
-from datetime import time
+from datetime import date, time
 
 from icalendar import Calendar
 from sqlalchemy import select
 
 from tests.booking.conftest import FIRST, NOW, SECOND, TUESDAY, accept, ask, book
+from trainers.coverage.dashboard.report import CoverageReport, topic_names
+from trainers.coverage.filters import make_filters
 from trainers.extensions import db
 from trainers.matching.candidates import find_candidates
 from trainers.matching.facts import load_load_facts
@@ -196,6 +198,9 @@ def test_a_session_is_fully_staffed_only_when_every_place_is_taken(
         assert "Fully staffed" in session_page.get_data(as_text=True)
     # Nothing waits for a place any more.
     assert place_offers(training_request) == {}
+    # Coverage counts the session once, however many train it.
+    june = make_filters(date(2027, 6, 1), date(2027, 6, 30))
+    assert CoverageReport(june, NOW, topic_names()).bookings == (0, 1)
 
 
 def test_one_trainer_never_holds_two_places_of_a_session(
