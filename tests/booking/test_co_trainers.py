@@ -156,6 +156,10 @@ def test_a_booked_session_offers_each_place_at_its_time_to_trainers_not_on_it(
     assert {(o.slot.starts_at, o.slot.ends_at) for o in offers} == {
         (FIRST, training_session.ends_at)
     }
+    sams = place_offer(world.sam, training_request)
+    page = client_for(world.sam).get(f"/offers/{sams.id}").get_data(as_text=True)
+    assert f"Co-trainer beside the session's lead (place {sams.place})" in page
+    assert "Accept: I'll co-train it" in page
     # A trainer shadowing the topic only once the office allows it.
     assert lee.id not in offered[2] | offered[3]
     client_for(world.office).post(

@@ -78,7 +78,7 @@ def _offer_with_request(offer_id: int, viewer: User) -> Select:
 
 def offer_as_shown(trainer: User, offer_id: int, now: datetime) -> Row:
     """The offer made to this trainer (the office may see any) as its page shows
-    it, read as a row rather than entities: its id, trainer_id, status,
+    it, read as a row rather than entities: its id, trainer_id, place, status,
     created_at and reasons, slot_starts_at and slot_ends_at, topic_name and
     group_name, the request's is_online, venue_postcode, expected_attendance,
     accessibility_needs and notes, and `other_times`: how many other times
@@ -105,6 +105,7 @@ def _offer_shown(is_office: bool) -> Select:
         select(
             Offer.id,
             Offer.trainer_id,
+            Offer.place,
             Offer.status,
             Offer.created_at,
             Offer.reasons,

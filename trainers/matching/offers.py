@@ -244,16 +244,19 @@ def offer_places(training_session: TrainingSession, now: datetime) -> list[Offer
     if slot is None:
         return []
     asked = db.session.execute(
-        select(Offer.place, Offer.trainer_id, Offer.status).where(
+        select(Offer.place, Offer.trainer_id, Offer.status, Offer.response_note).where(
             Offer.request_id == training_request.id, Offer.place.in_(open_places)
         )
     ).all()
     busy = {*training_session.trainer_ids()}
     busy |= {r.trainer_id for r in asked if r.status == OfferStatus.PENDING}
-    # Not asked again for a place: those who answered for it; withdrawn
-    # offers (the place taken, since given back) do not count.
+    # Not asked again for a place: those who answered for it, or whose offer
+    # the office took back; others withdrawn (the place taken, since given
+    # back, or the session moved) may be.
     before = {
-        (r.place, r.trainer_id) for r in asked if r.status != OfferStatus.WITHDRAWN
+        (r.place, r.trainer_id)
+        for r in asked
+        if r.status != OfferStatus.WITHDRAWN or r.response_note == WITHDRAWN_BY_OFFICE
     }
     candidates = find_candidates(
         training_request,

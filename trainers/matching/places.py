@@ -226,8 +226,9 @@ def drop_not_free(
     now: datetime,
 ) -> None:
     """Trainers beside the lead who can't be on the session as it now is
-    (moved, or at a new venue) leave their places, which are offered again.
-    The caller holds them (booking.hold) with its lead."""
+    (moved, or at a new venue) leave their places; offers of places made for
+    it as it was are withdrawn, and the open places offered afresh. The caller
+    holds them (booking.hold) with its lead."""
     for place in list(training_session.co_trainers):
         verdict = booking.judge(
             training_request,
@@ -247,6 +248,12 @@ def drop_not_free(
                 now,
                 offer_again=False,
             )
+    withdraw_pending_offers(
+        training_request,
+        now,
+        tell_trainers=True,
+        places=[p.place for p in training_session.places],
+    )
     offer_places(training_session, now)
 
 
