@@ -13,10 +13,11 @@ from tests.booking.conftest import FIRST, NOW, SECOND, TUESDAY, accept, ask, boo
 from trainers.coverage.dashboard.report import CoverageReport, topic_names
 from trainers.coverage.filters import make_filters
 from trainers.extensions import db
+from trainers.matching import lifecycle
 from trainers.matching.candidates import find_candidates
 from trainers.matching.facts import load_load_facts
 from trainers.matching.models import Offer
-from trainers.profiles.models import AvailabilityWindow, TrainerTopic
+from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionPlace, TrainingSession
 
@@ -349,3 +350,40 @@ def test_a_booked_session_without_more_places_needed_has_none(world, client_for)
     training_session = book(world, client_for)
     assert holders(training_session) == {}
     assert db.session.get(TrainingSession, training_session.id).is_fully_staffed
+
+
+def test_a_moved_session_keeps_co_trainers_who_can_come_and_reoffers_the_rest(
+    world, client_for, make_trainer, mailbox
+):
+    needs(world, 3)
+    tom = trainer(world, make_trainer, "tom@example.org", "Tom Trainer")
+    uma = trainer(world, make_trainer, "uma@example.org", "Uma Trainer")
+    training_request = ask(world, client_for)
+    training_session = book_asked(world, client_for, training_request)
+    take(client_for, world.sam, training_request)
+    other = next(u for u in (tom, uma) if place_offer(u, training_request))
+    take(client_for, other, training_request)
+    spare = uma if other is tom else tom
+    # Sam is away on the new day; the other co-trainer is free.
+    db.session.add(
+        DayOff(trainer_id=world.sam.id, first_on=SECOND.date(), last_on=SECOND.date())
+    )
+    db.session.commit()
+    lifecycle.reschedule(
+        db.session.get(TrainingRequest, training_request.id),
+        SECOND,
+        SECOND + (training_session.ends_at - training_session.starts_at),
+        world.organiser,
+        NOW,
+    )
+    db.session.commit()
+    held = holders(training_session)
+    assert sorted(held.values(), key=str) == sorted([other.id, None], key=str)
+    method, _ = event_of(mailbox.to(world.sam.email)[-1])
+    assert method == "CANCEL"
+    method, event = event_of(mailbox.to(other.email)[-1])
+    assert method == "REQUEST" and event["DTSTART"].dt == SECOND
+    # Sam's place is offered afresh at the new time, to the trainer not on it.
+    (reopened,) = [place for place, holder in held.items() if holder is None]
+    assert place_offers(training_request) == {reopened: {spare.id}}
+    assert place_offer(spare, training_request).slot.starts_at == SECOND
