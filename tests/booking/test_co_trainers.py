@@ -387,3 +387,25 @@ def test_a_moved_session_keeps_co_trainers_who_can_come_and_reoffers_the_rest(
     (reopened,) = [place for place, holder in held.items() if holder is None]
     assert place_offers(training_request) == {reopened: {spare.id}}
     assert place_offer(spare, training_request).slot.starts_at == SECOND
+
+
+def test_the_office_sets_a_topics_trainers_on_its_form(world, client_for):
+    office = client_for(world.office)
+    form = {
+        "name": world.topic.name,
+        "summary": "Knocking on doors, in pairs.",
+        "default_minutes": "120",
+        "is_active": "y",
+        "trainers_needed": "2",
+        "extra_trainer_above": "30",
+    }
+    saved = office.post(f"/office/topics/{world.topic.id}/edit", data=form)
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert (world.topic.trainers_needed, world.topic.extra_trainer_above) == (2, 30)
+    refused = office.post(
+        f"/office/topics/{world.topic.id}/edit", data={**form, "trainers_needed": "6"}
+    )
+    assert "Enter from 1 to 5 trainers." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert world.topic.trainers_needed == 2

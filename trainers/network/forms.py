@@ -11,7 +11,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -77,11 +76,8 @@ class TopicForm(FlaskForm):
     trainers_needed = WholeNumberField(
         "Trainers a session needs",
         default=1,
-        validators=[
-            InputRequired("Enter how many trainers a session needs, from 1 to 5."),
-            NumberRange(1, 5, "Enter from 1 to 5 trainers."),
-        ],
-        description="The lead and any co-trainers.",
+        validators=[Optional(), NumberRange(1, 5, "Enter from 1 to 5 trainers.")],
+        description="The lead and any co-trainers; empty means one.",
     )
     extra_trainer_above = WholeNumberField(
         "One more trainer above this many people (optional)",

@@ -121,7 +121,7 @@ def _topic_form(topic):
                 form.default_minutes.data,
                 form.is_online_capable.data,
                 form.is_active.data,
-                trainers_needed=form.trainers_needed.data,
+                trainers_needed=form.trainers_needed.data or 1,
                 extra_trainer_above=form.extra_trainer_above.data,
             ),
             form,
