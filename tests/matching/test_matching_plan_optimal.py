@@ -74,11 +74,13 @@ def network(make_trainer, make_group, make_user, topic):
         trainers = [_trainer(make_trainer, rng, n, topic) for n in range(4)]
         groups = [make_group(f"Group {n}", rng.choice(DISTRICTS)) for n in range(5)]
         tier = {}
-        for group in groups:
+        for n, group in enumerate(groups):
             trained = rng.choice([None, 30, 400])
             tier[group.id] = {None: 2, 400: 1, 30: 0}[trained]
             if trained:
-                _session(group, past, NOW - timedelta(days=trained), topic)
+                # A day apart: one trainer gave them all.
+                when = NOW - timedelta(days=trained + n)
+                _session(group, past, when, topic)
         for user in rng.sample(trainers, 2):
             day, starts, _ = rng.choice(TIMES)
             when = utc(day - timedelta(days=rng.choice([0, 1])), starts)

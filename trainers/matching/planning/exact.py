@@ -81,7 +81,7 @@ def solve(world: World, fallback: Chosen) -> Solved:
         int(options.request[c]): (int(options.trainer[c]), int(options.slot[c]))
         for c in np.nonzero(solution[: len(options)] > 0.5)[0]
     }
-    return Solved(chosen, program.bound or 0, proven)
+    return Solved(chosen, program.bound, proven)
 
 
 @dataclass
@@ -187,27 +187,35 @@ class _Program:
         self.ends = np.array([s.ends_at.timestamp() for s in slots])
         self.integer = False
         self.bound: int | None = None
+        self.costs = self.objectives[0]
 
     def plan(self, start: np.ndarray, deadline: float) -> tuple[np.ndarray, bool]:
         """The best plan, or `start` if none better was found before the
         deadline; whether it is proven best."""
         serve, travel = self.objectives
-        solution, proven = self._best(serve, start, deadline)
+        self._set_costs(serve)
+        # The relaxation without clash rows, solved whatever the time: the bound.
+        self.highs.run()
+        if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            taken = self.highs.getSolution().col_value[: len(self.options)]
+            self.bound = round(sum(taken))
+        solution, proven = self._best(start, deadline)
         if not proven:
             return solution, False
         self._keep_best(serve, solution)
-        return self._best(travel, solution, deadline)
+        self._set_costs(travel)
+        return self._best(solution, deadline)
 
-    def _best(
-        self, costs: np.ndarray, start: np.ndarray, deadline: float
-    ) -> tuple[np.ndarray, bool]:
-        """The best solution for `costs` that keeps every rule, or `start`."""
+    def _set_costs(self, costs: np.ndarray) -> None:
         everything = np.arange(self.columns, dtype=np.int32)
         self.highs.changeColsCost(self.columns, everything, costs)
+        self.costs = costs
+
+    def _best(self, start: np.ndarray, deadline: float) -> tuple[np.ndarray, bool]:
+        """The best solution for the costs set that keeps every rule, or `start`."""
+        costs = self.costs
         while time.perf_counter() < deadline:
             found, optimal = self._run(start, deadline)
-            if self.bound is None:
-                self.bound = round(found[: len(self.options)].sum())
             if not (optimal or self.integer):
                 self._make_integer()  # the relaxation met numerical trouble
                 continue
