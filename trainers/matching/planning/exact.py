@@ -25,12 +25,14 @@ count of groups served comes first and never-trained groups break its ties.
 Without clash rows the program is a transportation problem: its linear
 relaxation has a whole optimum, found fast, which is the best plan if sessions
 never clashed, and so a bound no plan can beat (`Solved.bound`). Clash rows
-are then added only for trainers whose options clash in the optimum found, and
-the relaxation solved again from its last basis, until nothing clashes. A
-whole optimum with no clash is the optimum of the whole program. If the
-relaxation stays fractional, the columns are made integer and HiGHS branches,
-starting from greedy's plan. Past the time limit the best plan found that
-keeps every rule is kept (greedy's at worst) and is not `proven`.
+are then added only around the options that clash in the optimum found, and
+the relaxation solved again from its last basis, until nothing clashes: a
+whole optimum with no clash is the optimum of the whole program. Travel is
+then cut on the face of optima the duals describe, in the same way. Should the
+relaxation stay fractional, the columns are made integer and HiGHS branches,
+from greedy's plan. A plan not proven best before the time limit is not kept:
+greedy's is (or, once cover and groups are proven best, that plan, its travel
+not proven least), and `proven` is False.
 """
 
 import time
@@ -185,6 +187,8 @@ class _Program:
         ]
         self.starts = np.array([s.starts_at.timestamp() for s in slots])
         self.ends = np.array([s.ends_at.timestamp() for s in slots])
+        # Whether two options (earlier slot first) clash, as found so far.
+        self.clash: dict[tuple[int, int], bool] = {}
         self.integer = False
         self.bound: int | None = None
         self.costs = self.objectives[0]
@@ -325,11 +329,13 @@ class _Program:
             for b in order[position + 1 :]:
                 if slots[b].starts_at >= slots[a].ends_at + journey:
                     break
-                first, last = columns[a], columns[b]
-                if options.request[first] != options.request[last] and not (
-                    self.world.fits(t, slots[b], [slots[a]])
-                ):
-                    pairs.append((first, last))
+                pair = columns[a], columns[b]
+                if pair not in self.clash:
+                    self.clash[pair] = options.request[pair[0]] != options.request[
+                        pair[1]
+                    ] and not self.world.fits(t, slots[b], [slots[a]])
+                if self.clash[pair]:
+                    pairs.append(pair)
         return pairs
 
 
