@@ -189,6 +189,10 @@ def _time_plans(sizes: Sizes, now: datetime) -> None:
     _say("plan_seconds", f"{plan_seconds:.2f}")
     _say("greedy_seconds", f"{greedy_seconds:.2f}")
     _say("plan_covered", plan.requests_covered)
+    # The most any plan could cover: no plan beats it; `plan_proven` says
+    # whether HiGHS proved this plan the best.
+    _say("plan_bound", plan.bound)
+    _say("plan_proven", int(plan.proven))
     _say("greedy_covered", greedy.requests_covered)
     _say("unserved_groups", plan.unserved_groups)
     _say("plan_unserved_groups_covered", plan.unserved_groups_covered)
