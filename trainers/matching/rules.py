@@ -62,12 +62,24 @@ class TrainerFacts:
     days_off: Sequence[tuple[date, date]] = ()
     bookings: Sequence[Booking] = ()
     sessions_by_month: dict[tuple[int, int], int] = field(default_factory=dict)
+    # Times their own calendar says they are busy (UTC), and whether that
+    # calendar could not be read lately (trainers.busy).
+    busy: Sequence[tuple[datetime, datetime]] = ()
+    is_calendar_unknown: bool = False
 
 
 @dataclass(frozen=True)
 class TravelSettings:
+    """The rules' settings: travel between sessions, and whether a trainer
+    whose own calendar is unknown is kept out (otherwise only warned of)."""
+
     speed_kmh: float = 30.0
     min_minutes: int = 30
+    unknown_calendar_blocks: bool = False
+
+
+# Where a busy time in a trainer's own calendar is: somewhere, not online.
+ELSEWHERE = Venue(is_online=False)
 
 
 def travel_time(a: Venue, b: Venue, settings: TravelSettings) -> timedelta:
@@ -107,6 +119,8 @@ class Rule(StrEnum):
     DAY_OFF = "day off"
     REACH = "reach"
     CLASH = "clash"
+    BUSY = "busy"
+    CALENDAR_UNKNOWN = "calendar unknown"
     CAP = "cap"
 
 
@@ -163,6 +177,14 @@ def broken_rules(
                 Rule.CLASH,
                 "clashes with another of their sessions (allowing for travel)",
             )
+        )
+    # A busy time is somewhere unknown: an in-person slot keeps the shortest
+    # journey clear of it, an online one need not.
+    if _clashes((Booking(s, e, ELSEWHERE) for s, e in trainer.busy), slot, settings):
+        broken.append(Broken(Rule.BUSY, "busy in their calendar"))
+    if trainer.is_calendar_unknown and settings.unknown_calendar_blocks:
+        broken.append(
+            Broken(Rule.CALENDAR_UNKNOWN, "their calendar is unknown (not read lately)")
         )
     month = (slot.local_start.year, slot.local_start.month)
     booked = trainer.sessions_by_month.get(month, 0)
