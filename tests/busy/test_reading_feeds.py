@@ -171,6 +171,7 @@ def failing_feed_lifecycle(world, feeds, clock, mailbox, gone):
     body = told.get_body(("plain",)).get_content()
     assert "(127.0.0.1 ….ics)" in body
     assert "/priya.ics" not in body  # the secret address is never repeated
+    assert "the busy times we read from it before still count" in body
     return feed
 
 
@@ -207,7 +208,9 @@ def test_a_feed_never_read_is_unknown_at_its_first_failure(world, feeds, mailbox
     read_busy_feeds(utcnow())
 
     assert services.calendar_state(world.priya.id, utcnow()).is_unknown
-    assert len(mailbox.to(world.priya.email)) == 1
+    (told,) = mailbox.to(world.priya.email)
+    body = told.get_body(("plain",)).get_content()
+    assert "It has never been read, so until it can be, the office is told" in body
 
 
 def test_a_good_read_after_failing_clears_it_and_a_new_failure_tells_again(

@@ -148,6 +148,7 @@ def record_failure(feed: BusyFeed, message: str, now: datetime) -> None:
             feed=feed,
             reason=feed.last_error,
             stale_hours=current_app.config["BUSY_STALE_HOURS"],
+            every=current_app.config["BUSY_FEED_EVERY_MINUTES"],
             blocks=current_app.config["BUSY_UNKNOWN_BLOCKS"],
             link=absolute_url("profiles.calendar", user_id=trainer.id),
         )
