@@ -1,6 +1,7 @@
 """The network generator behind the demo and the benchmarks: the same network for
 the same seed, groups where people live, and a history that keeps every rule."""
 
+import itertools
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -150,6 +151,8 @@ def test_busy_calendars_are_drawn_only_when_asked_and_change_nothing_else():
     for trainer in busy.trainers:
         assert len(trainer.calendar_busy) == 20
         assert trainer.calendar_busy == sorted(trainer.calendar_busy)
+        for (_, ends_at), (starts_at, _) in itertools.pairwise(trainer.calendar_busy):
+            assert ends_at < starts_at
         for starts_at, ends_at in trainer.calendar_busy:
             assert timedelta(minutes=30) <= ends_at - starts_at <= timedelta(hours=3)
             assert TODAY <= to_local(starts_at).date() < TODAY + timedelta(days=92)

@@ -290,13 +290,16 @@ def draw_network(
 def _calendar_busy(
     rng: random.Random, today: date, count: int
 ) -> list[tuple[datetime, datetime]]:
-    """`count` busy times of half an hour to three hours, 07:00-22:00 on the
-    London clock, over the next three months, in order."""
-    busy = []
-    for _ in range(count):
+    """`count` busy times apart from each other, of half an hour to three
+    hours, 07:00-22:00 on the London clock, over the next three months, in
+    order, as a calendar's are kept."""
+    busy: list[tuple[datetime, datetime]] = []
+    while len(busy) < count:
         day = today + timedelta(days=rng.randrange(CALENDAR_DAYS))
         starts_at = local_to_utc(day, time(rng.randrange(7, 19), rng.choice((0, 30))))
-        busy.append((starts_at, starts_at + timedelta(minutes=30 * rng.randint(1, 6))))
+        ends_at = starts_at + timedelta(minutes=30 * rng.randint(1, 6))
+        if all(ends_at < s or e < starts_at for s, e in busy):
+            busy.append((starts_at, ends_at))
     return sorted(busy)
 
 

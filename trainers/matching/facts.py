@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from trainers.auth.models import User
 from trainers.busy.models import BusyFeed, BusyInterval
+from trainers.busy.parsing import merged
 from trainers.extensions import db
 from trainers.matching.rules import (
     Booking,
@@ -307,8 +308,8 @@ def _add_busy(
     intervals: Sequence[tuple[datetime, datetime]],
 ) -> None:
     """Each trainer's busy times from their own calendar within a day of an
-    interval (busy times are merged, so none is longer than a calendar's
-    longest run of events; a day either side covers any travel)."""
+    interval (a day either side covers any travel), in order and merged where
+    they overlap, as the rule reads them."""
     near = [
         and_(
             BusyInterval.starts_at < end + timedelta(days=1),
@@ -322,6 +323,9 @@ def _add_busy(
         .order_by(BusyInterval.starts_at)
     ):
         facts[trainer_id].busy.append((starts_at, ends_at))
+    for trainer in facts.values():
+        if trainer.busy:
+            trainer.busy = merged(trainer.busy)
 
 
 def _count_months(
