@@ -246,6 +246,18 @@ def test_a_huge_feed_is_refused_by_its_size(world, feeds, app, is_chunked):
     assert busy(world.priya) == []
 
 
+def test_a_feed_with_too_many_busy_times_is_refused(world, feeds, app):
+    app.config["BUSY_FEED_MAX_INTERVALS"] = 3
+    linked(world.priya, feeds.serve("/priya.ics", ics("weekly_with_exceptions.ics")))
+
+    read_busy_feeds(utcnow())
+
+    assert feed_of(world.priya).last_error == (
+        "The calendar has more than 3 busy times in the months ahead."
+    )
+    assert busy(world.priya) == []
+
+
 def test_a_feed_that_is_not_icalendar_fails(world, feeds):
     feeds.answers["/page.html"] = Answer(200, b"<html><body>Sign in</body></html>")
     linked(world.priya, feeds.url("/page.html"))

@@ -28,8 +28,8 @@ def busy_intervals(
     holds more than `max_intervals` busy times."""
     try:
         calendar = icalendar.Calendar.from_ical(ics)
-        # A feed whose times are in UTC but meant in X-WR-TIMEZONE (Google's
-        # export) is put right first.
+        # Times with no zone in a feed that names its X-WR-TIMEZONE (Google's,
+        # Nextcloud's) are that zone's.
         calendar = x_wr_timezone.to_standard(calendar)
         events = recurring_ical_events.of(calendar).after(start)
         found = []
@@ -47,7 +47,7 @@ def busy_intervals(
                 )
     except FeedError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise FeedError(
             f"The address does not give an iCalendar file ({type(error).__name__})."
         ) from None
