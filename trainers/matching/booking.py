@@ -24,9 +24,12 @@ from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
 
 # The rules for a shadowing trainer: they teach nothing, so only being free.
-SHADOWING = frozenset({Rule.ACCOUNT, Rule.DAY_OFF, Rule.CLASH})
-# The rules a new venue for a booked session must keep to: the place, not the time.
-PLACE = frozenset({Rule.REACH, Rule.CLASH})
+SHADOWING = frozenset(
+    {Rule.ACCOUNT, Rule.DAY_OFF, Rule.CLASH, Rule.BUSY, Rule.CALENDAR_UNKNOWN}
+)
+# The rules a new venue for a booked session must keep to: the place, not the
+# time (and the travel it makes around their other sessions and busy times).
+PLACE = frozenset({Rule.REACH, Rule.CLASH, Rule.BUSY})
 
 
 class TrainerNotFree(DomainError):
