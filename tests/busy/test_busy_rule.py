@@ -130,6 +130,19 @@ def test_the_plan_leaves_out_a_busy_trainer(world):
     assert [a.trainer_id for a in greedy.assignments] == [world.sam.id]
 
 
+def test_the_plan_says_a_request_is_left_out_because_its_trainers_are_busy(world):
+    training_request = world.ask(FIRST)
+    busy_at(world.priya, FIRST)
+    busy_at(world.sam, FIRST)
+
+    plan, _ = compare_plans(NOW)
+
+    assert plan.assignments == []
+    (unmet,) = plan.unmet
+    assert unmet.request_id == training_request.id
+    assert "2 busy in their own calendar then" in unmet.reason
+
+
 def test_a_feed_read_from_the_network_keeps_a_trainer_out(world, feeds):
     url = feeds.serve("/p.ics", ics("other_time_zones.ics"))
     busy.set_feed(world.priya.id, url, NOW)
