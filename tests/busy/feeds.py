@@ -1,12 +1,13 @@
 """A real calendar server on loopback: each path answers what the test says,
 honouring If-None-Match as a calendar host does."""
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.loopback import serving
 
 ICS = Path(__file__).parent / "ics"
 
@@ -82,13 +83,6 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
 def running_feed_server() -> Iterator[FeedServer]:
     """A calendar server on a free loopback port until the block ends."""
     found = FeedServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(found))
-    found.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(found)) as base:
+        found.base = base
         yield found
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

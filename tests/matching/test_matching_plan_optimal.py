@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from tests.matching.sessions import add_session
 from trainers.extensions import db
 from trainers.geo import locate
 from trainers.matching.candidates import request_venue, slot_facts
@@ -31,7 +32,7 @@ from trainers.matching.rules import (
 )
 from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import SessionStatus
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)  # January is GMT: UTC is London time
 DISTRICTS = ["TN34", "TN35", "TN37", "TN38", "TN39", "TN40"]
@@ -89,11 +90,11 @@ def network(make_trainer, make_group, make_user, topic):
             if trained:
                 # A day apart: one trainer gave them all.
                 when = NOW - timedelta(days=trained + n)
-                _session(group, past, when, topic)
+                add_session(group, past, topic, when)
         for user in rng.sample(trainers, 2):
             day, starts, _ = rng.choice(TIMES)
             when = utc(day - timedelta(days=rng.choice([0, 1])), starts)
-            _session(rng.choice(groups), user, when, topic, SessionStatus.BOOKED)
+            add_session(rng.choice(groups), user, topic, when, SessionStatus.BOOKED)
         requests = [_request(rng, rng.choice(groups), topic, n) for n in range(7)]
         db.session.commit()
         last = max(s.ends_at for r in requests for s in r.slots)
@@ -133,35 +134,6 @@ def _trainer(make_trainer, rng: random.Random, n: int, topic):
             )
         )
     return user
-
-
-def _session(group, trainer, starts_at, topic, status=SessionStatus.DELIVERED):
-    place = locate(group.postcode_district)
-    asked = TrainingRequest(
-        group_id=group.id,
-        topic_id=topic.id,
-        status=status,
-        expected_attendance=10,
-        venue_latitude=place.latitude,
-        venue_longitude=place.longitude,
-        created_at=starts_at - timedelta(days=30),
-    )
-    db.session.add(asked)
-    db.session.flush()
-    db.session.add(
-        TrainingSession(
-            request_id=asked.id,
-            trainer_id=trainer.id,
-            group_id=group.id,
-            topic_id=topic.id,
-            status=status,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(hours=2),
-            venue_latitude=place.latitude,
-            venue_longitude=place.longitude,
-            ical_uid=f"{asked.id}@test",
-        )
-    )
 
 
 def _request(rng: random.Random, group, topic, n: int) -> TrainingRequest:

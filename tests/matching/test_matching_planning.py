@@ -9,6 +9,7 @@ import pytest
 from flask import render_template
 from sqlalchemy import select
 
+from tests.matching.sessions import add_session
 from trainers.extensions import db
 from trainers.geo import distance_km, locate
 from trainers.matching.candidates import request_venue, slot_facts
@@ -30,7 +31,7 @@ from trainers.matching.rules import Booking, broken_rules, local_month
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
 from trainers.requests.services import cancel_request
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import SessionStatus
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)  # a Monday; January is GMT, so UTC
 TUESDAY = date(2027, 1, 12)
@@ -113,32 +114,7 @@ def session_for(topic):
     """A session (with its request) for a group and trainer at a time."""
 
     def add(group, trainer, starts_at, status=SessionStatus.DELIVERED):
-        place = locate(group.postcode_district)
-        training_request = TrainingRequest(
-            group_id=group.id,
-            topic_id=topic.id,
-            status=status,
-            expected_attendance=10,
-            venue_latitude=place.latitude,
-            venue_longitude=place.longitude,
-            created_at=starts_at - timedelta(days=30),
-        )
-        db.session.add(training_request)
-        db.session.flush()
-        db.session.add(
-            TrainingSession(
-                request_id=training_request.id,
-                trainer_id=trainer.id,
-                group_id=group.id,
-                topic_id=topic.id,
-                status=status,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=2),
-                venue_latitude=place.latitude,
-                venue_longitude=place.longitude,
-                ical_uid=f"{training_request.id}@test",
-            )
-        )
+        add_session(group, trainer, topic, starts_at, status)
         db.session.commit()
 
     return add
