@@ -11,6 +11,11 @@ FLASK := $(BIN)/flask --app wsgi
 # more than there are cores: the slow files spend much of their time waiting on
 # Chromium, gunicorn and schedulers in other processes, and the extra worker fills it.
 PARALLEL := -n $(shell expr $$(nproc) + 1) --dist loadfile --no-loadscope-reorder
+# Python keeps the bytecode it compiles (and pytest its rewritten test modules)
+# even where the machine's environment says not to: every worker, and every app,
+# scheduler and gunicorn process the tests start, would otherwise compile the
+# whole package again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-quick test-a-year-ahead install lint format calendar-parsers browser
 

@@ -191,6 +191,33 @@ class Config:
         "WEBHOOKS_ALLOW_LOOPBACK", os.environ.get("APP_ENV") != "production"
     )
 
+    # Busy times from a trainer's own calendar (trainers/busy): the scheduler
+    # looks for feeds due every SCHEDULER_BUSY_FEEDS_SECONDS, and reads each
+    # feed every BUSY_FEED_EVERY_MINUTES (calendar apps publish changes every
+    # 15 minutes to a few hours), keeping busy times for BUSY_HORIZON_DAYS.
+    SCHEDULER_BUSY_FEEDS_SECONDS = int(
+        os.environ.get("SCHEDULER_BUSY_FEEDS_SECONDS", "300")
+    )
+    BUSY_FEED_EVERY_MINUTES = int(os.environ.get("BUSY_FEED_EVERY_MINUTES", "20"))
+    BUSY_HORIZON_DAYS = 92
+    # A busy calendar of years of meetings is a few hundred kB; more is refused.
+    BUSY_FEED_MAX_BYTES = 5 * 1024 * 1024
+    BUSY_FEED_TIMEOUT_SECONDS = 15
+    BUSY_FEED_MAX_REDIRECTS = 3
+    # Busy times expanded from one feed, at most (a runaway repeating event).
+    BUSY_FEED_MAX_INTERVALS = 5000
+    # A feed not read for this long (or failing before it was ever read) makes
+    # the trainer's calendar "unknown": busy times kept from the last good read
+    # still count, but nothing newer is known.
+    BUSY_STALE_HOURS = int(os.environ.get("BUSY_STALE_HOURS", "6"))
+    # An unknown calendar only warns the office beside the candidate (False),
+    # or keeps the trainer out of every offer, listing, assignment and plan.
+    BUSY_UNKNOWN_BLOCKS = _bool("BUSY_UNKNOWN_BLOCKS")
+    # As WEBHOOKS_ALLOW_LOOPBACK, for calendar feeds.
+    BUSY_FEEDS_ALLOW_LOOPBACK = _bool(
+        "BUSY_FEEDS_ALLOW_LOOPBACK", os.environ.get("APP_ENV") != "production"
+    )
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # A kept sign-in's cookie lasts as long as the longest it may live; the

@@ -37,6 +37,7 @@ from sqlalchemy.orm import selectinload  # noqa: E402
 from trainers import create_app  # noqa: E402
 from trainers.attendance.models import Attendance  # noqa: E402
 from trainers.auth.models import User  # noqa: E402
+from trainers.busy.models import BusyInterval  # noqa: E402
 from trainers.demo.history import (  # noqa: E402
     HeldSession,
     UnbookedRequest,
@@ -87,6 +88,7 @@ class Sizes:
 
 PAST_DAYS, FUTURE_DAYS = 365, 90
 NEVER_TRAINED = 0.15  # the share of groups never trained
+BUSY_PER_TRAINER = 20  # busy times in each trainer's own calendar, next 3 months
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,6 +191,10 @@ def _time_plans(sizes: Sizes, now: datetime) -> None:
     _say("plan_seconds", f"{plan_seconds:.2f}")
     _say("greedy_seconds", f"{greedy_seconds:.2f}")
     _say("plan_covered", plan.requests_covered)
+    # The most any plan could cover: no plan beats it; `plan_proven` says
+    # whether HiGHS proved this plan the best.
+    _say("plan_bound", plan.bound)
+    _say("plan_proven", int(plan.proven))
     _say("greedy_covered", greedy.requests_covered)
     _say("unserved_groups", plan.unserved_groups)
     _say("plan_unserved_groups_covered", plan.unserved_groups_covered)
@@ -252,14 +258,15 @@ def _build(sizes: Sizes, rng: random.Random, now: datetime) -> dict[str, int]:
 def _network(
     rng: random.Random, groups: int, trainers: int, region: str | None, now: datetime
 ) -> Network:
-    """The demo's generator at bench size: a few trainers inactive, and addresses
-    no mail can reach."""
+    """The demo's generator at bench size: a few trainers inactive, addresses no
+    mail can reach, and every trainer's own calendar busy now and then."""
     shape = Shape(
         groups=groups,
         trainers=trainers,
         region=region,
         inactive_share=0.02,
         email_domain="bench.invalid",
+        calendar_busy=BUSY_PER_TRAINER,
     )
     return draw_network(rng, shape, to_local(now).date())
 
@@ -343,7 +350,8 @@ def _history_rows(
 
 
 def _trainer_rows(network: Network, ids: dict) -> dict[type, list[dict]]:
-    """Each trainer's account, profile, topics, weekly windows and days off."""
+    """Each trainer's account, profile, topics, weekly windows, days off and busy
+    times."""
     tables: dict[type, list[dict]] = defaultdict(list)
     for trainer in network.trainers:
         n = ids[trainer]
@@ -388,7 +396,11 @@ def _trainer_rows(network: Network, ids: dict) -> dict[type, list[dict]]:
             {"trainer_id": n, "first_on": first, "last_on": last, "note": note}
             for first, last, note in trainer.days_off
         ]
-    for model in (AvailabilityWindow, DayOff):
+        tables[BusyInterval] += [
+            {"trainer_id": n, "starts_at": starts_at, "ends_at": ends_at}
+            for starts_at, ends_at in trainer.calendar_busy
+        ]
+    for model in (AvailabilityWindow, DayOff, BusyInterval):
         for n, row in enumerate(tables[model], start=1):
             row["id"] = n
     return tables

@@ -1,6 +1,7 @@
 """The network generator behind the demo and the benchmarks: the same network for
 the same seed, groups where people live, and a history that keeps every rule."""
 
+import itertools
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -135,3 +136,26 @@ def test_open_requests_ask_for_times_ahead_and_older_ones_after_they_were_made()
     for request in over_a_year:
         assert NOW - timedelta(days=365) <= request.created_at < NOW
         assert all(starts_at > request.created_at for starts_at, _ in request.slots)
+
+
+def test_busy_calendars_are_drawn_only_when_asked_and_change_nothing_else():
+    shape = Shape(groups=60, trainers=40, calendar_busy=20)
+    plain, plain_held, _ = drawn(3, Shape(groups=60, trainers=40))
+    busy, busy_held, _ = drawn(3, shape)
+
+    assert all(t.calendar_busy == [] for t in plain.trainers)
+    assert [t.email for t in busy.trainers] == [t.email for t in plain.trainers]
+    assert [(s.trainer.email, s.starts_at) for s in busy_held] == [
+        (s.trainer.email, s.starts_at) for s in plain_held
+    ]
+    for trainer in busy.trainers:
+        assert len(trainer.calendar_busy) == 20
+        assert trainer.calendar_busy == sorted(trainer.calendar_busy)
+        for (_, ends_at), (starts_at, _) in itertools.pairwise(trainer.calendar_busy):
+            assert ends_at < starts_at
+        for starts_at, ends_at in trainer.calendar_busy:
+            assert timedelta(minutes=30) <= ends_at - starts_at <= timedelta(hours=3)
+            assert TODAY <= to_local(starts_at).date() < TODAY + timedelta(days=92)
+    assert (
+        drawn(3, shape)[0].trainers[0].calendar_busy == busy.trainers[0].calendar_busy
+    )

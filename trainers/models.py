@@ -14,6 +14,7 @@ from trainers.auth.models import (
     SignIn,
     User,
 )
+from trainers.busy.models import BusyFeed, BusyInterval
 from trainers.calendar.models import CalendarFeed
 from trainers.coverage.models import CoverageChange, CoverageMonth, WeeklyDigest
 from trainers.coverage.summary import rebuild
@@ -39,6 +40,8 @@ __all__ = [
     "Attendee",
     "AuditEntry",
     "AvailabilityWindow",
+    "BusyFeed",
+    "BusyInterval",
     "CalendarFeed",
     "CoverageChange",
     "CoverageMonth",

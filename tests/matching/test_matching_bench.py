@@ -21,6 +21,8 @@ FIGURES = (
     "plan_requests",
     "plan_seconds",
     "plan_covered",
+    "plan_bound",
+    "plan_proven",
     "greedy_covered",
     "plan_km",
     "greedy_km",
@@ -49,3 +51,5 @@ def test_the_small_benchmark_prints_every_figure_and_the_plan_beats_greedy():
     assert int(figures["trainers"]) == 100
     assert int(figures["open_requests"]) == int(figures["plan_requests"]) == 40
     assert int(figures["plan_covered"]) >= int(figures["greedy_covered"])
+    assert int(figures["plan_bound"]) >= int(figures["plan_covered"])
+    assert figures["plan_proven"] == "1"

@@ -9,12 +9,14 @@ import pytest
 from flask import render_template
 from sqlalchemy import select
 
+from tests.matching.sessions import add_session
 from trainers.extensions import db
 from trainers.geo import distance_km, locate
 from trainers.matching.candidates import request_venue, slot_facts
 from trainers.matching.facts import load_trainer_facts, travel_settings
 from trainers.matching.forms import PlanForm
 from trainers.matching.models import Offer, OfferStatus
+from trainers.matching.planning import exact
 from trainers.matching.planning.plans import (
     apply_chosen,
     apply_plan,
@@ -29,7 +31,7 @@ from trainers.matching.rules import Booking, broken_rules, local_month
 from trainers.profiles.models import AvailabilityWindow, DayOff, TrainerTopic
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
 from trainers.requests.services import cancel_request
-from trainers.sessions.models import SessionStatus, TrainingSession
+from trainers.sessions.models import SessionStatus
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)  # a Monday; January is GMT, so UTC
 TUESDAY = date(2027, 1, 12)
@@ -112,32 +114,7 @@ def session_for(topic):
     """A session (with its request) for a group and trainer at a time."""
 
     def add(group, trainer, starts_at, status=SessionStatus.DELIVERED):
-        place = locate(group.postcode_district)
-        training_request = TrainingRequest(
-            group_id=group.id,
-            topic_id=topic.id,
-            status=status,
-            expected_attendance=10,
-            venue_latitude=place.latitude,
-            venue_longitude=place.longitude,
-            created_at=starts_at - timedelta(days=30),
-        )
-        db.session.add(training_request)
-        db.session.flush()
-        db.session.add(
-            TrainingSession(
-                request_id=training_request.id,
-                trainer_id=trainer.id,
-                group_id=group.id,
-                topic_id=topic.id,
-                status=status,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=2),
-                venue_latitude=place.latitude,
-                venue_longitude=place.longitude,
-                ical_uid=f"{training_request.id}@test",
-            )
-        )
+        add_session(group, trainer, topic, starts_at, status)
         db.session.commit()
 
     return add
@@ -597,6 +574,70 @@ def test_only_the_measures_that_differ_are_set_side_by_side(trainer, group, ask)
         ("Groups never or not recently trained, served", "0 of 1", "1 of 1"),
     ]
     assert [m.measure for m in same] == ["Travel"]
+
+
+def page_text(app, plan, greedy) -> str:
+    """The plan's page, its white space squeezed."""
+    differ, same = differences(plan, greedy)
+    with app.test_request_context():
+        page = render_template(
+            "matching/plan.html",
+            plan=plan,
+            differ=differ,
+            same=same,
+            rows=plan_rows(plan),
+            unmet=unmet_rows(plan),
+            form=PlanForm(),
+        )
+    return " ".join(page.split())
+
+
+def test_a_clash_in_the_matched_month_does_not_cost_another_months_slot(
+    trainer, group, ask
+):
+    nia = trainer("Nia", "TN34", cap=2)
+    tuesday = ask(group("TN34"))
+    either = ask(group("TN35"), (TUESDAY, *EVENING), (date(2027, 2, 2), *EVENING))
+
+    plan = plan_open_requests(NOW)
+
+    assert given(plan) == {tuesday.id: nia.id, either.id: nia.id}
+    assert [row.starts_at.month for row in plan_rows(plan)] == [1, 2]
+    assert_every_rule_holds(plan)
+
+
+def test_the_page_says_how_many_at_most_and_that_the_plan_is_the_best(
+    app, trainer, group, ask
+):
+    trainer("Nia", "TN34", cap=4)
+    ask(group("TN34"))
+    ask(group("TN35"))  # the same evening: Nia can take one of the two
+
+    plan, greedy = compare_plans(NOW)
+
+    assert (plan.requests_covered, plan.bound, plan.proven) == (1, 2, True)
+    text = page_text(app, plan, greedy)
+    assert "This plan covers <strong>1 of at most 2</strong> requests" in text
+    assert "It is proven the best plan" in text
+    assert "The other 1 could only be covered if some trainer took two" in text
+
+
+def test_a_plan_out_of_time_keeps_greedys_and_says_it_is_not_proven(
+    app, monkeypatch, trainer, group, ask
+):
+    trainer("Nia", "TN37", cap=1)
+    trainer("Abe", "TN35", radius_km=5)
+    ask(group("TN34"))
+    ask(group("TN39"))
+    monkeypatch.setattr(exact, "TIME_LIMIT", 0)
+
+    plan, greedy = compare_plans(NOW)
+
+    assert given(plan) == given(greedy)
+    assert (plan.requests_covered, plan.bound, plan.proven) == (1, 2, False)
+    text = page_text(app, plan, greedy)
+    assert "This plan covers <strong>1 of at most 2</strong> requests" in text
+    assert "not proven the best" in text
 
 
 def reasons(plan) -> dict[int, str]:

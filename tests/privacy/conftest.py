@@ -10,6 +10,7 @@ import pytest
 from trainers import audit, mail
 from trainers.attendance.models import Attendance, Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset
+from trainers.busy.models import BusyFeed, BusyInterval
 from trainers.calendar import services as calendar
 from trainers.calendar.models import CalendarFeed
 from trainers.extensions import db
@@ -149,6 +150,22 @@ def everything(people, make_session):
                 email=EMAIL, client="192.0.2.1", failures=2, first_failed_at=now
             ),
             CalendarFeed(user=alice, token_hash=uuid.uuid4().hex * 2),
+            BusyFeed(
+                trainer_id=alice.id,
+                url="https://calendar.example.org/ical/alice-secret-7f3e/basic.ics",
+                next_fetch_at=now,
+                last_success_at=now,
+            ),
+            BusyInterval(
+                trainer_id=alice.id,
+                starts_at=FUTURE,
+                ends_at=FUTURE + timedelta(hours=1),
+            ),
+            BusyInterval(
+                trainer_id=alice.id,
+                starts_at=FUTURE + timedelta(days=1),
+                ends_at=FUTURE + timedelta(days=1, hours=2),
+            ),
         ]
     )
     asked = training_request(

@@ -13,6 +13,7 @@ from tests.stored import stored_text
 from trainers.attendance.models import Attendance, Attendee
 from trainers.audit import AuditEntry
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
+from trainers.busy.models import BusyFeed, BusyInterval
 from trainers.calendar.models import CalendarFeed
 from trainers.coverage.dashboard.report import CoverageReport, topic_names
 from trainers.coverage.filters import make_filters
@@ -103,7 +104,14 @@ def test_erasure_removes_identity_from_every_table(everything, client_for):
     )
     assert alice.last_login_at is None
     # Sign-in links, failures, feed and invitations are gone.
-    for model in (Invitation, PasswordReset, LoginThrottle, CalendarFeed):
+    for model in (
+        Invitation,
+        PasswordReset,
+        LoginThrottle,
+        CalendarFeed,
+        BusyFeed,
+        BusyInterval,
+    ):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
     # Her unsent email is gone; the sent one keeps its subject, not its body.
     (sent,) = outbox_to(alice.email)

@@ -19,6 +19,8 @@ HELD = {
     "topics": 2,
     "availability": 1,
     "days_off": 1,
+    "own_calendar": 1,
+    "busy_times": 2,
     "groups": 1,
     "invitations": 1,
     "sign_in_failures": 1,
@@ -45,6 +47,7 @@ SHOWN = {
     "topics": "Phone banking",
     "availability": "Wednesday",
     "days_off": f"{NAME} away",
+    "own_calendar": "calendar.example.org ….ics",
     "groups": "Hastings Action",
     "invitations": "accepted",
     "rosters": "Alice.Example@Example.org",
@@ -82,8 +85,10 @@ def test_the_person_page_shows_each_kind_of_data(everything, client_for):
         assert shown in text, key
     for training_session in (everything.trained, everything.shadowed):
         assert f'href="/sessions/{training_session.id}"' in text
-    # Bodies are never shown: they hold sign-in links.
+    # Bodies are never shown: they hold sign-in links; nor her calendar's
+    # secret address, which reads her calendar.
     assert "/reset/x" not in text
+    assert "alice-secret-7f3e" not in text
     # Others on the same roster are not hers to see.
     assert "Bob Bystander" not in text
 

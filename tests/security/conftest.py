@@ -11,6 +11,7 @@ from tests.security.crawl import FOUND, UNREACHED
 from trainers.attendance.services import add_attendee, record_attendance
 from trainers.auth.models import Invitation, PasswordReset, User
 from trainers.auth.tokens import hash_token
+from trainers.busy.services import set_feed
 from trainers.calendar.feed_links import start_feed
 from trainers.extensions import db
 from trainers.matching.answers import accept_offer
@@ -141,6 +142,9 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
             last_on=now.date() + timedelta(days=201),
         )
     )
+
+    # A calendar linked, so its page offers to change and to remove it.
+    set_feed(trainer.id, "http://127.0.0.1:9/calendar.ics", now)
 
     office = people["office"]
     booked = _request(group, topic, organiser, _tuesday_after(now, 30), now)

@@ -1,14 +1,15 @@
 """A real receiver on loopback that checks every message's signature with the
 Standard Webhooks library, as a receiver must."""
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from tests.loopback import serving
 
 
 @dataclass
@@ -74,13 +75,6 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 def running_receiver() -> Iterator[Receiver]:
     """A receiver listening on a free loopback port until the block ends."""
     found = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(found))
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(found)) as base:
+        found.url = base + "/hooks/"
         yield found
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -23,7 +23,7 @@ from trainers.demo.places import (
     weighted_sample,
 )
 from trainers.geo import REGIONS, Place, all_districts, distance_km
-from trainers.timeutil import to_local
+from trainers.timeutil import local_to_utc, to_local
 
 
 class CatalogueTopic(NamedTuple):
@@ -115,6 +115,8 @@ LAST_NAMES = (
     "Osei", "Patel", "Price", "Quinn", "Reid", "Roberts", "Robinson", "Shah",
     "Singh", "Smith", "Taylor", "Thomas", "Walsh", "Watson", "Williams", "Wright",
 )  # fmt: skip
+# How far ahead a trainer's own calendar holds busy times.
+CALENDAR_DAYS = 92
 DAY_OFF_NOTES = ("Holiday", "Away for work", "Family wedding", "Conference", "")
 EVENING_STARTS = (time(17, 30), time(18), time(18, 30))
 EVENING_ENDS = (time(21), time(21, 30))
@@ -146,6 +148,8 @@ class Trainer:
     is_active: bool = True
     busy_days: set[date] = field(default_factory=set)
     per_month: Counter = field(default_factory=Counter)
+    # Busy times from their own calendar (UTC), if the shape asks for them.
+    calendar_busy: list[tuple[datetime, datetime]] = field(default_factory=list)
 
     def reach_km(self, venue: Place | None) -> float | None:
         """Kilometres to an in-person venue within the radius, 0 online, else None."""
@@ -222,6 +226,8 @@ class Shape:
     online_only_share: float = 1 / 15
     inactive_share: float = 0.0
     email_domain: str = "example.org"
+    # Busy times each trainer's own calendar holds over the next three months.
+    calendar_busy: int = 0
 
 
 @dataclass
@@ -270,7 +276,31 @@ def draw_network(
         people=People(shape.email_domain),
     )
     _Recruiter(rng, network, today).recruit(shape, given)
+    if shape.calendar_busy:
+        # Seeded from the generator's state without drawing from it, so the
+        # history drawn next is the same with busy times or without.
+        calendars = random.Random(repr(rng.getstate()))
+        for trainer in network.trainers:
+            trainer.calendar_busy = _calendar_busy(
+                calendars, today, shape.calendar_busy
+            )
     return network
+
+
+def _calendar_busy(
+    rng: random.Random, today: date, count: int
+) -> list[tuple[datetime, datetime]]:
+    """`count` busy times apart from each other, of half an hour to three
+    hours, 07:00-22:00 on the London clock, over the next three months, in
+    order, as a calendar's are kept."""
+    busy: list[tuple[datetime, datetime]] = []
+    while len(busy) < count:
+        day = today + timedelta(days=rng.randrange(CALENDAR_DAYS))
+        starts_at = local_to_utc(day, time(rng.randrange(7, 19), rng.choice((0, 30))))
+        ends_at = starts_at + timedelta(minutes=30 * rng.randint(1, 6))
+        if all(ends_at < s or e < starts_at for s, e in busy):
+            busy.append((starts_at, ends_at))
+    return sorted(busy)
 
 
 class _Recruiter:

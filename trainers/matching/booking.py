@@ -25,12 +25,15 @@ from trainers.sessions.models import TrainingSession
 
 # The rules for a shadowing trainer the office adds to watch: they teach
 # nothing, so only being free.
-SHADOWING = frozenset({Rule.ACCOUNT, Rule.DAY_OFF, Rule.CLASH})
+SHADOWING = frozenset(
+    {Rule.ACCOUNT, Rule.DAY_OFF, Rule.CLASH, Rule.BUSY, Rule.CALENDAR_UNKNOWN}
+)
 # The rules for a shadowing trainer in a co-trainer place: all but being
 # qualified, which they are learning to be.
 SHADOWING_CO_TRAINER = frozenset(Rule) - {Rule.QUALIFIED}
-# The rules a new venue for a booked session must keep to: the place, not the time.
-PLACE = frozenset({Rule.REACH, Rule.CLASH})
+# The rules a new venue for a booked session must keep to: the place, not the
+# time (and the travel it makes around their other sessions and busy times).
+PLACE = frozenset({Rule.REACH, Rule.CLASH, Rule.BUSY})
 
 
 class TrainerNotFree(DomainError):

@@ -26,6 +26,10 @@ from trainers.matching.rules import (
 )
 from trainers.requests.models import RequestSlot, TrainingRequest
 
+UNKNOWN_CALENDAR = (
+    "their own calendar is unknown (not read lately): check they are free"
+)
+
 
 @dataclass
 class Candidate:
@@ -37,6 +41,8 @@ class Candidate:
     score: float
     reasons: list[str]
     km: float | None
+    # What the office should know before offering, though no rule is broken.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -129,8 +135,9 @@ def find_candidates(
         score, reasons, km = score_trainer(
             facts[trainer_id], loads[trainer_id], venue, average
         )
+        warnings = [UNKNOWN_CALENDAR] if facts[trainer_id].is_calendar_unknown else []
         result.candidates.append(
-            Candidate(trainer_id, names[trainer_id], slot, score, reasons, km)
+            Candidate(trainer_id, names[trainer_id], slot, score, reasons, km, warnings)
         )
     result.candidates.sort(key=lambda c: (-c.score, c.slot.starts_at, c.trainer_id))
     result.excluded.sort(key=lambda e: e.trainer_name)

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 
 from trainers.auth.models import User
+from trainers.busy.models import BusyFeed, BusyInterval
+from trainers.busy.parsing import merged
 from trainers.extensions import db
 from trainers.matching.rules import (
     Booking,
@@ -45,7 +47,7 @@ from trainers.sessions.models import (
     TrainingSession,
     worked_in,
 )
-from trainers.timeutil import local_to_utc, to_local
+from trainers.timeutil import local_to_utc, to_local, utcnow
 
 KM_PER_DEGREE = 111.2
 
@@ -80,9 +82,14 @@ def one_of(column, ids: list[int]):
 
 
 def travel_settings() -> TravelSettings:
-    """Travel speed and minimum gap from the app's config."""
+    """Travel speed and minimum gap, and whether an unknown calendar blocks,
+    from the app's config."""
     config = current_app.config
-    return TravelSettings(config["TRAVEL_SPEED_KMH"], config["TRAVEL_MIN_MINUTES"])
+    return TravelSettings(
+        config["TRAVEL_SPEED_KMH"],
+        config["TRAVEL_MIN_MINUTES"],
+        config["BUSY_UNKNOWN_BLOCKS"],
+    )
 
 
 def trainers_in_reach(
@@ -153,9 +160,10 @@ def load_trainer_facts(
     """Rule facts for these trainers over [starts_at, ends_at], and their names.
 
     Sessions are counted for every Europe/London month the span touches (the
-    monthly cap); bookings are loaded within a day of each interval in `around`
-    (default: the whole span), which is all the travel rule can need. The
-    session `ignore_session_id` (one being moved) is left out of both.
+    monthly cap); bookings and busy times in their own calendars are loaded
+    within a day of each interval in `around` (default: the whole span), which
+    is all the travel rule can need. The session `ignore_session_id` (one being
+    moved) is left out of both.
     """
     if not trainer_ids:
         return {}, {}
@@ -169,16 +177,19 @@ def load_trainer_facts(
     )
     _count_months(facts, worked, others, starts_at, ends_at)
     _add_bookings(facts, worked, others, around or [(starts_at, ends_at)])
+    _add_busy(facts, ids, around or [(starts_at, ends_at)])
     return facts, names
 
 
 def _profiles(
     ids: list[int], topic_id: int
 ) -> tuple[dict[int, TrainerFacts], dict[int, str]]:
-    """Each trainer's profile and level in the topic, with no windows, days off
-    or bookings yet; and their names."""
+    """Each trainer's profile and level in the topic, and whether their own
+    calendar is unknown, with no windows, days off or bookings yet; and their
+    names."""
     facts: dict[int, TrainerFacts] = {}
     names: dict[int, str] = {}
+    stale = timedelta(hours=current_app.config["BUSY_STALE_HOURS"])
     rows = db.session.execute(
         select(
             TrainerProfile.user_id,
@@ -189,6 +200,7 @@ def _profiles(
             TrainerProfile.longitude,
             TrainerProfile.travel_radius_km,
             TrainerProfile.monthly_cap,
+            BusyFeed.unknown(utcnow(), stale),
         )
         .join(User, User.id == TrainerProfile.user_id)
         .outerjoin(
@@ -198,9 +210,10 @@ def _profiles(
                 TrainerTopic.topic_id == topic_id,
             ),
         )
+        .outerjoin(BusyFeed, BusyFeed.trainer_id == TrainerProfile.user_id)
         .where(one_of(TrainerProfile.user_id, ids))
     )
-    for trainer_id, name, active, level, lat, lon, radius, cap in rows:
+    for trainer_id, name, active, level, lat, lon, radius, cap, unknown in rows:
         names[trainer_id] = name
         facts[trainer_id] = TrainerFacts(
             trainer_id=trainer_id,
@@ -213,6 +226,8 @@ def _profiles(
             windows=[],
             days_off=[],
             bookings=[],
+            busy=[],
+            is_calendar_unknown=bool(unknown),
         )
     return facts, names
 
@@ -271,6 +286,32 @@ def _add_bookings(
                 session_id=row.session_id,
             )
         )
+
+
+def _add_busy(
+    facts: dict[int, TrainerFacts],
+    ids: list[int],
+    intervals: Sequence[tuple[datetime, datetime]],
+) -> None:
+    """Each trainer's busy times from their own calendar within a day of an
+    interval (a day either side covers any travel), in order and merged where
+    they overlap, as the rule reads them."""
+    near = [
+        and_(
+            BusyInterval.starts_at < end + timedelta(days=1),
+            BusyInterval.ends_at > start - timedelta(days=1),
+        )
+        for start, end in intervals
+    ]
+    for trainer_id, starts_at, ends_at in db.session.execute(
+        select(BusyInterval.trainer_id, BusyInterval.starts_at, BusyInterval.ends_at)
+        .where(one_of(BusyInterval.trainer_id, ids), or_(*near))
+        .order_by(BusyInterval.starts_at)
+    ):
+        facts[trainer_id].busy.append((starts_at, ends_at))
+    for trainer in facts.values():
+        if trainer.busy:
+            trainer.busy = merged(trainer.busy)
 
 
 def _count_months(

@@ -4,6 +4,7 @@ A trainer who breaks any rule for a slot is never offered it. Candidate search,
 accepting an offer, direct assignment and the planner all ask `broken_rules`.
 """
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -62,12 +63,25 @@ class TrainerFacts:
     days_off: Sequence[tuple[date, date]] = ()
     bookings: Sequence[Booking] = ()
     sessions_by_month: dict[tuple[int, int], int] = field(default_factory=dict)
+    # Times their own calendar says they are busy (UTC; in order, none
+    # overlapping, as trainers.busy keeps them), and whether that calendar
+    # could not be read lately.
+    busy: Sequence[tuple[datetime, datetime]] = ()
+    is_calendar_unknown: bool = False
 
 
 @dataclass(frozen=True)
 class TravelSettings:
+    """The rules' settings: travel between sessions, and whether a trainer
+    whose own calendar is unknown is kept out (otherwise only warned of)."""
+
     speed_kmh: float = 30.0
     min_minutes: int = 30
+    unknown_calendar_blocks: bool = False
+
+
+# Where a busy time in a trainer's own calendar is: somewhere, not online.
+ELSEWHERE = Venue(is_online=False)
 
 
 def travel_time(a: Venue, b: Venue, settings: TravelSettings) -> timedelta:
@@ -107,6 +121,8 @@ class Rule(StrEnum):
     DAY_OFF = "day off"
     REACH = "reach"
     CLASH = "clash"
+    BUSY = "busy"
+    CALENDAR_UNKNOWN = "calendar unknown"
     CAP = "cap"
 
 
@@ -164,6 +180,12 @@ def broken_rules(
                 "clashes with another of their sessions (allowing for travel)",
             )
         )
+    if _busy(trainer.busy, slot, settings):
+        broken.append(Broken(Rule.BUSY, "busy in their calendar"))
+    if trainer.is_calendar_unknown and settings.unknown_calendar_blocks:
+        broken.append(
+            Broken(Rule.CALENDAR_UNKNOWN, "their calendar is unknown (not read lately)")
+        )
     month = (slot.local_start.year, slot.local_start.month)
     booked = trainer.sessions_by_month.get(month, 0)
     if ignore_session_id is not None:
@@ -195,6 +217,20 @@ def _on_a_day_off(days_off: Iterable[tuple[date, date]], slot: SlotFacts) -> boo
     return any(
         off_first <= last and first <= off_last for off_first, off_last in days_off
     )
+
+
+def _busy(
+    busy: Sequence[tuple[datetime, datetime]], slot: SlotFacts, settings: TravelSettings
+) -> bool:
+    """Whether a busy time overlaps the slot. A busy time is somewhere unknown:
+    an in-person slot keeps the shortest journey clear of it, an online one
+    need not. In order and apart, busy times end in order too, so the first
+    to end after the slot's start (less the journey) is the only one to check."""
+    if not busy:
+        return False
+    gap = travel_time(ELSEWHERE, slot.venue, settings)
+    first = bisect_right(busy, slot.starts_at - gap, key=lambda b: b[1])
+    return first < len(busy) and busy[first][0] < slot.ends_at + gap
 
 
 def _clashes(

@@ -12,6 +12,7 @@ from trainers.attendance.models import Attendee
 from trainers.auth import api_tokens, sign_ins
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.auth.services import find_user_by_email, normalise_email
+from trainers.busy.services import remove_feed
 from trainers.calendar.models import CalendarFeed
 from trainers.errors import DomainError
 from trainers.extensions import db
@@ -309,6 +310,7 @@ def _erase_account(user: User) -> dict[str, int]:
             .where(CalendarFeed.user_id == user.id)
             .execution_options(synchronize_session=False)
         ).rowcount,
+        "own calendars removed, with their busy times": int(remove_feed(user.id)),
         "offer notes removed": db.session.execute(
             update(Offer)
             .where(

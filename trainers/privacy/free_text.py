@@ -155,6 +155,13 @@ NOT_FREE_TEXT = {
         "webhook_deliveries.claim_token",
         "webhook_deliveries.last_error",
     ),
+    "a trainer's own calendar: its secret address, validators and why it failed, "
+    "deleted with the account's erasure (only busy times are read from it)": (
+        "busy_feeds.url",
+        "busy_feeds.etag",
+        "busy_feeds.last_modified",
+        "busy_feeds.last_error",
+    ),
     "places and the network's own names, not people": (
         "groups.name",
         "groups.region",

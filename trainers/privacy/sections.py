@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from trainers.attendance.models import Attendee
 from trainers.auth.models import Invitation, LoginThrottle, PasswordReset, User
 from trainers.auth.services import ROLE_NAMES
+from trainers.busy.models import BusyFeed, BusyInterval
 from trainers.calendar.models import CalendarFeed
 from trainers.extensions import db
 from trainers.network.models import Group, Topic
@@ -166,6 +167,47 @@ def _trainer_sections(user: User) -> list[Section]:
                 {"first_on": day.first_on, "last_on": day.last_on, "note": day.note}
                 for day in profile.days_off
             ],
+        ),
+        *_own_calendar(user),
+    ]
+
+
+def _own_calendar(user: User) -> list[Section]:
+    feed = db.session.scalar(select(BusyFeed).where(BusyFeed.trainer_id == user.id))
+    busy = db.session.scalars(
+        select(BusyInterval)
+        .where(BusyInterval.trainer_id == user.id)
+        .order_by(BusyInterval.starts_at)
+    )
+    return [
+        Section(
+            "own_calendar",
+            "Their own calendar",
+            "The secret address of the calendar they linked (shown only in part) "
+            "and how its reads went.",
+            (
+                ("address", "Address"),
+                ("created_at", "Linked"),
+                ("last_success_at", "Last read"),
+                ("failing_since", "Failing since"),
+            ),
+            []
+            if feed is None
+            else [
+                {
+                    "address": feed.shown,
+                    "created_at": feed.created_at,
+                    "last_success_at": feed.last_success_at,
+                    "failing_since": feed.failing_since,
+                }
+            ],
+        ),
+        Section(
+            "busy_times",
+            "Busy times from their own calendar",
+            "Only when they are busy: nothing else from the calendar is kept.",
+            (("starts_at", "From"), ("ends_at", "Until")),
+            [{"starts_at": b.starts_at, "ends_at": b.ends_at} for b in busy],
         ),
     ]
 

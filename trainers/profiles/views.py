@@ -2,10 +2,20 @@
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from trainers.auth.access import role_required
+from trainers.busy import services as busy
+from trainers.busy.forms import CalendarFeedForm
 from trainers.extensions import db
 from trainers.matching import absence
 from trainers.network.services import active_topics
@@ -50,6 +60,7 @@ def detail(user_id: int):
         profile=profile,
         gaps=services.profile_gaps(profile),
         today=_today(),
+        calendar=busy.calendar_state(user_id, utcnow()),
     )
 
 
@@ -182,3 +193,37 @@ def remove_day_off(user_id: int, day_off_id: int):
     day_off = services.remove_day_off(profile, day_off_id)
     label = services.days_label(day_off)
     return _saved(f"Removed days off: {label}.", "profiles.days_off", user_id)
+
+
+@bp.route("/trainers/<int:user_id>/profile/calendar", methods=["GET", "POST"])
+@trainer_or_office
+def calendar(user_id: int):
+    profile = services.get_trainer_profile(current_user, user_id)
+    form = CalendarFeedForm()
+    if form.validate_on_submit():
+        tried = attempt(lambda: busy.set_feed(user_id, form.url.data, utcnow()), form)
+        if tried.done:
+            return _saved(
+                "Calendar address saved. It will be read within a few minutes.",
+                "profiles.calendar",
+                user_id,
+            )
+    return render_template(
+        "profiles/calendar.html",
+        profile=profile,
+        form=form,
+        calendar=busy.calendar_state(user_id, utcnow()),
+        stale_hours=current_app.config["BUSY_STALE_HOURS"],
+    )
+
+
+@bp.post("/trainers/<int:user_id>/profile/calendar/remove")
+@trainer_or_office
+def remove_calendar(user_id: int):
+    services.get_trainer_profile(current_user, user_id)
+    busy.remove_feed(user_id)
+    return _saved(
+        "Calendar address removed, with the busy times read from it.",
+        "profiles.calendar",
+        user_id,
+    )

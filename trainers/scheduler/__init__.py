@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from trainers.auth.services import forget_old_sign_in_failures
 from trainers.auth.sign_ins import forget_ended
 from trainers.board.news import email_new_requests
+from trainers.busy.jobs import read_busy_feeds
 from trainers.coverage.digest import weekly_digest
 from trainers.coverage.jobs import fold_coverage
 from trainers.extensions import db
@@ -92,6 +93,12 @@ JOBS = (
         email_new_requests,
         # Checked often: each trainer is emailed at most a day after the last.
         "SCHEDULER_BOARD_NEWS_SECONDS",
+    ),
+    Job(
+        "read-busy-feeds",
+        "Read trainers' own calendars for their busy times",
+        read_busy_feeds,
+        "SCHEDULER_BUSY_FEEDS_SECONDS",
     ),
     Job(
         "remind-sessions",

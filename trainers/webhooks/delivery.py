@@ -14,8 +14,6 @@ which a receiver uses to drop the repeat.
 
 import http.client
 import logging
-import socket
-import ssl
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -24,12 +22,12 @@ from datetime import datetime
 from flask import current_app
 
 from trainers import mail
+from trainers.addresses import PinnedConnection, Target, checked_target
 from trainers.errors import DomainError
 from trainers.extensions import db
 from trainers.links import absolute_url
 from trainers.retries import claim_due, next_attempt
 from trainers.webhooks import signing
-from trainers.webhooks.addresses import Target, checked_target
 from trainers.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from trainers.webhooks.services import disable_endpoint
 
@@ -153,27 +151,8 @@ def _disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
     )
 
 
-class _Pinned(http.client.HTTPConnection):
-    """A connection to the address checked, not to whatever the name leads to
-    by the time it connects; TLS still checks the certificate for the name."""
-
-    def __init__(self, target: Target, timeout: float):
-        super().__init__(target.host, target.port, timeout=timeout)
-        self.target = target
-        self.default_port = 443 if target.scheme == "https" else 80
-
-    def connect(self) -> None:
-        sock = socket.create_connection(
-            (self.target.address, self.target.port), self.timeout
-        )
-        if self.target.scheme == "https":
-            context = ssl.create_default_context()
-            sock = context.wrap_socket(sock, server_hostname=self.target.host)
-        self.sock = sock
-
-
 def _post(target: Target, body: str, headers: dict[str, str], timeout: float) -> int:
-    connection = _Pinned(target, timeout)
+    connection = PinnedConnection(target, timeout)
     try:
         connection.request("POST", target.path, body=body.encode(), headers=headers)
         answer = connection.getresponse()

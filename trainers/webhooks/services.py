@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from trainers.addresses import checked_target
 from trainers.errors import DomainError, NotFound
 from trainers.extensions import db
 from trainers.listing import Page, page_number
 from trainers.webhooks import events, signing
-from trainers.webhooks.addresses import checked_target
 from trainers.webhooks.models import (
     TEST_EVENT,
     DeliveryStatus,

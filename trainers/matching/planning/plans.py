@@ -19,6 +19,7 @@ from trainers.matching.facts import travel_settings
 from trainers.matching.models import Offer
 from trainers.matching.planning import solve, unmet
 from trainers.matching.planning.edges import find_edges
+from trainers.matching.planning.exact import Solved
 from trainers.matching.planning.unmet import Unmet
 from trainers.matching.planning.world import (
     World,
@@ -50,7 +51,8 @@ class Plan:
 
     `unserved_groups` counts the groups with an open request that were never
     trained or not in the last 365 days; `unserved_groups_covered` how many of
-    them the plan serves.
+    them the plan serves. `bound` is the most requests any plan could cover,
+    and `proven` whether this plan is proven the best (the optimal plan's).
     """
 
     method: str
@@ -61,6 +63,8 @@ class Plan:
     seconds: float
     # The requests it leaves uncovered, and why (the optimal plan's only).
     unmet: list[Unmet] = field(default_factory=list)
+    bound: int | None = None
+    proven: bool = False
 
     @property
     def requests_covered(self) -> int:
@@ -130,7 +134,7 @@ def plan_open_requests(
 
 def greedy_plan(now: datetime, trainer_ids: Collection[int] | None = None) -> Plan:
     """What first-come matching would do with every open request. Reads only."""
-    return _solved(_world(now, trainer_ids), "greedy", solve.greedy)
+    return _solved(_world(now, trainer_ids), "greedy", _greedy)
 
 
 def compare_plans(
@@ -144,8 +148,12 @@ def compare_plans(
     world = _world(now, trainer_ids)
     return (
         _solved(world, "optimal", solve.optimal, explained=True),
-        _solved(world, "greedy", solve.greedy),
+        _solved(world, "greedy", _greedy),
     )
+
+
+def _greedy(world: World) -> Solved:
+    return Solved(solve.greedy(world))
 
 
 def _world(now: datetime, trainer_ids: Collection[int] | None) -> World:
@@ -169,13 +177,14 @@ def _world(now: datetime, trainer_ids: Collection[int] | None) -> World:
 def _solved(
     world: World,
     method: str,
-    solver: Callable[[World], solve.Chosen],
+    solver: Callable[[World], Solved],
     explained: bool = False,
 ) -> Plan:
     """The plan `solver` makes of the world, timed and logged; `explained`, with
     why each request it leaves out is left out."""
     started = time.perf_counter()
-    chosen = solver(world)
+    solved = solver(world)
+    chosen = solved.chosen
     assignments = [
         Assignment(
             world.requests[i].id,
@@ -195,12 +204,17 @@ def _solved(
         ),
         seconds=world.load_seconds + time.perf_counter() - started,
         unmet=unmet.explain(world, set(chosen)) if explained else [],
+        bound=solved.bound,
+        proven=solved.proven,
     )
     logger.info(
-        "%s plan: %s of %s requests covered, %s of %s unserved groups, %s km, %.2f s",
+        "%s plan: %s of %s requests covered (at most %s, proven best: %s), "
+        "%s of %s unserved groups, %s km, %.2f s",
         plan.method,
         plan.requests_covered,
         plan.requests_considered,
+        plan.bound,
+        plan.proven,
         plan.unserved_groups_covered,
         plan.unserved_groups,
         plan.total_km,

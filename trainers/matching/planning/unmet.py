@@ -19,6 +19,8 @@ STOPPED_BY = {
     Rule.DAY_OFF: "on a day off",
     Rule.REACH: "out of reach",
     Rule.CLASH: "busy with another session then",
+    Rule.BUSY: "busy in their own calendar then",
+    Rule.CALENDAR_UNKNOWN: "with their own calendar unknown",
     Rule.CAP: "at their monthly cap",
 }
 

@@ -38,6 +38,8 @@ from trainers.sessions.models import SessionStatus, TrainingSession
 RECENT_DAYS = 365
 NEVER_TRAINED, NOT_RECENTLY_TRAINED = 2, 1
 
+Chosen = dict[int, tuple[int, int]]  # request -> trainer, slot (indices)
+
 
 @dataclass
 class Slot:

@@ -2,7 +2,7 @@
 places beside the lead (shadowing folded in), and the place an offer is for
 
 Revision ID: c4d8e2f6a1b3
-Revises: a7c3e9f1b2d4
+Revises: b4d8f2a6c1e3
 Create Date: 2026-12-05 03:50:00
 
 """
@@ -15,7 +15,7 @@ from trainers.timeutil import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'c4d8e2f6a1b3'
-down_revision = 'a7c3e9f1b2d4'
+down_revision = 'b4d8f2a6c1e3'
 branch_labels = None
 depends_on = None
 

@@ -1,25 +1,28 @@
-"""Where webhooks may go: https to public addresses only, so no one can point
-the service at the office's own network or a cloud's metadata address.
+"""Where the service may connect to at someone else's word (a webhook endpoint,
+a trainer's calendar feed): https to public addresses only, so no one can point
+it at the office's own network or a cloud's metadata address.
 
-WEBHOOKS_ALLOW_LOOPBACK (development and tests) also lets plain http and this
-machine's loopback addresses through. Checked when an endpoint is added and
-again at every delivery, whose connection goes to the very address checked:
-a name that resolves elsewhere by then cannot slip past.
+`allow_loopback` (development and tests) also lets plain http and this
+machine's loopback addresses through. Checked when an address is given and
+again at every connection, which goes to the very address checked
+(`PinnedConnection`): a name that resolves elsewhere by then cannot slip past.
 """
 
+import http.client
 import ipaddress
 import socket
+import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from trainers.errors import DomainError
 
-URL_MESSAGE = "Enter the endpoint's full address, starting https://"
+URL_MESSAGE = "Enter the full address, starting https://"
 
 
 @dataclass(frozen=True)
 class Target:
-    """An endpoint's URL taken apart, with the address it was checked at."""
+    """A URL taken apart, with the address it was checked at."""
 
     scheme: str
     host: str
@@ -43,8 +46,7 @@ def checked_target(url: str, allow_loopback: bool) -> Target:
     if unsafe or not addresses:
         raise DomainError(
             f"{parts.hostname} leads to a private, loopback or link-local address "
-            f"({unsafe[0] if unsafe else 'none'}); webhooks only go to public "
-            "addresses.",
+            f"({unsafe[0] if unsafe else 'none'}); only public addresses will do.",
             field="url",
         )
     path = parts.path or "/"
@@ -64,8 +66,7 @@ def _parts(url: str, allow_loopback: bool):
         raise DomainError(URL_MESSAGE, field="url")
     if parts.username or parts.password:
         raise DomainError(
-            "Leave the user name and password out of the address: each message "
-            "is signed instead.",
+            "Leave the user name and password out of the address.",
             field="url",
         )
     return parts
@@ -79,3 +80,22 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 def _is_safe(ip, allow_loopback: bool) -> bool:
     return ip.is_global or (allow_loopback and ip.is_loopback)
+
+
+class PinnedConnection(http.client.HTTPConnection):
+    """A connection to the address checked, not to whatever the name leads to
+    by the time it connects; TLS still checks the certificate for the name."""
+
+    def __init__(self, target: Target, timeout: float):
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.target = target
+        self.default_port = 443 if target.scheme == "https" else 80
+
+    def connect(self) -> None:
+        sock = socket.create_connection(
+            (self.target.address, self.target.port), self.timeout
+        )
+        if self.target.scheme == "https":
+            context = ssl.create_default_context()
+            sock = context.wrap_socket(sock, server_hostname=self.target.host)
+        self.sock = sock
