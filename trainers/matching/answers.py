@@ -22,7 +22,7 @@ from trainers.extensions import db
 from trainers.matching import booking, places
 from trainers.matching.booking import TrainerNotFree
 from trainers.matching.locks import lock_request
-from trainers.matching.models import Offer, OfferStatus
+from trainers.matching.models import LEAD, Offer, OfferStatus
 from trainers.matching.offers import book_request, offer_again
 from trainers.network.models import Group, Topic
 from trainers.requests.models import (
@@ -306,6 +306,7 @@ def _board_offer(
         select(Offer).where(
             Offer.request_id == training_request.id,
             Offer.trainer_id == trainer.id,
+            Offer.place == LEAD,
             Offer.status == OfferStatus.PENDING,
         )
     )
