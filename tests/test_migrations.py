@@ -192,3 +192,64 @@ def test_one_time_links_already_queued_wait_apart_and_sent_ones_are_dropped(
             ).scalar()
         assert link in waiting
         db.engine.dispose()
+
+
+def test_shadowing_trainers_become_places_beside_the_lead_and_back(
+    empty_database_url,
+):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="b4d8f2a6c1e3")
+        statements = [
+            "INSERT INTO users (id, email, name, password_hash, is_office, is_active, "
+            "created_at) VALUES (1, 't1@example.org', 'T1', 'x', false, true, "
+            "'2026-01-01 10:00:00'), (2, 't2@example.org', 'T2', 'x', false, true, "
+            "'2026-01-01 10:00:00'), (3, 't3@example.org', 'T3', 'x', false, true, "
+            "'2026-01-01 10:00:00')",
+            "INSERT INTO groups (id, name, region, postcode_district, latitude, "
+            "longitude, is_active, created_at) VALUES (1, 'G', 'London', 'E8', 51.5, "
+            "-0.06, true, '2026-01-01 10:00:00')",
+            "INSERT INTO topics (id, name, summary, default_minutes, is_online_capable, "
+            "is_active, created_at) VALUES (1, 'T', '', 60, false, true, "
+            "'2026-01-01 10:00:00')",
+            "INSERT INTO training_requests (id, group_id, topic_id, status, is_online, "
+            "venue_address, expected_attendance, accessibility_needs, notes, "
+            "created_at, status_changed_at) VALUES (1, 1, 1, 'booked', false, '', 5, "
+            "'', '', '2026-01-01 10:00:00', '2026-01-01 10:00:00')",
+            "INSERT INTO training_sessions (id, request_id, trainer_id, group_id, "
+            "topic_id, status, starts_at, ends_at, is_online, venue_address, ical_uid, "
+            "ical_sequence, created_at) VALUES (1, 1, 1, 1, 1, 'booked', "
+            "'2027-01-01 10:00:00', '2027-01-01 12:00:00', false, '', 'u@x', 0, "
+            "'2026-01-01 10:00:00')",
+            # Trainer 3 was added first, so holds the first place beside the lead.
+            "INSERT INTO session_shadows (session_id, trainer_id, added_at) VALUES "
+            "(1, 2, '2026-02-02 10:00:00'), (1, 3, '2026-02-01 10:00:00')",
+        ]
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            places = connection.execute(
+                text(
+                    "SELECT session_id, place, trainer_id, is_shadowing, is_needed "
+                    "FROM session_places ORDER BY place"
+                )
+            ).all()
+            assert [(s, p, t, bool(sh), bool(n)) for s, p, t, sh, n in places] == [
+                (1, 2, 3, True, False),
+                (1, 3, 2, True, False),
+            ]
+            assert (
+                connection.execute(
+                    text("SELECT trainers_needed FROM topics")
+                ).scalar_one()
+                == 1
+            )
+        downgrade(revision="b4d8f2a6c1e3")
+        with db.engine.connect() as connection:
+            shadows = connection.execute(
+                text("SELECT session_id, trainer_id FROM session_shadows ORDER BY 2")
+            ).all()
+            assert [tuple(row) for row in shadows] == [(1, 2), (1, 3)]
+        db.engine.dispose()

@@ -99,10 +99,12 @@ def downgrade():
     with op.batch_alter_table('offers', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_offers_place'), type_='check')
         batch_op.drop_column('place')
-    with op.batch_alter_table('training_requests', schema=None) as batch_op:
+    # Plain column drops, which SQLite makes in place rather than remaking
+    # tables that rows elsewhere point at.
+    with op.batch_alter_table('training_requests', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('allows_shadowing')
         batch_op.drop_column('trainers_override')
-    with op.batch_alter_table('topics', schema=None) as batch_op:
+    with op.batch_alter_table('topics', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('extra_trainer_above')
         batch_op.drop_column('trainers_needed')
     triggers.install(op.get_bind())
