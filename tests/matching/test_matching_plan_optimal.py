@@ -326,3 +326,34 @@ def test_the_plan_of_a_world_where_travel_decides_clashes_is_the_best(seed):
     assert measured[3] == pytest.approx(best[3], abs=1e-6)
     assert solved.proven
     assert solved.bound == brute_force(network, clashes=False)[0]
+
+
+def test_a_world_with_nothing_to_weigh_up_is_planned():
+    # One option, under the cap, for a group served lately: the program has no
+    # row at all, only the option.
+    venue = Venue(False, 50.85, 0.55)
+    starts_at = utc(date(2027, 1, 12), time(18))
+    trainer = TrainerFacts(
+        0,
+        latitude=50.85,
+        longitude=0.55,
+        travel_radius_km=100,
+        monthly_cap=9,
+        windows=[(day, time(0), time(23, 59)) for day in range(7)],
+    )
+    slot = Slot(
+        0, SlotFacts(starts_at, starts_at + timedelta(hours=2), venue), (2027, 1)
+    )
+    world = World(
+        TravelSettings(),
+        [OpenRequest(0, 0, 1, 0, venue, [slot])],
+        [0],
+        [trainer],
+        {1: [0]},
+        [{0: Edge(3.0, [0])}],
+        0.0,
+    )
+
+    solved = exact.solve(world, solve.greedy(world))
+
+    assert (solved.chosen, solved.bound, solved.proven) == ({0: (0, 0)}, 1, True)

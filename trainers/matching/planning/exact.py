@@ -377,12 +377,13 @@ def _highs(
     columns: int, rows: list[tuple[np.ndarray, np.ndarray]], uppers: list[float]
 ) -> highspy.Highs:
     """HiGHS holding the columns (0 to 1) and rows, quietly, to be maximised."""
+    # The empty arrays first: a world with nothing to weigh up has no rows.
     matrix = coo_array(
         (
-            np.concatenate([values for _, values in rows]),
+            np.concatenate([np.empty(0), *(values for _, values in rows)]),
             (
                 np.repeat(np.arange(len(rows)), [len(c) for c, _ in rows]),
-                np.concatenate([c for c, _ in rows]),
+                np.concatenate([np.empty(0, dtype=np.int32), *(c for c, _ in rows)]),
             ),
         ),
         shape=(len(rows), columns),
