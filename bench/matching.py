@@ -60,7 +60,11 @@ from trainers.requests.models import (  # noqa: E402
     RequestStatus,
     TrainingRequest,
 )
-from trainers.sessions.models import SessionStatus, TrainingSession  # noqa: E402
+from trainers.sessions.models import (  # noqa: E402
+    SessionPlace,
+    SessionStatus,
+    TrainingSession,
+)
 from trainers.timeutil import to_local, utcnow  # noqa: E402
 
 
@@ -89,6 +93,7 @@ class Sizes:
 PAST_DAYS, FUTURE_DAYS = 365, 90
 NEVER_TRAINED = 0.15  # the share of groups never trained
 BUSY_PER_TRAINER = 20  # busy times in each trainer's own calendar, next 3 months
+TWO_TRAINERS_EVERY = 10  # one request in ten needs a co-trainer too
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,14 +334,17 @@ def _history_rows(
             sessions.append(_session_row(asked, requests[-1], ids))
             if asked.status == SessionStatus.DELIVERED:
                 attendances.append(_attendance_row(asked, sessions[-1]))
+    places = _co_trainer_places(requests, held, sessions, ids)
     _number_in_order(requests, "created_at")
     _number_in_order(sessions, "created_at")
     for row in slots + sessions:
         row["request_id"] = row.pop("request")["id"]
     for row in sessions:
         row["ical_uid"] = f"{row['id']}@bench"
-    for row in attendances:
+    for row in attendances + places:
         row["session_id"] = row.pop("session")["id"]
+    for n, row in enumerate(places, start=1):
+        row["id"] = n
     slots.sort(key=lambda row: row["request_id"])
     for n, row in enumerate(slots, start=1):
         row["id"] = n
@@ -345,8 +353,36 @@ def _history_rows(
         TrainingRequest: requests,
         RequestSlot: slots,
         TrainingSession: sessions,
+        SessionPlace: places,
         Attendance: attendances,
     }
+
+
+def _co_trainer_places(
+    requests: list[dict], held: list[HeldSession], sessions: list[dict], ids: dict
+) -> list[dict]:
+    """Marks one request in TWO_TRAINERS_EVERY as needing two trainers; each such
+    session's second place goes to the topic's trainer of the session before
+    it, or stays open. `requests` begins with those of `held`, in its order."""
+    places, last = [], {}
+    for n, request in enumerate(requests):
+        asked = held[n] if n < len(held) else None
+        if n % TWO_TRAINERS_EVERY == 0:
+            request["trainers_override"] = 2
+            if asked is not None:
+                co = last.get(asked.topic)
+                taken = co is not None and co != asked.trainer
+                places.append(
+                    {
+                        "session": sessions[n],
+                        "place": 2,
+                        "trainer_id": ids[co] if taken else None,
+                        "filled_at": asked.booked_at if taken else None,
+                    }
+                )
+        if asked is not None:
+            last[asked.topic] = asked.trainer
+    return places
 
 
 def _trainer_rows(network: Network, ids: dict) -> dict[type, list[dict]]:
