@@ -267,6 +267,10 @@ class SessionPlace(db.Model):
         UniqueConstraint("session_id", "trainer_id", name="uq_session_places_trainer"),
         CheckConstraint("place > 1", name="place"),
         CheckConstraint("(trainer_id IS NULL) = (filled_at IS NULL)", name="filled"),
+        # Every rule check and poll of a trainer's feed looks up the sessions of
+        # the places they hold: read from this index alone, SQLite starts from
+        # them, not from every session in the dates asked (bench/matching.py).
+        Index("ix_session_places_trainer_session", "trainer_id", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,9 +278,7 @@ class SessionPlace(db.Model):
         ForeignKey("training_sessions.id", ondelete="CASCADE")
     )
     place: Mapped[int]
-    # Indexed: every poll of a trainer's feed and every rule check looks up
-    # the places they hold.
-    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     is_shadowing: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A place the session needs to be fully staffed; one the office adds for
     # a shadowing trainer beyond them is not, and goes when they do.

@@ -60,7 +60,7 @@ def upgrade():
         sa.UniqueConstraint('session_id', 'place', name='uq_session_places_place'),
         sa.UniqueConstraint('session_id', 'trainer_id', name='uq_session_places_trainer'),
     )
-    op.create_index(op.f('ix_session_places_trainer_id'), 'session_places', ['trainer_id'], unique=False)
+    op.create_index('ix_session_places_trainer_session', 'session_places', ['trainer_id', 'session_id'], unique=False)
     # Each shadowing trainer holds a place beyond those the session needs,
     # numbered from 2 in the order they were added.
     op.execute(
@@ -94,7 +94,7 @@ def downgrade():
         "SELECT session_id, trainer_id, filled_at FROM session_places "
         "WHERE is_shadowing AND trainer_id IS NOT NULL"
     )
-    op.drop_index(op.f('ix_session_places_trainer_id'), table_name='session_places')
+    op.drop_index('ix_session_places_trainer_session', table_name='session_places')
     op.drop_table('session_places')
     with op.batch_alter_table('offers', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_offers_place'), type_='check')
