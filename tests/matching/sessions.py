@@ -1,11 +1,26 @@
-"""Sessions a plan's world starts from, each with the request it was booked for."""
+"""What a plan's world starts from: trainers free every day, and sessions,
+each with the request it was booked for."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from trainers.extensions import db
 from trainers.geo import locate
+from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import SessionStatus, TrainingSession
+
+
+def free_every_day(user) -> None:
+    """The trainer's windows: 09:00 to 22:00 every day of the week."""
+    for weekday in range(7):
+        db.session.add(
+            AvailabilityWindow(
+                trainer_id=user.id,
+                weekday=weekday,
+                start_time=time(9),
+                end_time=time(22),
+            )
+        )
 
 
 def add_session(

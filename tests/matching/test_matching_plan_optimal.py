@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from tests.matching.sessions import add_session
+from tests.matching.sessions import add_session, free_every_day
 from trainers.extensions import db
 from trainers.geo import locate
 from trainers.matching.candidates import request_venue, slot_facts
@@ -30,7 +30,6 @@ from trainers.matching.rules import (
     local_month,
     venue_distance_km,
 )
-from trainers.profiles.models import AvailabilityWindow
 from trainers.requests.models import RequestSlot, RequestStatus, TrainingRequest
 from trainers.sessions.models import SessionStatus
 
@@ -124,15 +123,7 @@ def _trainer(make_trainer, rng: random.Random, n: int, topic):
         topics=[topic],
     )
     user.trainer_profile.monthly_cap = rng.choice([1, 2, 2])
-    for weekday in range(7):
-        db.session.add(
-            AvailabilityWindow(
-                trainer_id=user.id,
-                weekday=weekday,
-                start_time=time(9),
-                end_time=time(22),
-            )
-        )
+    free_every_day(user)
     return user
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask import render_template
 from sqlalchemy import select
 
-from tests.matching.sessions import add_session
+from tests.matching.sessions import add_session, free_every_day
 from trainers.extensions import db
 from trainers.geo import distance_km, locate
 from trainers.matching.candidates import request_venue, slot_facts
@@ -56,15 +56,7 @@ def trainer(make_trainer, topic):
         )
         user.name = name
         user.trainer_profile.monthly_cap = cap
-        for weekday in range(7):
-            db.session.add(
-                AvailabilityWindow(
-                    trainer_id=user.id,
-                    weekday=weekday,
-                    start_time=time(9),
-                    end_time=time(22),
-                )
-            )
+        free_every_day(user)
         db.session.commit()
         return user
 

@@ -87,29 +87,25 @@ class AssignForm(FlaskForm):
     )
 
 
-class HandBackForm(FlaskForm):
-    reason = TextAreaField(
+def _why_not_field(who_sees: str) -> TextAreaField:
+    return TextAreaField(
         "Why can't you do it?",
         validators=[
             DataRequired("Say why you can no longer do it."),
             Length(max=500, message="Keep it under 500 characters."),
         ],
         filters=[strip_whitespace],
-        description="The group and the national office see this.",
+        description=f"{who_sees} see this.",
     )
+
+
+class HandBackForm(FlaskForm):
+    reason = _why_not_field("The group and the national office")
     confirm = BooleanField(CONFIRM_LABEL)
 
 
 class DropOutForm(FlaskForm):
-    reason = TextAreaField(
-        "Why can't you do it?",
-        validators=[
-            DataRequired("Say why you can no longer do it."),
-            Length(max=500, message="Keep it under 500 characters."),
-        ],
-        filters=[strip_whitespace],
-        description="The other trainers, the group and the national office see this.",
-    )
+    reason = _why_not_field("The other trainers, the group and the national office")
 
 
 class TrainersForm(FlaskForm):
