@@ -221,20 +221,23 @@ class TrainingRequest(db.Model):
 
     @property
     def places_needed(self) -> int:
-        """How many trainers its session needs, the lead included: the office's
-        number, else the topic's rule. The only statement of it."""
-        if self.trainers_override is not None:
-            return self.trainers_override
-        return self.topic_places_needed
+        """How many trainers its session needs, the lead included (places_needed_for)."""
+        return places_needed_for(
+            self.trainers_override,
+            self.topic.trainers_needed,
+            self.topic.extra_trainer_above,
+            self.expected_attendance,
+        )
 
     @property
     def topic_places_needed(self) -> int:
-        """The topic's rule for it: the topic's number, and one more when more
-        people are expected than the topic's headcount for one more."""
-        topic = self.topic
-        above = topic.extra_trainer_above
-        extra = 1 if above is not None and self.expected_attendance > above else 0
-        return min(topic.trainers_needed + extra, MAX_TRAINERS)
+        """The topic's rule for it, whatever the office's number."""
+        return places_needed_for(
+            None,
+            self.topic.trainers_needed,
+            self.topic.extra_trainer_above,
+            self.expected_attendance,
+        )
 
     def is_urgent(self, now: datetime, urgent_days: int) -> bool:
         """Still unbooked though its first slot is close."""
@@ -253,6 +256,23 @@ class TrainingRequest(db.Model):
 
     def __repr__(self) -> str:
         return f"<TrainingRequest {self.id} {self.status}>"
+
+
+def places_needed_for(
+    override: int | None,
+    topic_trainers: int,
+    extra_trainer_above: int | None,
+    expected_attendance: int,
+) -> int:
+    """How many trainers a request's session needs, the lead included: the
+    office's number, else the topic's, and one more when more people are
+    expected than the topic's headcount for one more. The only statement of it,
+    for pages that read rows too."""
+    if override is not None:
+        return override
+    above = extra_trainer_above
+    extra = 1 if above is not None and expected_attendance > above else 0
+    return min(topic_trainers + extra, MAX_TRAINERS)
 
 
 def is_urgent_at(

@@ -32,6 +32,7 @@ from trainers.requests.models import (
     RequestSlot,
     TrainingRequest,
     is_urgent_at,
+    places_needed_for,
     request_start,
 )
 from trainers.requests.services import is_short_notice_at
@@ -208,6 +209,9 @@ class ShownRequest:
     # The places beside the lead of the session that took it (see
     # sessions.services.places_as_shown).
     places: list[Row]
+    # How many trainers its session needs: the office's number, else the topic's.
+    places_needed: int
+    topic_places_needed: int
 
 
 def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest:
@@ -247,6 +251,18 @@ def request_as_shown(user: User, request_id: int, now: datetime) -> ShownRequest
         booked=taken if taken and taken.status == SessionStatus.BOOKED else None,
         delivered=taken if taken and taken.status == SessionStatus.DELIVERED else None,
         places=places_as_shown(taken.id) if taken else [],
+        places_needed=places_needed_for(
+            details.trainers_override,
+            details.topic_trainers_needed,
+            details.topic_extra_trainer_above,
+            details.expected_attendance,
+        ),
+        topic_places_needed=places_needed_for(
+            None,
+            details.topic_trainers_needed,
+            details.topic_extra_trainer_above,
+            details.expected_attendance,
+        ),
     )
 
 
@@ -286,7 +302,11 @@ def _request_and_slots(is_office: bool) -> Select:
             TrainingRequest.cancel_reason,
             TrainingRequest.created_at,
             TrainingRequest.status_changed_at,
+            TrainingRequest.trainers_override,
+            TrainingRequest.allows_shadowing,
             Topic.name.label("topic_name"),
+            Topic.trainers_needed.label("topic_trainers_needed"),
+            Topic.extra_trainer_above.label("topic_extra_trainer_above"),
             Group.name.label("group_name"),
             User.name.label("created_by_name"),
             RequestSlot.starts_at.label("slot_starts_at"),

@@ -205,20 +205,18 @@ def show(request_id: int):
         ),
         trainer_name=taken.trainer_name if taken else None,
     )
-    training_request = get_request_for(current_user, request_id)
     trainers_form = None
     if current_user.is_office:
         trainers_form = TrainersForm(
-            trainers_override=training_request.trainers_override,
-            allows_shadowing=training_request.allows_shadowing,
+            trainers_override=shown.request.trainers_override,
+            allows_shadowing=shown.request.allows_shadowing,
         )
-        trainers_form.offer_numbers(training_request.topic_places_needed)
+        trainers_form.offer_numbers(shown.topic_places_needed)
     return render_template(
         "requests/show.html",
         shown=shown,
         status_line=line,
         trainers_form=trainers_form,
-        trainers_needed=training_request.places_needed,
     )
 
 
