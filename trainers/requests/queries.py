@@ -37,7 +37,7 @@ from trainers.requests.models import (
 )
 from trainers.requests.services import is_short_notice_at
 from trainers.sessions.models import SessionStatus, TrainingSession
-from trainers.sessions.services import places_as_shown
+from trainers.sessions.services import ShownPlace, places_as_shown
 from trainers.statements import AnyViewer, built_once
 
 logger = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ class ShownRequest:
     delivered: TakingSession | None
     # The places beside the lead of the session that took it (see
     # sessions.services.places_as_shown).
-    places: list[Row]
+    places: list[ShownPlace]
     # How many trainers its session needs: the office's number, else the topic's.
     places_needed: int
     topic_places_needed: int

@@ -8,6 +8,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     Row,
@@ -17,8 +18,10 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import joinedload
 
@@ -229,6 +232,15 @@ def get_session_for(user: User, session_id: int) -> TrainingSession:
     return training_session
 
 
+class ShownPlace(NamedTuple):
+    """A place beside a session's lead as pages show it."""
+
+    place: int
+    trainer_id: int | None  # None while open
+    trainer_name: str | None
+    is_shadowing: bool
+
+
 @dataclass(frozen=True)
 class ShownSession:
     """A session as its page shows it, read as rows rather than entities."""
@@ -241,9 +253,8 @@ class ShownSession:
     # rating_comment, went_well, follow_up_requested, rated_at, reported_at and
     # `named`, the roster's size), else None.
     attendance: Row | None
-    # The places beside the lead, by place: place, trainer_id and
-    # trainer_name (None when open), is_shadowing.
-    places: list[Row]
+    # The places beside the lead, by place.
+    places: list["ShownPlace"]
     # The group's organisers, by name: person_name, person_email, person_phone.
     organisers: list[Row]
     is_organiser: bool  # whether the viewer organises the session's group
@@ -269,7 +280,11 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
     return ShownSession(
         session=details,
         attendance=details if details.headcount is not None else None,
-        places=places_as_shown(session_id),
+        places=[
+            ShownPlace(row.place, row.person_id, row.person_name, row.is_shadowing)
+            for row in found
+            if row.place is not None
+        ],
         organisers=[row for row in found if row.is_organiser],
         is_organiser=details.viewer_organises,
     )
@@ -279,8 +294,8 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
 def _shown(is_office: bool) -> Select:
     # One statement. The page shows the session's attendance, so its columns
     # come joined (headcount is NOT NULL: None means none yet). The session's
-    # columns come once for each organiser (a handful): a row more costs less
-    # than a statement more.
+    # columns come once for each place beside the lead and each organiser (a
+    # handful): a row more costs less than a statement more.
     people = _people()
     return (
         select(
@@ -331,6 +346,9 @@ def _shown(is_office: bool) -> Select:
             people.c.person_name,
             people.c.person_email,
             people.c.person_phone,
+            people.c.place,
+            people.c.person_id,
+            people.c.is_shadowing,
         )
         .join(TrainingSession.training_request)
         .join(TrainingSession.topic)
@@ -342,34 +360,44 @@ def _shown(is_office: bool) -> Select:
             TrainingSession.id == bindparam("session_id"),
             TrainingSession.visible_to(AnyViewer(is_office)),
         )
-        .order_by(people.c.is_organiser, people.c.person_name)
+        .order_by(people.c.is_organiser, people.c.place, people.c.person_name)
     )
 
 
 def _people() -> Subquery:
-    # The session's group's organisers, by name.
-    return (
+    # The session's places beside the lead (by place; open ones with no one)
+    # and its group's organisers (by name). Only the organisers' contact
+    # details: the page shows no one else's.
+    return union_all(
         select(
-            literal(True).label("is_organiser"),
+            literal(False).label("is_organiser"),
             User.name.label("person_name"),
-            User.email.label("person_email"),
-            User.phone.label("person_phone"),
+            null().label("person_email"),
+            null().label("person_phone"),
+            SessionPlace.place,
+            SessionPlace.trainer_id.label("person_id"),
+            SessionPlace.is_shadowing,
         )
+        .select_from(SessionPlace)
+        .outerjoin(User, User.id == SessionPlace.trainer_id)
+        .where(SessionPlace.session_id == bindparam("session_id")),
+        select(literal(True), User.name, User.email, User.phone, null(), null(), null())
         .join(group_organisers, group_organisers.c.user_id == User.id)
         .where(
             group_organisers.c.group_id
             == select(TrainingSession.group_id)
             .where(TrainingSession.id == bindparam("session_id"))
             .scalar_subquery()
-        )
-        .subquery("people")
-    )
+        ),
+    ).subquery("people")
 
 
-def places_as_shown(session_id: int) -> list[Row]:
-    """The session's places beside its lead as pages show them, by place:
-    place, trainer_id and trainer_name (None while open), is_shadowing."""
-    return db.session.execute(_places_shown(), {"session_id": session_id}).all()
+def places_as_shown(session_id: int) -> list[ShownPlace]:
+    """The session's places beside its lead as pages show them, by place."""
+    return [
+        ShownPlace(*row)
+        for row in db.session.execute(_places_shown(), {"session_id": session_id})
+    ]
 
 
 @built_once
