@@ -44,6 +44,7 @@ API_MATRIX = {
     "api_people.list_people": "UFFFFK",
     "api_people.get_person_by_id": "UFFFFK",
     "api_profiles.get_profile": "UHHKHK",
+    "api_profiles.get_own_calendar": "UHHKHK",
     "api_coverage.get_coverage": "UFFFFK",
     "api_coverage.get_export": "UFFFFK",
     "api_coverage.get_cold_spots": "UFFFFK",

@@ -1,11 +1,14 @@
 """People and trainers' profiles through the API: the office's people list
 with the page's filters; a profile for the office or the trainer themselves."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from tests.api.test_api_core import assert_problem
+from trainers.busy import services as busy
+from trainers.busy.fetching import Fetched
 from trainers.extensions import db
 from trainers.profiles.models import DayOff
+from trainers.timeutil import utcnow
 
 
 def test_the_office_lists_people_with_the_pages_filters(world, api_as):
@@ -73,3 +76,33 @@ def test_a_trainer_reads_their_own_profile_and_the_office_any(world, api_as):
         api_as(world.office, "read").get(f"/trainers/{world.organiser.id}/profile"),
         404,
     )
+
+
+def test_a_trainer_reads_how_their_own_calendar_is_read_never_its_address(
+    world, api_as
+):
+    url = f"/trainers/{world.priya.id}/calendar"
+    unlinked = api_as(world.priya, "read").get(url).get_json()
+    assert (unlinked["is_linked"], unlinked["address"]) == (False, None)
+    assert unlinked["busy_times_ahead"] == 0
+
+    now = utcnow()
+    secret = "http://127.0.0.1:9/private/abc123-secret/basic.ics"
+    feed = busy.set_feed(world.priya.id, secret, now)
+    busy.record_read(
+        feed,
+        Fetched(None, None, None),
+        [(now + timedelta(days=d), now + timedelta(days=d, hours=2)) for d in (1, 2)],
+        now,
+    )
+    db.session.commit()
+
+    for reader in (world.priya, world.office):
+        answer = api_as(reader, "read").get(url)
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
+        assert "abc123-secret" not in answer.get_data(as_text=True)
+        assert body["address"] == "127.0.0.1 ….ics"
+        assert (body["is_linked"], body["is_unknown"]) == (True, False)
+        assert body["busy_times_ahead"] == 2
+    assert_problem(api_as(world.sam, "read").get(url), 404)
