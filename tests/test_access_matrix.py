@@ -66,6 +66,7 @@ MATRIX = {
     "api_people.get_person_by_id": API,
     "api_people.list_people": API,
     "api_profiles.get_profile": API,
+    "api_profiles.get_own_calendar": API,
     "api_requests.create_request": API,
     "api_requests.get_request": API,
     "api_requests.list_requests": API,
