@@ -1,7 +1,7 @@
-"""Statements built once per process, for the pages bench/load.py holds to a
-target: there, building a statement and its cache key costs more than running
-it (bench/README.md has the figures). Everywhere else a statement is built
-where it is used."""
+"""Statements built once per process, for the pages bench/load.py and the
+candidate list bench/matching.py hold to a target: there, building a statement
+and its cache key costs more than running it (bench/README.md has the figures).
+Everywhere else a statement is built where it is used."""
 
 import functools
 from collections.abc import Callable

@@ -65,11 +65,12 @@ class BusyFeed(db.Model):
         return self.last_success_at < now - stale
 
     @classmethod
-    def unknown(cls, now: datetime, stale: timedelta) -> ColumnElement[bool]:
-        """SQL: `is_unknown`."""
+    def unknown(cls, read_before) -> ColumnElement[bool]:
+        """SQL: `is_unknown`, for `read_before` (a time or a bound parameter)
+        the moment `stale` before now."""
         return or_(
             and_(cls.last_success_at.is_(None), cls.failing_since.is_not(None)),
-            cls.last_success_at < now - stale,
+            cls.last_success_at < read_before,
         )
 
 

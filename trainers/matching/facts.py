@@ -11,24 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    Integer,
-    Subquery,
-    and_,
-    any_,
-    bindparam,
-    case,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, Subquery, select
 
-from trainers.auth.models import User
-from trainers.busy.models import BusyFeed, BusyInterval
 from trainers.busy.parsing import merged
 from trainers.extensions import db
+from trainers.matching import fact_statements as statements
+from trainers.matching.fact_statements import KM_PER_DEGREE
 from trainers.matching.rules import (
     Booking,
     TrainerFacts,
@@ -36,20 +24,8 @@ from trainers.matching.rules import (
     Venue,
     local_month,
 )
-from trainers.profiles.models import (
-    AvailabilityWindow,
-    DayOff,
-    TrainerProfile,
-    TrainerTopic,
-)
-from trainers.sessions.models import (
-    OCCUPYING,
-    TrainingSession,
-    worked_in,
-)
+from trainers.sessions.models import TrainingSession, worked_in
 from trainers.timeutil import local_to_utc, to_local, utcnow
-
-KM_PER_DEGREE = 111.2
 
 
 def worked_by(trainer_ids: Sequence[int]) -> Subquery:
@@ -73,12 +49,9 @@ class LoadFacts:
     days_off_recently: int = 0
 
 
-def one_of(column, ids: list[int]):
-    """SQL: column is one of ids. On PostgreSQL one array parameter keeps the
-    statement's text the same for any number of ids, so it is prepared once."""
-    if db.engine.dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer), unique=True))
-    return column.in_(ids)
+def one_of(column, ids: list[int]) -> ColumnElement[bool]:
+    """SQL: column is one of ids."""
+    return statements.among_ids(column, _dialect(), ids)
 
 
 def travel_settings() -> TravelSettings:
@@ -103,50 +76,29 @@ def trainers_in_reach(
     The SQL uses a flat-earth distance inflated by a margin, so it never drops a
     trainer that the exact great-circle rule would keep; the rules check exactly.
     """
-    query = (
-        select(TrainerProfile.user_id)
-        .join(User, User.id == TrainerProfile.user_id)
-        .join(
-            TrainerTopic,
-            and_(
-                TrainerTopic.trainer_id == TrainerProfile.user_id,
-                TrainerTopic.topic_id == topic_id,
-            ),
-        )
-        .where(User.is_active, TrainerTopic.level.in_(levels))
-    )
-    if free_at:
-        query = query.where(
-            or_(*(_window_covers(start, end) for start, end in free_at))
-        )
+    free_at = free_at or []
+    params: dict = {"topic_id": topic_id}
+    for i, (starts_at, ends_at) in enumerate(free_at):
+        start, end = to_local(starts_at), to_local(ends_at)
+        params |= {
+            f"weekday_{i}": start.weekday(),
+            f"opens_{i}": start.time(),
+            f"closes_{i}": end.time(),
+        }
     if not venue.is_online:
-        km_lat = (TrainerProfile.latitude - venue.latitude) * KM_PER_DEGREE
-        km_lon = (
-            (TrainerProfile.longitude - venue.longitude)
-            * KM_PER_DEGREE
-            * math.cos(math.radians(venue.latitude))
-        )
-        reach = TrainerProfile.travel_radius_km * 1.02 + 2
-        query = query.where(
-            TrainerProfile.latitude.is_not(None),
-            km_lat * km_lat + km_lon * km_lon <= reach * reach,
-        )
-    return list(db.session.scalars(query))
-
-
-def _window_covers(starts_at: datetime, ends_at: datetime):
-    """SQL: the trainer has a weekly window holding this slot on the London clock."""
-    start, end = to_local(starts_at), to_local(ends_at)
-    return (
-        select(AvailabilityWindow.id)
-        .where(
-            AvailabilityWindow.trainer_id == TrainerProfile.user_id,
-            AvailabilityWindow.weekday == start.weekday(),
-            AvailabilityWindow.start_time <= start.time(),
-            AvailabilityWindow.end_time >= end.time(),
-        )
-        .exists()
+        params |= {
+            "lat": venue.latitude,
+            "lon": venue.longitude,
+            "km_per_lon": KM_PER_DEGREE * math.cos(math.radians(venue.latitude)),
+        }
+    statement = statements.in_reach(
+        _dialect(), tuple(levels), len(free_at), venue.is_online
     )
+    return list(db.session.scalars(statement, params))
+
+
+def _dialect() -> str:
+    return db.engine.dialect.name
 
 
 def load_trainer_facts(
@@ -167,22 +119,27 @@ def load_trainer_facts(
     """
     if not trainer_ids:
         return {}, {}
-    ids = list(trainer_ids)
-    facts, names = _profiles(ids, topic_id)
-    _add_windows(facts, ids)
-    _add_days_off(facts, ids, to_local(starts_at).date(), to_local(ends_at).date())
-    worked = worked_by(ids)
-    others = (
-        [] if ignore_session_id is None else [worked.c.session_id != ignore_session_id]
-    )
-    _count_months(facts, worked, others, starts_at, ends_at)
-    _add_bookings(facts, worked, others, around or [(starts_at, ends_at)])
-    _add_busy(facts, ids, around or [(starts_at, ends_at)])
+    ids = {"ids": list(trainer_ids), "ignore_session_id": ignore_session_id}
+    dialect = _dialect()
+    facts, names = _profiles(dialect, ids | {"topic_id": topic_id})
+    for trainer_id, weekday, opens, closes in db.session.execute(
+        statements.windows(dialect), ids
+    ):
+        facts[trainer_id].windows.append((weekday, opens, closes))
+    for trainer_id, first_on, last_on in _days_off(
+        dialect, ids, to_local(starts_at).date(), to_local(ends_at).date()
+    ):
+        facts[trainer_id].days_off.append((first_on, last_on))
+    ignoring = ignore_session_id is not None
+    _count_months(facts, dialect, ids, ignoring, starts_at, ends_at)
+    intervals = around or [(starts_at, ends_at)]
+    _add_bookings(facts, dialect, ids, ignoring, intervals)
+    _add_busy(facts, dialect, ids, intervals)
     return facts, names
 
 
 def _profiles(
-    ids: list[int], topic_id: int
+    dialect: str, params: dict
 ) -> tuple[dict[int, TrainerFacts], dict[int, str]]:
     """Each trainer's profile and level in the topic, and whether their own
     calendar is unknown, with no windows, days off or bookings yet; and their
@@ -191,27 +148,7 @@ def _profiles(
     names: dict[int, str] = {}
     stale = timedelta(hours=current_app.config["BUSY_STALE_HOURS"])
     rows = db.session.execute(
-        select(
-            TrainerProfile.user_id,
-            User.name,
-            User.is_active,
-            TrainerTopic.level,
-            TrainerProfile.latitude,
-            TrainerProfile.longitude,
-            TrainerProfile.travel_radius_km,
-            TrainerProfile.monthly_cap,
-            BusyFeed.unknown(utcnow(), stale),
-        )
-        .join(User, User.id == TrainerProfile.user_id)
-        .outerjoin(
-            TrainerTopic,
-            and_(
-                TrainerTopic.trainer_id == TrainerProfile.user_id,
-                TrainerTopic.topic_id == topic_id,
-            ),
-        )
-        .outerjoin(BusyFeed, BusyFeed.trainer_id == TrainerProfile.user_id)
-        .where(one_of(TrainerProfile.user_id, ids))
+        statements.profiles(dialect), params | {"read_before": utcnow() - stale}
     )
     for trainer_id, name, active, level, lat, lon, radius, cap, unknown in rows:
         names[trainer_id] = name
@@ -232,52 +169,32 @@ def _profiles(
     return facts, names
 
 
-def _add_windows(facts: dict[int, TrainerFacts], ids: list[int]) -> None:
-    """Each trainer's weekly availability windows."""
-    for trainer_id, weekday, opens, closes in db.session.execute(
-        select(
-            AvailabilityWindow.trainer_id,
-            AvailabilityWindow.weekday,
-            AvailabilityWindow.start_time,
-            AvailabilityWindow.end_time,
-        ).where(one_of(AvailabilityWindow.trainer_id, ids))
-    ):
-        facts[trainer_id].windows.append((weekday, opens, closes))
-
-
-def _add_days_off(
-    facts: dict[int, TrainerFacts], ids: list[int], first_day: date, last_day: date
-) -> None:
-    """Each trainer's days off that touch [first_day, last_day]."""
-    for trainer_id, first_on, last_on in db.session.execute(
-        select(DayOff.trainer_id, DayOff.first_on, DayOff.last_on).where(
-            one_of(DayOff.trainer_id, ids),
-            DayOff.first_on <= last_day,
-            DayOff.last_on >= first_day,
-        )
-    ):
-        facts[trainer_id].days_off.append((first_on, last_on))
+def _days_off(dialect: str, ids: dict, first_day: date, last_day: date):
+    """Rows of each trainer's days off that touch [first_day, last_day]."""
+    return db.session.execute(
+        statements.days_off(dialect),
+        ids | {"first_day": first_day, "last_day": last_day},
+    )
 
 
 def _add_bookings(
     facts: dict[int, TrainerFacts],
-    worked: Subquery,
-    others: list,
+    dialect: str,
+    ids: dict,
+    ignoring: bool,
     intervals: Sequence[tuple[datetime, datetime]],
 ) -> None:
     """Each trainer's sessions, whatever their place, within a day of an interval."""
     longest = timedelta(hours=current_app.config["MAX_SLOT_HOURS"])
-    near = [
-        and_(
-            worked.c.starts_at < end + timedelta(days=1),
-            # A lower bound on starts_at too, so the (trainer_id, starts_at)
-            # index reads a short range rather than each trainer's history.
-            worked.c.starts_at > start - timedelta(days=1) - longest,
-            worked.c.ends_at > start - timedelta(days=1),
-        )
-        for start, end in intervals
-    ]
-    for row in db.session.execute(select(worked).where(*others, or_(*near))):
+    params = dict(ids)
+    for i, (start, end) in enumerate(intervals):
+        params |= {
+            f"before_{i}": end + timedelta(days=1),
+            f"after_{i}": start - timedelta(days=1) - longest,
+            f"ends_after_{i}": start - timedelta(days=1),
+        }
+    statement = statements.bookings(dialect, len(intervals), ignoring)
+    for row in db.session.execute(statement, params):
         facts[row.trainer_id].bookings.append(
             Booking(
                 row.starts_at,
@@ -290,24 +207,21 @@ def _add_bookings(
 
 def _add_busy(
     facts: dict[int, TrainerFacts],
-    ids: list[int],
+    dialect: str,
+    ids: dict,
     intervals: Sequence[tuple[datetime, datetime]],
 ) -> None:
     """Each trainer's busy times from their own calendar within a day of an
     interval (a day either side covers any travel), in order and merged where
     they overlap, as the rule reads them."""
-    near = [
-        and_(
-            BusyInterval.starts_at < end + timedelta(days=1),
-            BusyInterval.ends_at > start - timedelta(days=1),
-        )
-        for start, end in intervals
-    ]
-    for trainer_id, starts_at, ends_at in db.session.execute(
-        select(BusyInterval.trainer_id, BusyInterval.starts_at, BusyInterval.ends_at)
-        .where(one_of(BusyInterval.trainer_id, ids), or_(*near))
-        .order_by(BusyInterval.starts_at)
-    ):
+    params = dict(ids)
+    for i, (start, end) in enumerate(intervals):
+        params |= {
+            f"before_{i}": end + timedelta(days=1),
+            f"ends_after_{i}": start - timedelta(days=1),
+        }
+    statement = statements.busy(dialect, len(intervals))
+    for trainer_id, starts_at, ends_at in db.session.execute(statement, params):
         facts[trainer_id].busy.append((starts_at, ends_at))
     for trainer in facts.values():
         if trainer.busy:
@@ -316,41 +230,22 @@ def _add_busy(
 
 def _count_months(
     facts: dict[int, TrainerFacts],
-    worked: Subquery,
-    others: list,
+    dialect: str,
+    ids: dict,
+    ignoring: bool,
     starts_at: datetime,
     ends_at: datetime,
 ) -> None:
     """Sessions per trainer in each local month of the span, counted in SQL."""
-    months = []
-    month_start = _local_month_start(starts_at)
-    while month_start < ends_at:
-        next_start = _next_local_month_start(month_start)
-        months.append((local_month(month_start), month_start, next_start))
-        month_start = next_start
-    counted = [
-        func.sum(
-            case(
-                (
-                    and_(worked.c.starts_at >= first, worked.c.starts_at < after),
-                    1,
-                ),
-                else_=0,
-            )
-        )
-        for _, first, after in months
-    ]
-    for trainer_id, *counts in db.session.execute(
-        select(worked.c.trainer_id, *counted)
-        .where(
-            *others,
-            worked.c.starts_at >= months[0][1],
-            worked.c.starts_at < months[-1][2],
-        )
-        .group_by(worked.c.trainer_id)
-    ):
+    starts = [_local_month_start(starts_at)]
+    while starts[-1] < ends_at:
+        starts.append(_next_local_month_start(starts[-1]))
+    months = [local_month(start) for start in starts[:-1]]
+    statement = statements.month_counts(dialect, len(months), ignoring)
+    params = ids | {f"month_{i}": start for i, start in enumerate(starts)}
+    for trainer_id, *counts in db.session.execute(statement, params):
         facts[trainer_id].sessions_by_month = {
-            month: int(n) for (month, _, _), n in zip(months, counts, strict=True) if n
+            month: int(n) for month, n in zip(months, counts, strict=True) if n
         }
 
 
@@ -360,39 +255,23 @@ def load_load_facts(
     """Recent sessions, all sessions, sessions with this group and recent days off."""
     if not trainer_ids:
         return {}
-    ids = list(trainer_ids)
-    window = timedelta(days=current_app.config["LOAD_WINDOW_DAYS"])
-    since = now - window
-    worked = worked_by(ids)
-    recent = case(
-        (and_(worked.c.starts_at >= since, worked.c.starts_at < now), 1),
-        else_=0,
-    )
-    with_group = case((worked.c.group_id == group_id, 1), else_=0)
+    dialect = _dialect()
+    ids = {"ids": list(trainer_ids)}
+    since = now - timedelta(days=current_app.config["LOAD_WINDOW_DAYS"])
     counts = {
         trainer_id: (int(r or 0), int(t or 0), int(g or 0))
         for trainer_id, r, t, g in db.session.execute(
-            select(
-                worked.c.trainer_id,
-                func.sum(recent),
-                func.count(),
-                func.sum(with_group),
-            ).group_by(worked.c.trainer_id)
+            statements.load_counts(dialect),
+            ids | {"since": since, "now": now, "group_id": group_id},
         )
     }
     days_off: dict[int, int] = defaultdict(int)
     today, start = to_local(now).date(), to_local(since).date()
-    for trainer_id, first_on, last_on in db.session.execute(
-        select(DayOff.trainer_id, DayOff.first_on, DayOff.last_on).where(
-            one_of(DayOff.trainer_id, ids),
-            DayOff.first_on <= today,
-            DayOff.last_on >= start,
-        )
-    ):
+    for trainer_id, first_on, last_on in _days_off(dialect, ids, start, today):
         days_off[trainer_id] += (min(last_on, today) - max(first_on, start)).days + 1
     return {
         trainer_id: LoadFacts(*counts.get(trainer_id, (0, 0, 0)), days_off[trainer_id])
-        for trainer_id in ids
+        for trainer_id in ids["ids"]
     }
 
 
@@ -400,21 +279,7 @@ def network_recent_average(now: datetime) -> float:
     """Sessions per active trainer over the load window, across the whole network."""
     since = now - timedelta(days=current_app.config["LOAD_WINDOW_DAYS"])
     sessions, trainers = db.session.execute(
-        select(
-            select(func.count())
-            .select_from(TrainingSession)
-            .where(
-                TrainingSession.status.in_(OCCUPYING),
-                TrainingSession.starts_at >= since,
-                TrainingSession.starts_at < now,
-            )
-            .scalar_subquery(),
-            select(func.count())
-            .select_from(TrainerProfile)
-            .join(User, User.id == TrainerProfile.user_id)
-            .where(User.is_active)
-            .scalar_subquery(),
-        )
+        statements.network_load(), {"since": since, "now": now}
     ).one()
     return sessions / trainers if trainers else 0.0
 
