@@ -67,6 +67,8 @@ MATRIX = {
     "api_people.list_people": API,
     "api_profiles.get_profile": API,
     "api_profiles.get_own_calendar": API,
+    "api_profiles.set_own_calendar": API,
+    "api_profiles.remove_own_calendar": API,
     "api_requests.create_request": API,
     "api_requests.get_request": API,
     "api_requests.list_requests": API,

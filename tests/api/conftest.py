@@ -39,6 +39,12 @@ class Caller:
     def post(self, path: str, **kwargs):
         return self.open(path, "POST", **kwargs)
 
+    def put(self, path: str, **kwargs):
+        return self.open(path, "PUT", **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.open(path, "DELETE", **kwargs)
+
 
 @pytest.fixture
 def api_as(client, token_for):

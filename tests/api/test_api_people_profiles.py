@@ -106,3 +106,56 @@ def test_a_trainer_reads_how_their_own_calendar_is_read_never_its_address(
         assert (body["is_linked"], body["is_unknown"]) == (True, False)
         assert body["busy_times_ahead"] == 2
     assert_problem(api_as(world.sam, "read").get(url), 404)
+
+
+def test_a_trainer_links_and_unlinks_their_own_calendar_never_seeing_it_back(
+    world, api_as
+):
+    url = f"/trainers/{world.priya.id}/calendar"
+    priya = api_as(world.priya)
+    secret = "webcal://127.0.0.1:9/private/abc123-secret/basic.ics"
+    linked = priya.put(url, json={"url": secret})
+    assert linked.status_code == 200, linked.get_json()
+    assert "abc123-secret" not in linked.get_data(as_text=True)
+    body = linked.get_json()
+    assert (body["is_linked"], body["address"]) == (True, "127.0.0.1 ….ics")
+    assert (body["last_read_at"], body["busy_times_ahead"]) == (None, 0)
+    feed = busy.calendar_state(world.priya.id, utcnow()).feed
+    # webcal:// is read as https://; the scheduler reads it at once.
+    assert feed.url == "https://127.0.0.1:9/private/abc123-secret/basic.ics"
+    assert feed.next_fetch_at <= utcnow()
+
+    busy.record_read(
+        feed,
+        Fetched(None, None, None),
+        [(utcnow() + timedelta(days=1), utcnow() + timedelta(days=1, hours=2))],
+        utcnow(),
+    )
+    db.session.commit()
+    assert api_as(world.office).delete(url).status_code == 204
+    unlinked = priya.get(url).get_json()
+    assert (unlinked["is_linked"], unlinked["busy_times_ahead"]) == (False, 0)
+
+
+def test_a_wrong_calendar_address_is_refused_in_words_and_changes_nothing(
+    world, api_as
+):
+    url = f"/trainers/{world.priya.id}/calendar"
+    priya = api_as(world.priya)
+    assert priya.put(url, json={"url": "https://127.0.0.1:9/a.ics"}).status_code == 200
+    for wrong, words in [
+        ("ftp://example.org/cal.ics", "https://"),
+        ("https://user:pw@127.0.0.1/cal.ics", "user name and password"),
+        ("https://" + "a" * 2100 + ".org/cal.ics", "longer than"),
+    ]:
+        problem = assert_problem(priya.put(url, json={"url": wrong}), 422)
+        assert words in " ".join(problem["errors"]["url"])
+    assert_problem(priya.put(url, json={}), 422)
+    kept = busy.calendar_state(world.priya.id, utcnow()).feed
+    assert kept.url == "https://127.0.0.1:9/a.ics"
+    # Another trainer's calendar is not theirs to see or change; a read token
+    # changes nothing.
+    assert_problem(api_as(world.sam).put(url, json={"url": "https://x.org/"}), 404)
+    assert_problem(api_as(world.sam).delete(url), 404)
+    assert_problem(api_as(world.priya, "read").delete(url), 403)
+    assert busy.calendar_state(world.priya.id, utcnow()).feed.url == kept.url

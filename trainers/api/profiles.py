@@ -2,11 +2,15 @@
 themselves and the office, through the profile page's lookup
 (profiles.services.get_trainer_profile, by TrainerProfile.visible_to)."""
 
+from collections.abc import Callable
+from functools import wraps
+
 from marshmallow import Schema, fields, validate
 
 from trainers.api.auth import caller
 from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
+from trainers.api.writes import writes
 from trainers.busy import services as busy
 from trainers.profiles.models import LEVELS
 from trainers.profiles.services import get_trainer_profile
@@ -74,7 +78,7 @@ class OwnCalendarSchema(Schema):
         allow_none=True,
         metadata={
             "description": "Its host and last few characters only: the address "
-            "is secret, and is set on the profile's calendar page."
+            "is secret, and is never given back whole."
         },
     )
     is_unknown = fields.Boolean(
@@ -96,6 +100,16 @@ class OwnCalendarSchema(Schema):
     )
 
 
+class CalendarAddressSchema(Schema):
+    url = fields.String(
+        required=True,
+        metadata={
+            "description": "The secret address of the calendar's ICS feed "
+            "(https:// or webcal://), as the calendar's sharing settings give it."
+        },
+    )
+
+
 @blp.route("/trainers/<int:trainer_id>/calendar")
 @may_answer(blp, 403, 404)
 @blp.etag
@@ -106,6 +120,50 @@ def get_own_calendar(trainer_id: int):
 
     The office, and the trainer themselves."""
     get_trainer_profile(caller(), trainer_id)
+    return _own_calendar(trainer_id)
+
+
+def _their_own(view: Callable) -> Callable:
+    """Let the call through to the trainer themselves and the office only,
+    before its body is read (as the profile page's lookup decides)."""
+
+    @wraps(view)
+    def wrapped(*args, trainer_id: int, **kwargs):
+        get_trainer_profile(caller(), trainer_id)
+        return view(*args, trainer_id=trainer_id, **kwargs)
+
+    return wrapped
+
+
+@blp.route("/trainers/<int:trainer_id>/calendar", methods=["PUT"])
+@may_answer(blp, 400, 403, 404, 415)
+@writes()
+@_their_own
+@blp.arguments(CalendarAddressSchema)
+@blp.response(200, OwnCalendarSchema)
+def set_own_calendar(sent, trainer_id: int):
+    """Link the trainer's own calendar, or change its address: it is read
+    within minutes, and nothing is known of it until then.
+
+    The office, and the trainer themselves. An address that is not https, or
+    leads to a private network, is a 422."""
+    busy.set_feed(trainer_id, sent["url"], utcnow())
+    return _own_calendar(trainer_id)
+
+
+@blp.route("/trainers/<int:trainer_id>/calendar", methods=["DELETE"])
+@may_answer(blp, 403, 404)
+@writes()
+@_their_own
+@blp.response(204)
+def remove_own_calendar(trainer_id: int):
+    """Unlink the trainer's own calendar and forget every busy time read from it.
+
+    The office, and the trainer themselves."""
+    busy.remove_feed(trainer_id)
+
+
+def _own_calendar(trainer_id: int) -> dict:
     state = busy.calendar_state(trainer_id, utcnow())
     feed = state.feed
     return {
