@@ -259,8 +259,10 @@ def _skip_without_tools() -> None:
         )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
+    """One Chromium for all of a worker's journeys; each person in each journey
+    has a browser context (cookies, storage) of their own."""
     _skip_without_tools()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
