@@ -67,6 +67,7 @@ MATRIX = {
     "api_people.list_people": API,
     "api_profiles.get_profile": API,
     "api_profiles.get_own_calendar": API,
+    "api_requests.set_trainers": API,
     "api_profiles.set_own_calendar": API,
     "api_profiles.remove_own_calendar": API,
     "api_requests.create_request": API,

@@ -24,6 +24,7 @@ API_MATRIX = {
     "api_requests.get_request": "UKHFFK",
     # Another organiser passes the role check; a group not theirs is a 422.
     "api_requests.create_request": "UKKFFK",
+    "api_requests.set_trainers": "UFFFFK",
     "api_offers.list_offers": "UFFKKK",
     "api_offers.get_offer": "UFFKHK",
     # Only the trainer answers their offer, as on the offer page.

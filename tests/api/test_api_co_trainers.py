@@ -44,3 +44,58 @@ def test_a_place_is_offered_accepted_and_shown_through_the_api(
     ]
     # The co-trainer sees the session, as on its page.
     assert sam.get(f"/sessions/{training_session.id}").status_code == 200
+
+
+def test_the_office_says_how_many_trainers_a_request_needs(world, client_for, api_as):
+    training_request = ask(world, client_for)
+    url = f"/requests/{training_request.id}"
+    shown = api_as(world.organiser).get(url).get_json()
+    assert (shown["trainers_needed"], shown["trainers_override"]) == (1, None)
+    assert shown["allows_shadowing"] is False
+    training_session = accept(client_for, world.priya, training_request)
+
+    office = api_as(world.office)
+    said = office.put(
+        f"{url}/trainers", json={"trainers_override": 2, "allows_shadowing": True}
+    )
+    assert said.status_code == 200, said.get_json()
+    assert (
+        said.get_json()["trainers_needed"],
+        said.get_json()["allows_shadowing"],
+    ) == (
+        2,
+        True,
+    )
+    # The booked session gained an open place, offered at once.
+    assert place_offer(world.sam, training_request).place == 2
+    session = office.get(f"/sessions/{training_session.id}").get_json()
+    assert [(p["place"], p["is_open"]) for p in session["places"]] == [(2, True)]
+
+    # Out of range: the page's words, and nothing changes.
+    for wrong in (0, 6):
+        refused = office.put(
+            f"{url}/trainers",
+            json={"trainers_override": wrong, "allows_shadowing": False},
+        )
+        assert refused.status_code == 422
+        assert "from 1 to 5" in " ".join(
+            refused.get_json()["errors"]["trainers_override"]
+        )
+    assert office.get(url).get_json()["trainers_needed"] == 2
+    # The organiser may not say it; the topic's rule comes back with null.
+    asked = api_as(world.organiser).put(
+        f"{url}/trainers", json={"trainers_override": 1, "allows_shadowing": False}
+    )
+    assert asked.status_code == 403
+    back = office.put(
+        f"{url}/trainers", json={"trainers_override": None, "allows_shadowing": False}
+    )
+    assert (
+        back.get_json()["trainers_needed"],
+        back.get_json()["trainers_override"],
+    ) == (
+        1,
+        None,
+    )
+    session = office.get(f"/sessions/{training_session.id}").get_json()
+    assert session["places"] == []

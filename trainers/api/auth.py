@@ -76,3 +76,7 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+# The office's own calls.
+office_only = roles_required("office")

@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import abort, current_app
 from marshmallow import Schema, fields, validate
 
-from trainers.api.auth import roles_required
+from trainers.api.auth import office_only
 from trainers.api.paging import PageArgs, read_cursor, write_cursor
 from trainers.api.refusals import invalid
 from trainers.api.resources import may_answer, resource
@@ -36,7 +36,6 @@ from trainers.numbers import LARGEST
 from trainers.timeutil import to_local, utcnow
 
 blp = resource("coverage", "The network's coverage (the national office).")
-office_only = roles_required("office")
 
 # The form's field names, as the API's.
 FIELDS = {"from_": "from", "to": "to", "region": "region"}

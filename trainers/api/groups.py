@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from trainers.api.auth import caller, roles_required
+from trainers.api.auth import caller, office_only, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
 from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
@@ -20,7 +20,6 @@ from trainers.network.models import Group
 
 blp = resource("groups", "Local groups that ask for training.")
 organiser_or_office = roles_required("organiser", "office")
-office_only = roles_required("office")
 
 # The group form's checks and words.
 NAME = [

@@ -5,7 +5,7 @@ people, then imports it, all rows or none, with the import page's service
 from flask import abort
 from marshmallow import Schema, fields, validate
 
-from trainers.api.auth import caller, roles_required
+from trainers.api.auth import caller, office_only
 from trainers.api.problems import VALIDATION, Problem
 from trainers.api.resources import may_answer, resource
 from trainers.api.writes import writes
@@ -13,7 +13,6 @@ from trainers.imports import services
 from trainers.timeutil import utcnow
 
 blp = resource("imports", "Groups and people brought in from a CSV file.")
-office_only = roles_required("office")
 
 
 class FileSchema(Schema):

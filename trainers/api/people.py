@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from trainers.api.auth import roles_required
+from trainers.api.auth import office_only
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
 from trainers.api.resources import may_answer, resource
 from trainers.api.schemas import LondonDateTime
@@ -16,7 +16,6 @@ from trainers.network.services import get_person
 from trainers.numbers import LARGEST
 
 blp = resource("people", "The network's accounts (the national office).")
-office_only = roles_required("office")
 
 
 class PersonSchema(Schema):

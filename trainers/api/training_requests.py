@@ -8,7 +8,7 @@ from flask import url_for
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from trainers.api.auth import caller, roles_required
+from trainers.api.auth import caller, office_only, roles_required
 from trainers.api.paging import Order, PageArgs, next_link, page_of, page_schema
 from trainers.api.problems import VALIDATION, Problem
 from trainers.api.refusals import ask_to_confirm, confirmable
@@ -17,7 +17,7 @@ from trainers.api.schemas import LondonDateTime
 from trainers.api.writes import writes
 from trainers.errors import DomainError, NotFound
 from trainers.geo import REGIONS
-from trainers.matching import lifecycle
+from trainers.matching import lifecycle, places
 from trainers.network.models import Group
 from trainers.numbers import LARGEST
 from trainers.requests.details import (
@@ -86,8 +86,47 @@ class RequestSchema(Schema):
     accessibility_needs = fields.String(required=True)
     notes = fields.String(required=True)
     cancel_reason = fields.String(required=True, allow_none=True)
+    trainers_needed = fields.Integer(
+        required=True,
+        attribute="places_needed",
+        metadata={
+            "description": "How many trainers its session needs, the lead "
+            "included: the office's number, else the topic's rule (one more "
+            "above the topic's headcount for one more)."
+        },
+    )
+    trainers_override = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The office's number, if it set one."},
+    )
+    allows_shadowing = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Whether a trainer shadowing the topic may take a "
+            "co-trainer's place."
+        },
+    )
     created_at = LondonDateTime(required=True)
     status_changed_at = LondonDateTime(required=True)
+
+
+class TrainersSchema(Schema):
+    trainers_override = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "How many trainers the session needs, 1 to 5, the "
+            "lead included; null for the topic's rule."
+        },
+    )
+    allows_shadowing = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Whether a trainer shadowing the topic may take a "
+            "co-trainer's place."
+        },
+    )
 
 
 class RequestFiltersSchema(PageArgs):
@@ -238,6 +277,30 @@ def create_request(sent):
         raise ask_to_confirm(CONFIRMABLE, error.warnings) from None
     location = url_for(".get_request", request_id=training_request.id)
     return training_request, {"Location": location}
+
+
+@blp.route("/requests/<int:request_id>/trainers", methods=["PUT"])
+@may_answer(blp, 400, 403, 404, 415)
+@office_only
+@writes()
+@blp.arguments(TrainersSchema)
+@blp.response(200, RequestSchema)
+def set_trainers(sent, request_id: int):
+    """Say how many trainers a request's session needs, and whether a trainer
+    shadowing the topic may take a co-trainer's place.
+
+    The office, as on the request page. A booked session gains open places,
+    offered at once, or loses open ones; fewer places than the trainers
+    already on it is a 422."""
+    training_request = get_request_for(caller(), request_id)
+    places.set_trainers(
+        training_request,
+        sent["trainers_override"],
+        sent["allows_shadowing"],
+        caller(),
+        utcnow(),
+    )
+    return training_request
 
 
 def _slots(sent: list[dict], now: datetime, usual_minutes: int) -> list:
