@@ -7,11 +7,14 @@ FLASK := $(BIN)/flask --app wsgi
 # The suite on every core (pytest-xdist), each test file whole on one worker, so a
 # file's module fixtures (a browser journey's server) are built once, its steps in order.
 # Files go out in the suite's own order (its slow files first, tests/conftest.py), not
-# xdist's largest-first, which left a slow file running alone at the end. Two
-# workers a core: the slow files spend much of their time waiting on Chromium,
-# gunicorn and schedulers in other processes, and the extra workers fill it (on
-# 2 cores, SQLite: 4 workers 241 s, 3 workers 265 s).
-PARALLEL := -n $(shell expr $$(nproc) \* 2) --dist loadfile --no-loadscope-reorder
+# xdist's largest-first, which left a slow file running alone at the end. More
+# workers than cores: the slow files spend much of their time waiting on Chromium,
+# gunicorn and schedulers in other processes, and the extra workers fill it. On
+# SQLite two a core (on 2 cores: 4 workers 241 s, 3 workers 265 s); on PostgreSQL
+# one more than the cores, as the server's own processes want the cores too (4
+# workers 350 s, 3 workers 320 s).
+WORKERS := $(if $(TEST_DATABASE_URL),$(shell expr $$(nproc) + 1),$(shell expr $$(nproc) \* 2))
+PARALLEL := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 # Python keeps the bytecode it compiles (and pytest its rewritten test modules)
 # even where the machine's environment says not to: every worker, and every app,
 # scheduler and gunicorn process the tests start, would otherwise compile the

@@ -9,11 +9,14 @@ from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
 
 
-def sessions_in_range(filters: CoverageFilters) -> list[ColumnElement[bool]]:
-    """Sessions starting in the range."""
+def sessions_in_range(
+    filters: CoverageFilters, sessions=TrainingSession
+) -> list[ColumnElement[bool]]:
+    """Sessions starting in the range; `sessions` is the table or a subquery
+    with the sessions' columns (sessions.models.worked_in)."""
     return [
-        TrainingSession.starts_at >= filters.starts_at,
-        TrainingSession.starts_at < filters.ends_before,
+        sessions.starts_at >= filters.starts_at,
+        sessions.starts_at < filters.ends_before,
     ]
 
 
@@ -22,10 +25,12 @@ def in_region(filters: CoverageFilters) -> list[ColumnElement[bool]]:
     return [Group.region == filters.region] if filters.region else []
 
 
-def sessions_on_topic(filters: CoverageFilters) -> list[ColumnElement[bool]]:
-    """Sessions on the topic, if one is chosen."""
+def sessions_on_topic(
+    filters: CoverageFilters, sessions=TrainingSession
+) -> list[ColumnElement[bool]]:
+    """Sessions on the topic, if one is chosen (`sessions` as above)."""
     topic_id = filters.topic_id
-    return [TrainingSession.topic_id == topic_id] if topic_id else []
+    return [sessions.topic_id == topic_id] if topic_id else []
 
 
 def requests_in_range(filters: CoverageFilters) -> list[ColumnElement[bool]]:

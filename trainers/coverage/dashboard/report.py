@@ -42,7 +42,12 @@ from trainers.geo import REGIONS
 from trainers.network.models import Group, Topic
 from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.requests.models import RequestStatus, TrainingRequest
-from trainers.sessions.models import BookedVia, SessionStatus, TrainingSession
+from trainers.sessions.models import (
+    BookedVia,
+    SessionStatus,
+    TrainingSession,
+    worked_in,
+)
 
 
 def topic_names() -> dict[int, str]:
@@ -141,18 +146,27 @@ class CoverageReport:
 
     @cached_property
     def load(self) -> LoadSpread:
-        """Active trainers (based in the region; qualified in the topic) and their
-        booked or delivered sessions starting in the range (on the topic)."""
-        sessions = select(func.count()).where(
-            TrainingSession.trainer_id == TrainerProfile.user_id,
-            TrainingSession.status.in_(TAKING_TIME),
-            *sessions_in_range(self.filters),
-            *sessions_on_topic(self.filters),
+        """Active trainers (based in the region; qualified in the topic) and the
+        sessions starting in the range (on the topic) they work in, whatever
+        their place, as their caps count them."""
+        worked = worked_in(lambda trainer_id: trainer_id.is_not(None))
+        per_trainer = (
+            select(worked.c.trainer_id, func.count().label("sessions"))
+            .where(
+                *sessions_in_range(self.filters, worked.c),
+                *sessions_on_topic(self.filters, worked.c),
+            )
+            .group_by(worked.c.trainer_id)
+            .subquery("per_trainer")
         )
-        trainers = select(
-            TrainerProfile.monthly_cap.label("cap"),
-            sessions.scalar_subquery().label("sessions"),
-        ).join(User, User.id == TrainerProfile.user_id)
+        trainers = (
+            select(
+                TrainerProfile.monthly_cap.label("cap"),
+                func.coalesce(per_trainer.c.sessions, 0).label("sessions"),
+            )
+            .join(User, User.id == TrainerProfile.user_id)
+            .outerjoin(per_trainer, per_trainer.c.trainer_id == TrainerProfile.user_id)
+        )
         trainers = trainers.where(User.is_active)
         if self.filters.region:
             trainers = trainers.where(TrainerProfile.region == self.filters.region)
