@@ -22,7 +22,6 @@ from trainers.coverage.dashboard.spreads import (
     spread,
 )
 from trainers.coverage.dashboard.values import (
-    TAKING_TIME,
     AreaRow,
     GroupCoverage,
     MonthRow,
@@ -43,6 +42,7 @@ from trainers.network.models import Group, Topic
 from trainers.profiles.models import TrainerProfile, TrainerTopic
 from trainers.requests.models import RequestStatus, TrainingRequest
 from trainers.sessions.models import (
+    OCCUPYING,
     BookedVia,
     SessionStatus,
     TrainingSession,
@@ -194,7 +194,7 @@ class CoverageReport:
         how many in all."""
         from_board = func.count().filter(TrainingSession.booked_via == BookedVia.BOARD)
         query = select(from_board, func.count()).where(
-            TrainingSession.status.in_(TAKING_TIME),
+            TrainingSession.status.in_(OCCUPYING),
             *sessions_in_range(self.filters),
             *sessions_on_topic(self.filters),
         )

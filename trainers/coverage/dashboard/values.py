@@ -8,11 +8,8 @@ from typing import NamedTuple
 
 from trainers.coverage.filters import CoverageFilters
 from trainers.requests.models import RequestStatus
-from trainers.sessions.models import SessionStatus
 from trainers.timeutil import local_to_utc
 
-# Sessions that take a trainer's time: what the monthly cap limits.
-TAKING_TIME = (SessionStatus.BOOKED, SessionStatus.DELIVERED)
 # A request whose matching is over, one way or the other.
 DECIDED = (RequestStatus.BOOKED, RequestStatus.DELIVERED, RequestStatus.UNFILLED)
 RECENT_DAYS, YEAR_DAYS = 90, 365
