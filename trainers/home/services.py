@@ -87,7 +87,8 @@ def waiting_invitations(now: datetime) -> int:
 def pending_offers(trainer: User) -> list[Row]:
     """Offers waiting for this trainer's answer, oldest first, as rows of what
     each card shows (id, topic_name, group_name, starts_at, ends_at, reasons,
-    notes, created_at: when it was made, which says when to answer by)."""
+    notes, created_at: when it was made, which says when to answer by; place:
+    1 for the lead's, more for a co-trainer's beside the lead)."""
     return _rows(_pending_offers(), {"trainer_id": trainer.id})
 
 
@@ -103,6 +104,7 @@ def _pending_offers() -> Select:
             Offer.reasons,
             TrainingRequest.notes,
             Offer.created_at,
+            Offer.place,
         )
         .join(RequestSlot, RequestSlot.id == Offer.slot_id)
         .join(TrainingRequest, TrainingRequest.id == Offer.request_id)
