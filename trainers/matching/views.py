@@ -68,10 +68,10 @@ def accept(offer_id: int):
         flash("Choose one of the times.", "error")
         return redirect(url_for(".other_times", offer_id=offer_id))
     tried = attempt(
-        lambda: (
+        lambda: _taken(
             answers.accept_offer(
                 offer_id, current_user, utcnow(), slot_id=form.slot_id.data
-            ).id
+            )
         ),
         handles=(answers.OfferAlreadyTaken,),
     )
@@ -79,9 +79,20 @@ def accept(offer_id: int):
         return render_template("matching/offer_taken.html", message=tried.error.message)
     if not tried.done:
         return redirect(url_for(".offer", offer_id=offer_id))
-    session_id = tried.value
-    flash("Thank you: the session is booked and everyone has been told.", "success")
+    session_id, leads = tried.value
+    flash(
+        "Thank you: the session is booked and everyone has been told."
+        if leads
+        else "Thank you: your place beside the lead is yours, and everyone has "
+        "been told.",
+        "success",
+    )
     return redirect(url_for("sessions.show", session_id=session_id))
+
+
+def _taken(training_session) -> tuple[int, bool]:
+    """The session taken, and whether the trainer who took it leads it."""
+    return training_session.id, training_session.trainer_id == current_user.id
 
 
 @bp.route("/offers/<int:offer_id>/decline", methods=["POST"])
