@@ -195,6 +195,11 @@ def test_a_session_is_fully_staffed_only_when_every_place_is_taken(
     assert "your place beside the lead is yours" in taken.get_data(as_text=True)
     # The co-trainer's home lists the session they now train.
     assert link in client_for(world.sam).get("/").get_data(as_text=True)
+    # The people running it reach the co-trainer as they reach the lead.
+    seen = organiser.get(f"/sessions/{training_session.id}").get_data(as_text=True)
+    assert f'Place 2: Sam Trainer: <a href="mailto:{world.sam.email}">' in seen
+    theirs = sam.get(f"/sessions/{training_session.id}").get_data(as_text=True)
+    assert "Place 2: Sam Trainer (you)" in theirs
     page = organiser.get(request_page).get_data(as_text=True)
     assert "Priya Trainer (lead), Sam Trainer." in page
     assert "1 place still open" in page

@@ -239,6 +239,9 @@ class ShownPlace(NamedTuple):
     trainer_id: int | None  # None while open
     trainer_name: str | None
     is_shadowing: bool
+    # Their contacts, on the session's own page only.
+    trainer_email: str | None = None
+    trainer_phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -281,7 +284,14 @@ def session_as_shown(user: User, session_id: int) -> ShownSession:
         session=details,
         attendance=details if details.headcount is not None else None,
         places=[
-            ShownPlace(row.place, row.person_id, row.person_name, row.is_shadowing)
+            ShownPlace(
+                row.place,
+                row.person_id,
+                row.person_name,
+                row.is_shadowing,
+                row.person_email,
+                row.person_phone,
+            )
             for row in found
             if row.place is not None
         ],
@@ -366,14 +376,14 @@ def _shown(is_office: bool) -> Select:
 
 def _people() -> Subquery:
     # The session's places beside the lead (by place; open ones with no one)
-    # and its group's organisers (by name). Only the organisers' contact
-    # details: the page shows no one else's.
+    # and its group's organisers (by name), with their contacts: the people
+    # who run the session reach each other, as they reach the lead.
     return union_all(
         select(
             literal(False).label("is_organiser"),
             User.name.label("person_name"),
-            null().label("person_email"),
-            null().label("person_phone"),
+            User.email.label("person_email"),
+            User.phone.label("person_phone"),
             SessionPlace.place,
             SessionPlace.trainer_id.label("person_id"),
             SessionPlace.is_shadowing,
