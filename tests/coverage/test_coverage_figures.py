@@ -3,14 +3,11 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from tests.coverage.coverage_world import INJECTED, NOW, build_world
 from trainers.coverage.dashboard.report import CoverageReport, topic_names
 from trainers.coverage.dashboard.values import Recency, months_in, recency
 from trainers.coverage.filters import make_filters
-from trainers.extensions import db
-from trainers.sessions.models import SessionPlace, TrainingSession
 
 
 @pytest.fixture
@@ -74,30 +71,6 @@ def test_load_spread(world):
     assert load.capacity == pytest.approx(18)
     assert load.quartiles == (1.5, 3, 3)  # of 0, 3, 3
     assert load.busiest_tenth_trainers == 1
-
-
-def test_a_co_trainers_place_counts_in_their_load_and_the_session_once(world):
-    # C, idle so far, takes the place beside A on S1.
-    s1 = db.session.scalar(
-        select(TrainingSession).where(
-            TrainingSession.trainer_id == world.trainers["A"].id,
-            TrainingSession.group_id == world.groups["G1"].id,
-            TrainingSession.status == "delivered",
-            TrainingSession.topic_id == world.topics["T1"].id,
-        )
-    )
-    s1.places.append(
-        SessionPlace(place=2, trainer_id=world.trainers["C"].id, filled_at=NOW)
-    )
-    db.session.commit()
-
-    load = report(world.whole_range).load
-    assert load.sessions == 7  # as the caps count them: C's place too
-    assert load.quartiles == (2, 3, 3)  # of 1, 3, 3
-    found = figures(world.whole_range)
-    assert found["utilisation"] == pytest.approx(7 / 18)
-    assert found["idle_share"] == 0
-    assert found["sessions_delivered"] == 5  # S1 still once
 
 
 def test_by_region(world):

@@ -9,14 +9,11 @@ from trainers.requests.models import TrainingRequest
 from trainers.sessions.models import TrainingSession
 
 
-def sessions_in_range(
-    filters: CoverageFilters, sessions=TrainingSession
-) -> list[ColumnElement[bool]]:
-    """Sessions starting in the range; `sessions` is the table or a subquery
-    with the sessions' columns (sessions.models.worked_in)."""
+def sessions_in_range(filters: CoverageFilters) -> list[ColumnElement[bool]]:
+    """Sessions starting in the range."""
     return [
-        sessions.starts_at >= filters.starts_at,
-        sessions.starts_at < filters.ends_before,
+        TrainingSession.starts_at >= filters.starts_at,
+        TrainingSession.starts_at < filters.ends_before,
     ]
 
 
@@ -25,12 +22,10 @@ def in_region(filters: CoverageFilters) -> list[ColumnElement[bool]]:
     return [Group.region == filters.region] if filters.region else []
 
 
-def sessions_on_topic(
-    filters: CoverageFilters, sessions=TrainingSession
-) -> list[ColumnElement[bool]]:
-    """Sessions on the topic, if one is chosen (`sessions` as above)."""
+def sessions_on_topic(filters: CoverageFilters) -> list[ColumnElement[bool]]:
+    """Sessions on the topic, if one is chosen."""
     topic_id = filters.topic_id
-    return [sessions.topic_id == topic_id] if topic_id else []
+    return [TrainingSession.topic_id == topic_id] if topic_id else []
 
 
 def requests_in_range(filters: CoverageFilters) -> list[ColumnElement[bool]]:
