@@ -269,15 +269,18 @@ def test_2_a_second_trainer_takes_the_place_and_it_is_fully_staffed(
     assert "Co-trainer beside the session's lead (place 2)" in (
         offer_card(page).inner_text()
     )
-    offer_card(page).get_by_role("link", name="Accept or decline").click()
+    # The link's name says which offer, read as one phrase.
+    page.get_by_role(
+        "link", name=f"Accept or decline the offer of {TOPIC} for {GROUP}", exact=True
+    ).click()
     page.get_by_text("Co-trainer beside the session's lead (place 2)").wait_for()
     journey.check(co, "2-co", "the place's offer")
     assert page.get_by_text("The first trainer to accept gets the place.").is_visible()
     page.get_by_role("button", name="Accept: I'll co-train it").click()
-    page.get_by_text("Thank you: the session is booked").wait_for()
+    page.get_by_text("Thank you: your place beside the lead is yours").wait_for()
     journey.check(co, "2-co", "session with the place taken")
     assert staffing(page) == "Fully staffed"
-    assert place_2(page) == f"Place 2: {co.name}"
+    assert place_2(page) == f"Place 2: {co.name} (you)"
     assert page.get_by_role("heading", name="Can no longer do it?").is_visible()
     assert page.get_by_role("button", name="Give my place back").is_visible()
     assert page.get_by_role("button", name="Hand this session back").count() == 0
@@ -286,7 +289,8 @@ def test_2_a_second_trainer_takes_the_place_and_it_is_fully_staffed(
     organiser.page.get_by_role("heading", name=TITLE, exact=True).wait_for()
     journey.check(organiser, "2-organiser", "session fully staffed")
     assert staffing(organiser.page) == "Fully staffed"
-    assert place_2(organiser.page) == f"Place 2: {co.name}"
+    # The organiser reaches the co-trainer as they reach the lead.
+    assert place_2(organiser.page) == f"Place 2: {co.name}: {co.email}"
     trainer = organiser.page.locator("dt:text-is('Trainer') + dd")
     assert trainer.inner_text().startswith(f"{lead.name}:")
     assert journey.holders() == {2: co.email}
@@ -354,8 +358,8 @@ def test_3_the_co_trainer_gives_the_place_back_and_it_is_offered_again(
     journey.check(third, "3-third", "the reopened place's offer")
     assert third_page.get_by_text(f"{format_datetime(journey.slot[0])}–").is_visible()
     third_page.get_by_role("button", name="Accept: I'll co-train it").click()
-    third_page.get_by_text("Thank you: the session is booked").wait_for()
+    third_page.get_by_text("Thank you: your place beside the lead is yours").wait_for()
     journey.check(third, "3-third", "session fully staffed again")
     assert staffing(third_page) == "Fully staffed"
-    assert place_2(third_page) == f"Place 2: {third.name}"
+    assert place_2(third_page) == f"Place 2: {third.name} (you)"
     assert journey.holders() == {2: third.email}
