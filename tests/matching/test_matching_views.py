@@ -372,7 +372,9 @@ def test_session_page_shows_its_people_and_what_each_may_do(world, client_for):
     }
     pages["trainer"] = client_for(world["trainers"][0]).get(path).get_data(as_text=True)
     for who, page in pages.items():
-        assert f"<li>Place 2: {shadow.name} (shadowing)</li>" in page
+        # Everyone on the session page reaches the shadowing trainer too.
+        shadowing = f"Place 2: {shadow.name} (shadowing)"
+        assert f'{shadowing}: <a href="mailto:{shadow.email}">' in page
         organiser = "Olive &lt;Organiser&gt;"
         if who == "organiser":
             assert f"{organiser} (you)" in page
