@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -285,36 +286,50 @@ class Person:
 
 @dataclass
 class Checker:
-    """Checks pages with axe-core and at 375 px wide; keeps screenshots."""
+    """Checks pages with axe-core and at 375 px wide; screenshots a page that
+    fails, and every page with BROWSER_SCREENSHOTS=1 (to look the layouts over:
+    taking them all costs the journeys a sixth of their time)."""
 
     artifacts: Path
     axe_source: str = field(repr=False)
     shots: int = 0
 
     def check(self, person: Person, step: str, what: str) -> None:
-        """Screenshot the page `person` is on as it is, on a desktop and then 375 px
-        wide; assert no server error so far, no serious or critical axe-core
-        violation at either width, and no sideways scrolling at 375 px."""
+        """Assert, on the page `person` is on as it is, no server error so far,
+        no serious or critical axe-core violation on a desktop and then 375 px
+        wide, and no sideways scrolling at 375 px."""
         page = person.page
         page.wait_for_load_state()
         assert person.server_errors == [], f"server errors: {person.server_errors}"
         self.shots += 1
         name = f"{self.shots:02d}-{step}-{_slug(what)}"
-        page.screenshot(path=self.artifacts / f"{name}.png", full_page=True)
-        self.assert_accessible(page, what)
+        with self._shown(page, name):
+            self.assert_accessible(page, what)
         # The same page, state and all (errors, flashed messages), on a phone:
         # without JavaScript, resizing lays it out exactly as loading it there would.
         page.set_viewport_size(PHONE)
         try:
-            page.screenshot(path=self.artifacts / f"{name}-375px.png", full_page=True)
-            self.assert_accessible(page, f"{what} at 375 px")
-            width, too_wide = page.evaluate(WIDEST_ELEMENTS, PHONE["width"])
-            assert width <= PHONE["width"], (
-                f"{what} ({page.url}) scrolls sideways at 375 px: {width} px wide; "
-                f"reaching past the edge: {too_wide}"
-            )
+            with self._shown(page, f"{name}-375px"):
+                self.assert_accessible(page, f"{what} at 375 px")
+                width, too_wide = page.evaluate(WIDEST_ELEMENTS, PHONE["width"])
+                assert width <= PHONE["width"], (
+                    f"{what} ({page.url}) scrolls sideways at 375 px: {width} px "
+                    f"wide; reaching past the edge: {too_wide}"
+                )
         finally:
             page.set_viewport_size(DESKTOP)
+
+    @contextmanager
+    def _shown(self, page: Page, name: str) -> Iterator[None]:
+        """Keep a screenshot of the page if the checks inside fail, or if asked
+        for every page."""
+        try:
+            yield
+        except AssertionError:
+            page.screenshot(path=self.artifacts / f"{name}-failed.png", full_page=True)
+            raise
+        if os.environ.get("BROWSER_SCREENSHOTS") == "1":
+            page.screenshot(path=self.artifacts / f"{name}.png", full_page=True)
 
     def assert_accessible(self, page: Page, what: str) -> None:
         """No serious or critical axe-core violation, each listed if there are.
