@@ -12,7 +12,7 @@ FLASK := $(BIN)/flask --app wsgi
 # gunicorn and schedulers in other processes, and the extra workers fill it. On
 # SQLite two a core (on 2 cores: 4 workers 241 s, 3 workers 265 s); on PostgreSQL
 # one more than the cores, as the server's own processes want the cores too (4
-# workers 350 s, 3 workers 320 s).
+# workers 307 s, 3 workers 291 s).
 WORKERS := $(if $(TEST_DATABASE_URL),$(shell expr $$(nproc) + 1),$(shell expr $$(nproc) \* 2))
 PARALLEL := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 # Python keeps the bytecode it compiles (and pytest its rewritten test modules)
