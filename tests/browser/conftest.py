@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from icalendar import Calendar
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -362,6 +363,41 @@ WIDEST_ELEMENTS = """limit => [
               + (typeof e.className === "string" && e.className
                  ? "." + e.className.trim().split(/\\s+/).join(".") : "")),
 ]"""
+
+
+def calendar_parts(message: email.message.EmailMessage) -> list:
+    """The text/calendar parts of an email."""
+    return [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+
+
+def calendar_of(message: email.message.EmailMessage) -> Calendar:
+    """The calendar an email carries (its text/calendar part and its invite.ics
+    attachment, which must be the same)."""
+    parts = calendar_parts(message)
+    assert parts, f"no calendar in {message['Subject']!r}"
+    assert len({p.get_content() for p in parts}) == 1, "calendar parts differ"
+    return Calendar.from_ical(parts[0].get_content())
+
+
+@dataclass
+class JourneyBase:
+    """What a journey's steps share: the server, its mailbox, the page checker,
+    the test's handle on the app, and the people in their browsers. A journey
+    adds what its steps make."""
+
+    server: LiveServer
+    mailbox: SmtpMailbox
+    checker: Checker
+    app: Flask
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def open(self, person: Person, path_or_url: str) -> None:
+        """`person` opens a path on the site or a link (e.g. from an email)."""
+        url = path_or_url if "://" in path_or_url else self.server.url + path_or_url
+        person.page.goto(url)
+
+    def check(self, person: Person, step: str, what: str) -> None:
+        self.checker.check(person, step, what)
 
 
 def open_menu(page: Page, label: str) -> None:

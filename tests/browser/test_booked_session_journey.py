@@ -23,7 +23,6 @@ from email.message import EmailMessage
 
 import pytest
 from flask import Flask
-from icalendar import Calendar
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -33,6 +32,8 @@ from tests.browser.conftest import (
     LiveServer,
     Person,
     SmtpMailbox,
+    calendar_of,
+    calendar_parts,
     group_at,
     next_tuesdays,
     open_menu,
@@ -151,16 +152,9 @@ def newest(mailbox: SmtpMailbox, person: Person, subject_start: str) -> EmailMes
     return found[-1]
 
 
-def calendar_parts(message: EmailMessage) -> list:
-    return [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-
-
 def invite_of(message: EmailMessage) -> tuple[str, str, int, datetime]:
     """(METHOD, UID, SEQUENCE, DTSTART) of the one event in an email's calendar."""
-    parts = calendar_parts(message)
-    assert parts, f"no calendar in {message['Subject']!r}"
-    assert len({p.get_content() for p in parts}) == 1, "calendar parts differ"
-    calendar = Calendar.from_ical(parts[0].get_content())
+    calendar = calendar_of(message)
     (event,) = calendar.walk("VEVENT")
     return (
         str(calendar["METHOD"]),

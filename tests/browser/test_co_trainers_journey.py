@@ -14,22 +14,19 @@ in the database; the request goes through the form.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 
 import pytest
-from flask import Flask
-from icalendar import Calendar
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
     TUESDAY,
-    Checker,
-    LiveServer,
+    JourneyBase,
     Person,
-    SmtpMailbox,
+    calendar_of,
     group_at,
     next_tuesdays,
     profile_at,
@@ -54,24 +51,12 @@ REASON = "My shifts changed that week"
 
 
 @dataclass
-class Journey:
-    """What the steps share: the people in their browsers and what they made."""
+class Journey(JourneyBase):
+    """What the steps share, and what they made."""
 
-    server: LiveServer
-    mailbox: SmtpMailbox
-    checker: Checker
-    app: Flask
-    people: dict[str, Person] = field(default_factory=dict)
     slot: tuple[datetime, datetime] | None = None
     session_id: int | None = None
     request_id: int | None = None
-
-    def go(self, person: Person, path_or_url: str) -> None:
-        url = path_or_url if "://" in path_or_url else self.server.url + path_or_url
-        person.page.goto(url)
-
-    def check(self, person: Person, step: str, what: str) -> None:
-        self.checker.check(person, step, what)
 
     def link_in(self, message: EmailMessage) -> str:
         """The last link in an email; it must point at this server."""
@@ -158,9 +143,7 @@ def journey(live_server, smtp_mailbox, checker, site_app, open_browser) -> Journ
 
 def invite_of(message: EmailMessage) -> tuple[str, set[str]]:
     """(METHOD, attendees' emails) of the one event in an email's calendar."""
-    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    assert parts, f"no calendar in {message['Subject']!r}"
-    calendar = Calendar.from_ical(parts[0].get_content())
+    calendar = calendar_of(message)
     (event,) = calendar.walk("VEVENT")
     attendees = event.get("ATTENDEE", [])
     if not isinstance(attendees, list):
@@ -190,7 +173,7 @@ def place_2(page) -> str:
 def test_1_the_organiser_asks_and_a_lead_trainer_books_it(journey: Journey):
     organiser, lead = journey.people["organiser"], journey.people["lead"]
     page = organiser.page
-    journey.go(organiser, "/login")
+    journey.open(organiser, "/login")
     sign_in(organiser)
     page.get_by_role("link", name=f"Request a session for {GROUP}").click()
     page.get_by_role("heading", name="Ask for a training session").wait_for()
@@ -216,7 +199,7 @@ def test_1_the_organiser_asks_and_a_lead_trainer_books_it(journey: Journey):
         journey.newest(journey.people[key], f"Can you run {TITLE}?")
     assert journey.place_offers() == {}
     message = journey.newest(lead, f"Can you run {TITLE}?")
-    journey.go(lead, journey.link_in(message))
+    journey.open(lead, journey.link_in(message))
     sign_in(lead)
     lead_page = lead.page
     lead_page.get_by_role("heading", name=TITLE, exact=True).wait_for()
@@ -232,7 +215,7 @@ def test_1_the_organiser_asks_and_a_lead_trainer_books_it(journey: Journey):
 
     # The organiser follows the booking email to the session: one place open.
     booked = journey.newest(organiser, f"Booked: {TITLE}")
-    journey.go(organiser, journey.link_in(booked))
+    journey.open(organiser, journey.link_in(booked))
     page.get_by_role("heading", name=TITLE, exact=True).wait_for()
     journey.check(organiser, "1-organiser", "booked session, a place open")
     assert staffing(page) == OPEN
@@ -261,7 +244,7 @@ def test_2_a_second_trainer_takes_the_place_and_it_is_fully_staffed(
         message.get_body(("plain",)).get_content()
     )
     page = co.page
-    journey.go(co, "/login")
+    journey.open(co, "/login")
     sign_in(co)
     offers = page.get_by_role("heading", name="Offers to answer")
     offers.wait_for()
@@ -285,7 +268,7 @@ def test_2_a_second_trainer_takes_the_place_and_it_is_fully_staffed(
     assert page.get_by_role("button", name="Give my place back").is_visible()
     assert page.get_by_role("button", name="Hand this session back").count() == 0
 
-    journey.go(organiser, f"/sessions/{journey.session_id}")
+    journey.open(organiser, f"/sessions/{journey.session_id}")
     organiser.page.get_by_role("heading", name=TITLE, exact=True).wait_for()
     journey.check(organiser, "2-organiser", "session fully staffed")
     assert staffing(organiser.page) == "Fully staffed"
@@ -334,7 +317,7 @@ def test_3_the_co_trainer_gives_the_place_back_and_it_is_offered_again(
         assert f"{co.name} is no longer on the session" in body and REASON in body
 
     page = organiser.page
-    journey.go(organiser, f"/sessions/{journey.session_id}")
+    journey.open(organiser, f"/sessions/{journey.session_id}")
     page.get_by_role("heading", name=TITLE, exact=True).wait_for()
     journey.check(organiser, "3-organiser", "session with the place open again")
     assert staffing(page) == OPEN
@@ -346,7 +329,7 @@ def test_3_the_co_trainer_gives_the_place_back_and_it_is_offered_again(
     assert journey.place_offers() == {co.email: "accepted", third.email: "pending"}
     journey.newest(third, f"Can you co-train {TITLE}?")
     third_page = third.page
-    journey.go(third, "/login")
+    journey.open(third, "/login")
     sign_in(third)
     third_page.get_by_role("heading", name="Offers to answer").wait_for()
     journey.check(third, "3-third", "home with the reopened place")

@@ -19,16 +19,14 @@ from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 
 import pytest
-from flask import Flask
-from icalendar import Calendar
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
-    Checker,
-    LiveServer,
+    JourneyBase,
     Person,
     SmtpMailbox,
+    calendar_of,
     next_tuesdays,
     open_menu,
 )
@@ -49,14 +47,9 @@ GROUP = "Hastings Tenants Union"
 
 
 @dataclass
-class Journey:
-    """What the steps share: the people in their browsers and what they made."""
+class Journey(JourneyBase):
+    """What the steps share, and what they made."""
 
-    server: LiveServer
-    mailbox: SmtpMailbox
-    checker: Checker
-    app: Flask
-    people: dict[str, Person] = field(default_factory=dict)
     slots: list[tuple[datetime, datetime]] = field(default_factory=list)
     session_id: int | None = None
     calendar_uid: str | None = None
@@ -64,13 +57,9 @@ class Journey:
     took_place_at: datetime | None = None
 
     def go(self, person: Person, path_or_url: str, step: str, what: str) -> None:
-        """`person` opens a link (e.g. from an email) and the page is checked."""
-        url = path_or_url if "://" in path_or_url else self.server.url + path_or_url
-        person.page.goto(url)
-        self.checker.check(person, step, what)
-
-    def check(self, person: Person, step: str, what: str) -> None:
-        self.checker.check(person, step, what)
+        """`person` opens a path or a link and the page is checked."""
+        self.open(person, path_or_url)
+        self.check(person, step, what)
 
     def emailed_link(self, person: Person) -> str:
         """The link in the newest email to `person`; it must point at this server."""
@@ -108,14 +97,6 @@ def journey(live_server, smtp_mailbox, checker, site_app, open_browser) -> Journ
     ):
         journey.people[key] = open_browser(name, address)
     return journey
-
-
-def calendar_of(message: EmailMessage) -> Calendar:
-    """The text/calendar part of an email (its invite.ics attachment is the same)."""
-    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    assert parts, f"no calendar in {message['Subject']!r}"
-    assert len({p.get_content() for p in parts}) == 1, "calendar parts differ"
-    return Calendar.from_ical(parts[0].get_content())
 
 
 def event_of(message: EmailMessage) -> tuple[str, str, int]:

@@ -110,19 +110,6 @@ class CalendarAddressSchema(Schema):
     )
 
 
-@blp.route("/trainers/<int:trainer_id>/calendar")
-@may_answer(blp, 403, 404)
-@blp.etag
-@blp.response(200, OwnCalendarSchema)
-def get_own_calendar(trainer_id: int):
-    """Whether the trainer's own calendar is linked and read: no offer puts
-    them in a time it is busy.
-
-    The office, and the trainer themselves."""
-    get_trainer_profile(caller(), trainer_id)
-    return _own_calendar(trainer_id)
-
-
 def _their_own(view: Callable) -> Callable:
     """Let the call through to the trainer themselves and the office only,
     before its body is read (as the profile page's lookup decides)."""
@@ -133,6 +120,19 @@ def _their_own(view: Callable) -> Callable:
         return view(*args, trainer_id=trainer_id, **kwargs)
 
     return wrapped
+
+
+@blp.route("/trainers/<int:trainer_id>/calendar")
+@may_answer(blp, 403, 404)
+@blp.etag
+@blp.response(200, OwnCalendarSchema)
+@_their_own
+def get_own_calendar(trainer_id: int):
+    """Whether the trainer's own calendar is linked and read: no offer puts
+    them in a time it is busy.
+
+    The office, and the trainer themselves."""
+    return _own_calendar(trainer_id)
 
 
 @blp.route("/trainers/<int:trainer_id>/calendar", methods=["PUT"])
