@@ -56,6 +56,10 @@ class Config:
     OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "office@example.org")
     INVITATION_DAYS = 7
     PASSWORD_RESET_HOURS = 2
+    # How passwords are hashed (werkzeug's method string): scrypt, costly on
+    # purpose so a stolen table is slow to guess from. A hash carries its own
+    # cost, so raising this later still checks the older hashes.
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a method, not a password
     # "Forgotten password" answers no sooner than this, known address or not,
     # so its delay never tells which addresses have an account.
     PASSWORD_RESET_ANSWER_SECONDS = 0.2

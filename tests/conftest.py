@@ -40,6 +40,9 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # What SQLite may leave beside a database file.
 JOURNALS = ("-journal", "-wal", "-shm")
 PASSWORD = "correct horse battery"
+# scrypt at a cost that takes no time: tests sign in hundreds of times, and
+# config.py's cost is there to be slow. `real_password_hashing` puts it back.
+CHEAP_PASSWORD_HASH = "scrypt:256:8:1"
 RATE_LIMITS = [name for name in dir(Config) if name.startswith("RATELIMIT_")]
 RATE_LIMITS.remove("RATELIMIT_STORAGE_URI")
 
@@ -202,6 +205,7 @@ def worker_app(worker_database_url: str) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
             "MAIL_BACKEND": "file",
             "BASE_URL": "http://localhost",
+            "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
             # Tests sign in and fetch far more often than people do; the
             # `real_rate_limits` fixture puts the defaults back.
             **{name: "100000/hour" for name in RATE_LIMITS},
@@ -237,6 +241,12 @@ def app(worker_app: Flask, tmp_path: Path, database_url: str) -> Iterator[Flask]
 def real_rate_limits(app: Flask) -> None:
     """The rate limits of config.py, as in production, for this test."""
     app.config.update({name: getattr(Config, name) for name in RATE_LIMITS})
+
+
+@pytest.fixture
+def real_password_hashing(app: Flask) -> None:
+    """Passwords hashed at config.py's cost, as in production, for this test."""
+    app.config["PASSWORD_HASH_METHOD"] = Config.PASSWORD_HASH_METHOD
 
 
 class Clock:
@@ -317,9 +327,9 @@ def mailbox(app: Flask) -> Mailbox:
 
 
 @cache
-def _password_hash() -> str:
-    # scrypt is slow on purpose; hash the shared test password once per run.
-    return generate_password_hash(PASSWORD, method="scrypt")
+def password_hash() -> str:
+    """The shared test PASSWORD, hashed once per run as the test app hashes."""
+    return generate_password_hash(PASSWORD, CHEAP_PASSWORD_HASH)
 
 
 @pytest.fixture
@@ -338,7 +348,7 @@ def make_user(app: Flask):
         user = User(
             email=email,
             name=name or email.split("@")[0].title(),
-            password_hash=_password_hash(),
+            password_hash=password_hash(),
             is_office=office,
             is_active=active,
         )

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from flask import current_app
 from werkzeug.security import check_password_hash
 
 from tests.conftest import PASSWORD
@@ -8,6 +9,14 @@ from trainers.extensions import db
 from trainers.timeutil import utcnow
 
 NEW = "a brand new password"
+
+
+def test_outside_the_tests_a_password_is_hashed_at_full_scrypt_cost(
+    app, real_password_hashing
+):
+    """The tests hash cheaply (tests/conftest.py); the app's own setting must not."""
+    method = services.hash_password(NEW, "Ann Example", "ann@example.org").split("$")[0]
+    assert method == "scrypt:32768:8:1"
 
 
 def test_reset_link_is_emailed_and_sets_a_new_password(make_user, client, mailbox):
@@ -22,7 +31,9 @@ def test_reset_link_is_emailed_and_sets_a_new_password(make_user, client, mailbo
     assert response.status_code == 302
     db.session.refresh(user)
     assert check_password_hash(user.password_hash, NEW)
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith(
+        f"{current_app.config['PASSWORD_HASH_METHOD']}$"
+    )
 
 
 def test_unknown_address_gets_the_same_answer_and_no_email(client, mailbox):

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import Checker, LiveServer, Person, group_at, open_menu
 from tests.browser.conftest import sign_in as sign_in_here
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.network.models import Topic
@@ -54,7 +53,7 @@ def journey(live_server, checker, site_app: Flask, open_browser) -> Journey:
         organiser = User(
             email="obi@rye.example.org",
             name="Obi Organiser",
-            password_hash=generate_password_hash(PASSWORD),
+            password_hash=password_hash(),
         )
         organiser.groups.append(group_at("Rye Tenants Together", "TN31"))
         db.session.add(organiser)

@@ -10,7 +10,6 @@ conftest.py). People, group, topic and the request are made in the database.
 from datetime import time
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
     TUESDAY,
@@ -24,7 +23,7 @@ from tests.browser.conftest import (
     sign_in,
     when,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.network.models import Topic
@@ -60,17 +59,16 @@ def journey(live_server, smtp_mailbox, checker, site_app, open_browser) -> Journ
     with site_app.app_context():
         group = group_at(GROUP, "TN39")
         topic = Topic(name=TOPIC, summary="Pitch, banner, sign-ups.")
-        password_hash = generate_password_hash(PASSWORD)
         organiser = User(
             email="ola@tenants.example.org",
             name="Ola Organiser",
-            password_hash=password_hash,
+            password_hash=password_hash(),
         )
         organiser.groups.append(group)
         trainer = User(
             email="tariq@volunteers.example.org",
             name="Tariq Trainer",
-            password_hash=password_hash,
+            password_hash=password_hash(),
             trainer_profile=profile_at("TN40", topic, TUESDAY),
         )
         db.session.add_all([organiser, trainer])

@@ -24,7 +24,6 @@ from email.message import EmailMessage
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
     TUESDAY,
@@ -41,7 +40,7 @@ from tests.browser.conftest import (
     sign_in,
     when,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.matching.models import Offer
@@ -114,12 +113,11 @@ def booked(live_server, smtp_mailbox, checker, site_app, open_browser) -> Booked
             default_minutes=120,
             is_online_capable=False,
         )
-        password_hash = generate_password_hash(PASSWORD)
         for key, name, address in people:
             user = User(
                 email=address,
                 name=name,
-                password_hash=password_hash,
+                password_hash=password_hash(),
                 is_office=key == "office",
             )
             if key == "organiser":

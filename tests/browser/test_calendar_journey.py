@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import Checker, Person, profile_at, sign_in
 from tests.busy.feeds import FeedServer, running_feed_server
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from trainers.auth.models import User
 from trainers.busy.jobs import read_busy_feeds
 from trainers.extensions import db
@@ -55,7 +54,7 @@ def trainer(site_app, open_browser, live_server) -> Person:
             User(
                 email="tara@example.org",
                 name="Tara Trainer",
-                password_hash=generate_password_hash(PASSWORD),
+                password_hash=password_hash(),
                 trainer_profile=profile_at("TN34", topic, weekday=1),
             )
         )

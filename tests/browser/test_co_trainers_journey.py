@@ -20,7 +20,6 @@ from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
     TUESDAY,
@@ -33,7 +32,7 @@ from tests.browser.conftest import (
     sign_in,
     when,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.matching.models import Offer
@@ -124,9 +123,8 @@ def journey(live_server, smtp_mailbox, checker, site_app, open_browser) -> Journ
             is_online_capable=False,
             trainers_needed=2,
         )
-        password_hash = generate_password_hash(PASSWORD)
         for key, name, address in people:
-            user = User(email=address, name=name, password_hash=password_hash)
+            user = User(email=address, name=name, password_hash=password_hash())
             if key == "organiser":
                 user.groups.append(group)
             else:

@@ -16,7 +16,6 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from flask import Flask
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
     Checker,
@@ -27,7 +26,7 @@ from tests.browser.conftest import (
     profile_at,
     sign_in,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.matching.offers import offer_request
@@ -85,12 +84,11 @@ def homes(live_server, checker, site_app: Flask, open_browser) -> Homes:
             summary="Where to stand, what to say, what to take.",
             default_minutes=120,
         )
-        password_hash = generate_password_hash(PASSWORD)
         for key, name, address in people:
             user = User(
                 email=address,
                 name=name,
-                password_hash=password_hash,
+                password_hash=password_hash(),
                 is_office=key == "office",
             )
             if key == "organiser":

@@ -20,7 +20,6 @@ from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
     JourneyBase,
@@ -33,7 +32,7 @@ from tests.browser.conftest import (
 from tests.browser.conftest import (
     sign_in as sign_in_on_page,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, password_hash
 from trainers import scheduler
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -85,7 +84,7 @@ def journey(live_server, smtp_mailbox, checker, site_app, open_browser) -> Journ
             User(
                 email="olive@office.example.org",
                 name="Olive Office",
-                password_hash=generate_password_hash(PASSWORD),
+                password_hash=password_hash(),
                 is_office=True,
             )
         )

@@ -12,7 +12,6 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
     PHONE,
@@ -23,7 +22,7 @@ from tests.browser.conftest import (
     group_at,
     sign_in,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.geo import locate
@@ -101,7 +100,7 @@ def office(site_app, open_browser, live_server) -> Person:
             User(
                 email="oona@office.example.org",
                 name="Oona Office",
-                password_hash=generate_password_hash(PASSWORD),
+                password_hash=password_hash(),
                 is_office=True,
             )
         )

@@ -12,14 +12,13 @@ the browsers and the page checks.
 from datetime import timedelta
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import (
     Person,
     group_at,
     sign_in,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from trainers.auth.models import User
 from trainers.extensions import db
 from trainers.network.models import Topic
@@ -39,7 +38,7 @@ def organiser(live_server, site_app, open_browser) -> Person:
         user = User(
             email="ola@coop.example.org",
             name="Ola Organiser",
-            password_hash=generate_password_hash(PASSWORD),
+            password_hash=password_hash(),
         )
         user.groups.append(group)
         db.session.add_all(

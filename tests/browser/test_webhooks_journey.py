@@ -10,10 +10,9 @@ The steps run in order and share one server, database, browser and receiver.
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import Checker, Person, open_menu, sign_in
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from tests.webhooks.receiver import Receiver, running_receiver
 from trainers.auth.models import User
 from trainers.extensions import db
@@ -36,7 +35,7 @@ def office(site_app, open_browser, live_server) -> Person:
             User(
                 email="oona@office.example.org",
                 name="Oona Office",
-                password_hash=generate_password_hash(PASSWORD),
+                password_hash=password_hash(),
                 is_office=True,
             )
         )

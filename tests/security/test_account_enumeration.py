@@ -15,6 +15,7 @@ from werkzeug import security
 
 from tests.conftest import PASSWORD
 from trainers.auth import services
+from trainers.extensions import db
 from trainers.timeutil import utcnow
 
 KNOWN, UNKNOWN, DEACTIVATED = (
@@ -109,10 +110,19 @@ def test_every_refusal_checks_one_password_hash(
     with pytest.raises(services.SignInRefused):
         services.authenticate(address, password, CLIENT, utcnow())
     assert len(hash_checks) == 1
-    assert hash_checks[0].startswith("scrypt:"), "as costly as a real password's"
+    method = app.config["PASSWORD_HASH_METHOD"]
+    assert hash_checks[0].startswith(f"{method}$"), "as costly as a real password's"
 
 
-def test_an_unknown_address_takes_about_as_long_as_a_wrong_password(app, people):
+def test_an_unknown_address_takes_about_as_long_as_a_wrong_password(
+    app, real_password_hashing, people
+):
+    # At production cost, where checking the hash is what takes the time.
+    known = services.find_user_by_email(KNOWN)
+    known.password_hash = security.generate_password_hash(
+        PASSWORD, app.config["PASSWORD_HASH_METHOD"]
+    )
+    db.session.commit()
     with pytest.raises(services.SignInRefused):  # the first one builds a hash
         services.authenticate("warm-up@example.org", "x", CLIENT, utcnow())
     took = {KNOWN: [], UNKNOWN: []}

@@ -68,10 +68,10 @@ def check_may_gain_role(user: User) -> None:
 
 
 def hash_password(password: str, name: str, email: str) -> str:
-    """A scrypt hash of a new password for this person. Raises DomainError for
-    one we refuse (trainers/auth/passwords.py)."""
+    """A hash of a new password for this person (PASSWORD_HASH_METHOD). Raises
+    DomainError for one we refuse (trainers/auth/passwords.py)."""
     check_password(password, name, email)
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -98,7 +98,11 @@ def authenticate(email: str, password: str, client: str, now: datetime) -> User:
     user = find_user_by_email(address)
     # A hash is checked either way: an unknown address must take as long to
     # refuse as a wrong password, or the delay tells which addresses exist.
-    stored = user.password_hash if user else _unknown_address_hash()
+    stored = (
+        user.password_hash
+        if user
+        else _unknown_address_hash(config["PASSWORD_HASH_METHOD"])
+    )
     if check_password_hash(stored, password) and user and user.is_active:
         if throttle:
             db.session.delete(throttle)
@@ -147,8 +151,8 @@ def forget_old_sign_in_failures(now: datetime) -> int:
 
 
 @cache
-def _unknown_address_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(), method="scrypt")
+def _unknown_address_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(), method)
 
 
 def _locked_message(until: datetime, now: datetime) -> str:
