@@ -300,16 +300,20 @@ class Mailbox:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        # A mail file is written once, whole: each is parsed once.
+        self._parsed: dict[Path, email.message.EmailMessage] = {}
 
     def messages(self) -> list[email.message.EmailMessage]:
         deliver_outbox(utcnow() + timedelta(days=3650))
         if not self.folder.exists():
             return []
         paths = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-        return [
-            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            for p in paths
-        ]
+        for path in paths:
+            if path not in self._parsed:
+                self._parsed[path] = email.message_from_bytes(
+                    path.read_bytes(), policy=email.policy.default
+                )
+        return [self._parsed[path] for path in paths]
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages() if m["To"] == address]

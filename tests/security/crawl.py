@@ -308,19 +308,31 @@ def dump() -> dict[str, list[dict]]:
 
 
 def fingerprint() -> dict[str, object]:
-    """Something per table that changes whenever its rows do: on PostgreSQL a
-    digest of each table from one query, since reading every row is slow there."""
-    if db.engine.dialect.name != "postgresql":
-        return dump()
+    """Something per table that changes whenever its rows do, from one query:
+    on PostgreSQL a digest of each table; on SQLite each row as text, sorted
+    (reading every row as a dict is what made the crawl slow)."""
     quote = db.engine.dialect.identifier_preparer.quote
-    # Table names come from our own metadata, never from input.
+    tables = db.metadata.sorted_tables
+    # Table and column names come from our own metadata, never from input.
+    if db.engine.dialect.name == "postgresql":
+        query = " UNION ALL ".join(
+            f"SELECT '{table.name}', md5(coalesce(string_agg(r::text, '|' "  # noqa: S608
+            f"ORDER BY r::text), '')) FROM {quote(table.name)} r"
+            for table in tables
+        )
+        with db.engine.connect() as connection:
+            return dict(connection.execute(text(query)).all())
     query = " UNION ALL ".join(
-        f"SELECT '{table.name}', md5(coalesce(string_agg(r::text, '|' "  # noqa: S608
-        f"ORDER BY r::text), '')) FROM {quote(table.name)} r"
-        for table in db.metadata.sorted_tables
+        f"SELECT '{table.name}', "  # noqa: S608
+        + " || ',' || ".join(f"quote({quote(column.name)})" for column in table.c)
+        + f" FROM {quote(table.name)}"
+        for table in tables
     )
+    rows: dict[str, list[str]] = {table.name: [] for table in tables}
     with db.engine.connect() as connection:
-        return dict(connection.execute(text(query)).all())
+        for name, row in connection.execute(text(query)):
+            rows[name].append(row)
+    return {name: sorted(values) for name, values in rows.items()}
 
 
 def restore(rows: dict[str, list[dict]]) -> None:
