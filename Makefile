@@ -43,7 +43,7 @@ run: install
 calendar-parsers:
 	bash tools/calendar-parsers/install.sh
 
-## Debian's Chromium (apt) and axe-core (npm) for the browser journeys in tests/browser.
+## Debian's Chromium headless shell (apt) and axe-core (npm) for the browser journeys in tests/browser.
 browser:
 	bash tools/browser/install.sh
 

@@ -26,7 +26,7 @@ from trainers.geo import locate  # noqa: E402
 from trainers.network.models import Group, Topic  # noqa: E402
 
 PHONE = {"width": 375, "height": 667}
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium-headless-shell"
 EMAIL, PASSWORD = "organiser@example.org", "a long enough password"
 
 # An element's bottom edge, in page pixels.

@@ -1,5 +1,5 @@
 """The app as a user meets it: served by gunicorn on loopback, sending mail over SMTP
-to a real server, driven by Debian's Chromium through Playwright, every page checked
+to a real server, driven by Debian's Chromium (its headless shell) through Playwright, every page checked
 with axe-core and at 375 px wide. `make browser` installs Chromium and axe-core."""
 
 import email
@@ -42,7 +42,7 @@ from trainers.outbox.services import deliver_outbox
 from trainers.profiles.models import AvailabilityWindow, TrainerProfile, TrainerTopic
 from trainers.timeutil import LONDON, format_datetime, format_time, utcnow
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path("/usr/bin/chromium-headless-shell")
 AXE = ROOT / "tools" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 PHONE = {"width": 375, "height": 800}
