@@ -4,7 +4,7 @@ hidden values, so forms added later are found without being listed anywhere."""
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -335,17 +335,31 @@ def fingerprint() -> dict[str, object]:
     return {name: sorted(values) for name, values in rows.items()}
 
 
-def restore(rows: dict[str, list[dict]]) -> None:
-    """Put every table back to a dump's rows."""
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
+def restore(rows: dict[str, list[dict]], changed: Collection[str]) -> None:
+    """Put the `changed` tables back to a dump's rows. Foreign keys are off on the
+    way, as pg_restore --disable-triggers has them, so emptying a table cascades
+    to no other: once every changed table is back, the rows are the dump's."""
+    tables = [table for table in db.metadata.sorted_tables if table.name in changed]
+    with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        # SQLite takes this only outside a transaction: before the first write.
+        connection.exec_driver_sql(
+            "PRAGMA foreign_keys = OFF"
+            if sqlite
+            else "SET LOCAL session_replication_role = replica"
+        )
+        for table in reversed(tables):
             connection.execute(table.delete())
-        for table in db.metadata.sorted_tables:
+        for table in tables:
             if rows[table.name]:
                 connection.execute(table.insert(), rows[table.name])
-        # The coverage triggers logged all that deleting and inserting: their
-        # log goes back to the dump's rows too.
+        # SQLite's coverage triggers (PostgreSQL's are off in a replica session)
+        # logged that deleting and inserting: their log goes back to the dump's
+        # rows too.
         for table in (CoverageChange.__table__, CoverageMonth.__table__):
             connection.execute(table.delete())
             if rows[table.name]:
                 connection.execute(table.insert(), rows[table.name])
+        connection.commit()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")

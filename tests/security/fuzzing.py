@@ -243,13 +243,10 @@ class Fuzzer:
         finally:
             self.sent += 1
             marks = fingerprint()
-            if marks != self.marks:
-                restore(self.rows)
-        changed = sorted(
-            name
-            for name in marks
-            if marks[name] != self.marks[name] and name not in MAY_CHANGE_WHEN_REFUSED
-        )
+            written = {name for name in marks if marks[name] != self.marks[name]}
+            if written:
+                restore(self.rows, written)
+        changed = sorted(written - MAY_CHANGE_WHEN_REFUSED)
         assert response.status_code < 500, f"{response.status_code} from {where}"
         if form.method == "GET":
             assert not changed, f"GET wrote to {changed}: {where}"
