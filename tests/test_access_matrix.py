@@ -16,11 +16,11 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from tests.security.crawl import dump, fingerprint, restore
+from tests.security.crawl import built_once, fingerprint
 from tests.security.fuzzing import MAY_CHANGE_WHEN_REFUSED
 from trainers import create_app
 from trainers.attendance.models import Attendance, Attendee
-from trainers.auth.models import ApiToken, Invitation, User
+from trainers.auth.models import ApiToken, Invitation
 from trainers.extensions import db
 from trainers.matching.models import Offer
 from trainers.models import delete_everything
@@ -229,34 +229,11 @@ def test_every_route_is_in_the_matrix():
     assert MATRIX.keys() - endpoints == set(), "remove routes that no longer exist"
 
 
-# The world's rows, its people's ids and the ids a path takes, once built.
-BUILT: dict = {}
-
-
 @pytest.fixture
 def new_world(make_group, make_topic, make_user, make_trainer):
-    """`new_world()` empties the database and puts in the world a visit meets:
-    built by the factories once a run, then put back from its rows, which costs
-    far less than building it (the matrix meets several hundred worlds)."""
-
-    def new():
-        if not BUILT:
-            people, ids = _world(make_group, make_topic, make_user, make_trainer)
-            BUILT.update(
-                rows=dump(),
-                people={name: person.id for name, person in people.items()},
-                ids=ids,
-            )
-        else:
-            db.session.commit()
-            restore(BUILT["rows"], BUILT["rows"].keys())
-            db.session.expire_all()
-        people = {
-            name: db.session.get(User, id_) for name, id_ in BUILT["people"].items()
-        }
-        return people, dict(BUILT["ids"])
-
-    return new
+    """`new_world()` empties the database and puts in the world a visit meets
+    (the matrix meets several hundred worlds)."""
+    return lambda: built_once(_world, make_group, make_topic, make_user, make_trainer)
 
 
 def _world(make_group, make_topic, make_user, make_trainer):

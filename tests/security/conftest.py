@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from flask import Flask
 
-from tests.security.crawl import FOUND, UNREACHED
+from tests.security.crawl import FOUND, UNREACHED, built_once
 from trainers.attendance.services import add_attendee, record_attendance
 from trainers.auth.models import Invitation, PasswordReset, User
 from trainers.auth.tokens import hash_token
@@ -102,6 +102,10 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
     unfilled request, a past session waiting for attendance; a pending invitation
     and a password reset with known tokens; a calendar feed; a failed email; a
     webhook endpoint with a message sent."""
+    return World(*built_once(_world, make_group, make_topic, make_user, make_trainer))
+
+
+def _world(make_group, make_topic, make_user, make_trainer) -> tuple[dict, dict]:
     now = utcnow()
     group = make_group("Hastings Action", "TN34")
     other_group = make_group("Stockport Together", "SK1")
@@ -206,9 +210,9 @@ def world(app: Flask, make_group, make_topic, make_user, make_trainer) -> World:
     assert pending.status == OfferStatus.PENDING
     assert unfilled.status == RequestStatus.UNFILLED
     invitation = db.session.query(Invitation).one()
-    return World(
-        people=people,
-        ids={
+    return (
+        people,
+        {
             "group_id": group.id,
             "topic_id": topic.id,
             "request_id": offered.id,

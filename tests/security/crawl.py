@@ -4,7 +4,7 @@ hidden values, so forms added later are found without being listed anywhere."""
 
 import itertools
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 
+from trainers.auth.models import User
 from trainers.coverage.models import CoverageChange, CoverageMonth
 from trainers.extensions import db
 
@@ -363,3 +364,24 @@ def restore(rows: dict[str, list[dict]], changed: Collection[str]) -> None:
         connection.commit()
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+
+
+# Each world's rows, its people's ids and its ids, by the function that built it.
+BUILT: dict[Callable, tuple] = {}
+
+
+def built_once(build: Callable[..., tuple[dict, dict]], *args) -> tuple[dict, dict]:
+    """`build(*args)`'s people and ids, in place of all the database holds: built
+    once a run, then put back from its rows; its people read in this session."""
+    if build in BUILT:
+        rows, people, ids = BUILT[build]
+        db.session.commit()
+        restore(rows, rows.keys())
+        db.session.expire_all()
+    else:
+        people, ids = build(*args)
+        people = {name: person and person.id for name, person in people.items()}
+        BUILT[build] = (dump(), people, ids)
+    return {
+        name: id_ and db.session.get(User, id_) for name, id_ in people.items()
+    }, dict(ids)
