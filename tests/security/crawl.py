@@ -349,21 +349,25 @@ def restore(rows: dict[str, list[dict]], changed: Collection[str]) -> None:
             if sqlite
             else "SET LOCAL session_replication_role = replica"
         )
-        for table in reversed(tables):
-            connection.execute(table.delete())
-        for table in tables:
-            if rows[table.name]:
-                connection.execute(table.insert(), rows[table.name])
-        # SQLite's coverage triggers (PostgreSQL's are off in a replica session)
-        # logged that deleting and inserting: their log goes back to the dump's
-        # rows too.
-        for table in (CoverageChange.__table__, CoverageMonth.__table__):
-            connection.execute(table.delete())
-            if rows[table.name]:
-                connection.execute(table.insert(), rows[table.name])
-        connection.commit()
-        if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        try:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+            for table in tables:
+                if rows[table.name]:
+                    connection.execute(table.insert(), rows[table.name])
+            # SQLite's coverage triggers (PostgreSQL's are off in a replica
+            # session) logged that deleting and inserting: their log goes back
+            # to the dump's rows too.
+            for table in (CoverageChange.__table__, CoverageMonth.__table__):
+                connection.execute(table.delete())
+                if rows[table.name]:
+                    connection.execute(table.insert(), rows[table.name])
+            connection.commit()
+        finally:
+            if sqlite:
+                # Back on even after a failure: the pooled connection outlives this.
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
 
 
 # Each world's rows, its people's ids and its ids, by the function that built it.
