@@ -9,7 +9,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from playwright.sync_api import (
 
 from config import ROOT
 from tests.conftest import PASSWORD, POSTGRES_URL, Mailbox
+from tests.deploy.test_deploy_files import web_unit_command
 from tests.outbox.conftest import SmtpServer
 from trainers import create_app
 from trainers.extensions import db
@@ -189,8 +189,9 @@ class LiveServer:
 def live_server(
     site_app: Flask, smtp_server, artifacts: Path, site_url: str
 ) -> Iterator[LiveServer]:
-    """gunicorn serving wsgi:app on a free loopback port, as in production (two
-    workers, CSRF on), on the test database and mailing the loopback SMTP server."""
+    """The web unit's gunicorn serving wsgi:app on a free loopback port, as in
+    production but with two workers, on the test database and mailing the
+    loopback SMTP server."""
     url = site_url
     log = artifacts / "server.log"
     environment = {
@@ -203,22 +204,10 @@ def live_server(
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_server.port),
     }
+    port = int(url.rsplit(":", 1)[1])
     with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                url.removeprefix("http://"),
-                "--workers",
-                "2",
-                "--access-logfile",
-                "-",
-                # Not the control socket in ~/.gunicorn, which another server shares.
-                "--no-control-socket",
-                "wsgi:app",
-            ],
+        process = subprocess.Popen(  # noqa: S603 - the unit's own command
+            web_unit_command(port, workers=2),
             cwd=ROOT,
             env=environment,
             stdout=output,

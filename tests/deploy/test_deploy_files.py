@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,16 @@ def unit(path: Path) -> dict[str, dict[str, str]]:
 def exec_start(path: Path) -> list[str]:
     """The unit's command, as it would run from this checkout."""
     return shlex.split(unit(path)["Service"]["ExecStart"].replace(INSTALLED, str(ROOT)))
+
+
+def web_unit_command(port: int, workers: int) -> list[str]:
+    """The web unit's gunicorn command, with `workers` workers on a port of our own."""
+    command = exec_start(DEPLOY / "trainers-web.service")
+    command[command.index("--workers") + 1] = str(workers)
+    command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+    # Not the control socket in ~/.gunicorn, which another server shares.
+    control = ["--control-socket", str(Path(tempfile.mkdtemp()) / "gunicorn.ctl")]
+    return [sys.executable, "-m", "gunicorn", *control, *command[1:]]
 
 
 def settings_read_by_config() -> set[str]:
@@ -117,6 +128,29 @@ def test_the_web_unit_serves_the_wsgi_app_with_gunicorn(tmp_path):
         env=sqlite_env(tmp_path),
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_web_unit_loads_the_app_before_forking_and_that_shares_nothing(
+    database_url,
+):
+    # With --preload the workers are forked from a process that has loaded the
+    # app: a connection or thread it had made would be shared by all of them.
+    assert "--preload" in exec_start(DEPLOY / "trainers-web.service")
+    script = (
+        "import threading\n"
+        "from sqlalchemy import event\n"
+        "from sqlalchemy.pool import Pool\n"
+        "opened = []\n"
+        "event.listen(Pool, 'connect', lambda *_: opened.append(1))\n"
+        "import wsgi\n"
+        "print(len(opened), threading.active_count())\n"
+    )
+    result = run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+    )
+    assert result.stdout.split() == ["0", "1"], result.stderr
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from flask import url_for
 
-from tests.deploy.test_deploy_files import DEPLOY, ROOT, exec_start
+from tests.deploy.test_deploy_files import ROOT, web_unit_command
 from trainers.auth.tokens import new_token
 from trainers.calendar.feed_links import start_feed
 from trainers.extensions import db
@@ -27,15 +25,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def web_unit_command(port: int) -> list[str]:
-    """The web unit's gunicorn command, with one worker on a port of our own."""
-    command = exec_start(DEPLOY / "trainers-web.service")
-    command[command.index("--workers") + 1] = "1"
-    command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
-    control = ["--control-socket", str(Path(tempfile.mkdtemp()) / "gunicorn.ctl")]
-    return [sys.executable, "-m", "gunicorn", *control, *command[1:]]
 
 
 def get(port: int, path: str, headers: dict | None = None) -> int:
@@ -66,7 +55,7 @@ def test_the_web_units_access_log_holds_no_feed_or_reset_token(
     env = {**os.environ, "DATABASE_URL": database_url, "APP_ENV": "development"}
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - the unit's own command
-            web_unit_command(port),
+            web_unit_command(port, workers=1),
             cwd=ROOT,
             env=env,
             stdout=output,
