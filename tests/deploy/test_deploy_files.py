@@ -8,7 +8,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -61,8 +60,7 @@ def web_unit_command(port: int, workers: int) -> list[str]:
     command[command.index("--workers") + 1] = str(workers)
     command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
     # Not the control socket in ~/.gunicorn, which another server shares.
-    control = ["--control-socket", str(Path(tempfile.mkdtemp()) / "gunicorn.ctl")]
-    return [sys.executable, "-m", "gunicorn", *control, *command[1:]]
+    return [sys.executable, "-m", "gunicorn", "--no-control-socket", *command[1:]]
 
 
 def settings_read_by_config() -> set[str]:
