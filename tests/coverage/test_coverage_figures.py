@@ -4,10 +4,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests.conftest import POSTGRES_URL
 from tests.coverage.coverage_world import INJECTED, NOW, build_world
+from tests.statements import recorded_statements
 from trainers.coverage.dashboard.report import CoverageReport, topic_names
 from trainers.coverage.dashboard.values import Recency, months_in, recency
 from trainers.coverage.filters import make_filters
+from trainers.extensions import db
 
 
 @pytest.fixture
@@ -218,3 +221,27 @@ def test_an_empty_network_gives_no_division_by_zero(app):
     assert found["served_share"] == "n/a"
     assert found["booking_median_days"] == "none booked"
     assert found["utilisation"].startswith("n/a")
+
+
+@pytest.mark.skipif(
+    POSTGRES_URL, reason="SQLite's query plans; PostgreSQL's follow its statistics"
+)
+def test_the_dashboard_reads_sessions_from_indexes_alone(world):
+    # The sessions table is the network's largest: each dashboard figure is
+    # counted from one of its indexes, never from the table's rows.
+    chosen = report(world.whole_range)
+    with recorded_statements() as statements:
+        for part in ("figures", "regions", "topics", "by_month", "map_counts"):
+            getattr(chosen, part)
+
+    connection = db.session.connection()
+    steps = [
+        step
+        for statement, parameters in statements
+        for *_, step in connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {statement}", parameters
+        )
+        if " training_sessions " in f"{step} "
+    ]
+    assert len(steps) >= 4  # the groups' last sessions, the cells, load, bookings
+    assert [step for step in steps if "COVERING INDEX" not in step] == []

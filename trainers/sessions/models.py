@@ -131,13 +131,14 @@ class TrainingSession(db.Model):
         # Counting sessions in a period by state reads this index alone.
         Index("ix_training_sessions_starts_at_status", "starts_at", "status"),
         # The coverage dashboard's figures, each read from an index alone:
-        # sessions in a period by topic and group,
+        # sessions in a period by topic and group, and how they were booked,
         Index(
             "ix_training_sessions_status_starts_at_topic",
             "status",
             "starts_at",
             "topic_id",
             "group_id",
+            "booked_via",
         ),
         # each group's last session and its sessions in a period,
         Index(
