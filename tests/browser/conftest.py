@@ -115,7 +115,13 @@ class SmtpMailbox(Mailbox):
         return [str(message["Subject"]) for message in self.to(address)]
 
 
-@pytest.fixture(scope="module")
+# One server (and its database, mailbox and SMTP server) for all of a worker's
+# journeys, as one Chromium is: starting gunicorn for each journey cost more
+# than most journeys' steps. Each journey still starts on an empty database and
+# an empty mailbox, and keeps its own screenshots.
+
+
+@pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer()
     server.start()
@@ -123,19 +129,17 @@ def smtp_server() -> Iterator[SmtpServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site_url() -> str:
     """Where the server will listen: links in emails must point here."""
     return f"http://127.0.0.1:{free_port()}"
 
 
-@pytest.fixture(scope="module")
-def site_app(
+@pytest.fixture(scope="session")
+def site(
     tmp_path_factory, postgres_url: str | None, smtp_server, site_url: str
 ) -> Iterator[Flask]:
-    """The test's own handle on the database the server uses, for setup, delivering
-    the outbox and reading back. The app context is pushed only around each use, so
-    the test never holds a SQLite lock while the server writes."""
+    """The tests' own handle on the database the server uses."""
     folder = tmp_path_factory.mktemp("site")
     app = create_app(
         {
@@ -153,27 +157,41 @@ def site_app(
             db.create_all()
     yield app
     with app.app_context():
-        if POSTGRES_URL:
-            # Leave the shared scratch database empty, as every other test does.
-            delete_everything()
-            db.session.commit()
         db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
+def site_app(site: Flask) -> Iterator[Flask]:
+    """The journey's handle on the server's database, for setup, delivering the
+    outbox and reading back; emptied when the journey ends. The app context is
+    pushed only around each use, so the test never holds a SQLite lock while
+    the server writes."""
+    yield site
+    with site.app_context():
+        delete_everything()
+        db.session.commit()
+
+
+@pytest.fixture(scope="module")
 def smtp_mailbox(site_app: Flask, smtp_server: SmtpServer) -> SmtpMailbox:
+    """What the SMTP server receives from this journey on."""
+    smtp_server.recorder.received.clear()
     return SmtpMailbox(site_app, smtp_server)
 
 
 @pytest.fixture(scope="module")
 def artifacts(request) -> Path:
-    """Screenshots and the server's log, a folder per database and journey
-    (gitignored), so journeys on other cores never clear each other's."""
+    """Screenshots, a folder per database and journey (gitignored), so journeys
+    on other cores never clear each other's."""
     journey = request.module.__name__.rpartition(".")[2]
-    folder = ARTIFACTS / ("postgresql" if POSTGRES_URL else "sqlite") / journey
+    folder = _artifacts_root() / journey
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
+
+
+def _artifacts_root() -> Path:
+    return ARTIFACTS / ("postgresql" if POSTGRES_URL else "sqlite")
 
 
 @dataclass
@@ -185,20 +203,20 @@ class LiveServer:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-@pytest.fixture(scope="module")
-def live_server(
-    site_app: Flask, smtp_server, artifacts: Path, site_url: str
-) -> Iterator[LiveServer]:
+@pytest.fixture(scope="session")
+def live_server(site: Flask, smtp_server, site_url: str) -> Iterator[LiveServer]:
     """The web unit's gunicorn serving wsgi:app on a free loopback port, as in
     production but with two workers, on the test database and mailing the
-    loopback SMTP server."""
+    loopback SMTP server. Its log is kept beside the journeys' screenshots."""
     url = site_url
-    log = artifacts / "server.log"
+    _artifacts_root().mkdir(parents=True, exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    log = _artifacts_root() / f"server-{worker}.log"
     environment = {
         **os.environ,
         "APP_ENV": "development",  # plain http on loopback: no Secure cookies
         "SECRET_KEY": "browser-journey-secret",
-        "DATABASE_URL": site_app.config["SQLALCHEMY_DATABASE_URI"],
+        "DATABASE_URL": site.config["SQLALCHEMY_DATABASE_URI"],
         "BASE_URL": url,
         "MAIL_BACKEND": "smtp",
         "MAIL_SERVER": "127.0.0.1",
