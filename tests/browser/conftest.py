@@ -160,10 +160,10 @@ def site(
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def site_app(site: Flask) -> Iterator[Flask]:
     """The journey's handle on the server's database, for setup, delivering the
-    outbox and reading back; emptied when the journey ends. The app context is
+    outbox and reading back; emptied when any journey ends. The app context is
     pushed only around each use, so the test never holds a SQLite lock while
     the server writes."""
     yield site
