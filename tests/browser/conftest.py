@@ -116,9 +116,9 @@ class SmtpMailbox(Mailbox):
 
 
 # One server (and its database, mailbox and SMTP server) for all of a worker's
-# journeys, as one Chromium is: starting gunicorn for each journey cost more
-# than most journeys' steps. Each journey still starts on an empty database and
-# an empty mailbox, and keeps its own screenshots.
+# journeys, as one Chromium is: starting them for each journey took about as
+# long as a short journey's steps. Each journey still starts on an empty
+# database and an empty mailbox, and keeps its own screenshots.
 
 
 @pytest.fixture(scope="session")
@@ -174,8 +174,9 @@ def site_app(site: Flask) -> Iterator[Flask]:
 
 @pytest.fixture(scope="module")
 def smtp_mailbox(site_app: Flask, smtp_server: SmtpServer) -> SmtpMailbox:
-    """What the SMTP server receives from this journey on."""
+    """What the SMTP server receives from this journey on, refusing no one."""
     smtp_server.recorder.received.clear()
+    smtp_server.recorder.refuse.clear()
     return SmtpMailbox(site_app, smtp_server)
 
 
